@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const hostPatterns = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1));
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    APP_KEY: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore, at most 64')
+      .default('calendar-sync'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: booleanString.default(false),
+    CONNECT_KEYS_URL: z.url().default('https://connect-install-keys.atlassian.com'),
+    JIRA_HOSTS: hostPatterns.default(['*.atlassian.net', '*.jira.com', '*.jira-dev.com']),
+    FEED_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (use 32+ random bytes, hex or base64)').optional(),
+    JIRA_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(10),
+    SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    SCHEDULER_ENABLED: booleanString.default(true),
+    ERROR_REPORTING_URL: z.url().optional(),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.BASE_URL?.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'is required in production and must be https' });
+    }
+    if (!env.FEED_TOKEN_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['FEED_TOKEN_SECRET'], message: 'is required in production' });
+    }
+  });
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  baseUrl: string;
+  appKey: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  logLevel: string;
+  logPretty: boolean;
+  connectKeysUrl: string;
+  jiraHosts: string[];
+  feedTokenSecret: string | null;
+  jiraRequestsPerSecond: number;
+  syncConcurrency: number;
+  schedulerEnabled: boolean;
+  errorReportingUrl: string | null;
+  shutdownTimeoutMs: number;
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** The only reader of the environment: parse once at start and pass the result down. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    appKey: e.APP_KEY,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+    connectKeysUrl: e.CONNECT_KEYS_URL.replace(/\/+$/, ''),
+    jiraHosts: e.JIRA_HOSTS,
+    feedTokenSecret: e.FEED_TOKEN_SECRET ?? null,
+    jiraRequestsPerSecond: e.JIRA_REQUESTS_PER_SECOND,
+    syncConcurrency: e.SYNC_CONCURRENCY,
+    schedulerEnabled: e.SCHEDULER_ENABLED,
+    errorReportingUrl: e.ERROR_REPORTING_URL ?? null,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,80 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+
+// Counts come back as strings by default; int8 values here are row counts and sizes, far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export type Database = {
+  knex: Knex;
+  /** What other Postgres clients (the job queue) connect to: the real server, or the embedded one's socket. */
+  connectionString: string;
+  embedded: boolean;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  /** PostgreSQL URL; null runs an embedded PostgreSQL (PGlite) instead. */
+  url: string | null;
+  /** Folder for the embedded database's files; null keeps it in memory. */
+  embeddedDataDir: string | null;
+  poolMax?: number;
+};
+
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
+  if (options.url) {
+    const knex = createKnex(options.url, options.poolMax ?? 10);
+    return { knex, connectionString: options.url, embedded: false, close: () => knex.destroy() };
+  }
+  return openEmbeddedDatabase(options, logger);
+}
+
+async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
+  let dataDir: string | undefined;
+  if (options.embeddedDataDir) {
+    dataDir = path.resolve(options.embeddedDataDir);
+    await mkdir(dataDir, { recursive: true });
+  }
+  const pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  // The job queue and knex both speak the wire protocol, so PGlite is put behind a loopback socket.
+  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 32 });
+  await server.start();
+  const connectionString = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  logger.info({ dataDir: dataDir ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
+  const knex = createKnex(connectionString, options.poolMax ?? 4);
+  return {
+    knex,
+    connectionString,
+    embedded: true,
+    async close() {
+      await knex.destroy();
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}
+
+function createKnex(connectionString: string, poolMax: number): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString, application_name: 'calendar-sync' },
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 30_000,
+  });
+}
+
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({
+    directory: MIGRATIONS_DIR,
+    loadExtensions: ['.ts', '.js'],
+    tableName: 'knex_migrations',
+  })) as [number, string[]];
+  return applied;
+}

@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { migrateLatest, openDatabase } from './db/database.js';
+import { loadOrCreateFeedTokenSecret } from './feed-token-secret.js';
+import { createLogger } from './logger.js';
+import { createServices } from './services/services.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+
+  const db = await openDatabase(
+    { url: config.databaseUrl, embeddedDataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') },
+    logger,
+  );
+  const applied = await migrateLatest(db.knex);
+  logger.info({ applied: applied.length, embedded: db.embedded }, 'database migrated');
+
+  const feedTokenSecret = config.feedTokenSecret ?? (await loadOrCreateFeedTokenSecret(config.dataDir));
+  const services = createServices({ config: { ...config, feedTokenSecret }, logger, knex: db.knex });
+  const app = await createApp({
+    config,
+    logger,
+    services,
+    healthCheck: async () => {
+      await db.knex.raw('select 1');
+    },
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(config.port, config.host, () => resolve(listening));
+  });
+  logger.info({ port: config.port, baseUrl: config.baseUrl }, 'Calendar Sync listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    forced.unref();
+    server.close();
+    server.closeIdleConnections();
+    void (async () => {
+      await new Promise<void>((resolve) => server.once('close', () => resolve()));
+      await db.close();
+      logger.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();
