@@ -1,0 +1,486 @@
+import { createQueryStringHash, encodeSymmetric, SymmetricAlgorithm } from 'atlassian-jwt';
+import type { z } from 'zod';
+import type { Logger } from '../logger.js';
+import { JiraError, type JiraRequestInfo } from './jira-error.js';
+import {
+  bulkPermissionGrantsSchema,
+  errorCollectionSchema,
+  fieldSchema,
+  filterSchema,
+  groupNamesSchema,
+  pageSchema,
+  parsedJqlQueriesSchema,
+  projectRoleSchema,
+  projectRoleUrlsSchema,
+  projectSchema,
+  searchResultsSchema,
+  serverInfoSchema,
+  userSchema,
+  type BulkPermissionGrants,
+  type BulkPermissionsRequest,
+  type JiraField,
+  type JiraIssue,
+  type JiraProject,
+  type JiraUser,
+  type ParsedJql,
+  type ProjectRole,
+  type ServerInfo,
+} from './jira-schemas.js';
+import type { TenantPacer } from './pacer.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter, sleepFor } from './retry.js';
+
+export type JiraSite = { clientKey: string; baseUrl: string; sharedSecret: string };
+
+export type JiraClientOptions = {
+  appKey: string;
+  pacer: TenantPacer;
+  logger: Logger;
+  /** Retries after the first attempt; default 5. */
+  maxRetries?: number;
+  /** First backoff ceiling; it doubles on each retry up to maxBackoffMs. Default 500. */
+  baseBackoffMs?: number;
+  /** Default 30 s. */
+  maxBackoffMs?: number;
+  /** Longest Retry-After the client honours; longer ones are cut to this. Default 60 s. */
+  maxRetryAfterMs?: number;
+  /** Per attempt, covering the response body too. Default 30 s. */
+  requestTimeoutMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  fetch?: typeof fetch;
+};
+
+type QueryValue = string | number | boolean | undefined;
+type Query = Record<string, QueryValue>;
+
+type RequestSpec<T> = {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  schema: z.ZodType<T>;
+  signal?: AbortSignal | undefined;
+};
+
+type AttemptResult<T> =
+  { ok: true; value: T } | { ok: false; error: JiraError; retryAfterMs: number | undefined };
+
+const JWT_LIFETIME_SECONDS = 180;
+const DEFAULT_SEARCH_PAGE_SIZE = 100;
+const GROUP_MEMBER_PAGE_SIZE = 50;
+const PROJECT_PAGE_SIZE = 50;
+
+/** A JWT-signed, paced, retrying client for one Jira site, acting as the Connect app itself. */
+export class JiraClient {
+  private readonly site: JiraSite;
+  private readonly baseUrl: string;
+  private readonly basePath: string;
+  private readonly appKey: string;
+  private readonly pacer: TenantPacer;
+  private readonly logger: Logger;
+  private readonly maxRetries: number;
+  private readonly baseBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(site: JiraSite, options: JiraClientOptions) {
+    const base = new URL(site.baseUrl);
+    this.site = site;
+    this.baseUrl = `${base.origin}${base.pathname}`.replace(/\/+$/, '');
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.appKey = options.appKey;
+    this.pacer = options.pacer;
+    this.logger = options.logger;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.baseBackoffMs = options.baseBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.sleep = options.sleep ?? sleepFor;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+  }
+
+  /** Issues matching `jql`, one page at a time; empty pages are skipped. */
+  async *searchPages(params: {
+    jql: string;
+    fields: string[];
+    pageSize?: number;
+    signal?: AbortSignal;
+  }): AsyncGenerator<JiraIssue[]> {
+    const path = '/rest/api/3/search/jql';
+    if (params.fields.length === 0 || params.fields.some((field) => field.startsWith('*'))) {
+      throw new TypeError('searchPages needs an explicit list of fields');
+    }
+    const seenTokens = new Set<string>();
+    let nextPageToken: string | undefined;
+    for (;;) {
+      const page = await this.send({
+        method: 'GET',
+        path,
+        query: {
+          jql: params.jql,
+          fields: params.fields.join(','),
+          maxResults: params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE,
+          nextPageToken,
+        },
+        schema: searchResultsSchema,
+        signal: params.signal,
+      });
+      if (page.issues.length > 0) yield page.issues;
+      const token = page.nextPageToken ?? undefined;
+      if (page.isLast === true || token === undefined || token === '') return;
+      if (seenTokens.has(token)) {
+        throw new JiraError(
+          502,
+          'jira_bad_response',
+          { method: 'GET', path },
+          {
+            retryable: true,
+            detail: 'Jira returned a nextPageToken it had already returned',
+          },
+        );
+      }
+      seenTokens.add(token);
+      nextPageToken = token;
+    }
+  }
+
+  getFields(): Promise<JiraField[]> {
+    return this.send({ method: 'GET', path: '/rest/api/3/field', schema: fieldSchema.array() });
+  }
+
+  async parseJql(queries: string[]): Promise<ParsedJql[]> {
+    if (queries.length === 0) return [];
+    const result = await this.send({
+      method: 'POST',
+      path: '/rest/api/3/jql/parse',
+      query: { validation: 'strict' },
+      body: { queries },
+      schema: parsedJqlQueriesSchema,
+    });
+    return result.queries;
+  }
+
+  getMyself(): Promise<JiraUser> {
+    return this.send({ method: 'GET', path: '/rest/api/3/myself', schema: userSchema });
+  }
+
+  getServerInfo(): Promise<ServerInfo> {
+    return this.send({ method: 'GET', path: '/rest/api/3/serverInfo', schema: serverInfoSchema });
+  }
+
+  async getFilter(id: string): Promise<{ id: string; name: string; jql: string }> {
+    const filter = await this.send({
+      method: 'GET',
+      path: `/rest/api/3/filter/${encodeURIComponent(id)}`,
+      schema: filterSchema,
+    });
+    return { id: filter.id, name: filter.name, jql: filter.jql };
+  }
+
+  /** Null when Jira does not know the account. */
+  async getUser(accountId: string): Promise<JiraUser | null> {
+    try {
+      return await this.send({
+        method: 'GET',
+        path: '/rest/api/3/user',
+        query: { accountId },
+        schema: userSchema,
+      });
+    } catch (error) {
+      if (error instanceof JiraError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async getUserGroups(accountId: string): Promise<{ groupId?: string; name: string }[]> {
+    const groups = await this.send({
+      method: 'GET',
+      path: '/rest/api/3/user/groups',
+      query: { accountId },
+      schema: groupNamesSchema,
+    });
+    return groups.map((group) =>
+      group.groupId ? { groupId: group.groupId, name: group.name } : { name: group.name },
+    );
+  }
+
+  /** Active members of a group, found by groupId when given, else by name. */
+  listGroupMembers(group: { name?: string; groupId?: string }): AsyncGenerator<JiraUser[]> {
+    const selector = group.groupId
+      ? { groupId: group.groupId }
+      : group.name
+        ? { groupname: group.name }
+        : undefined;
+    if (!selector) throw new TypeError('listGroupMembers needs a group name or groupId');
+    return this.offsetPages(
+      '/rest/api/3/group/member',
+      { ...selector, includeInactiveUsers: false },
+      userSchema,
+      GROUP_MEMBER_PAGE_SIZE,
+    );
+  }
+
+  listProjects(): AsyncGenerator<JiraProject[]> {
+    return this.offsetPages('/rest/api/3/project/search', {}, projectSchema, PROJECT_PAGE_SIZE);
+  }
+
+  async getProjectRoles(projectIdOrKey: string): Promise<{ name: string; id: string }[]> {
+    const path = `/rest/api/3/project/${encodeURIComponent(projectIdOrKey)}/role`;
+    const roles = await this.send({ method: 'GET', path, schema: projectRoleUrlsSchema });
+    return Object.entries(roles).map(([name, url]) => {
+      const id = /\/role\/(\d+)\/?$/.exec(url)?.[1];
+      if (id === undefined) {
+        throw new JiraError(
+          502,
+          'jira_bad_response',
+          { method: 'GET', path },
+          {
+            retryable: true,
+            detail: `no role id in the URL of role "${name}"`,
+          },
+        );
+      }
+      return { name, id };
+    });
+  }
+
+  async getProjectRole(projectIdOrKey: string, roleId: string): Promise<ProjectRole> {
+    const role = await this.send({
+      method: 'GET',
+      path: `/rest/api/3/project/${encodeURIComponent(projectIdOrKey)}/role/${encodeURIComponent(roleId)}`,
+      query: { excludeInactiveUsers: true },
+      schema: projectRoleSchema,
+    });
+    const users: ProjectRole['actors']['users'] = [];
+    const groups: ProjectRole['actors']['groups'] = [];
+    for (const actor of role.actors) {
+      const accountId = actor.actorUser?.accountId;
+      if (accountId) {
+        users.push({ accountId });
+        continue;
+      }
+      if (actor.actorGroup === undefined && actor.type !== 'atlassian-group-role-actor') continue;
+      const name = actor.actorGroup?.name ?? actor.name ?? actor.actorGroup?.displayName;
+      const groupId = actor.actorGroup?.groupId;
+      if (name) groups.push(groupId ? { name, groupId } : { name });
+    }
+    return { id: role.id, name: role.name, actors: { users, groups } };
+  }
+
+  checkPermissions(body: BulkPermissionsRequest): Promise<BulkPermissionGrants> {
+    return this.send({
+      method: 'POST',
+      path: '/rest/api/3/permissions/check',
+      body,
+      schema: bulkPermissionGrantsSchema,
+    });
+  }
+
+  private async *offsetPages<S extends z.ZodType>(
+    path: string,
+    query: Query,
+    itemSchema: S,
+    pageSize: number,
+  ): AsyncGenerator<z.output<S>[]> {
+    const schema = pageSchema(itemSchema);
+    let startAt = 0;
+    for (;;) {
+      const page = await this.send({
+        method: 'GET',
+        path,
+        query: { ...query, startAt, maxResults: pageSize },
+        schema,
+      });
+      const values = page.values as z.output<S>[];
+      if (values.length > 0) yield values;
+      startAt += values.length;
+      if (page.isLast === true || values.length === 0) return;
+      if (page.isLast === undefined && page.total !== undefined && startAt >= page.total) return;
+    }
+  }
+
+  private async send<T>(spec: RequestSpec<T>): Promise<T> {
+    const request: JiraRequestInfo = { method: spec.method, path: spec.path };
+    for (let attempt = 1; ; attempt++) {
+      spec.signal?.throwIfAborted();
+      await this.pacer.take(this.site.clientKey, spec.signal);
+      const result = await this.attempt(spec, request, attempt);
+      if (result.ok) return result.value;
+
+      const { error, retryAfterMs } = result;
+      if (!error.retryable) throw error;
+      const delayMs =
+        retryAfterMs === undefined
+          ? backoffDelay(attempt - 1, this.baseBackoffMs, this.maxBackoffMs, this.random)
+          : Math.min(retryAfterMs, this.maxRetryAfterMs);
+      // The tenant's other requests hold off too, even when this one gives up.
+      if (retryAfterMs !== undefined || error.status === 429) {
+        this.pacer.pauseUntil(this.site.clientKey, this.now() + delayMs);
+      }
+      if (attempt > this.maxRetries) throw error;
+      this.logger.warn(
+        {
+          clientKey: this.site.clientKey,
+          ...request,
+          status: error.status,
+          code: error.code,
+          attempt,
+          delayMs,
+        },
+        'Jira request failed; retrying',
+      );
+      await this.sleep(delayMs, spec.signal);
+    }
+  }
+
+  private async attempt<T>(
+    spec: RequestSpec<T>,
+    request: JiraRequestInfo,
+    attempt: number,
+  ): Promise<AttemptResult<T>> {
+    const entries = Object.entries(spec.query ?? {}).flatMap(([key, value]) =>
+      value === undefined ? [] : [[key, String(value)] as const],
+    );
+    const queryString = entries
+      .map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(value)}`)
+      .join('&');
+    const url = `${this.baseUrl}${spec.path}${queryString ? `?${queryString}` : ''}`;
+    const headers: Record<string, string> = {
+      Authorization: `JWT ${this.sign(spec.method, `${this.basePath}${spec.path}`, Object.fromEntries(entries))}`,
+      Accept: 'application/json',
+    };
+    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    const started = this.now();
+    const logLine = (status: number | string) =>
+      this.logger.debug(
+        { clientKey: this.site.clientKey, ...request, status, attempt, ms: this.now() - started },
+        'Jira request',
+      );
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method: spec.method,
+        headers,
+        signal,
+        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+      });
+      text = await response.text();
+    } catch (cause) {
+      if (spec.signal?.aborted) throw spec.signal.reason;
+      const timedOut = timeout.aborted;
+      logLine(timedOut ? 'timeout' : 'network_error');
+      return {
+        ok: false,
+        retryAfterMs: undefined,
+        error: new JiraError(timedOut ? 504 : 503, 'jira_unavailable', request, {
+          retryable: true,
+          detail: timedOut ? `no answer within ${this.requestTimeoutMs} ms` : describeNetworkError(cause),
+          cause,
+        }),
+      };
+    }
+    logLine(response.status);
+
+    if (response.ok) return this.parseBody(text, spec.schema, request);
+
+    const status = response.status;
+    const jiraMessages = readJiraMessages(text);
+    if (isRetryableStatus(status)) {
+      const retryAfterMs =
+        status === 429 || status === 503
+          ? parseRetryAfter(response.headers.get('retry-after'), this.now())
+          : undefined;
+      const code = status === 429 ? 'jira_rate_limited' : 'jira_unavailable';
+      return {
+        ok: false,
+        retryAfterMs,
+        error: new JiraError(status, code, request, { retryable: true, jiraMessages }),
+      };
+    }
+    const code = status === 401 ? 'jira_unauthorized' : status === 403 ? 'jira_forbidden' : 'jira_error';
+    return {
+      ok: false,
+      retryAfterMs: undefined,
+      error: new JiraError(status, code, request, { retryable: false, jiraMessages }),
+    };
+  }
+
+  private parseBody<T>(text: string, schema: z.ZodType<T>, request: JiraRequestInfo): AttemptResult<T> {
+    const badResponse = (detail: string, cause?: unknown): AttemptResult<T> => ({
+      ok: false,
+      retryAfterMs: undefined,
+      error: new JiraError(502, 'jira_bad_response', request, { retryable: true, detail, cause }),
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      return badResponse('the response is not JSON', cause);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      return badResponse(`unexpected response shape (${issues.join('; ')})`, parsed.error);
+    }
+    return { ok: true, value: parsed.data };
+  }
+
+  private sign(method: string, pathname: string, query: Record<string, string>): string {
+    const iat = Math.floor(this.now() / 1000);
+    const qsh = createQueryStringHash({ method, pathname, query }, false, this.baseUrl);
+    return encodeSymmetric(
+      { iss: this.appKey, iat, exp: iat + JWT_LIFETIME_SECONDS, qsh },
+      this.site.sharedSecret,
+      SymmetricAlgorithm.HS256,
+    );
+  }
+}
+
+/** Percent-encoding of the Connect canonical query string (RFC 3986 unreserved characters kept). */
+function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function readJiraMessages(text: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const parsed = errorCollectionSchema.safeParse(json);
+  if (!parsed.success) return [];
+  const values = Object.values(parsed.data.errors ?? {}).map((value) =>
+    typeof value === 'string' ? value : JSON.stringify(value),
+  );
+  return [...(parsed.data.errorMessages ?? []), ...values];
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string')
+    return cause.code;
+  return error instanceof Error ? error.message : 'network error';
+}
+
+export type { JiraIssue, JiraField, JiraUser, JiraProject, ParsedJql, ProjectRole, ServerInfo };
+export type { BulkPermissionsRequest, BulkPermissionGrants };
