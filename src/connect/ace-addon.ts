@@ -1,12 +1,11 @@
-import path from 'node:path';
 import ace from 'atlassian-connect-express';
 import type { Application } from 'express';
 import type { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import type { InstallationRepository } from '../db/installation-repository.js';
 import type { Logger } from '../logger.js';
+import { DESCRIPTOR_PATH, PROJECT_ROOT } from '../paths.js';
 import { AceKnexStore } from './ace-store-adapter.js';
 
-export const DESCRIPTOR_PATH = path.resolve(import.meta.dirname, '../../atlassian-connect.json');
 const STORE_ADAPTER = 'calendar-sync-knex';
 
 export type AceAddonOptions = {
@@ -50,13 +49,13 @@ export async function startAceAddon(app: Application, options: AceAddonOptions):
     environment: mode,
   };
   const rejectionListeners = new Set(process.listeners('unhandledRejection'));
-  const descriptorFilename = path.relative(process.cwd(), DESCRIPTOR_PATH);
   const addon = await new Promise<ace.AddOn>((resolve) => {
     const created: ace.AddOn = ace(
       app,
       { config: { [mode]: modeConfig } } as unknown as ace.Options,
       aceConsole(options.logger),
-      { descriptorFilename },
+      // ACE reads the file itself and also mounts it at <baseUrl path>/<this name>, so the name must stay plain.
+      { descriptorFilename: process.cwd() === PROJECT_ROOT ? 'atlassian-connect.json' : DESCRIPTOR_PATH },
       () => resolve(created),
     );
   });

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { MIGRATIONS_DIR } from '../paths.js';
 
 // Counts come back as strings by default; int8 values here are row counts and sizes, far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -26,7 +26,6 @@ export type DatabaseOptions = {
   poolMax?: number;
 };
 
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   if (options.url) {
