@@ -4,7 +4,11 @@ import { startAceAddon } from './connect/ace-addon.js';
 import { requireContextJwt } from './connect/context-auth.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
+import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
+import { feedRouter } from './http/feed-router.js';
+import { feedServingRouter } from './http/feed-serving-router.js';
+import { pagesRouter } from './http/pages-router.js';
 import { requestLogger } from './http/request-logger.js';
 import { securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
@@ -26,7 +30,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestLogger(logger));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors }));
 
   app.get('/healthz', (_req, res, next) => {
     deps.healthCheck().then(
@@ -58,14 +62,23 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   app.use(lifecycleRouter({ verifier, installations: services.installations }));
+  app.use(feedServingRouter({ serving: services.serving, logger }));
+  app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
   const api = Router();
   api.use(requireContextJwt({ installations: services.installations, appBaseUrl: config.baseUrl }));
   api.use(express.json({ limit: '256kb' }));
   api.use(siteRouter(services));
+  api.use(editorRouter(services));
+  api.use(feedRouter(services.feeds, services.admins));
   app.use('/api', api);
 
   app.use(notFoundHandler);
-  app.use(errorMiddleware(logger));
+  app.use(
+    errorMiddleware(logger, (error, req, res) => {
+      const tenant = res.locals['tenant'] as { clientKey?: string } | undefined;
+      void services.reporter.report(tenant?.clientKey ?? null, error, `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`);
+    }),
+  );
   return app;
 }

@@ -35,6 +35,11 @@ const environmentSchema = z
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SCHEDULER_ENABLED: booleanString.default(true),
     ERROR_REPORTING_URL: z.url().optional(),
+    FRAME_ANCESTORS: z
+      .string()
+      .transform((value) => value.split(/[\s,]+/).filter((part) => part.length > 0))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.*:-]+$/i, 'origins such as http://localhost:8080')))
+      .default([]),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
@@ -64,6 +69,8 @@ export type Config = {
   syncConcurrency: number;
   schedulerEnabled: boolean;
   errorReportingUrl: string | null;
+  /** Origins allowed to frame the pages besides Atlassian's (local host pages for development and tests). */
+  extraFrameAncestors: string[];
   shutdownTimeoutMs: number;
 };
 
@@ -102,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     syncConcurrency: e.SYNC_CONCURRENCY,
     schedulerEnabled: e.SCHEDULER_ENABLED,
     errorReportingUrl: e.ERROR_REPORTING_URL ?? null,
+    extraFrameAncestors: e.FRAME_ANCESTORS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

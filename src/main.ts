@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest, openDatabase } from './db/database.js';
 import { loadOrCreateFeedTokenSecret } from './feed-token-secret.js';
+import { JobQueue } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services/services.js';
 
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   logger.info({ applied: applied.length, embedded: db.embedded }, 'database migrated');
 
   const feedTokenSecret = config.feedTokenSecret ?? (await loadOrCreateFeedTokenSecret(config.dataDir));
-  const services = createServices({ config: { ...config, feedTokenSecret }, logger, knex: db.knex });
+  const queue = await JobQueue.connect({ connectionString: db.connectionString, logger, sharedSession: db.embedded });
+  const services = createServices({ config: { ...config, feedTokenSecret }, logger, knex: db.knex, queue });
   const app = await createApp({
     config,
     logger,
@@ -43,6 +45,10 @@ async function main(): Promise<void> {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
   });
   logger.info({ port: config.port, baseUrl: config.baseUrl }, 'Calendar Sync listening');
+  if (config.schedulerEnabled) {
+    await queue.startWorker({ sync: services.sync, syncs: services.syncRepository, concurrency: config.syncConcurrency, now: () => new Date() });
+    logger.info({ concurrency: config.syncConcurrency }, 'sync scheduler started');
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     void (async () => {
       await new Promise<void>((resolve) => server.once('close', () => resolve()));
+      await queue.stop();
       await db.close();
       logger.info('stopped');
       process.exit(0);

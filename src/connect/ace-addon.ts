@@ -52,7 +52,7 @@ export async function startAceAddon(app: Application, options: AceAddonOptions):
   const addon = await new Promise<ace.AddOn>((resolve) => {
     const created: ace.AddOn = ace(
       app,
-      { config: { [mode]: modeConfig } } as unknown as ace.Options,
+      { config: { [mode]: modeConfig } },
       aceConsole(options.logger),
       // ACE reads the file itself and also mounts it at <baseUrl path>/<this name>, so the name must stay plain.
       { descriptorFilename: process.cwd() === PROJECT_ROOT ? 'atlassian-connect.json' : DESCRIPTOR_PATH },

@@ -43,7 +43,7 @@ export function readUnverifiedClaims(token: string): JwtClaims {
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
     if (typeof claims !== 'object' || claims === null) throw new Error('not an object');
-    return claims as JwtClaims;
+    return claims;
   } catch {
     throw unauthorized('The JWT claims are not valid JSON');
   }

@@ -11,7 +11,10 @@ export const notFoundHandler: RequestHandler = (_req, res) => {
 type HttpError = Error & { status?: number; statusCode?: number; type?: string; expose?: boolean };
 
 /** The one place errors become responses: AppErrors as they say, body-parser errors as 4xx, anything else a logged 500. */
-export function errorMiddleware(logger: Logger, onUnexpected?: (error: unknown, req: Parameters<RequestHandler>[0]) => void): ErrorRequestHandler {
+export function errorMiddleware(
+  logger: Logger,
+  onUnexpected?: (error: unknown, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => void,
+): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -33,7 +36,7 @@ export function errorMiddleware(logger: Logger, onUnexpected?: (error: unknown, 
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
-    onUnexpected?.(error, req);
+    onUnexpected?.(error, req, res);
     res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on our side; it has been logged' } } satisfies ErrorBody);
   };
 }

@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { JiraError, type JiraRequestInfo } from './jira-error.js';
 import {
+  approximateCountSchema,
   bulkPermissionGrantsSchema,
   errorCollectionSchema,
   fieldSchema,
   filterSchema,
+  foundGroupsSchema,
   groupNamesSchema,
   pageSchema,
   parsedJqlQueriesSchema,
@@ -15,6 +17,7 @@ import {
   projectSchema,
   searchResultsSchema,
   serverInfoSchema,
+  siteRolesSchema,
   userSchema,
   type BulkPermissionGrants,
   type BulkPermissionsRequest,
@@ -167,6 +170,32 @@ export class JiraClient {
       schema: parsedJqlQueriesSchema,
     });
     return result.queries;
+  }
+
+  /** Jira's estimate of how many issues match (POST /rest/api/3/search/approximate-count). */
+  async approximateCount(jql: string): Promise<number> {
+    const result = await this.send({
+      method: 'POST',
+      path: '/rest/api/3/search/approximate-count',
+      body: { jql },
+      schema: approximateCountSchema,
+    });
+    return result.count;
+  }
+
+  async findGroups(query: string, maxResults = 20): Promise<{ groupId: string | null; name: string }[]> {
+    const result = await this.send({
+      method: 'GET',
+      path: '/rest/api/3/groups/picker',
+      query: { query, maxResults },
+      schema: foundGroupsSchema,
+    });
+    return result.groups.map((group) => ({ groupId: group.groupId ?? null, name: group.name }));
+  }
+
+  async listRoles(): Promise<{ id: string; name: string }[]> {
+    const roles = await this.send({ method: 'GET', path: '/rest/api/3/role', schema: siteRolesSchema });
+    return roles.map((role) => ({ id: role.id, name: role.name }));
   }
 
   getMyself(): Promise<JiraUser> {

@@ -161,3 +161,13 @@ export const errorCollectionSchema = z.looseObject({
   errorMessages: z.array(z.string()).optional(),
   errors: z.record(z.string(), z.unknown()).optional(),
 });
+
+export const approximateCountSchema = z.looseObject({ count: z.number().int() });
+
+/** GET /rest/api/3/groups/picker: FoundGroups. */
+export const foundGroupsSchema = z.looseObject({
+  groups: z.array(z.looseObject({ name: z.string(), groupId: z.string().nullish() })).default([]),
+});
+
+/** GET /rest/api/3/role: every project role defined on the site (no actors). */
+export const siteRolesSchema = z.array(z.looseObject({ id: idString, name: z.string() }));

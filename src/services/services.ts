@@ -1,24 +1,113 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
+import { FeedEventRepository } from '../db/feed-event-repository.js';
+import { FeedRenderRepository } from '../db/feed-render-repository.js';
+import { FeedRepository } from '../db/feed-repository.js';
+import { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
+import { SiteSettingsRepository } from '../db/site-settings-repository.js';
+import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { Logger } from '../logger.js';
+import { AdminAccess } from './admin-access.js';
+import { ErrorReporter } from './error-reporter.js';
+import { FeedPublisher } from './feed-publisher.js';
+import { FeedServingService } from './feed-serving-service.js';
+import { FeedService, type SyncQueue } from './feed-service.js';
+import { FeedTokens } from './feed-tokens.js';
 import { InstallationService } from './installation-service.js';
+import { JiraClients } from './jira-clients.js';
+import { JiraLookupService } from './jira-lookup-service.js';
+import { PreviewService } from './preview-service.js';
+import { SettingsService } from './settings-service.js';
+import { SubscriptionService } from './subscription-service.js';
+import { SyncService } from './sync-service.js';
 
-export type Services = {
-  installationRepository: InstallationRepository;
-  connectStoreRepository: ConnectStoreRepository;
-  installations: InstallationService;
+export type Services = ReturnType<typeof createServices>;
+
+export type ServiceDeps = {
+  config: Config & { feedTokenSecret: string };
+  logger: Logger;
+  knex: Knex;
+  queue: SyncQueue;
+  now?: () => Date;
+  errorReportingFetch?: typeof fetch;
+  jiraClientOverrides?: ConstructorParameters<typeof JiraClients>[0] extends infer T ? Partial<T> : never;
 };
 
-export function createServices(deps: { config: Config; logger: Logger; knex: Knex; now?: () => Date }): Services {
-  const installationRepository = new InstallationRepository(deps.knex);
-  const connectStoreRepository = new ConnectStoreRepository(deps.knex);
-  const installations = new InstallationService(installationRepository, {
-    appKey: deps.config.appKey,
-    jiraHosts: deps.config.jiraHosts,
-    logger: deps.logger,
-    ...(deps.now ? { now: deps.now } : {}),
+/** Builds every repository and use case once; main.ts and the tests compose the app from this. */
+export function createServices(deps: ServiceDeps) {
+  const { config, logger, knex, queue } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const installationRepository = new InstallationRepository(knex);
+  const connectStoreRepository = new ConnectStoreRepository(knex);
+  const feedRepository = new FeedRepository(knex);
+  const syncRepository = new FeedSyncRepository(knex);
+  const eventRepository = new FeedEventRepository(knex);
+  const renderRepository = new FeedRenderRepository(knex);
+  const subscriptionRepository = new SubscriptionRepository(knex);
+  const siteSettingsRepository = new SiteSettingsRepository(knex);
+
+  const reporter = new ErrorReporter({
+    url: config.errorReportingUrl,
+    environment: config.env,
+    settings: siteSettingsRepository,
+    logger,
+    now,
+    ...(deps.errorReportingFetch ? { fetch: deps.errorReportingFetch } : {}),
   });
-  return { installationRepository, connectStoreRepository, installations };
+  const installations = new InstallationService(installationRepository, { appKey: config.appKey, jiraHosts: config.jiraHosts, logger, now });
+  const jira = new JiraClients({ appKey: config.appKey, requestsPerSecond: config.jiraRequestsPerSecond, logger, ...deps.jiraClientOverrides });
+  const subscriptions = new SubscriptionService({
+    subscriptions: subscriptionRepository,
+    tokens: new FeedTokens(config.feedTokenSecret),
+    baseUrl: config.baseUrl,
+    now,
+  });
+  const publisher = new FeedPublisher({ renders: renderRepository, now });
+  const feeds = new FeedService({ knex, feeds: feedRepository, syncs: syncRepository, subscriptions, publisher, jira, queue, now });
+  const sync = new SyncService({
+    knex,
+    installations,
+    feeds: feedRepository,
+    syncs: syncRepository,
+    events: eventRepository,
+    renders: renderRepository,
+    publisher,
+    jira,
+    appHost: new URL(config.baseUrl).host,
+    logger,
+    reporter,
+    now,
+  });
+  const serving = new FeedServingService({ subscriptions, installations, settings: siteSettingsRepository, renders: renderRepository });
+  const admins = new AdminAccess({ jira, now });
+  const lookups = new JiraLookupService(jira);
+  const previews = new PreviewService({ feeds, jira, appHost: new URL(config.baseUrl).host, now });
+  const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
+
+  return {
+    installationRepository,
+    connectStoreRepository,
+    feedRepository,
+    syncRepository,
+    eventRepository,
+    renderRepository,
+    subscriptionRepository,
+    siteSettingsRepository,
+    installations,
+    jira,
+    subscriptions,
+    publisher,
+    feeds,
+    sync,
+    serving,
+    admins,
+    lookups,
+    previews,
+    settings,
+    reporter,
+    queue,
+  };
 }

@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import type { FeedEvent } from '../domain/feed-event.js';
+
+type FeedEventRow = {
+  feed_id: string;
+  client_key: string;
+  uid: string;
+  issue_id: string | null;
+  project_ids: string[];
+  user_account_ids: string[];
+  event: FeedEvent;
+};
+
+const INSERT_CHUNK = 500;
+
+export class FeedEventRepository {
+  constructor(private readonly knex: Knex) {}
+
+  private scoped(clientKey: string, db: Knex | Knex.Transaction = this.knex) {
+    return db<FeedEventRow>('feed_events').where({ client_key: clientKey });
+  }
+
+  async list(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<FeedEvent[]> {
+    const rows = await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).select('event');
+    return rows.map((row) => row.event).sort(compareEvents);
+  }
+
+  async count(clientKey: string, feedId: string): Promise<number> {
+    const row = (await this.scoped(clientKey).andWhere({ feed_id: feedId }).count({ n: '*' }).first()) as { n: number } | undefined;
+    return row?.n ?? 0;
+  }
+
+  /** Swaps the whole event set inside the caller's transaction: readers see the old set or the new one, never a mix. */
+  async replaceAll(clientKey: string, feedId: string, events: FeedEvent[], db: Knex.Transaction): Promise<void> {
+    await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
+    for (let index = 0; index < events.length; index += INSERT_CHUNK) {
+      const chunk = events.slice(index, index + INSERT_CHUNK).map((event) => ({
+        feed_id: feedId,
+        client_key: clientKey,
+        uid: event.uid,
+        issue_id: event.issueId,
+        project_ids: event.projectIds,
+        user_account_ids: event.userAccountIds,
+        event: JSON.stringify(event) as unknown as FeedEvent,
+      }));
+      await db<FeedEventRow>('feed_events').insert(chunk);
+    }
+  }
+}
+
+export function compareEvents(a: FeedEvent, b: FeedEvent): number {
+  return a.start < b.start ? -1 : a.start > b.start ? 1 : a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0;
+}

@@ -1,0 +1,166 @@
+import type { Knex } from 'knex';
+import type { FeedSyncStatus, OmittedIssues, SyncState } from '../domain/feed.js';
+
+type FeedSyncRow = {
+  feed_id: string;
+  client_key: string;
+  state: SyncState;
+  next_sync_at: Date;
+  requested_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  last_success_at: Date | null;
+  duration_ms: number | null;
+  issue_count: number | null;
+  event_count: number | null;
+  omitted_count: number | null;
+  omitted: OmittedIssues | null;
+  cap_reached: boolean;
+  progress_issues: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  consecutive_failures: number;
+  data_hash: string | null;
+};
+
+const toStatus = (row: FeedSyncRow): FeedSyncStatus => ({
+  feedId: row.feed_id,
+  state: row.state,
+  nextSyncAt: row.next_sync_at,
+  requestedAt: row.requested_at,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  lastSuccessAt: row.last_success_at,
+  durationMs: row.duration_ms,
+  issueCount: row.issue_count,
+  eventCount: row.event_count,
+  omittedCount: row.omitted_count,
+  omitted: row.omitted,
+  capReached: row.cap_reached,
+  progressIssues: row.progress_issues,
+  errorCode: row.error_code,
+  errorMessage: row.error_message,
+  consecutiveFailures: row.consecutive_failures,
+  dataHash: row.data_hash,
+});
+
+export type SyncSuccess = {
+  finishedAt: Date;
+  durationMs: number;
+  issueCount: number;
+  eventCount: number;
+  omitted: OmittedIssues;
+  capReached: boolean;
+  dataHash: string;
+  nextSyncAt: Date;
+};
+
+export type DueFeed = { clientKey: string; feedId: string };
+
+export class FeedSyncRepository {
+  constructor(private readonly knex: Knex) {}
+
+  private scoped(clientKey: string, db: Knex | Knex.Transaction = this.knex) {
+    return db<FeedSyncRow>('feed_syncs').where({ client_key: clientKey });
+  }
+
+  async create(clientKey: string, feedId: string, nextSyncAt: Date, db: Knex.Transaction): Promise<void> {
+    await db<FeedSyncRow>('feed_syncs').insert({ client_key: clientKey, feed_id: feedId, state: 'pending', next_sync_at: nextSyncAt });
+  }
+
+  async find(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<FeedSyncStatus | null> {
+    const row = await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).first();
+    return row ? toStatus(row) : null;
+  }
+
+  async listByFeed(clientKey: string): Promise<Map<string, FeedSyncStatus>> {
+    const rows = await this.scoped(clientKey);
+    return new Map(rows.map((row) => [row.feed_id, toStatus(row)]));
+  }
+
+  async reschedule(clientKey: string, feedId: string, nextSyncAt: Date): Promise<void> {
+    await this.scoped(clientKey).andWhere({ feed_id: feedId }).update({ next_sync_at: nextSyncAt });
+  }
+
+  /** Marks a feed queued; false when it was already queued or running (nothing to do). */
+  async markQueued(clientKey: string, feedId: string, now: Date): Promise<boolean> {
+    const updated = await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId })
+      .whereNotIn('state', ['queued', 'running'])
+      .update({ state: 'queued', requested_at: now, started_at: null });
+    return updated > 0;
+  }
+
+  /**
+   * Claims feeds whose next sync is due, across all tenants. SKIP LOCKED plus the state change make a
+   * feed claimable by exactly one process per interval; syncs abandoned by a crashed process are
+   * reclaimed once `staleAfterMs` has passed.
+   */
+  async claimDue(now: Date, limit: number, staleAfterMs: number): Promise<DueFeed[]> {
+    const stale = new Date(now.getTime() - staleAfterMs);
+    const rows = await this.knex.raw<{ rows: { client_key: string; feed_id: string }[] }>(
+      `UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL
+        WHERE feed_id IN (
+          SELECT feed_id FROM feed_syncs
+           WHERE (next_sync_at <= ? AND state NOT IN ('queued', 'running'))
+              OR (state = 'running' AND started_at < ?)
+              OR (state = 'queued' AND requested_at < ?)
+           ORDER BY next_sync_at
+           LIMIT ?
+           FOR UPDATE SKIP LOCKED)
+        RETURNING client_key, feed_id`,
+      [now, now, stale, stale, limit],
+    );
+    return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id }));
+  }
+
+  async markRunning(clientKey: string, feedId: string, startedAt: Date): Promise<void> {
+    await this.scoped(clientKey).andWhere({ feed_id: feedId }).update({ state: 'running', started_at: startedAt, progress_issues: 0 });
+  }
+
+  async recordProgress(clientKey: string, feedId: string, issues: number): Promise<void> {
+    await this.scoped(clientKey).andWhere({ feed_id: feedId }).update({ progress_issues: issues });
+  }
+
+  async markSucceeded(clientKey: string, feedId: string, result: SyncSuccess, db: Knex.Transaction): Promise<void> {
+    await this.scoped(clientKey, db)
+      .andWhere({ feed_id: feedId })
+      .update({
+        state: 'ok',
+        finished_at: result.finishedAt,
+        last_success_at: result.finishedAt,
+        duration_ms: result.durationMs,
+        issue_count: result.issueCount,
+        event_count: result.eventCount,
+        omitted_count: result.omitted.count,
+        omitted: JSON.stringify(result.omitted) as unknown as OmittedIssues,
+        cap_reached: result.capReached,
+        progress_issues: null,
+        error_code: null,
+        error_message: null,
+        consecutive_failures: 0,
+        data_hash: result.dataHash,
+        next_sync_at: result.nextSyncAt,
+      });
+  }
+
+  /** The last good events and bytes stay as they are; only the status says what went wrong. */
+  async markFailed(
+    clientKey: string,
+    feedId: string,
+    failure: { finishedAt: Date; durationMs: number; code: string; message: string; nextSyncAt: Date },
+  ): Promise<void> {
+    await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId })
+      .update({
+        state: 'error',
+        finished_at: failure.finishedAt,
+        duration_ms: failure.durationMs,
+        progress_issues: null,
+        error_code: failure.code,
+        error_message: failure.message,
+        consecutive_failures: this.knex.raw('consecutive_failures + 1'),
+        next_sync_at: failure.nextSyncAt,
+      });
+  }
+}

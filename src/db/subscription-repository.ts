@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import type { FeedSubscription } from '../domain/feed.js';
+
+type SubscriptionRow = {
+  id: string;
+  feed_id: string;
+  client_key: string;
+  account_id: string | null;
+  calendar: string;
+  token_nonce: string;
+  token_hash: string;
+  created_at: Date;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+  last_fetched_at: Date | null;
+  fetch_count: number;
+  last_user_agent: string | null;
+};
+
+const toSubscription = (row: SubscriptionRow): FeedSubscription => ({
+  id: row.id,
+  feedId: row.feed_id,
+  clientKey: row.client_key,
+  accountId: row.account_id,
+  calendar: row.calendar,
+  tokenNonce: row.token_nonce,
+  createdAt: row.created_at,
+  rotatedAt: row.rotated_at,
+  revokedAt: row.revoked_at,
+  lastFetchedAt: row.last_fetched_at,
+  fetchCount: row.fetch_count,
+  lastUserAgent: row.last_user_agent,
+});
+
+export class SubscriptionRepository {
+  constructor(private readonly knex: Knex) {}
+
+  private scoped(clientKey: string, db: Knex | Knex.Transaction = this.knex) {
+    return db<SubscriptionRow>('feed_subscriptions').where({ client_key: clientKey });
+  }
+
+  /**
+   * The one lookup that is not scoped by tenant: on a feed request the token is the only credential,
+   * and the row it finds names the tenant. Revoked rows are never returned.
+   */
+  async findLiveByTokenHash(tokenHash: string): Promise<FeedSubscription | null> {
+    const row = await this.knex<SubscriptionRow>('feed_subscriptions').where({ token_hash: tokenHash }).whereNull('revoked_at').first();
+    return row ? toSubscription(row) : null;
+  }
+
+  async findLive(clientKey: string, feedId: string, accountId: string | null, calendar: string): Promise<FeedSubscription | null> {
+    const query = this.scoped(clientKey).andWhere({ feed_id: feedId, calendar }).whereNull('revoked_at');
+    const row = await (accountId === null ? query.whereNull('account_id') : query.andWhere({ account_id: accountId })).first();
+    return row ? toSubscription(row) : null;
+  }
+
+  async listLive(clientKey: string, feedId: string): Promise<FeedSubscription[]> {
+    const rows = await this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').orderBy('created_at');
+    return rows.map(toSubscription);
+  }
+
+  async create(
+    clientKey: string,
+    values: { id: string; feedId: string; accountId: string | null; calendar: string; nonce: string; tokenHash: string; now: Date },
+  ): Promise<FeedSubscription> {
+    const [row] = await this.knex<SubscriptionRow>('feed_subscriptions')
+      .insert({
+        id: values.id,
+        client_key: clientKey,
+        feed_id: values.feedId,
+        account_id: values.accountId,
+        calendar: values.calendar,
+        token_nonce: values.nonce,
+        token_hash: values.tokenHash,
+        created_at: values.now,
+      })
+      .returning('*');
+    return toSubscription(row as SubscriptionRow);
+  }
+
+  async rotate(clientKey: string, id: string, values: { nonce: string; tokenHash: string; now: Date }): Promise<FeedSubscription | null> {
+    const [row] = await this.scoped(clientKey)
+      .andWhere({ id })
+      .whereNull('revoked_at')
+      .update({ token_nonce: values.nonce, token_hash: values.tokenHash, rotated_at: values.now })
+      .returning('*');
+    return row ? toSubscription(row) : null;
+  }
+
+  async revoke(clientKey: string, id: string, now: Date): Promise<boolean> {
+    return (await this.scoped(clientKey).andWhere({ id }).whereNull('revoked_at').update({ revoked_at: now })) > 0;
+  }
+
+  async revokeAllForFeed(clientKey: string, feedId: string, now: Date): Promise<number> {
+    return this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').update({ revoked_at: now });
+  }
+
+  async recordFetch(clientKey: string, id: string, now: Date, userAgent: string | null): Promise<void> {
+    await this.scoped(clientKey)
+      .andWhere({ id })
+      .update({
+        last_fetched_at: now,
+        fetch_count: this.knex.raw('fetch_count + 1'),
+        last_user_agent: userAgent === null ? null : userAgent.slice(0, 300),
+      });
+  }
+}

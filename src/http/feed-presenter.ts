@@ -1,0 +1,38 @@
+import type { FeedWithStatus } from '../services/feed-service.js';
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** The JSON shape of a feed in the admin API. */
+export function presentFeed({ feed, status, url }: FeedWithStatus) {
+  const warnings: string[] = [];
+  if (status.capReached) {
+    warnings.push(
+      `Only the first ${feed.config.issueCap} issues are in the feed. Narrow the JQL or raise the issue cap to include the rest.`,
+    );
+  }
+  return {
+    id: feed.id,
+    name: feed.name,
+    config: feed.config,
+    createdAt: feed.createdAt.toISOString(),
+    updatedAt: feed.updatedAt.toISOString(),
+    createdBy: feed.createdByAccountId,
+    updatedBy: feed.updatedByAccountId,
+    url,
+    status: {
+      state: status.state,
+      lastExportAt: iso(status.lastSuccessAt),
+      lastAttemptAt: iso(status.finishedAt),
+      nextSyncAt: iso(status.nextSyncAt),
+      durationMs: status.durationMs,
+      issueCount: status.issueCount,
+      eventCount: status.eventCount,
+      omittedCount: status.omittedCount,
+      omitted: status.omitted,
+      capReached: status.capReached,
+      progressIssues: status.progressIssues,
+      error: status.errorCode ? { code: status.errorCode, message: status.errorMessage ?? '' } : null,
+      warnings,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import { tenantOf } from '../connect/context-auth.js';
+import type { AdminAccess } from '../services/admin-access.js';
+import type { FeedService } from '../services/feed-service.js';
+import { presentFeed } from './feed-presenter.js';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (handler: Handler) => (req: Request, res: Response, next: NextFunction) => {
+  handler(req, res).catch(next);
+};
+const feedId = (req: Request): string => req.params['feedId'] ?? '';
+
+/** Feed administration for feed creators; every call is scoped to the caller's Jira site. */
+export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
+  const router = Router();
+  router.use('/feeds', (_req, res, next) => {
+    admins.requireAdmin(tenantOf(res)).then(() => next(), next);
+  });
+
+  router.get('/feeds', wrap(async (_req, res) => {
+    const list = await feeds.list(tenantOf(res));
+    res.json({ feeds: list.map(presentFeed) });
+  }));
+
+  router.post('/feeds/validate', wrap(async (req, res) => {
+    const config = feeds.parse(req.body);
+    await feeds.validateAgainstJira(tenantOf(res), config);
+    res.json({ ok: true, config });
+  }));
+
+  router.post('/feeds', wrap(async (req, res) => {
+    res.status(201).json(presentFeed(await feeds.create(tenantOf(res), req.body)));
+  }));
+
+  router.get('/feeds/:feedId', wrap(async (req, res) => {
+    res.json(presentFeed(await feeds.get(tenantOf(res), feedId(req))));
+  }));
+
+  router.put('/feeds/:feedId', wrap(async (req, res) => {
+    res.json(presentFeed(await feeds.update(tenantOf(res), feedId(req), req.body)));
+  }));
+
+  router.delete('/feeds/:feedId', wrap(async (req, res) => {
+    await feeds.delete(tenantOf(res), feedId(req));
+    res.status(204).end();
+  }));
+
+  router.post('/feeds/:feedId/duplicate', wrap(async (req, res) => {
+    res.status(201).json(presentFeed(await feeds.duplicate(tenantOf(res), feedId(req))));
+  }));
+
+  router.post('/feeds/:feedId/sync', wrap(async (req, res) => {
+    res.status(202).json(presentFeed(await feeds.syncNow(tenantOf(res), feedId(req))));
+  }));
+
+  router.post('/feeds/:feedId/rotate-url', wrap(async (req, res) => {
+    res.json(presentFeed(await feeds.rotateSharedUrl(tenantOf(res), feedId(req))));
+  }));
+
+  return router;
+}

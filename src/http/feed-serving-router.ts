@@ -1,0 +1,69 @@
+import { type Request, type Response, Router } from 'express';
+import type { Logger } from '../logger.js';
+import type { FeedServingService } from '../services/feed-serving-service.js';
+
+/** Whether the client's validators match; If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
+function notModified(req: Request, etag: string, lastModified: Date): boolean {
+  const ifNoneMatch = req.get('if-none-match');
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+  }
+  const ifModifiedSince = req.get('if-modified-since');
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+}
+
+function acceptsGzip(req: Request): boolean {
+  const header = req.get('accept-encoding');
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding?.trim().toLowerCase() !== 'gzip') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * The public, unauthenticated feed URLs calendar apps poll. Unknown or revoked tokens get a bare 404
+ * that does not say which; the bytes served were rendered at sync time.
+ */
+export function feedServingRouter(deps: { serving: FeedServingService; logger: Logger }): Router {
+  const router = Router();
+
+  const serve = async (req: Request, res: Response) => {
+    const token = (req.params['token'] ?? '').replace(/\.ics$/, '');
+    const found = await deps.serving.find(token);
+    if (!found) {
+      res.status(404).end();
+      return;
+    }
+    const { rendered, subscription } = found;
+    res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
+    res.setHeader('ETag', rendered.etag);
+    res.setHeader('Last-Modified', rendered.lastModified.toUTCString());
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.on('finish', () => {
+      deps.serving.recordFetch(subscription, req.get('user-agent') ?? null).catch((error: unknown) => {
+        deps.logger.warn({ err: error }, 'could not record a feed fetch');
+      });
+    });
+    if (notModified(req, rendered.etag, rendered.lastModified)) {
+      res.status(304).end();
+      return;
+    }
+    const gzip = acceptsGzip(req);
+    const body = gzip ? rendered.bodyGzip : rendered.body;
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Content-Length', String(body.length));
+    if (req.method === 'HEAD') res.end();
+    else res.end(body);
+  };
+
+  router.get('/ical/:token', (req, res, next) => {
+    serve(req, res).catch(next);
+  });
+  return router;
+}

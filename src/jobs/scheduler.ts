@@ -1,0 +1,90 @@
+import { Logger as WorkerLogger, makeWorkerUtils, parseCrontab, run, type Runner, type WorkerUtils } from 'graphile-worker';
+import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import type { Logger } from '../logger.js';
+import type { SyncQueue } from '../services/feed-service.js';
+import type { SyncService } from '../services/sync-service.js';
+import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask } from './schedule-due-feeds-job.js';
+import { SYNC_FEED_TASK, syncFeedTask } from './sync-feed-job.js';
+
+const MAX_ATTEMPTS = 5;
+
+function workerLogger(logger: Logger): WorkerLogger {
+  const child = logger.child({ component: 'jobs' });
+  return new WorkerLogger(() => (level, message, meta) => {
+    const name = String(level);
+    const method = name === 'error' ? 'error' : name === 'warning' ? 'warn' : 'debug';
+    child[method](meta ?? {}, message);
+  });
+}
+
+export type JobQueueOptions = {
+  connectionString: string;
+  logger: Logger;
+  /** The embedded PostgreSQL runs every connection in one session, where named prepared statements collide. */
+  sharedSession: boolean;
+};
+
+/**
+ * Jobs live in PostgreSQL (graphile-worker), so any number of app processes can share one database:
+ * the cron tick runs once per minute across all of them, and each tenant's syncs run one at a time
+ * (one named queue per tenant) so a single site cannot flood Jira or starve the others.
+ */
+export class JobQueue implements SyncQueue {
+  private runner: Runner | null = null;
+
+  private constructor(
+    private readonly utils: WorkerUtils,
+    private readonly options: JobQueueOptions,
+  ) {}
+
+  static async connect(options: JobQueueOptions): Promise<JobQueue> {
+    const utils = await makeWorkerUtils({
+      connectionString: options.connectionString,
+      logger: workerLogger(options.logger),
+      noPreparedStatements: options.sharedSession,
+    });
+    await utils.migrate();
+    return new JobQueue(utils, options);
+  }
+
+  async enqueueSync(clientKey: string, feedId: string): Promise<void> {
+    await this.utils.addJob(
+      SYNC_FEED_TASK,
+      { clientKey, feedId },
+      { jobKey: `sync_feed:${feedId}`, queueName: `tenant:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
+  /** Asks for a scheduling tick now instead of at the next minute; ticks asked for together run once. */
+  async requestTick(): Promise<void> {
+    await this.utils.addJob(SCHEDULE_DUE_FEEDS_TASK, {}, { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1 });
+  }
+
+  /** Starts working jobs in this process: the minute tick plus feed syncs. */
+  async startWorker(deps: { sync: SyncService; syncs: FeedSyncRepository; concurrency: number; now: () => Date; pollIntervalMs?: number }): Promise<void> {
+    if (this.runner) return;
+    this.runner = await run({
+      connectionString: this.options.connectionString,
+      concurrency: deps.concurrency,
+      noHandleSignals: true,
+      noPreparedStatements: this.options.sharedSession,
+      pollInterval: deps.pollIntervalMs ?? 2_000,
+      logger: workerLogger(this.options.logger),
+      taskList: {
+        [SYNC_FEED_TASK]: syncFeedTask(deps.sync),
+        [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({ syncs: deps.syncs, queue: this, now: deps.now }),
+      },
+      parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),
+    });
+    // Do not leave feeds that fell due while no process was running waiting for the first cron minute.
+    await this.requestTick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.runner) {
+      await this.runner.stop();
+      this.runner = null;
+    }
+    await this.utils.release();
+  }
+}

@@ -1,0 +1,35 @@
+import { AppError } from '../errors.js';
+import type { Actor } from './feed-service.js';
+import type { JiraClients } from './jira-clients.js';
+
+const CACHE_MS = 5 * 60_000;
+
+/**
+ * Feed administration is for Jira administrators of the site. The context JWT only proves who the
+ * user is, so the app asks Jira (as itself) whether that user holds ADMINISTER, and remembers the
+ * answer briefly.
+ */
+export class AdminAccess {
+  private readonly cache = new Map<string, { admin: boolean; at: number }>();
+
+  constructor(private readonly deps: { jira: JiraClients; now: () => Date }) {}
+
+  async isAdmin(actor: Actor): Promise<boolean> {
+    const key = `${actor.clientKey}\u0000${actor.accountId}`;
+    const now = this.deps.now().getTime();
+    const cached = this.cache.get(key);
+    if (cached && now - cached.at < CACHE_MS) return cached.admin;
+    const grants = await this.deps.jira
+      .forInstallation(actor.installation)
+      .checkPermissions({ accountId: actor.accountId, globalPermissions: ['ADMINISTER'] });
+    const admin = grants.globalPermissions.includes('ADMINISTER');
+    this.cache.set(key, { admin, at: now });
+    return admin;
+  }
+
+  async requireAdmin(actor: Actor): Promise<void> {
+    if (!(await this.isAdmin(actor))) {
+      throw new AppError(403, 'forbidden', 'Only Jira administrators can manage Calendar Sync feeds and settings');
+    }
+  }
+}

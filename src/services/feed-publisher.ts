@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Knex } from 'knex';
+import { renderCalendar } from '../calendar/render-calendar.js';
+import type { FeedRenderRepository } from '../db/feed-render-repository.js';
+import { ALL_CALENDAR, type Feed, type RenderedFeed } from '../domain/feed.js';
+import type { FeedEvent } from '../domain/feed-event.js';
+
+/** Google drops subscriptions much over 1 MB; the status warns before that. */
+export const FEED_SIZE_WARNING_BYTES = 900_000;
+
+/** Turns event sets into stored, ready-to-serve bytes (plain and gzip) with their validators. */
+export class FeedPublisher {
+  constructor(private readonly deps: { renders: FeedRenderRepository; now: () => Date }) {}
+
+  /** What decides the bytes: if this hash is unchanged, so is the output, and nothing is rendered. */
+  static dataHash(feed: Feed, events: FeedEvent[]): string {
+    return createHash('sha256')
+      .update(JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, events }))
+      .digest('base64url');
+  }
+
+  render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
+    const text = renderCalendar(
+      { name: feed.name, refreshIntervalMinutes: feed.config.syncIntervalMinutes },
+      events,
+    );
+    const body = Buffer.from(text, 'utf8');
+    return {
+      feedId: feed.id,
+      variant,
+      body,
+      bodyGzip: gzipSync(body),
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
+      dataHash,
+      lastModified: this.deps.now(),
+      eventCount: events.length,
+    };
+  }
+
+  async publishEmpty(clientKey: string, feed: Feed, db: Knex.Transaction): Promise<void> {
+    await this.deps.renders.save(clientKey, this.render(feed, ALL_CALENDAR, [], FeedPublisher.dataHash(feed, [])), db);
+  }
+}

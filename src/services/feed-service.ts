@@ -1,0 +1,175 @@
+import type { Knex } from 'knex';
+import type { FeedRepository } from '../db/feed-repository.js';
+import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import type { Feed, FeedSyncStatus } from '../domain/feed.js';
+import { type FeedConfig, parseFeedConfig } from '../domain/feed-config.js';
+import { checkFieldCompatibility } from '../domain/field-compatibility.js';
+import type { ActiveInstallation } from '../domain/installation.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { isJiraError } from '../jira/jira-error.js';
+import type { FeedPublisher } from './feed-publisher.js';
+import type { JiraClients } from './jira-clients.js';
+import type { SubscriptionService } from './subscription-service.js';
+
+export type Actor = { clientKey: string; accountId: string; installation: ActiveInstallation };
+export type FeedWithStatus = { feed: Feed; status: FeedSyncStatus; url: string | null };
+export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
+
+/** Feed use cases for feed creators: everything is scoped to the actor's site. */
+export class FeedService {
+  constructor(
+    private readonly deps: {
+      knex: Knex;
+      feeds: FeedRepository;
+      syncs: FeedSyncRepository;
+      subscriptions: SubscriptionService;
+      publisher: FeedPublisher;
+      jira: JiraClients;
+      queue: SyncQueue;
+      now: () => Date;
+    },
+  ) {}
+
+  async list(actor: Actor): Promise<FeedWithStatus[]> {
+    const [feeds, statuses] = await Promise.all([this.deps.feeds.list(actor.clientKey), this.deps.syncs.listByFeed(actor.clientKey)]);
+    return Promise.all(
+      feeds.map(async (feed) => ({
+        feed,
+        status: statuses.get(feed.id) ?? missingStatus(feed.id),
+        url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
+      })),
+    );
+  }
+
+  async get(actor: Actor, feedId: string): Promise<FeedWithStatus> {
+    const feed = await this.requireFeed(actor, feedId);
+    const status = (await this.deps.syncs.find(actor.clientKey, feed.id)) ?? missingStatus(feed.id);
+    return { feed, status, url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id) };
+  }
+
+  /** Validates the body alone; nothing is stored and Jira is not asked. */
+  parse(body: unknown): FeedConfig {
+    const parsed = parseFeedConfig(body);
+    if (!parsed.ok) throw badRequest('The feed configuration is invalid', parsed.fields);
+    return parsed.config;
+  }
+
+  /** Checks the configuration against the site: the JQL or filter, and the fields the rules name. */
+  async validateAgainstJira(actor: Actor, config: FeedConfig): Promise<void> {
+    const client = this.deps.jira.forInstallation(actor.installation);
+    try {
+      if (config.source.type === 'jql') {
+        const [parsed] = await client.parseJql([config.source.jql]);
+        if (parsed && parsed.errors.length > 0) {
+          throw badRequest('Jira rejected the JQL query', [{ path: 'source.jql', message: parsed.errors.join(' ') }]);
+        }
+      } else {
+        await client.getFilter(config.source.filterId).catch((error: unknown) => {
+          if (isJiraError(error) && (error.status === 404 || error.status === 400)) {
+            throw badRequest('The saved filter cannot be used', [
+              {
+                path: 'source.filterId',
+                message: `Filter ${config.source.type === 'filter' ? config.source.filterId : ''} does not exist or is not shared with the Calendar Sync app user`,
+              },
+            ]);
+          }
+          throw error;
+        });
+      }
+      const problems = checkFieldCompatibility(config, await client.getFields());
+      if (problems.length > 0) throw badRequest('Some fields do not fit the event rules', problems);
+    } catch (error) {
+      if (!isJiraError(error)) throw error;
+      throw new AppError(502, 'jira_unavailable', `Jira could not check the feed: ${error.message}`, { retryable: true, cause: error });
+    }
+  }
+
+  async create(actor: Actor, body: unknown): Promise<FeedWithStatus> {
+    const config = this.parse(body);
+    await this.validateAgainstJira(actor, config);
+    return this.insert(actor, config);
+  }
+
+  async duplicate(actor: Actor, feedId: string): Promise<FeedWithStatus> {
+    const original = await this.requireFeed(actor, feedId);
+    const name = `Copy of ${original.name}`.slice(0, 200);
+    return this.insert(actor, { ...original.config, name });
+  }
+
+  async update(actor: Actor, feedId: string, body: unknown): Promise<FeedWithStatus> {
+    await this.requireFeed(actor, feedId);
+    const config = this.parse(body);
+    await this.validateAgainstJira(actor, config);
+    const now = this.deps.now();
+    const feed = await this.deps.feeds.update(actor.clientKey, feedId, { name: config.name, config, accountId: actor.accountId, now });
+    if (!feed) throw notFound('Feed');
+    await this.deps.syncs.reschedule(actor.clientKey, feedId, now);
+    await this.requestSync(actor, feedId);
+    return this.get(actor, feedId);
+  }
+
+  async delete(actor: Actor, feedId: string): Promise<void> {
+    if (!(await this.deps.feeds.delete(actor.clientKey, feedId))) throw notFound('Feed');
+  }
+
+  async syncNow(actor: Actor, feedId: string): Promise<FeedWithStatus> {
+    await this.requireFeed(actor, feedId);
+    await this.requestSync(actor, feedId);
+    return this.get(actor, feedId);
+  }
+
+  async rotateSharedUrl(actor: Actor, feedId: string): Promise<FeedWithStatus> {
+    await this.requireFeed(actor, feedId);
+    await this.deps.subscriptions.rotateShared(actor.clientKey, feedId);
+    return this.get(actor, feedId);
+  }
+
+  private async requestSync(actor: Actor, feedId: string): Promise<void> {
+    if (await this.deps.syncs.markQueued(actor.clientKey, feedId, this.deps.now())) {
+      await this.deps.queue.enqueueSync(actor.clientKey, feedId);
+    }
+  }
+
+  private async insert(actor: Actor, config: FeedConfig): Promise<FeedWithStatus> {
+    const now = this.deps.now();
+    const feed = await this.deps.knex.transaction(async (trx) => {
+      const created = await this.deps.feeds.insert(actor.clientKey, { name: config.name, config, accountId: actor.accountId, now }, trx);
+      await this.deps.syncs.create(actor.clientKey, created.id, now, trx);
+      // Subscribers get a valid (empty) calendar straight away instead of an error before the first sync.
+      await this.deps.publisher.publishEmpty(actor.clientKey, created, trx);
+      return created;
+    });
+    await this.deps.subscriptions.ensureShared(actor.clientKey, feed.id);
+    await this.requestSync(actor, feed.id);
+    return this.get(actor, feed.id);
+  }
+
+  private async requireFeed(actor: Actor, feedId: string): Promise<Feed> {
+    const feed = await this.deps.feeds.findById(actor.clientKey, feedId);
+    if (!feed) throw notFound('Feed');
+    return feed;
+  }
+}
+
+function missingStatus(feedId: string): FeedSyncStatus {
+  return {
+    feedId,
+    state: 'pending',
+    nextSyncAt: new Date(0),
+    requestedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    lastSuccessAt: null,
+    durationMs: null,
+    issueCount: null,
+    eventCount: null,
+    omittedCount: null,
+    omitted: null,
+    capReached: false,
+    progressIssues: null,
+    errorCode: null,
+    errorMessage: null,
+    consecutiveFailures: 0,
+    dataHash: null,
+  };
+}

@@ -1,0 +1,43 @@
+import type { JiraField } from '../jira/jira-client.js';
+import type { Actor } from './feed-service.js';
+import type { JiraClients } from './jira-clients.js';
+
+export type FieldType = 'date' | 'datetime' | 'number' | 'string' | 'option' | 'user' | 'users' | 'sprint' | 'other';
+
+export function fieldType(field: JiraField): FieldType {
+  const schema = field.schema;
+  if (!schema) return 'other';
+  if (schema.custom === 'com.pyxis.greenhopper.jira:gh-sprint') return 'sprint';
+  if (schema.type === 'array') return schema.items === 'user' ? 'users' : 'other';
+  if (['date', 'datetime', 'number', 'string', 'option', 'user'].includes(schema.type)) return schema.type as FieldType;
+  return 'other';
+}
+
+/** Read-only look-ups the feed editor offers as pickers, made as the app user. */
+export class JiraLookupService {
+  constructor(private readonly jira: JiraClients) {}
+
+  async fields(actor: Actor): Promise<{ id: string; name: string; type: FieldType; custom: boolean }[]> {
+    const fields = await this.jira.forInstallation(actor.installation).getFields();
+    return fields
+      .map((field) => ({ id: field.id, name: field.name, type: fieldType(field), custom: field.custom ?? field.id.startsWith('customfield_') }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  groups(actor: Actor, query: string): Promise<{ groupId: string | null; name: string }[]> {
+    return this.jira.forInstallation(actor.installation).findGroups(query.slice(0, 100));
+  }
+
+  roles(actor: Actor): Promise<{ id: string; name: string }[]> {
+    return this.jira.forInstallation(actor.installation).listRoles();
+  }
+
+  /** Jira's verdict on a query and, when it is valid, roughly how many issues it matches. */
+  async checkJql(actor: Actor, jql: string): Promise<{ valid: boolean; errors: string[]; count: number | null }> {
+    const client = this.jira.forInstallation(actor.installation);
+    const [parsed] = await client.parseJql([jql]);
+    const errors = parsed?.errors ?? [];
+    if (errors.length > 0) return { valid: false, errors, count: null };
+    return { valid: true, errors: [], count: await client.approximateCount(jql) };
+  }
+}

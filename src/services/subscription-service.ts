@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { SubscriptionRepository } from '../db/subscription-repository.js';
+import { ALL_CALENDAR, type FeedSubscription } from '../domain/feed.js';
+import { FeedTokens } from './feed-tokens.js';
+
+/** Secret feed URLs: issuing, showing again, rotating and resolving them. */
+export class SubscriptionService {
+  constructor(
+    private readonly deps: { subscriptions: SubscriptionRepository; tokens: FeedTokens; baseUrl: string; now: () => Date },
+  ) {}
+
+  urlFor(subscription: Pick<FeedSubscription, 'id' | 'tokenNonce'>): string {
+    return `${this.deps.baseUrl}/ical/${this.deps.tokens.tokenFor(subscription.id, subscription.tokenNonce)}.ics`;
+  }
+
+  async ensureShared(clientKey: string, feedId: string): Promise<FeedSubscription> {
+    const existing = await this.deps.subscriptions.findLive(clientKey, feedId, null, ALL_CALENDAR);
+    if (existing) return existing;
+    const id = randomUUID();
+    const nonce = this.deps.tokens.newNonce();
+    return this.deps.subscriptions.create(clientKey, {
+      id,
+      feedId,
+      accountId: null,
+      calendar: ALL_CALENDAR,
+      nonce,
+      tokenHash: FeedTokens.hash(this.deps.tokens.tokenFor(id, nonce)),
+      now: this.deps.now(),
+    });
+  }
+
+  async sharedUrl(clientKey: string, feedId: string): Promise<string | null> {
+    const subscription = await this.deps.subscriptions.findLive(clientKey, feedId, null, ALL_CALENDAR);
+    return subscription ? this.urlFor(subscription) : null;
+  }
+
+  /** A new nonce: the old URL stops working at once, the new one is returned. */
+  async rotateShared(clientKey: string, feedId: string): Promise<string> {
+    const subscription = await this.ensureShared(clientKey, feedId);
+    const nonce = this.deps.tokens.newNonce();
+    const rotated = await this.deps.subscriptions.rotate(clientKey, subscription.id, {
+      nonce,
+      tokenHash: FeedTokens.hash(this.deps.tokens.tokenFor(subscription.id, nonce)),
+      now: this.deps.now(),
+    });
+    if (!rotated) throw new Error('subscription vanished while rotating');
+    return this.urlFor(rotated);
+  }
+
+  /** The live subscription a presented token belongs to, or null; never says why. */
+  async resolve(token: string): Promise<FeedSubscription | null> {
+    if (!FeedTokens.looksValid(token)) return null;
+    const subscription = await this.deps.subscriptions.findLiveByTokenHash(FeedTokens.hash(token));
+    if (!subscription || !this.deps.tokens.matches(token, subscription.id, subscription.tokenNonce)) return null;
+    return subscription;
+  }
+
+  async recordFetch(subscription: FeedSubscription, userAgent: string | null): Promise<void> {
+    await this.deps.subscriptions.recordFetch(subscription.clientKey, subscription.id, this.deps.now(), userAgent);
+  }
+}

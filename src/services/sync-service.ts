@@ -1,0 +1,153 @@
+import type { Knex } from 'knex';
+import type { FeedEventRepository } from '../db/feed-event-repository.js';
+import type { FeedRenderRepository } from '../db/feed-render-repository.js';
+import type { FeedRepository } from '../db/feed-repository.js';
+import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import { ALL_CALENDAR, type Feed } from '../domain/feed.js';
+import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { requiredJiraFields } from '../domain/feed-config.js';
+import type { ActiveInstallation } from '../domain/installation.js';
+import { AppError } from '../errors.js';
+import type { JiraClient } from '../jira/jira-client.js';
+import { isJiraError } from '../jira/jira-error.js';
+import type { Logger } from '../logger.js';
+import type { ErrorReporter } from './error-reporter.js';
+import { FeedPublisher } from './feed-publisher.js';
+import type { InstallationService } from './installation-service.js';
+import type { JiraClients } from './jira-clients.js';
+
+export type SyncOutcome =
+  | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
+  | { status: 'ok'; issueCount: number; eventCount: number; omitted: number; capReached: boolean; rendered: boolean; jiraPages: number }
+  | { status: 'failed'; code: string; message: string; retryable: boolean };
+
+const PAGE_SIZE = 100;
+
+/**
+ * One sync of one feed: run its JQL as the app user, keep only what the feed shows, and swap the
+ * event set and its rendered bytes in a single transaction. A failure leaves the last good feed served.
+ */
+export class SyncService {
+  constructor(
+    private readonly deps: {
+      knex: Knex;
+      installations: InstallationService;
+      feeds: FeedRepository;
+      syncs: FeedSyncRepository;
+      events: FeedEventRepository;
+      renders: FeedRenderRepository;
+      publisher: FeedPublisher;
+      jira: JiraClients;
+      appHost: string;
+      logger: Logger;
+      reporter: ErrorReporter;
+      now: () => Date;
+    },
+  ) {}
+
+  async syncFeed(clientKey: string, feedId: string, signal?: AbortSignal): Promise<SyncOutcome> {
+    const installation = await this.deps.installations.findActive(clientKey);
+    if (!installation) return { status: 'skipped', reason: 'not-installed' };
+    const feed = await this.deps.feeds.findById(clientKey, feedId);
+    if (!feed) return { status: 'skipped', reason: 'feed-gone' };
+
+    const started = this.deps.now();
+    const log = this.deps.logger.child({ clientKey, feedId });
+    await this.deps.syncs.markRunning(clientKey, feedId, started);
+    try {
+      const outcome = await this.run(installation, feed, started, signal);
+      log.info({ ...outcome, ms: this.deps.now().getTime() - started.getTime() }, 'feed synced');
+      return outcome;
+    } catch (error) {
+      const failure = describeFailure(error);
+      const finished = this.deps.now();
+      await this.deps.syncs.markFailed(clientKey, feedId, {
+        finishedAt: finished,
+        durationMs: finished.getTime() - started.getTime(),
+        code: failure.code,
+        message: failure.message,
+        // Quick retries of transient failures are the job queue's; the schedule itself moves on.
+        nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+      });
+      log[failure.retryable ? 'warn' : 'info']({ code: failure.code, err: error }, 'feed sync failed; last good feed kept');
+      if (failure.code === 'internal') await this.deps.reporter.report(clientKey, error, 'sync');
+      return { status: 'failed', ...failure };
+    }
+  }
+
+  private async run(installation: ActiveInstallation, feed: Feed, started: Date, signal?: AbortSignal): Promise<SyncOutcome & { status: 'ok' }> {
+    const client = this.deps.jira.forInstallation(installation);
+    const jql = await this.resolveJql(client, feed);
+    const fields = requiredJiraFields(feed.config);
+    const cap = feed.config.issueCap;
+
+    const issues: JiraIssueLike[] = [];
+    let capReached = false;
+    let jiraPages = 0;
+    for await (const page of client.searchPages({ jql, fields, pageSize: PAGE_SIZE, ...(signal ? { signal } : {}) })) {
+      jiraPages += 1;
+      for (const issue of page) {
+        if (issues.length >= cap) {
+          capReached = true;
+          break;
+        }
+        issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
+      }
+      if (capReached) break;
+      await this.deps.syncs.recordProgress(installation.clientKey, feed.id, issues.length);
+    }
+
+    const now = this.deps.now();
+    const { events, omitted } = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
+    const status = await this.deps.syncs.find(installation.clientKey, feed.id);
+    const dataHash = FeedPublisher.dataHash(feed, events);
+    const existing = await this.deps.renders.find(installation.clientKey, feed.id, ALL_CALENDAR);
+    const unchanged = status?.dataHash === dataHash && existing?.dataHash === dataHash;
+    const rendered = unchanged ? null : this.deps.publisher.render(feed, ALL_CALENDAR, events, dataHash);
+
+    const finished = this.deps.now();
+    await this.deps.knex.transaction(async (trx) => {
+      if (rendered) {
+        await this.deps.events.replaceAll(installation.clientKey, feed.id, events, trx);
+        await this.deps.renders.save(installation.clientKey, rendered, trx);
+        await this.deps.renders.deleteVariantsExcept(installation.clientKey, feed.id, ALL_CALENDAR, trx);
+      }
+      await this.deps.syncs.markSucceeded(
+        installation.clientKey,
+        feed.id,
+        {
+          finishedAt: finished,
+          durationMs: finished.getTime() - started.getTime(),
+          issueCount: issues.length,
+          eventCount: events.length,
+          omitted,
+          capReached,
+          dataHash,
+          nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+        },
+        trx,
+      );
+    });
+    return { status: 'ok', issueCount: issues.length, eventCount: events.length, omitted: omitted.count, capReached, rendered: rendered !== null, jiraPages };
+  }
+
+  private async resolveJql(client: JiraClient, feed: Feed): Promise<string> {
+    if (feed.config.source.type === 'jql') return feed.config.source.jql;
+    const filter = await client.getFilter(feed.config.source.filterId);
+    return filter.jql;
+  }
+}
+
+function describeFailure(error: unknown): { code: string; message: string; retryable: boolean } {
+  if (isJiraError(error)) {
+    if (error.status === 403 || error.status === 401) {
+      return { code: error.code, message: `Jira refused the Calendar Sync app user (${error.status}). ${error.jiraMessages.join(' ')}`.trim(), retryable: false };
+    }
+    if (error.status === 400) {
+      return { code: 'jql_rejected', message: `Jira rejected the feed's query: ${error.jiraMessages.join(' ') || error.message}`, retryable: false };
+    }
+    return { code: error.code, message: `Jira did not answer properly: ${error.message}`, retryable: error.retryable };
+  }
+  if (error instanceof AppError) return { code: error.code, message: error.message, retryable: error.retryable };
+  return { code: 'internal', message: 'The sync failed on our side; it has been logged and will be retried', retryable: true };
+}

@@ -1,0 +1,59 @@
+import type { FakeJira } from './fake-jira/fake-jira.js';
+import { SEED_ACCOUNTS } from './fake-jira/fake-jira-seed.js';
+import type { TestApp } from './test-app.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON the API returned
+export type ApiResponse = { status: number; body: any; headers: Headers };
+
+/** Calls the app's JSON API as a Jira user would from an iframe: with a fresh context JWT from their site. */
+export function apiAs(app: TestApp, jira: FakeJira, accountId: string) {
+  const request = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+    const response = await fetch(`${app.url}/api${path}`, {
+      method,
+      headers: {
+        authorization: `JWT ${jira.contextToken({ accountId })}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  return {
+    get: (path: string) => request('GET', path),
+    post: (path: string, body?: unknown) => request('POST', path, body ?? {}),
+    put: (path: string, body: unknown) => request('PUT', path, body),
+    delete: (path: string) => request('DELETE', path),
+    raw: request,
+  };
+}
+
+export const ADMIN = SEED_ACCOUNTS.alice;
+export const NON_ADMIN = SEED_ACCOUNTS.bob;
+
+/** A feed touching every rule kind over the seeded CAL project. */
+export function sampleFeedConfig(overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'Calendar Platform dates',
+    source: { type: 'jql', jql: 'project = CAL ORDER BY key' },
+    timeZone: 'Europe/Berlin',
+    rules: [
+      { id: 'due', kind: 'allDay', field: 'duedate' },
+      { id: 'sprints', kind: 'sprint' },
+      { id: 'releases', kind: 'version', useStartDate: true },
+    ],
+    window: { pastDays: 3650, futureDays: 3650 },
+    ...overrides,
+  };
+}
+
+export async function fetchFeed(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}

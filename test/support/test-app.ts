@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import { JobQueue } from '../../src/jobs/scheduler.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { captureLogs } from './log-capture.js';
+import { openTestDatabase } from './test-database.js';
+
+export type TestApp = {
+  url: string;
+  config: Config & { feedTokenSecret: string };
+  services: Services;
+  queue: JobQueue;
+  db: Database;
+  logs: () => string;
+  stop: () => Promise<void>;
+};
+
+export type TestAppOptions = {
+  /** Share a database between app instances (several "processes" on one database). */
+  db?: Database;
+  connectKeysUrl?: string;
+  config?: Partial<Config>;
+  now?: () => Date;
+  /** Work the job queue in this app (cron tick and syncs), as a deployed process does. */
+  worker?: boolean;
+};
+
+/** The real app on a real port with a real database, as Jira and calendar clients would reach it. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await openTestDatabase());
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config: Config & { feedTokenSecret: string } = {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' }),
+    baseUrl: url,
+    jiraHosts: ['127.0.0.1', 'localhost', '*.atlassian.net'],
+    schedulerEnabled: false,
+    ...(options.connectKeysUrl ? { connectKeysUrl: options.connectKeysUrl } : {}),
+    ...options.config,
+    feedTokenSecret: options.config?.feedTokenSecret ?? randomBytes(32).toString('hex'),
+  };
+  const { logger, text } = captureLogs();
+  const queue = await JobQueue.connect({ connectionString: db.connectionString, logger, sharedSession: db.embedded });
+  const services = createServices({
+    config,
+    logger,
+    knex: db.knex,
+    queue,
+    ...(options.now ? { now: options.now } : {}),
+    // Tests must not sit in real backoff sleeps; the client's retry logic has its own unit tests.
+    jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20 },
+  });
+  if (options.worker) {
+    await queue.startWorker({ sync: services.sync, syncs: services.syncRepository, concurrency: 2, now: options.now ?? (() => new Date()), pollIntervalMs: 100 });
+  }
+  const app = await createApp({ config, logger, services, healthCheck: async () => void (await db.knex.raw('select 1')) });
+  server.on('request', app);
+  return {
+    url,
+    config,
+    services,
+    queue,
+    db,
+    logs: text,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.stop();
+      if (!options.db) await db.close();
+    },
+  };
+}
