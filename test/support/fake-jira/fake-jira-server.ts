@@ -1,0 +1,417 @@
+import { createHmac, generateKeyPair, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import * as jwt from 'atlassian-jwt';
+import { connectQsh, queryRecord } from '../jwt-helpers.js';
+import { FaultInjector, type FaultSpec } from './fake-jira-faults.js';
+import {
+  grants,
+  jiraError,
+  matchRoute,
+  type ConnectScope,
+  type PageToken,
+  type Reply,
+  type Site,
+} from './fake-jira-routes.js';
+import { defaultSeed } from './fake-jira-seed.js';
+import type { FakeJiraData } from './fake-jira-types.js';
+
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body?: unknown;
+  /** 0 when the fake dropped the connection without answering. */
+  status: number;
+};
+
+export type FakeJiraOptions = {
+  seed?: FakeJiraData;
+  /** The app's descriptor key; default 'calendar-sync'. */
+  appKey?: string;
+  /** Start as if the app were already installed with this shared secret. */
+  sharedSecret?: string;
+  /** Scopes of that pre-installed app; default READ and PROJECT_ADMIN, as the project's descriptor asks. */
+  scopes?: ConnectScope[];
+};
+
+export type LifecycleVariant = {
+  expired?: boolean;
+  /** Signed with another private key under the same kid. */
+  wrongKey?: boolean;
+  alg?: 'none' | 'HS256';
+  iss?: string;
+  qsh?: string;
+  aud?: string;
+};
+
+export type LifecyclePayload = {
+  key: string;
+  clientKey: string;
+  sharedSecret: string;
+  serverVersion: string;
+  pluginsVersion: string;
+  baseUrl: string;
+  displayUrl: string;
+  productType: 'jira';
+  description: string;
+  eventType: 'installed' | 'uninstalled';
+};
+
+const generateRsaKeyPair = promisify(generateKeyPair);
+const rsaKeyPair = () =>
+  generateRsaKeyPair('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+
+const KEYS_PATH = '/connect-install-keys';
+
+/**
+ * A Jira Cloud site on 127.0.0.1 for tests, the demo and benchmarks: Connect lifecycle (RS256-signed install
+ * callbacks, install keys), JWT-verified REST API v3 endpoints the app uses, fault injection and a request log.
+ */
+export class FakeJira {
+  readonly baseUrl: string;
+  readonly keysUrl: string;
+  readonly clientKey = randomUUID();
+  data: FakeJiraData;
+  requests: RecordedRequest[] = [];
+  readonly faults: FaultInjector;
+  /** The clock for JQL (now(), startOfDay(), relative dates) and serverTime; JWT expiry uses real time. */
+  now: () => Date = () => new Date();
+
+  private readonly appKey: string;
+  /** Installed apps by key; REST calls verify against their secrets and scopes. */
+  private readonly apps = new Map<string, { sharedSecret: string; scopes: ConnectScope[] }>();
+  /** App key → the last secret handed out, kept after uninstall so tests can sign stale context tokens. */
+  private readonly lastSecrets = new Map<string, string>();
+  private readonly pageTokens = new Map<string, PageToken>();
+  private readonly kid = `fake-jira-${randomUUID()}`;
+  private readonly stopping = new AbortController();
+
+  private constructor(
+    private readonly server: Server,
+    private readonly keys: { publicKey: string; privateKey: string; wrongPrivateKey: string },
+    options: FakeJiraOptions,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.keysUrl = `${this.baseUrl}${KEYS_PATH}`;
+    this.data = options.seed ?? defaultSeed();
+    this.appKey = options.appKey ?? 'calendar-sync';
+    if (options.sharedSecret) {
+      this.rememberInstall(this.appKey, options.sharedSecret, options.scopes ?? ['READ', 'PROJECT_ADMIN']);
+    }
+    this.faults = new FaultInjector(() => this.pageTokens.clear());
+  }
+
+  static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
+    const [signing, wrong] = await Promise.all([rsaKeyPair(), rsaKeyPair()]);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const fake = new FakeJira(server, { ...signing, wrongPrivateKey: wrong.privateKey }, options);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      fake.handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        send(res, { status: 500, body: { errorMessages: [String(error)], errors: {} } });
+      });
+    });
+    return fake;
+  }
+
+  get appUserAccountId(): string {
+    return this.data.appUserAccountId;
+  }
+
+  /** The secret the app got at its last successful install, if it is installed. */
+  sharedSecretFor(appKey = this.appKey): string | undefined {
+    return this.apps.get(appKey)?.sharedSecret;
+  }
+
+  lifecyclePayload(
+    eventType: 'installed' | 'uninstalled',
+    key: string,
+    sharedSecret: string,
+  ): LifecyclePayload {
+    return {
+      key,
+      clientKey: this.clientKey,
+      sharedSecret,
+      serverVersion: '100295',
+      pluginsVersion: '1001.0.0-SNAPSHOT',
+      baseUrl: this.baseUrl,
+      displayUrl: this.baseUrl,
+      productType: 'jira',
+      description: 'Atlassian JIRA at https://fake-jira.atlassian.net',
+      eventType,
+    };
+  }
+
+  /** Reads the app's descriptor and sends the signed `installed` callback, like Jira installing an app. */
+  async install(
+    appBaseUrl: string,
+    opts: { sharedSecret?: string } = {},
+  ): Promise<{ status: number; body: string; sharedSecret: string }> {
+    const { key, scopes } = await this.readDescriptor(appBaseUrl);
+    const sharedSecret = opts.sharedSecret ?? randomBytes(36).toString('base64url');
+    const result = await this.postLifecycle(
+      appBaseUrl,
+      '/installed',
+      this.lifecyclePayload('installed', key, sharedSecret),
+    );
+    if (result.status >= 200 && result.status < 300) this.rememberInstall(key, sharedSecret, scopes);
+    return { ...result, sharedSecret };
+  }
+
+  /** Sends the signed `uninstalled` callback; the app's secret stops working whatever the app answers. */
+  async uninstall(appBaseUrl: string): Promise<{ status: number; body: string }> {
+    const { key } = await this.readDescriptor(appBaseUrl);
+    const payload = this.lifecyclePayload('uninstalled', key, this.apps.get(key)?.sharedSecret ?? '');
+    this.apps.delete(key);
+    return this.postLifecycle(appBaseUrl, '/uninstalled', payload);
+  }
+
+  /** An RS256 lifecycle token as Jira signs it, or a broken variant of one. */
+  signLifecycle(
+    appBaseUrl: string,
+    path: '/installed' | '/uninstalled',
+    payload: object,
+    variant: LifecycleVariant = {},
+  ): string {
+    const base = appBaseUrl.replace(/\/+$/, '');
+    const iat = Math.floor(Date.now() / 1000) - (variant.expired ? 600 : 0);
+    const payloadIssuer = (payload as { clientKey?: unknown }).clientKey;
+    const claims = {
+      iss: variant.iss ?? (typeof payloadIssuer === 'string' ? payloadIssuer : this.clientKey),
+      iat,
+      exp: iat + 180,
+      aud: [variant.aud ?? base],
+      qsh: variant.qsh ?? connectQsh('POST', `${base}${path}`, base),
+    };
+    const segment = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    if (variant.alg === 'none') return `${segment({ alg: 'none', kid: this.kid })}.${segment(claims)}.`;
+    if (variant.alg === 'HS256') {
+      // The classic algorithm-confusion forgery: HMAC keyed with the public key.
+      const input = `${segment({ alg: 'HS256', typ: 'JWT', kid: this.kid })}.${segment(claims)}`;
+      return `${input}.${createHmac('sha256', this.keys.publicKey).update(input).digest('base64url')}`;
+    }
+    const privateKey = variant.wrongKey ? this.keys.wrongPrivateKey : this.keys.privateKey;
+    return jwt.encodeAsymmetric(claims, privateKey, jwt.AsymmetricAlgorithm.RS256, { kid: this.kid });
+  }
+
+  /** An HS256 context token like AP.context.getToken() gives the app's iframe pages. */
+  contextToken(opts: { accountId: string; expiresInSeconds?: number; sharedSecret?: string }): string {
+    const secret = opts.sharedSecret ?? this.lastSecrets.get(this.appKey);
+    if (!secret) throw new Error(`The app '${this.appKey}' was never installed here; pass sharedSecret`);
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: this.clientKey,
+      sub: opts.accountId,
+      qsh: 'context-qsh',
+      iat,
+      exp: iat + (opts.expiresInSeconds ?? 900),
+      context: { user: { accountId: opts.accountId }, license: { active: true } },
+    };
+    return jwt.encodeSymmetric(claims, secret, jwt.SymmetricAlgorithm.HS256);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private rememberInstall(appKey: string, sharedSecret: string, scopes: ConnectScope[]): void {
+    this.apps.set(appKey, { sharedSecret, scopes });
+    this.lastSecrets.set(appKey, sharedSecret);
+  }
+
+  /** The descriptor's key and scopes; Connect grants READ when a descriptor names no scopes. */
+  private async readDescriptor(appBaseUrl: string): Promise<{ key: string; scopes: ConnectScope[] }> {
+    const response = await fetch(`${appBaseUrl.replace(/\/+$/, '')}/atlassian-connect.json`);
+    if (!response.ok) throw new Error(`GET atlassian-connect.json answered ${response.status}`);
+    const descriptor = (await response.json()) as { key?: unknown; scopes?: unknown };
+    if (typeof descriptor.key !== 'string') throw new Error('The app descriptor has no key');
+    const scopes = Array.isArray(descriptor.scopes)
+      ? descriptor.scopes.map((s) => String(s).toUpperCase())
+      : [];
+    return { key: descriptor.key, scopes: scopes.length > 0 ? (scopes as ConnectScope[]) : ['READ'] };
+  }
+
+  private async postLifecycle(
+    appBaseUrl: string,
+    path: '/installed' | '/uninstalled',
+    payload: LifecyclePayload,
+  ) {
+    const response = await fetch(`${appBaseUrl.replace(/\/+$/, '')}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `JWT ${this.signLifecycle(appBaseUrl, path, payload)}`,
+      },
+      body: JSON.stringify(payload),
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    const record: RecordedRequest = { method, path: url.pathname, query: url.searchParams, status: 0 };
+    if (raw.length > 0) record.body = parseJson(raw) ?? raw;
+    this.requests.push(record);
+    const reply = (r: Reply, malformed = false): void => {
+      record.status = r.status;
+      send(res, r, malformed);
+    };
+
+    if (url.pathname.startsWith(`${KEYS_PATH}/`)) {
+      const kid = decodeURIComponent(url.pathname.slice(KEYS_PATH.length + 1));
+      record.status = kid === this.kid ? 200 : 404;
+      res
+        .writeHead(record.status, { 'content-type': 'text/plain' })
+        .end(kid === this.kid ? this.keys.publicKey : 'Not Found');
+      return;
+    }
+    if (!url.pathname.startsWith('/rest/')) return reply(jiraError(404, 'Not Found'));
+
+    const fault = this.faults.take();
+    try {
+      await sleep(this.faults.latencyMs + (fault?.delayMs ?? 0), undefined, { signal: this.stopping.signal });
+      if (fault?.hangMs !== undefined) {
+        await sleep(fault.hangMs, undefined, { signal: this.stopping.signal });
+        res.destroy();
+        return;
+      }
+    } catch {
+      res.destroy();
+      return;
+    }
+    if (fault?.status !== undefined) return reply(faultReply(fault));
+
+    const auth = this.authenticate(req, method, url);
+    if ('error' in auth) {
+      const unauthorized = jiraError(401, `Authentication failed: ${auth.error}`);
+      return reply({ ...unauthorized, headers: { 'www-authenticate': 'JWT realm="Jira"' } });
+    }
+    const match = matchRoute(method, url.pathname);
+    if ('status' in match) {
+      return reply(jiraError(match.status, `No ${method} ${url.pathname} in the fake Jira.`));
+    }
+    const operation = `${method} ${match.route.template}`;
+    const unknown = [...new Set(url.searchParams.keys())].filter((name) => !match.route.query.includes(name));
+    if (unknown.length > 0) {
+      return reply(
+        jiraError(
+          400,
+          `Query parameter '${unknown[0]}' is not defined for ${operation} in the Jira OpenAPI document.`,
+        ),
+      );
+    }
+    if (!grants(auth.app.scopes, match.route.scope)) {
+      return reply(
+        jiraError(
+          403,
+          `The app has not been granted the ${match.route.scope} scope that ${operation} needs.`,
+        ),
+      );
+    }
+    let body: unknown;
+    if (raw.length > 0) {
+      body = parseJson(raw);
+      if (body === undefined) return reply(jiraError(400, 'The request body is not valid JSON.'));
+    }
+    const site: Site = { data: this.data, baseUrl: this.baseUrl, now: this.now, pageTokens: this.pageTokens };
+    reply(
+      match.route.handle(site, { path: url.pathname, params: match.params, query: url.searchParams, body }),
+      fault?.malformedJson,
+    );
+  }
+
+  /** Connect app authentication: an HS256 JWT from an installed app, unexpired, for exactly this request. */
+  private authenticate(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+  ): { app: { scopes: ConnectScope[] } } | { error: string } {
+    const token = /^JWT\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return { error: 'the request carries no JWT (Authorization: JWT …).' };
+    let claims: Record<string, unknown>;
+    let app;
+    try {
+      if (jwt.getAlgorithm(token) !== 'HS256') return { error: 'the JWT must be signed with HS256.' };
+      const unverified = jwt.decodeSymmetric(token, 'unverified', jwt.SymmetricAlgorithm.HS256, true) as {
+        iss?: unknown;
+      };
+      app = typeof unverified.iss === 'string' ? this.apps.get(unverified.iss) : undefined;
+      if (!app) return { error: `the JWT issuer '${String(unverified.iss)}' is not an installed app.` };
+      claims = jwt.decodeSymmetric(token, app.sharedSecret, jwt.SymmetricAlgorithm.HS256) as Record<
+        string,
+        unknown
+      >;
+    } catch {
+      return { error: 'the JWT signature does not verify.' };
+    }
+    if (typeof claims['exp'] !== 'number' || claims['exp'] <= Date.now() / 1000) {
+      return { error: 'the JWT has expired.' };
+    }
+    const qsh = jwt.createQueryStringHash({
+      method,
+      pathname: url.pathname,
+      query: queryRecord(url.searchParams),
+    });
+    if (claims['qsh'] !== qsh) {
+      return { error: 'the JWT query string hash (qsh) does not match the request.' };
+    }
+    return { app };
+  }
+}
+
+function faultReply(fault: FaultSpec): Reply {
+  const status = fault.status ?? 500;
+  const message =
+    status === 429
+      ? 'Rate limit exceeded.'
+      : status === 503
+        ? 'Service unavailable.'
+        : 'Internal server error.';
+  return {
+    ...jiraError(status, message),
+    ...(fault.retryAfterSeconds !== undefined
+      ? { headers: { 'retry-after': String(fault.retryAfterSeconds) } }
+      : {}),
+  };
+}
+
+function send(res: ServerResponse, reply: Reply, malformed = false): void {
+  const json = JSON.stringify(reply.body);
+  const text = malformed ? json.slice(0, Math.max(1, Math.floor(json.length / 2))) : json;
+  res
+    .writeHead(malformed ? 200 : reply.status, {
+      'content-type': 'application/json;charset=UTF-8',
+      ...reply.headers,
+    })
+    .end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
