@@ -7,7 +7,9 @@ import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
+import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
+import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
 import { requestLogger } from './http/request-logger.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -28,7 +30,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   const { config, logger, services } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', config.trustProxy);
   app.use(requestLogger(logger));
   app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors }));
 
@@ -62,13 +64,15 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   app.use(lifecycleRouter({ verifier, installations: services.installations }));
-  app.use(feedServingRouter({ serving: services.serving, logger }));
+  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000 });
+  app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
   const api = Router();
   api.use(requireContextJwt({ installations: services.installations, appBaseUrl: config.baseUrl }));
   api.use(express.json({ limit: '256kb' }));
   api.use(siteRouter(services));
+  api.use(myCalendarsRouter(services.myCalendars));
   api.use(editorRouter(services));
   api.use(feedRouter(services.feeds, services.admins));
   app.use('/api', api);

@@ -40,6 +40,12 @@ const environmentSchema = z
       .transform((value) => value.split(/[\s,]+/).filter((part) => part.length > 0))
       .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.*:-]+$/i, 'origins such as http://localhost:8080')))
       .default([]),
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-f.:/, ]+|loopback|linklocal|uniquelocal)$/i, 'true, false, a hop count, or addresses/subnets')
+      .transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value))
+      .default(false),
+    FEED_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
@@ -71,6 +77,10 @@ export type Config = {
   errorReportingUrl: string | null;
   /** Origins allowed to frame the pages besides Atlassian's (local host pages for development and tests). */
   extraFrameAncestors: string[];
+  /** Express "trust proxy": which hops' X-Forwarded-For to believe when telling clients apart. */
+  trustProxy: boolean | number | string;
+  /** Failed feed-token lookups one address may make per minute before it gets 429. */
+  feedFailuresPerMinute: number;
   shutdownTimeoutMs: number;
 };
 
@@ -110,6 +120,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     schedulerEnabled: e.SCHEDULER_ENABLED,
     errorReportingUrl: e.ERROR_REPORTING_URL ?? null,
     extraFrameAncestors: e.FRAME_ANCESTORS,
+    trustProxy: e.TRUST_PROXY,
+    feedFailuresPerMinute: e.FEED_FAILURES_PER_MINUTE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -23,14 +23,21 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
   const db = await openDatabase(
-    { url: config.databaseUrl, embeddedDataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') },
+    {
+      url: config.databaseUrl,
+      embeddedDataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+    },
     logger,
   );
   const applied = await migrateLatest(db.knex);
   logger.info({ applied: applied.length, embedded: db.embedded }, 'database migrated');
 
   const feedTokenSecret = config.feedTokenSecret ?? (await loadOrCreateFeedTokenSecret(config.dataDir));
-  const queue = await JobQueue.connect({ connectionString: db.connectionString, logger, sharedSession: db.embedded });
+  const queue = await JobQueue.connect({
+    connectionString: db.connectionString,
+    logger,
+    sharedSession: db.embedded,
+  });
   const services = createServices({ config: { ...config, feedTokenSecret }, logger, knex: db.knex, queue });
   const app = await createApp({
     config,
@@ -46,7 +53,14 @@ async function main(): Promise<void> {
   });
   logger.info({ port: config.port, baseUrl: config.baseUrl }, 'Calendar Sync listening');
   if (config.schedulerEnabled) {
-    await queue.startWorker({ sync: services.sync, syncs: services.syncRepository, concurrency: config.syncConcurrency, now: () => new Date() });
+    await queue.startWorker({
+      sync: services.sync,
+      syncs: services.syncRepository,
+      access: services.access,
+      accessRepository: services.accessRepository,
+      concurrency: config.syncConcurrency,
+      now: () => new Date(),
+    });
     logger.info({ concurrency: config.syncConcurrency }, 'sync scheduler started');
   }
 

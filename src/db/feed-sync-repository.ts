@@ -21,6 +21,8 @@ type FeedSyncRow = {
   error_message: string | null;
   consecutive_failures: number;
   data_hash: string | null;
+  access_error_code: string | null;
+  access_error_message: string | null;
 };
 
 const toStatus = (row: FeedSyncRow): FeedSyncStatus => ({
@@ -42,6 +44,7 @@ const toStatus = (row: FeedSyncRow): FeedSyncStatus => ({
   errorMessage: row.error_message,
   consecutiveFailures: row.consecutive_failures,
   dataHash: row.data_hash,
+  accessError: row.access_error_code ? { code: row.access_error_code, message: row.access_error_message ?? '' } : null,
 });
 
 export type SyncSuccess = {
@@ -112,6 +115,12 @@ export class FeedSyncRepository {
       [now, now, stale, stale, limit],
     );
     return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id }));
+  }
+
+  async setAccessError(clientKey: string, feedId: string, error: { code: string; message: string } | null): Promise<void> {
+    await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId })
+      .update({ access_error_code: error?.code ?? null, access_error_message: error?.message ?? null });
   }
 
   async markRunning(clientKey: string, feedId: string, startedAt: Date): Promise<void> {

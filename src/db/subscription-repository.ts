@@ -59,6 +59,21 @@ export class SubscriptionRepository {
     return rows.map(toSubscription);
   }
 
+  /** Live personal URLs (not the feed's shared one). */
+  async listLivePersonal(clientKey: string, feedId: string): Promise<FeedSubscription[]> {
+    const rows = await this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').whereNotNull('account_id').orderBy('created_at');
+    return rows.map(toSubscription);
+  }
+
+  async listLiveAccounts(clientKey: string): Promise<string[]> {
+    const rows = await this.scoped(clientKey).whereNull('revoked_at').whereNotNull('account_id').distinct('account_id');
+    return rows.map((row) => row.account_id).filter((id): id is string => id !== null);
+  }
+
+  async revokeAllForAccount(clientKey: string, accountId: string, now: Date): Promise<number> {
+    return this.scoped(clientKey).andWhere({ account_id: accountId }).whereNull('revoked_at').update({ revoked_at: now });
+  }
+
   async create(
     clientKey: string,
     values: { id: string; feedId: string; accountId: string | null; calendar: string; nonce: string; tokenHash: string; now: Date },

@@ -38,6 +38,8 @@ export type FeedSyncStatus = {
   errorMessage: string | null;
   consecutiveFailures: number;
   dataHash: string | null;
+  /** Set when the feed's access rules could not be resolved (e.g. the app user lacks project admin). */
+  accessError: { code: string; message: string } | null;
 };
 
 export type RenderedFeed = {

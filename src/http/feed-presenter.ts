@@ -32,6 +32,7 @@ export function presentFeed({ feed, status, url }: FeedWithStatus) {
       capReached: status.capReached,
       progressIssues: status.progressIssues,
       error: status.errorCode ? { code: status.errorCode, message: status.errorMessage ?? '' } : null,
+      accessError: status.accessError,
       warnings,
     },
   };

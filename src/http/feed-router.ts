@@ -57,5 +57,29 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
     res.json(presentFeed(await feeds.rotateSharedUrl(tenantOf(res), feedId(req))));
   }));
 
+  router.get('/feeds/:feedId/subscriptions', wrap(async (req, res) => {
+    const subscriptions = await feeds.listSubscriptions(tenantOf(res), feedId(req));
+    res.json({
+      subscriptions: subscriptions.map((s) => ({
+        id: s.id,
+        accountId: s.accountId,
+        calendar: s.calendar,
+        createdAt: s.createdAt.toISOString(),
+        lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
+        fetchCount: s.fetchCount,
+        lastUserAgent: s.lastUserAgent,
+      })),
+    });
+  }));
+
+  router.delete('/feeds/:feedId/subscriptions/:subscriptionId', wrap(async (req, res) => {
+    await feeds.revokeSubscription(tenantOf(res), feedId(req), req.params['subscriptionId'] ?? '');
+    res.status(204).end();
+  }));
+
+  router.delete('/feeds/:feedId/subscriptions', wrap(async (req, res) => {
+    res.json({ revoked: await feeds.revokeAllSubscriptions(tenantOf(res), feedId(req)) });
+  }));
+
   return router;
 }

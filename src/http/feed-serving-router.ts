@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { Logger } from '../logger.js';
 import type { FeedServingService } from '../services/feed-serving-service.js';
+import type { FailureLimiter } from './failure-limiter.js';
 
 /** Whether the client's validators match; If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
 function notModified(req: Request, etag: string, lastModified: Date): boolean {
@@ -29,13 +30,20 @@ function acceptsGzip(req: Request): boolean {
  * The public, unauthenticated feed URLs calendar apps poll. Unknown or revoked tokens get a bare 404
  * that does not say which; the bytes served were rendered at sync time.
  */
-export function feedServingRouter(deps: { serving: FeedServingService; logger: Logger }): Router {
+export function feedServingRouter(deps: { serving: FeedServingService; limiter: FailureLimiter; logger: Logger }): Router {
   const router = Router();
 
   const serve = async (req: Request, res: Response) => {
+    const retryAfterMs = deps.limiter.retryAfterMs(req);
+    if (retryAfterMs > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
+      res.status(429).end();
+      return;
+    }
     const token = (req.params['token'] ?? '').replace(/\.ics$/, '');
     const found = await deps.serving.find(token);
     if (!found) {
+      deps.limiter.recordFailure(req);
       res.status(404).end();
       return;
     }

@@ -17,7 +17,6 @@ import {
   projectSchema,
   searchResultsSchema,
   serverInfoSchema,
-  siteRolesSchema,
   userSchema,
   type BulkPermissionGrants,
   type BulkPermissionsRequest,
@@ -71,7 +70,6 @@ type AttemptResult<T> =
 
 const JWT_LIFETIME_SECONDS = 180;
 const DEFAULT_SEARCH_PAGE_SIZE = 100;
-const GROUP_MEMBER_PAGE_SIZE = 50;
 const PROJECT_PAGE_SIZE = 50;
 
 /** A JWT-signed, paced, retrying client for one Jira site, acting as the Connect app itself. */
@@ -193,11 +191,6 @@ export class JiraClient {
     return result.groups.map((group) => ({ groupId: group.groupId ?? null, name: group.name }));
   }
 
-  async listRoles(): Promise<{ id: string; name: string }[]> {
-    const roles = await this.send({ method: 'GET', path: '/rest/api/3/role', schema: siteRolesSchema });
-    return roles.map((role) => ({ id: role.id, name: role.name }));
-  }
-
   getMyself(): Promise<JiraUser> {
     return this.send({ method: 'GET', path: '/rest/api/3/myself', schema: userSchema });
   }
@@ -239,22 +232,6 @@ export class JiraClient {
     });
     return groups.map((group) =>
       group.groupId ? { groupId: group.groupId, name: group.name } : { name: group.name },
-    );
-  }
-
-  /** Active members of a group, found by groupId when given, else by name. */
-  listGroupMembers(group: { name?: string; groupId?: string }): AsyncGenerator<JiraUser[]> {
-    const selector = group.groupId
-      ? { groupId: group.groupId }
-      : group.name
-        ? { groupname: group.name }
-        : undefined;
-    if (!selector) throw new TypeError('listGroupMembers needs a group name or groupId');
-    return this.offsetPages(
-      '/rest/api/3/group/member',
-      { ...selector, includeInactiveUsers: false },
-      userSchema,
-      GROUP_MEMBER_PAGE_SIZE,
     );
   }
 

@@ -168,6 +168,3 @@ export const approximateCountSchema = z.looseObject({ count: z.number().int() })
 export const foundGroupsSchema = z.looseObject({
   groups: z.array(z.looseObject({ name: z.string(), groupId: z.string().nullish() })).default([]),
 });
-
-/** GET /rest/api/3/role: every project role defined on the site (no actors). */
-export const siteRolesSchema = z.array(z.looseObject({ id: idString, name: z.string() }));

@@ -1,5 +1,7 @@
 import type { Task } from 'graphile-worker';
+import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import { ACCESS_REFRESH_MS } from '../services/access-service.js';
 import type { SyncQueue } from '../services/feed-service.js';
 
 export const SCHEDULE_DUE_FEEDS_TASK = 'schedule_due_feeds';
@@ -7,9 +9,17 @@ const CLAIM_BATCH = 500;
 /** A sync still "running" this long after it started belongs to a process that died; claim it again. */
 const STALE_AFTER_MS = 30 * 60_000;
 
-/** The one recurring tick: claim every feed whose interval has passed and fan out one keyed job per feed. */
-export function scheduleDueFeedsTask(deps: { syncs: FeedSyncRepository; queue: SyncQueue; now: () => Date }): Task {
+export type TickQueue = SyncQueue & { enqueueAccessRefresh(clientKey: string): Promise<void> };
+
+/**
+ * The one recurring tick: claim every feed whose interval has passed and fan out one keyed job per
+ * feed, and one access refresh per site whose membership cache is older than the refresh cycle.
+ */
+export function scheduleDueFeedsTask(deps: { syncs: FeedSyncRepository; access: AccessRepository; queue: TickQueue; now: () => Date }): Task {
   return async (_payload, helpers) => {
+    for (const clientKey of await deps.access.sitesDueForRefresh(new Date(deps.now().getTime() - ACCESS_REFRESH_MS))) {
+      await deps.queue.enqueueAccessRefresh(clientKey);
+    }
     for (;;) {
       const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, STALE_AFTER_MS);
       for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);

@@ -1,9 +1,11 @@
 import { Logger as WorkerLogger, makeWorkerUtils, parseCrontab, run, type Runner, type WorkerUtils } from 'graphile-worker';
+import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import type { AccessService } from '../services/access-service.js';
 import type { Logger } from '../logger.js';
-import type { SyncQueue } from '../services/feed-service.js';
 import type { SyncService } from '../services/sync-service.js';
-import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask } from './schedule-due-feeds-job.js';
+import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
+import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
 import { SYNC_FEED_TASK, syncFeedTask } from './sync-feed-job.js';
 
 const MAX_ATTEMPTS = 5;
@@ -29,7 +31,7 @@ export type JobQueueOptions = {
  * the cron tick runs once per minute across all of them, and each tenant's syncs run one at a time
  * (one named queue per tenant) so a single site cannot flood Jira or starve the others.
  */
-export class JobQueue implements SyncQueue {
+export class JobQueue implements TickQueue {
   private runner: Runner | null = null;
 
   private constructor(
@@ -55,13 +57,29 @@ export class JobQueue implements SyncQueue {
     );
   }
 
+  async enqueueAccessRefresh(clientKey: string): Promise<void> {
+    await this.utils.addJob(
+      REFRESH_ACCESS_TASK,
+      { clientKey },
+      { jobKey: `refresh_access:${clientKey}`, queueName: `tenant:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
   /** Asks for a scheduling tick now instead of at the next minute; ticks asked for together run once. */
   async requestTick(): Promise<void> {
     await this.utils.addJob(SCHEDULE_DUE_FEEDS_TASK, {}, { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1 });
   }
 
   /** Starts working jobs in this process: the minute tick plus feed syncs. */
-  async startWorker(deps: { sync: SyncService; syncs: FeedSyncRepository; concurrency: number; now: () => Date; pollIntervalMs?: number }): Promise<void> {
+  async startWorker(deps: {
+    sync: SyncService;
+    syncs: FeedSyncRepository;
+    access: AccessService;
+    accessRepository: AccessRepository;
+    concurrency: number;
+    now: () => Date;
+    pollIntervalMs?: number;
+  }): Promise<void> {
     if (this.runner) return;
     this.runner = await run({
       connectionString: this.options.connectionString,
@@ -72,7 +90,8 @@ export class JobQueue implements SyncQueue {
       logger: workerLogger(this.options.logger),
       taskList: {
         [SYNC_FEED_TASK]: syncFeedTask(deps.sync),
-        [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({ syncs: deps.syncs, queue: this, now: deps.now }),
+        [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
+        [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({ syncs: deps.syncs, access: deps.accessRepository, queue: this, now: deps.now }),
       },
       parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),
     });

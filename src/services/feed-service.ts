@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
-import type { Feed, FeedSyncStatus } from '../domain/feed.js';
+import type { SubscriptionRepository } from '../db/subscription-repository.js';
+import type { Feed, FeedSubscription, FeedSyncStatus } from '../domain/feed.js';
 import { type FeedConfig, parseFeedConfig } from '../domain/feed-config.js';
 import { checkFieldCompatibility } from '../domain/field-compatibility.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -23,6 +24,7 @@ export class FeedService {
       feeds: FeedRepository;
       syncs: FeedSyncRepository;
       subscriptions: SubscriptionService;
+      subscriptionRepository: SubscriptionRepository;
       publisher: FeedPublisher;
       jira: JiraClients;
       queue: SyncQueue;
@@ -124,6 +126,26 @@ export class FeedService {
     return this.get(actor, feedId);
   }
 
+  async listSubscriptions(actor: Actor, feedId: string): Promise<FeedSubscription[]> {
+    await this.requireFeed(actor, feedId);
+    return this.deps.subscriptionRepository.listLivePersonal(actor.clientKey, feedId);
+  }
+
+  async revokeSubscription(actor: Actor, feedId: string, subscriptionId: string): Promise<void> {
+    await this.requireFeed(actor, feedId);
+    const subscription = (await this.deps.subscriptionRepository.listLivePersonal(actor.clientKey, feedId)).find((s) => s.id === subscriptionId);
+    if (!subscription) throw notFound('Subscription');
+    await this.deps.subscriptionRepository.revoke(actor.clientKey, subscription.id, this.deps.now());
+  }
+
+  /** Every personal URL stops working and the shared URL is replaced. */
+  async revokeAllSubscriptions(actor: Actor, feedId: string): Promise<number> {
+    await this.requireFeed(actor, feedId);
+    const revoked = await this.deps.subscriptionRepository.revokeAllForFeed(actor.clientKey, feedId, this.deps.now());
+    await this.deps.subscriptions.ensureShared(actor.clientKey, feedId);
+    return revoked;
+  }
+
   private async requestSync(actor: Actor, feedId: string): Promise<void> {
     if (await this.deps.syncs.markQueued(actor.clientKey, feedId, this.deps.now())) {
       await this.deps.queue.enqueueSync(actor.clientKey, feedId);
@@ -171,5 +193,6 @@ function missingStatus(feedId: string): FeedSyncStatus {
     errorMessage: null,
     consecutiveFailures: 0,
     dataHash: null,
+    accessError: null,
   };
 }

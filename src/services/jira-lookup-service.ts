@@ -28,8 +28,17 @@ export class JiraLookupService {
     return this.jira.forInstallation(actor.installation).findGroups(query.slice(0, 100));
   }
 
-  roles(actor: Actor): Promise<{ id: string; name: string }[]> {
-    return this.jira.forInstallation(actor.installation).listRoles();
+  /**
+   * Project roles are site-wide but listing them directly needs the ADMIN scope; every project shows
+   * the same set, so the first visible project's roles answer the question.
+   */
+  async roles(actor: Actor): Promise<{ id: string; name: string }[]> {
+    const client = this.jira.forInstallation(actor.installation);
+    for await (const page of client.listProjects()) {
+      const project = page[0];
+      if (project) return (await client.getProjectRoles(project.id)).sort((a, b) => a.name.localeCompare(b.name));
+    }
+    return [];
   }
 
   /** Jira's verdict on a query and, when it is valid, roughly how many issues it matches. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
+import { AccessRepository } from '../db/access-repository.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
@@ -9,6 +10,7 @@ import { InstallationRepository } from '../db/installation-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { Logger } from '../logger.js';
+import { AccessService } from './access-service.js';
 import { AdminAccess } from './admin-access.js';
 import { ErrorReporter } from './error-reporter.js';
 import { FeedPublisher } from './feed-publisher.js';
@@ -18,6 +20,7 @@ import { FeedTokens } from './feed-tokens.js';
 import { InstallationService } from './installation-service.js';
 import { JiraClients } from './jira-clients.js';
 import { JiraLookupService } from './jira-lookup-service.js';
+import { MyCalendarsService } from './my-calendars-service.js';
 import { PreviewService } from './preview-service.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
@@ -48,6 +51,7 @@ export function createServices(deps: ServiceDeps) {
   const renderRepository = new FeedRenderRepository(knex);
   const subscriptionRepository = new SubscriptionRepository(knex);
   const siteSettingsRepository = new SiteSettingsRepository(knex);
+  const accessRepository = new AccessRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -66,7 +70,30 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const publisher = new FeedPublisher({ renders: renderRepository, now });
-  const feeds = new FeedService({ knex, feeds: feedRepository, syncs: syncRepository, subscriptions, publisher, jira, queue, now });
+  const feeds = new FeedService({
+    knex,
+    feeds: feedRepository,
+    syncs: syncRepository,
+    subscriptions,
+    subscriptionRepository,
+    publisher,
+    jira,
+    queue,
+    now,
+  });
+  const access = new AccessService({
+    access: accessRepository,
+    feeds: feedRepository,
+    syncs: syncRepository,
+    subscriptions: subscriptionRepository,
+    events: eventRepository,
+    renders: renderRepository,
+    publisher,
+    installations,
+    jira,
+    logger,
+    now,
+  });
   const sync = new SyncService({
     knex,
     installations,
@@ -79,9 +106,26 @@ export function createServices(deps: ServiceDeps) {
     appHost: new URL(config.baseUrl).host,
     logger,
     reporter,
+    access,
     now,
   });
-  const serving = new FeedServingService({ subscriptions, installations, settings: siteSettingsRepository, renders: renderRepository });
+  const serving = new FeedServingService({
+    subscriptions,
+    installations,
+    settings: siteSettingsRepository,
+    renders: renderRepository,
+    feeds: feedRepository,
+    access: accessRepository,
+    accessService: access,
+  });
+  const myCalendars = new MyCalendarsService({
+    feeds: feedRepository,
+    subscriptions,
+    subscriptionRepository,
+    access,
+    accessRepository,
+    now,
+  });
   const admins = new AdminAccess({ jira, now });
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, appHost: new URL(config.baseUrl).host, now });
@@ -96,6 +140,7 @@ export function createServices(deps: ServiceDeps) {
     renderRepository,
     subscriptionRepository,
     siteSettingsRepository,
+    accessRepository,
     installations,
     jira,
     subscriptions,
@@ -104,6 +149,8 @@ export function createServices(deps: ServiceDeps) {
     sync,
     serving,
     admins,
+    access,
+    myCalendars,
     lookups,
     previews,
     settings,

@@ -13,20 +13,25 @@ export class SubscriptionService {
     return `${this.deps.baseUrl}/ical/${this.deps.tokens.tokenFor(subscription.id, subscription.tokenNonce)}.ics`;
   }
 
-  async ensureShared(clientKey: string, feedId: string): Promise<FeedSubscription> {
-    const existing = await this.deps.subscriptions.findLive(clientKey, feedId, null, ALL_CALENDAR);
+  /** The live URL for (feed, account, calendar), created on first use; `accountId` null is the feed's shared URL. */
+  async ensure(clientKey: string, feedId: string, accountId: string | null, calendar: string): Promise<FeedSubscription> {
+    const existing = await this.deps.subscriptions.findLive(clientKey, feedId, accountId, calendar);
     if (existing) return existing;
     const id = randomUUID();
     const nonce = this.deps.tokens.newNonce();
     return this.deps.subscriptions.create(clientKey, {
       id,
       feedId,
-      accountId: null,
-      calendar: ALL_CALENDAR,
+      accountId,
+      calendar,
       nonce,
       tokenHash: FeedTokens.hash(this.deps.tokens.tokenFor(id, nonce)),
       now: this.deps.now(),
     });
+  }
+
+  ensureShared(clientKey: string, feedId: string): Promise<FeedSubscription> {
+    return this.ensure(clientKey, feedId, null, ALL_CALENDAR);
   }
 
   async sharedUrl(clientKey: string, feedId: string): Promise<string | null> {
@@ -36,7 +41,10 @@ export class SubscriptionService {
 
   /** A new nonce: the old URL stops working at once, the new one is returned. */
   async rotateShared(clientKey: string, feedId: string): Promise<string> {
-    const subscription = await this.ensureShared(clientKey, feedId);
+    return this.urlFor(await this.rotate(clientKey, await this.ensureShared(clientKey, feedId)));
+  }
+
+  async rotate(clientKey: string, subscription: FeedSubscription): Promise<FeedSubscription> {
     const nonce = this.deps.tokens.newNonce();
     const rotated = await this.deps.subscriptions.rotate(clientKey, subscription.id, {
       nonce,
@@ -44,7 +52,7 @@ export class SubscriptionService {
       now: this.deps.now(),
     });
     if (!rotated) throw new Error('subscription vanished while rotating');
-    return this.urlFor(rotated);
+    return rotated;
   }
 
   /** The live subscription a presented token belongs to, or null; never says why. */

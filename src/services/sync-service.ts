@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import { isJiraError } from '../jira/jira-error.js';
 import type { Logger } from '../logger.js';
+import type { AccessService } from './access-service.js';
 import type { ErrorReporter } from './error-reporter.js';
 import { FeedPublisher } from './feed-publisher.js';
 import type { InstallationService } from './installation-service.js';
@@ -41,6 +42,7 @@ export class SyncService {
       appHost: string;
       logger: Logger;
       reporter: ErrorReporter;
+      access: AccessService;
       now: () => Date;
     },
   ) {}
@@ -128,6 +130,13 @@ export class SyncService {
         trx,
       );
     });
+    // Personal URLs show parts of the new event set; their bytes were dropped with the old set.
+    if (rendered) {
+      await this.deps.access.recomputeFeed(installation, feed).catch((error: unknown) => {
+        // The sync itself stands; personal URLs render lazily and the next access refresh retries.
+        this.deps.logger.warn({ clientKey: installation.clientKey, feedId: feed.id, err: error }, 'could not refresh personal feed URLs');
+      });
+    }
     return { status: 'ok', issueCount: issues.length, eventCount: events.length, omitted: omitted.count, capReached, rendered: rendered !== null, jiraPages };
   }
 

@@ -84,7 +84,7 @@ describe('Connect lifecycle', () => {
     const { path, body, token } = make();
     const response = await postLifecycle(path, body, token);
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('unauthorized');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expect(await installationRow()).toEqual(before);
   });
 
@@ -93,7 +93,7 @@ describe('Connect lifecycle', () => {
     const wrongKey = { ...payload(), key: 'not-this-app' };
     const response = await postLifecycle('/installed', wrongKey, jira.signLifecycle(app.url, '/installed', wrongKey));
     expect(response.status).toBe(400);
-    expect((await response.json()).error.fields).toEqual([{ path: 'key', message: `must be ${app.config.appKey}` }]);
+    expect(((await response.json()) as { error: { fields: unknown } }).error.fields).toEqual([{ path: 'key', message: `must be ${app.config.appKey}` }]);
 
     const foreign = { ...payload(), baseUrl: 'https://evil.example.com' };
     const hostResponse = await postLifecycle('/installed', foreign, jira.signLifecycle(app.url, '/installed', foreign));

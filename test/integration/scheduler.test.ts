@@ -129,7 +129,7 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
 
     for (const project of projects) {
       const firstPages = jira.requests.filter((request) => {
-        const query = new URLSearchParams(request.query as Record<string, string>);
+        const query = request.query;
         return request.path === '/rest/api/3/search/jql' && query.get('jql') === `project = ${project}` && !query.get('nextPageToken');
       });
       expect(firstPages, `searches for ${project}`).toHaveLength(1);

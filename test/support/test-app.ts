@@ -40,12 +40,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     baseUrl: url,
     jiraHosts: ['127.0.0.1', 'localhost', '*.atlassian.net'],
     schedulerEnabled: false,
+    // The pacer has its own unit tests; here it would only make every test wait.
+    jiraRequestsPerSecond: 100,
     ...(options.connectKeysUrl ? { connectKeysUrl: options.connectKeysUrl } : {}),
     ...options.config,
     feedTokenSecret: options.config?.feedTokenSecret ?? randomBytes(32).toString('hex'),
   };
   const { logger, text } = captureLogs();
-  const queue = await JobQueue.connect({ connectionString: db.connectionString, logger, sharedSession: db.embedded });
+  const queue = await JobQueue.connect({
+    connectionString: db.connectionString,
+    logger,
+    sharedSession: db.embedded,
+  });
   const services = createServices({
     config,
     logger,
@@ -56,9 +62,22 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20 },
   });
   if (options.worker) {
-    await queue.startWorker({ sync: services.sync, syncs: services.syncRepository, concurrency: 2, now: options.now ?? (() => new Date()), pollIntervalMs: 100 });
+    await queue.startWorker({
+      sync: services.sync,
+      syncs: services.syncRepository,
+      access: services.access,
+      accessRepository: services.accessRepository,
+      concurrency: 2,
+      now: options.now ?? (() => new Date()),
+      pollIntervalMs: 100,
+    });
   }
-  const app = await createApp({ config, logger, services, healthCheck: async () => void (await db.knex.raw('select 1')) });
+  const app = await createApp({
+    config,
+    logger,
+    services,
+    healthCheck: async () => void (await db.knex.raw('select 1')),
+  });
   server.on('request', app);
   return {
     url,

@@ -291,41 +291,6 @@ describe('JiraClient paging', () => {
     expect(jira.received).toHaveLength(0);
   });
 
-  it('pages group members by startAt, active users only, by groupId when known', async () => {
-    const members = ['a1', 'a2', 'a3', 'a4', 'a5'].map((accountId) => ({
-      accountId,
-      accountType: 'atlassian',
-      active: true,
-      displayName: `User ${accountId}`,
-    }));
-    const jira = await startJira((request) => {
-      const startAt = Number(queryOf(request).get('startAt'));
-      const values = members.slice(startAt, startAt + 2);
-      return { json: { startAt, maxResults: 2, total: 5, isLast: startAt + 2 >= 5, values } };
-    });
-    const { client } = makeClient(jira.baseUrl);
-
-    const pages = await collect(client.listGroupMembers({ name: 'developers', groupId: 'g-123' }));
-
-    expect(pages.map((page) => page.map((user) => user.accountId))).toEqual([
-      ['a1', 'a2'],
-      ['a3', 'a4'],
-      ['a5'],
-    ]);
-    expect(jira.received.map((request) => queryOf(request).get('startAt'))).toEqual(['0', '2', '4']);
-    for (const request of jira.received) {
-      expect(new URL(request.url, 'http://x').pathname).toBe('/rest/api/3/group/member');
-      expect(queryOf(request).get('groupId')).toBe('g-123');
-      expect(queryOf(request).get('groupname')).toBeNull();
-      expect(queryOf(request).get('includeInactiveUsers')).toBe('false');
-      verifyJwt(request, jira.baseUrl);
-    }
-
-    const byName = await startJira(() => ({ json: { startAt: 0, isLast: true, values: [members[0]] } }));
-    await collect(makeClient(byName.baseUrl).client.listGroupMembers({ name: 'jira users' }));
-    expect(queryOf(byName.received[0]!).get('groupname')).toBe('jira users');
-  });
-
   it('pages projects until isLast', async () => {
     const project = (id: number) => ({
       id: String(id),
