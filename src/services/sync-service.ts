@@ -24,6 +24,14 @@ export type SyncOutcome =
 
 const PAGE_SIZE = 100;
 
+type Fetched = { issues: JiraIssueLike[]; capReached: boolean; jiraPages: number };
+
+class PageTokenExpired extends AppError {
+  constructor() {
+    super(502, 'jira_page_token_expired', 'Jira refused its own page token twice in a row; the sync will be retried', { retryable: true });
+  }
+}
+
 /**
  * One sync of one feed: run its JQL as the app user, keep only what the feed shows, and swap the
  * event set and its rendered bytes in a single transaction. A failure leaves the last good feed served.
@@ -83,21 +91,16 @@ export class SyncService {
     const fields = requiredJiraFields(feed.config);
     const cap = feed.config.issueCap;
 
-    const issues: JiraIssueLike[] = [];
-    let capReached = false;
-    let jiraPages = 0;
-    for await (const page of client.searchPages({ jql, fields, pageSize: PAGE_SIZE, ...(signal ? { signal } : {}) })) {
-      jiraPages += 1;
-      for (const issue of page) {
-        if (issues.length >= cap) {
-          capReached = true;
-          break;
-        }
-        issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
-      }
-      if (capReached) break;
-      await this.deps.syncs.recordProgress(installation.clientKey, feed.id, issues.length);
+    let fetched: Fetched;
+    try {
+      fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
+    } catch (error) {
+      if (!(error instanceof PageTokenExpired)) throw error;
+      // Jira's page tokens expire; a sync that outlived one starts over once rather than keeping a partial set.
+      this.deps.logger.info({ clientKey: installation.clientKey, feedId: feed.id }, 'page token expired mid-sync; restarting the search');
+      fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
     }
+    const { issues, capReached, jiraPages } = fetched;
 
     const now = this.deps.now();
     const { events, omitted } = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
@@ -138,6 +141,38 @@ export class SyncService {
       });
     }
     return { status: 'ok', issueCount: issues.length, eventCount: events.length, omitted: omitted.count, capReached, rendered: rendered !== null, jiraPages };
+  }
+
+  private async fetchIssues(
+    client: JiraClient,
+    clientKey: string,
+    feed: Feed,
+    jql: string,
+    fields: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<Fetched> {
+    const issues: JiraIssueLike[] = [];
+    let capReached = false;
+    let jiraPages = 0;
+    try {
+      for await (const page of client.searchPages({ jql, fields, pageSize: PAGE_SIZE, ...(signal ? { signal } : {}) })) {
+        jiraPages += 1;
+        for (const issue of page) {
+          if (issues.length >= feed.config.issueCap) {
+            capReached = true;
+            break;
+          }
+          issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
+        }
+        if (capReached) break;
+        await this.deps.syncs.recordProgress(clientKey, feed.id, issues.length);
+      }
+    } catch (error) {
+      // A 400 after the first page is Jira refusing the page token, not the query it already accepted.
+      if (jiraPages > 0 && isJiraError(error) && error.status === 400) throw new PageTokenExpired();
+      throw error;
+    }
+    return { issues, capReached, jiraPages };
   }
 
   private async resolveJql(client: JiraClient, feed: Feed): Promise<string> {

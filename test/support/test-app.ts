@@ -59,7 +59,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     queue,
     ...(options.now ? { now: options.now } : {}),
     // Tests must not sit in real backoff sleeps; the client's retry logic has its own unit tests.
-    jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20 },
+    jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20, requestTimeoutMs: 2_000 },
   });
   if (options.worker) {
     await queue.startWorker({
