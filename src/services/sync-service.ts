@@ -89,7 +89,6 @@ export class SyncService {
     const client = this.deps.jira.forInstallation(installation);
     const jql = await this.resolveJql(client, feed);
     const fields = requiredJiraFields(feed.config);
-    const cap = feed.config.issueCap;
 
     let fetched: Fetched;
     try {

@@ -90,7 +90,7 @@ describe('sync under Jira faults', () => {
 // Cutting the app's database sessions mid-sync stands in for a PostgreSQL restart without disturbing other test files.
 describe.runIf(Boolean(process.env['DATABASE_URL']))('sync when the database connection drops', () => {
   it('fails that sync cleanly, keeps the last good feed, and the next sync succeeds', async () => {
-    const database = ((await app.db.knex.raw('select current_database() as name')) as { rows: { name: string }[] }).rows[0]!.name;
+    const database = (await app.db.knex.raw<{ rows: { name: string }[] }>('select current_database() as name')).rows[0]!.name;
     jira.faults.latencyMs = 300;
     const running = app.services.sync.syncFeed(jira.clientKey, feedId).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 150));
