@@ -61,5 +61,8 @@ export function createLogger(
       }),
     },
   };
-  return destination ? pino(loggerOptions, destination) : pino(loggerOptions);
+  if (destination) return pino(loggerOptions, destination);
+  // pino-pretty is a development dependency: only ask for it when a person reads the output.
+  if (options.pretty) return pino({ ...loggerOptions, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(loggerOptions);
 }

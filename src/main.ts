@@ -1,12 +1,10 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createApp } from './app.js';
+import { composeApp } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest, openDatabase } from './db/database.js';
 import { loadOrCreateFeedTokenSecret } from './feed-token-secret.js';
-import { JobQueue } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
-import { createServices } from './services/services.js';
 
 async function main(): Promise<void> {
   let config;
@@ -33,34 +31,15 @@ async function main(): Promise<void> {
   logger.info({ applied: applied.length, embedded: db.embedded }, 'database migrated');
 
   const feedTokenSecret = config.feedTokenSecret ?? (await loadOrCreateFeedTokenSecret(config.dataDir));
-  const queue = await JobQueue.connect({
-    connectionString: db.connectionString,
-    logger,
-    sharedSession: db.embedded,
-  });
-  const services = createServices({ config: { ...config, feedTokenSecret }, logger, knex: db.knex, queue });
-  const app = await createApp({
-    config,
-    logger,
-    services,
-    healthCheck: async () => {
-      await db.knex.raw('select 1');
-    },
-  });
+  const composed = await composeApp({ config: { ...config, feedTokenSecret }, logger, db });
+  const { app } = composed;
 
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
   });
   logger.info({ port: config.port, baseUrl: config.baseUrl }, 'Calendar Sync listening');
   if (config.schedulerEnabled) {
-    await queue.startWorker({
-      sync: services.sync,
-      syncs: services.syncRepository,
-      access: services.access,
-      accessRepository: services.accessRepository,
-      concurrency: config.syncConcurrency,
-      now: () => new Date(),
-    });
+    await composed.startWorker();
     logger.info({ concurrency: config.syncConcurrency }, 'sync scheduler started');
   }
 
@@ -78,7 +57,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     void (async () => {
       await new Promise<void>((resolve) => server.once('close', () => resolve()));
-      await queue.stop();
+      await composed.stop();
       await db.close();
       logger.info('stopped');
       process.exit(0);

@@ -68,6 +68,32 @@ describe('feed administration', () => {
   });
 });
 
+describe('every rule kind end to end', () => {
+  it('turns each kind of rule into events that parse and follow the feed rules', async () => {
+    const rules = [
+      { id: 'due', kind: 'allDay', field: 'duedate' },
+      { id: 'go-live', kind: 'timed', field: 'customfield_10030', end: { type: 'durationField', field: 'customfield_10031', defaultMinutes: 30 } },
+      { id: 'kickoff', kind: 'dateWithTime', field: 'customfield_10015', startTime: '09:00', startTimeField: 'customfield_10033', timeZone: 'Europe/Berlin', end: { type: 'fixedEndTime', time: '17:00' } },
+      { id: 'span', kind: 'range', startField: 'customfield_10015', endField: 'duedate' },
+      { id: 'sprints', kind: 'sprint' },
+      { id: 'releases', kind: 'version' },
+    ];
+    const created = await admin.post('/feeds', sampleFeedConfig({ name: 'All kinds', source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' }, rules }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(await app.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
+    const feed = await fetchFeed(created.body.url);
+    expect(checkIcs(feed.text)).toEqual([]);
+    const events = vevents(feed.text);
+    const byRule = (ruleId: string) => events.filter((event) => String(event.getFirstPropertyValue('uid')).includes(`-${ruleId}@`));
+    for (const rule of rules) expect(byRule(rule.id).length, rule.id).toBeGreaterThan(0);
+    for (const event of byRule('go-live')) expect((event.getFirstPropertyValue('dtstart') as ICAL.Time).isDate).toBe(false);
+    for (const event of byRule('due')) expect((event.getFirstPropertyValue('dtstart') as ICAL.Time).isDate).toBe(true);
+    const status = (await admin.get(`/feeds/${created.body.id}`)).body.status;
+    expect(status.omittedCount).toBeGreaterThan(0);
+    expect(Object.keys(status.omitted.byReason).length).toBeGreaterThan(0);
+  });
+});
+
 describe('sync and serving', () => {
   let feedId: string;
   let url: string;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/app.js';
+import { composeApp } from '../../src/composition.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
-import { JobQueue } from '../../src/jobs/scheduler.js';
-import { createServices, type Services } from '../../src/services/services.js';
+import type { JobQueue } from '../../src/jobs/scheduler.js';
+import type { Services } from '../../src/services/services.js';
 import { captureLogs } from './log-capture.js';
 import { openTestDatabase } from './test-database.js';
 
@@ -25,6 +25,7 @@ export type TestAppOptions = {
   connectKeysUrl?: string;
   config?: Partial<Config>;
   now?: () => Date;
+  errorReportingFetch?: typeof fetch;
   /** Work the job queue in this app (cron tick and syncs), as a deployed process does. */
   worker?: boolean;
 };
@@ -47,37 +48,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     feedTokenSecret: options.config?.feedTokenSecret ?? randomBytes(32).toString('hex'),
   };
   const { logger, text } = captureLogs();
-  const queue = await JobQueue.connect({
-    connectionString: db.connectionString,
-    logger,
-    sharedSession: db.embedded,
-  });
-  const services = createServices({
+  const composed = await composeApp({
     config,
     logger,
-    knex: db.knex,
-    queue,
+    db,
     ...(options.now ? { now: options.now } : {}),
     // Tests must not sit in real backoff sleeps; the client's retry logic has its own unit tests.
     jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20, requestTimeoutMs: 2_000 },
+    ...(options.errorReportingFetch ? { errorReportingFetch: options.errorReportingFetch } : {}),
   });
-  if (options.worker) {
-    await queue.startWorker({
-      sync: services.sync,
-      syncs: services.syncRepository,
-      access: services.access,
-      accessRepository: services.accessRepository,
-      concurrency: 2,
-      now: options.now ?? (() => new Date()),
-      pollIntervalMs: 100,
-    });
-  }
-  const app = await createApp({
-    config,
-    logger,
-    services,
-    healthCheck: async () => void (await db.knex.raw('select 1')),
-  });
+  const { app, services, queue } = composed;
+  if (options.worker) await composed.startWorker({ concurrency: 2, pollIntervalMs: 100 });
   server.on('request', app);
   return {
     url,
@@ -89,7 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue.stop();
+      await composed.stop();
       if (!options.db) await db.close();
     },
   };

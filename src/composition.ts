@@ -1,0 +1,64 @@
+import type { Application } from 'express';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { JobQueue } from './jobs/scheduler.js';
+import type { Logger } from './logger.js';
+import { createServices, type ServiceDeps, type Services } from './services/services.js';
+
+export type Composed = {
+  app: Application;
+  services: Services;
+  queue: JobQueue;
+  /** Works the job queue in this process: the minute tick, syncs and access refreshes. */
+  startWorker: (options?: { concurrency?: number; pollIntervalMs?: number }) => Promise<void>;
+  /** Stops the worker and releases the queue's connections (the database stays open). */
+  stop: () => Promise<void>;
+};
+
+/** Everything between an open database and a ready Express app, shared by main, the demo and the tests. */
+export async function composeApp(deps: {
+  config: Config & { feedTokenSecret: string };
+  logger: Logger;
+  db: Database;
+  now?: () => Date;
+  jiraClientOverrides?: ServiceDeps['jiraClientOverrides'];
+  errorReportingFetch?: typeof fetch;
+}): Promise<Composed> {
+  const { config, logger, db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const queue = await JobQueue.connect({ connectionString: db.connectionString, logger, sharedSession: db.embedded });
+  const services = createServices({
+    config,
+    logger,
+    knex: db.knex,
+    queue,
+    now,
+    ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
+    ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
+  });
+  const app = await createApp({
+    config,
+    logger,
+    services,
+    healthCheck: async () => {
+      await db.knex.raw('select 1');
+    },
+  });
+  return {
+    app,
+    services,
+    queue,
+    startWorker: (options = {}) =>
+      queue.startWorker({
+        sync: services.sync,
+        syncs: services.syncRepository,
+        access: services.access,
+        accessRepository: services.accessRepository,
+        concurrency: options.concurrency ?? config.syncConcurrency,
+        now,
+        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      }),
+    stop: () => queue.stop(),
+  };
+}
