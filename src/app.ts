@@ -11,6 +11,7 @@ import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
 import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
+import { privacyRouter } from './http/privacy-router.js';
 import { requestLogger } from './http/request-logger.js';
 import { securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
@@ -73,6 +74,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   api.use(express.json({ limit: '256kb' }));
   api.use(siteRouter(services));
   api.use(myCalendarsRouter(services.myCalendars));
+  api.use(privacyRouter(services));
   api.use(editorRouter(services));
   api.use(feedRouter(services.feeds, services.admins));
   app.use('/api', api);

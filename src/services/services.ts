@@ -22,6 +22,7 @@ import { JiraClients } from './jira-clients.js';
 import { JiraLookupService } from './jira-lookup-service.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { PreviewService } from './preview-service.js';
+import { PrivacyService } from './privacy-service.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
 import { SyncService } from './sync-service.js';
@@ -130,6 +131,7 @@ export function createServices(deps: ServiceDeps) {
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, appHost: new URL(config.baseUrl).host, now });
   const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
+  const privacy = new PrivacyService({ knex, queue, now });
 
   return {
     installationRepository,
@@ -154,6 +156,7 @@ export function createServices(deps: ServiceDeps) {
     lookups,
     previews,
     settings,
+    privacy,
     reporter,
     queue,
   };
