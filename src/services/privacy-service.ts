@@ -59,25 +59,18 @@ export class PrivacyService {
     const cached = (await knex('jira_users').where({ client_key: clientKey, account_id: accountId }).first()) as
       | { active: boolean; group_names: string[]; refreshed_at: Date }
       | undefined;
-    const roles = (await knex('jira_role_actors')
+    const roles = await knex<{ client_key: string; actor_kind: string; actor: string; role_id: string; project_id: string }>('jira_role_actors')
       .where({ client_key: clientKey, actor_kind: 'user', actor: accountId })
-      .select('role_id', 'project_id')) as { role_id: string; project_id: string }[];
-    const feeds = (await knex('feeds')
+      .select('role_id', 'project_id');
+    const feeds = await knex<{ client_key: string; id: string; name: string; created_by_account_id: string; updated_by_account_id: string }>('feeds')
       .where({ client_key: clientKey })
       .andWhere((q) => q.where({ created_by_account_id: accountId }).orWhere({ updated_by_account_id: accountId }))
-      .select('id', 'name', 'created_by_account_id', 'updated_by_account_id')) as {
-      id: string;
-      name: string;
-      created_by_account_id: string;
-      updated_by_account_id: string;
-    }[];
-    const events = (await knex('feed_events as e')
-      .join('feeds as f', 'f.id', 'e.feed_id')
-      .where('e.client_key', clientKey)
-      .whereRaw('? = ANY(e.user_account_ids)', [accountId])
-      .groupBy('e.feed_id', 'f.name')
-      .select('e.feed_id', 'f.name')
-      .count({ count: '*' })) as { feed_id: string; name: string; count: number | string }[];
+      .select('id', 'name', 'created_by_account_id', 'updated_by_account_id');
+    const events = await knex.raw<{ rows: { feed_id: string; name: string; count: number }[] }>(
+      `SELECT e.feed_id, f.name, count(*) AS count FROM feed_events e JOIN feeds f ON f.id = e.feed_id
+        WHERE e.client_key = ? AND ? = ANY(e.user_account_ids) GROUP BY e.feed_id, f.name ORDER BY f.name`,
+      [clientKey, accountId],
+    );
     return {
       accountId,
       subscriptions: subscriptions.map((s) => ({
@@ -98,7 +91,7 @@ export class PrivacyService {
         created: feed.created_by_account_id === accountId,
         lastEdited: feed.updated_by_account_id === accountId,
       })),
-      eventsNamingAccount: events.map((row) => ({ feedId: row.feed_id, feedName: row.name, count: Number(row.count) })),
+      eventsNamingAccount: events.rows.map((row) => ({ feedId: row.feed_id, feedName: row.name, count: Number(row.count) })),
     };
   }
 
@@ -109,10 +102,10 @@ export class PrivacyService {
    */
   async erase(actor: Actor, accountId: string): Promise<{ subscriptionsDeleted: number; feedsResynced: number }> {
     const clientKey = actor.clientKey;
-    const affectedFeeds = (await this.deps.knex('feed_events')
+    const affectedFeeds = await this.deps.knex<{ client_key: string; feed_id: string }>('feed_events')
       .where({ client_key: clientKey })
       .whereRaw('? = ANY(user_account_ids)', [accountId])
-      .distinct('feed_id')) as { feed_id: string }[];
+      .distinct('feed_id');
     const subscriptionsDeleted = await this.deps.knex.transaction(async (trx) => {
       const deleted = await trx('feed_subscriptions').where({ client_key: clientKey, account_id: accountId }).delete();
       await trx('jira_users').where({ client_key: clientKey, account_id: accountId }).delete();

@@ -18,9 +18,10 @@ afterAll(async () => {
 });
 
 async function tenantTables(): Promise<string[]> {
-  const rows = (await app.db.knex('information_schema.columns')
+  const rows = await app.db
+    .knex<{ column_name: string; table_schema: string; table_name: string }>('information_schema.columns')
     .where({ column_name: 'client_key', table_schema: app.db.knex.raw('current_schema()') })
-    .select('table_name')) as { table_name: string }[];
+    .select('table_name');
   return rows.map((row) => row.table_name).filter((table) => table !== 'installations').sort();
 }
 
@@ -100,7 +101,10 @@ describe('uninstall', () => {
     const counts = async () =>
       Object.fromEntries(
         await Promise.all(
-          tables.map(async (table) => [table, Number(((await app.db.knex(table).where({ client_key: jira.clientKey }).count({ n: '*' })) as { n: number }[])[0]!.n)] as const),
+          tables.map(async (table) => {
+            const [row] = await app.db.knex(table).where({ client_key: jira.clientKey }).count({ n: '*' });
+            return [table, Number(row!['n'])] as const;
+          }),
         ),
       );
     const before = await counts();
