@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { AccessRepository } from '../../src/db/access-repository.js';
+import { ConnectStoreRepository } from '../../src/db/connect-store-repository.js';
+import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
+import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
+import { FeedRepository } from '../../src/db/feed-repository.js';
+import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
+import { InstallationRepository } from '../../src/db/installation-repository.js';
+import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
+import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
+import type { FeedEvent } from '../../src/domain/feed-event.js';
+import { parseFeedConfig } from '../../src/domain/feed-config.js';
+import { openTestDatabase } from '../support/test-database.js';
+
+let db: Database;
+const SITE_A = `site-a-${randomUUID()}`;
+const SITE_B = `site-b-${randomUUID()}`;
+const now = new Date('2026-06-01T00:00:00Z');
+
+const parsed = parseFeedConfig({ name: 'A feed', source: { type: 'jql', jql: 'project = A' }, rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }] });
+if (!parsed.ok) throw new Error('bad fixture');
+const config = parsed.config;
+
+const event: FeedEvent = {
+  uid: '1-due@app',
+  kind: 'issue',
+  ruleId: 'due',
+  issueId: '1',
+  issueKey: 'A-1',
+  projectIds: ['10000'],
+  allDay: true,
+  start: '2026-06-01',
+  end: '2026-06-02',
+  summary: 'A-1',
+  description: '',
+  url: null,
+  categories: [],
+  transparent: true,
+  alarmMinutesBefore: null,
+  resolved: false,
+  stamp: '2026-05-01T00:00:00.000Z',
+  sequence: 1,
+  userAccountIds: ['acc-1'],
+};
+
+let repos: ReturnType<typeof makeRepos>;
+const makeRepos = (d: Database) => ({
+  installations: new InstallationRepository(d.knex),
+  store: new ConnectStoreRepository(d.knex),
+  feeds: new FeedRepository(d.knex),
+  syncs: new FeedSyncRepository(d.knex),
+  events: new FeedEventRepository(d.knex),
+  renders: new FeedRenderRepository(d.knex),
+  subscriptions: new SubscriptionRepository(d.knex),
+  settings: new SiteSettingsRepository(d.knex),
+  access: new AccessRepository(d.knex),
+});
+
+let feedId: string;
+let subscriptionId: string;
+
+/** A full snapshot of site A's rows, to prove calls made as site B changed none of them. */
+async function snapshotA() {
+  const tables = ['installations', 'connect_store', 'feeds', 'feed_syncs', 'feed_events', 'feed_renders', 'feed_subscriptions', 'site_settings', 'jira_users', 'jira_role_actors', 'access_refreshes', 'subscription_access'];
+  return Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await db.knex(table).where({ client_key: SITE_A }).select()])));
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  repos = makeRepos(db);
+  for (const site of [SITE_A, SITE_B]) {
+    await repos.installations.saveInstalled(site, { clientKey: site, sharedSecret: 's'.repeat(40), baseUrl: `https://${site}.atlassian.net` }, now);
+  }
+  await db.knex.transaction(async (trx) => {
+    const feed = await repos.feeds.insert(SITE_A, { name: 'A feed', config, accountId: 'acc-1', now }, trx);
+    feedId = feed.id;
+    await repos.syncs.create(SITE_A, feedId, now, trx);
+    await repos.events.replaceAll(SITE_A, feedId, [event], trx);
+    await repos.renders.save(SITE_A, { feedId, variant: 'all', body: Buffer.from('x'), bodyGzip: Buffer.from('y'), etag: '"e"', dataHash: 'h', lastModified: now, eventCount: 1 }, trx);
+  });
+  subscriptionId = randomUUID();
+  await repos.subscriptions.create(SITE_A, { id: subscriptionId, feedId, accountId: 'acc-1', calendar: 'all', nonce: 'n', tokenHash: `hash-${randomUUID()}`, now });
+  await repos.store.setValue(SITE_A, 'k', { v: 1 });
+  await repos.settings.save(SITE_A, { errorReportingEnabled: false, exportsEnabled: true }, now);
+  await repos.access.saveUser(SITE_A, { accountId: 'acc-1', active: true, groupNames: ['g'], refreshedAt: now });
+  await repos.access.replaceRoleActors(SITE_A, [{ roleId: '1', projectId: '10000', kind: 'user', actor: 'acc-1' }], { refreshedAt: now, roleIds: ['1'], errorCode: null, errorMessage: null });
+  await repos.access.saveSubscriptionAccess(SITE_A, { subscriptionId, allowed: true, projectIds: null, issueIds: null, variant: 'all', reason: null, refreshedAt: now });
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('every repository is scoped by clientKey', () => {
+  it('reads as site B find nothing of site A', async () => {
+    expect(await repos.feeds.findById(SITE_B, feedId)).toBeNull();
+    expect(await repos.feeds.list(SITE_B)).toEqual([]);
+    expect(await repos.syncs.find(SITE_B, feedId)).toBeNull();
+    expect((await repos.syncs.listByFeed(SITE_B)).size).toBe(0);
+    expect(await repos.events.list(SITE_B, feedId)).toEqual([]);
+    expect(await repos.events.count(SITE_B, feedId)).toBe(0);
+    expect(await repos.renders.find(SITE_B, feedId, 'all')).toBeNull();
+    expect(await repos.subscriptions.findLive(SITE_B, feedId, 'acc-1', 'all')).toBeNull();
+    expect(await repos.subscriptions.listLive(SITE_B, feedId)).toEqual([]);
+    expect(await repos.subscriptions.listLivePersonal(SITE_B, feedId)).toEqual([]);
+    expect(await repos.subscriptions.listLiveAccounts(SITE_B)).toEqual([]);
+    expect(await repos.store.findValue(SITE_B, 'k')).toBeNull();
+    expect(await repos.settings.get(SITE_B)).toEqual({ errorReportingEnabled: true, exportsEnabled: true });
+    expect(await repos.access.findUser(SITE_B, 'acc-1')).toBeNull();
+    expect(await repos.access.rolesOf(SITE_B, 'acc-1', ['g'])).toEqual([]);
+    expect(await repos.access.findRefresh(SITE_B)).toBeNull();
+    expect(await repos.access.findSubscriptionAccess(SITE_B, subscriptionId)).toBeNull();
+    // And the same reads as site A do find the data, so the checks above can fail.
+    expect(await repos.feeds.findById(SITE_A, feedId)).not.toBeNull();
+    expect(await repos.events.count(SITE_A, feedId)).toBe(1);
+    expect(await repos.access.rolesOf(SITE_A, 'acc-1', ['g'])).toEqual([{ roleId: '1', projectId: '10000' }]);
+  });
+
+  it('writes as site B change nothing of site A', async () => {
+    const before = await snapshotA();
+    expect(await repos.feeds.update(SITE_B, feedId, { name: 'hijacked', config, accountId: 'x', now })).toBeNull();
+    expect(await repos.feeds.delete(SITE_B, feedId)).toBe(false);
+    await repos.syncs.reschedule(SITE_B, feedId, new Date(0));
+    expect(await repos.syncs.markQueued(SITE_B, feedId, now)).toBe(false);
+    await repos.syncs.markRunning(SITE_B, feedId, now);
+    await repos.syncs.recordProgress(SITE_B, feedId, 99);
+    await repos.syncs.setAccessError(SITE_B, feedId, { code: 'x', message: 'y' });
+    await repos.syncs.markFailed(SITE_B, feedId, { finishedAt: now, durationMs: 1, code: 'x', message: 'y', nextSyncAt: now });
+    await db.knex.transaction(async (trx) => {
+      await repos.syncs.markSucceeded(SITE_B, feedId, { finishedAt: now, durationMs: 1, issueCount: 0, eventCount: 0, omitted: { count: 0, byReason: {}, examples: [] }, capReached: false, dataHash: 'z', nextSyncAt: now }, trx);
+      await repos.renders.deleteVariantsExcept(SITE_B, feedId, 'none', trx);
+    });
+    expect(await repos.subscriptions.rotate(SITE_B, subscriptionId, { nonce: 'm', tokenHash: 'other', now })).toBeNull();
+    expect(await repos.subscriptions.revoke(SITE_B, subscriptionId, now)).toBe(false);
+    expect(await repos.subscriptions.revokeAllForFeed(SITE_B, feedId, now)).toBe(0);
+    expect(await repos.subscriptions.revokeAllForAccount(SITE_B, 'acc-1', now)).toBe(0);
+    await repos.subscriptions.recordFetch(SITE_B, subscriptionId, now, 'evil');
+    await repos.store.deleteValue(SITE_B, 'k');
+    await repos.access.replaceRoleActors(SITE_B, [], { refreshedAt: now, roleIds: [], errorCode: null, errorMessage: null });
+    expect(await snapshotA()).toEqual(before);
+  });
+
+  it('rows cannot be attached to another site\'s feed', async () => {
+    await expect(db.knex('feed_events').insert({ feed_id: feedId, client_key: SITE_B, uid: 'x', project_ids: [], user_account_ids: [], event: '{}' })).rejects.toThrow(/foreign key/);
+    await expect(
+      repos.subscriptions.create(SITE_B, { id: randomUUID(), feedId, accountId: null, calendar: 'all', nonce: 'n', tokenHash: `t-${randomUUID()}`, now }),
+    ).rejects.toThrow(/foreign key/);
+  });
+});
