@@ -1,56 +1,79 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { tenantOf } from '../connect/context-auth.js';
+import { adminOnly, asyncHandler } from './route-helpers.js';
 import { badRequest } from '../errors.js';
 import type { AdminAccess } from '../services/admin-access.js';
 import type { JiraLookupService } from '../services/jira-lookup-service.js';
 import type { PreviewService } from '../services/preview-service.js';
 import type { SettingsService } from '../services/settings-service.js';
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-const wrap = (handler: Handler) => (req: Request, res: Response, next: NextFunction) => {
-  handler(req, res).catch(next);
-};
-
 const jqlCheckSchema = z.object({ jql: z.string().trim().min(1, 'Enter a JQL query').max(10_000) });
 
 /** What the feed editor and the settings panel need besides feeds themselves; administrators only. */
-export function editorRouter(deps: { admins: AdminAccess; lookups: JiraLookupService; previews: PreviewService; settings: SettingsService }): Router {
+export function editorRouter(deps: {
+  admins: AdminAccess;
+  lookups: JiraLookupService;
+  previews: PreviewService;
+  settings: SettingsService;
+}): Router {
   const router = Router();
-  router.use(['/feeds/preview', '/jql', '/jira', '/settings'], (_req, res, next) => {
-    deps.admins.requireAdmin(tenantOf(res)).then(() => next(), next);
-  });
+  router.use(['/feeds/preview', '/jql', '/jira', '/settings'], adminOnly(deps.admins));
 
-  router.post('/feeds/preview', wrap(async (req, res) => {
-    res.json(await deps.previews.preview(tenantOf(res), req.body));
-  }));
+  router.post(
+    '/feeds/preview',
+    asyncHandler(async (req, res) => {
+      res.json(await deps.previews.preview(tenantOf(res), req.body));
+    }),
+  );
 
-  router.post('/jql/check', wrap(async (req, res) => {
-    const parsed = jqlCheckSchema.safeParse(req.body);
-    if (!parsed.success) throw badRequest('The query is missing', [{ path: 'jql', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
-    res.json(await deps.lookups.checkJql(tenantOf(res), parsed.data.jql));
-  }));
+  router.post(
+    '/jql/check',
+    asyncHandler(async (req, res) => {
+      const parsed = jqlCheckSchema.safeParse(req.body);
+      if (!parsed.success)
+        throw badRequest('The query is missing', [
+          { path: 'jql', message: parsed.error.issues[0]?.message ?? 'invalid' },
+        ]);
+      res.json(await deps.lookups.checkJql(tenantOf(res), parsed.data.jql));
+    }),
+  );
 
-  router.get('/jira/fields', wrap(async (_req, res) => {
-    res.json({ fields: await deps.lookups.fields(tenantOf(res)) });
-  }));
+  router.get(
+    '/jira/fields',
+    asyncHandler(async (_req, res) => {
+      res.json({ fields: await deps.lookups.fields(tenantOf(res)) });
+    }),
+  );
 
-  router.get('/jira/groups', wrap(async (req, res) => {
-    const query = typeof req.query['query'] === 'string' ? req.query['query'] : '';
-    res.json({ groups: await deps.lookups.groups(tenantOf(res), query) });
-  }));
+  router.get(
+    '/jira/groups',
+    asyncHandler(async (req, res) => {
+      const query = typeof req.query['query'] === 'string' ? req.query['query'] : '';
+      res.json({ groups: await deps.lookups.groups(tenantOf(res), query) });
+    }),
+  );
 
-  router.get('/jira/roles', wrap(async (_req, res) => {
-    res.json({ roles: await deps.lookups.roles(tenantOf(res)) });
-  }));
+  router.get(
+    '/jira/roles',
+    asyncHandler(async (_req, res) => {
+      res.json({ roles: await deps.lookups.roles(tenantOf(res)) });
+    }),
+  );
 
-  router.get('/settings', wrap(async (_req, res) => {
-    res.json(await deps.settings.get(tenantOf(res)));
-  }));
+  router.get(
+    '/settings',
+    asyncHandler(async (_req, res) => {
+      res.json(await deps.settings.get(tenantOf(res)));
+    }),
+  );
 
-  router.put('/settings', wrap(async (req, res) => {
-    res.json(await deps.settings.save(tenantOf(res), req.body));
-  }));
+  router.put(
+    '/settings',
+    asyncHandler(async (req, res) => {
+      res.json(await deps.settings.save(tenantOf(res), req.body));
+    }),
+  );
 
   return router;
 }

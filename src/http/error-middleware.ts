@@ -2,7 +2,9 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-export type ErrorBody = { error: { code: string; message: string; fields?: { path: string; message: string }[] } };
+export type ErrorBody = {
+  error: { code: string; message: string; fields?: { path: string; message: string }[] };
+};
 
 export const notFoundHandler: RequestHandler = (_req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: 'No such route' } } satisfies ErrorBody);
@@ -13,7 +15,11 @@ type HttpError = Error & { status?: number; statusCode?: number; type?: string; 
 /** The one place errors become responses: AppErrors as they say, body-parser errors as 4xx, anything else a logged 500. */
 export function errorMiddleware(
   logger: Logger,
-  onUnexpected?: (error: unknown, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => void,
+  onUnexpected?: (
+    error: unknown,
+    req: Parameters<RequestHandler>[0],
+    res: Parameters<RequestHandler>[1],
+  ) => void,
 ): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
@@ -31,12 +37,17 @@ export function errorMiddleware(
     const status = httpError.status ?? httpError.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500 && httpError.expose !== false) {
       const code = httpError.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_request';
-      const message = httpError.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : httpError.message;
+      const message =
+        httpError.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : httpError.message;
       res.status(status).json({ error: { code, message } } satisfies ErrorBody);
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
     onUnexpected?.(error, req, res);
-    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on our side; it has been logged' } } satisfies ErrorBody);
+    res
+      .status(500)
+      .json({
+        error: { code: 'internal', message: 'Something went wrong on our side; it has been logged' },
+      } satisfies ErrorBody);
   };
 }

@@ -1,85 +1,116 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type Request, Router } from 'express';
 import { tenantOf } from '../connect/context-auth.js';
+import { adminOnly, asyncHandler, param } from './route-helpers.js';
 import type { AdminAccess } from '../services/admin-access.js';
 import type { FeedService } from '../services/feed-service.js';
 import { presentFeed } from './feed-presenter.js';
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-const wrap = (handler: Handler) => (req: Request, res: Response, next: NextFunction) => {
-  handler(req, res).catch(next);
-};
-const feedId = (req: Request): string => req.params['feedId'] ?? '';
+const feedId = (req: Request): string => param(req, 'feedId');
 
 /** Feed administration for feed creators; every call is scoped to the caller's Jira site. */
 export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   const router = Router();
-  router.use('/feeds', (_req, res, next) => {
-    admins.requireAdmin(tenantOf(res)).then(() => next(), next);
-  });
+  router.use('/feeds', adminOnly(admins));
 
-  router.get('/feeds', wrap(async (_req, res) => {
-    const list = await feeds.list(tenantOf(res));
-    res.json({ feeds: list.map(presentFeed) });
-  }));
+  router.get(
+    '/feeds',
+    asyncHandler(async (_req, res) => {
+      const list = await feeds.list(tenantOf(res));
+      res.json({ feeds: list.map(presentFeed) });
+    }),
+  );
 
-  router.post('/feeds/validate', wrap(async (req, res) => {
-    const config = feeds.parse(req.body);
-    await feeds.validateAgainstJira(tenantOf(res), config);
-    res.json({ ok: true, config });
-  }));
+  router.post(
+    '/feeds/validate',
+    asyncHandler(async (req, res) => {
+      const config = feeds.parse(req.body);
+      await feeds.validateAgainstJira(tenantOf(res), config);
+      res.json({ ok: true, config });
+    }),
+  );
 
-  router.post('/feeds', wrap(async (req, res) => {
-    res.status(201).json(presentFeed(await feeds.create(tenantOf(res), req.body)));
-  }));
+  router.post(
+    '/feeds',
+    asyncHandler(async (req, res) => {
+      res.status(201).json(presentFeed(await feeds.create(tenantOf(res), req.body)));
+    }),
+  );
 
-  router.get('/feeds/:feedId', wrap(async (req, res) => {
-    res.json(presentFeed(await feeds.get(tenantOf(res), feedId(req))));
-  }));
+  router.get(
+    '/feeds/:feedId',
+    asyncHandler(async (req, res) => {
+      res.json(presentFeed(await feeds.get(tenantOf(res), feedId(req))));
+    }),
+  );
 
-  router.put('/feeds/:feedId', wrap(async (req, res) => {
-    res.json(presentFeed(await feeds.update(tenantOf(res), feedId(req), req.body)));
-  }));
+  router.put(
+    '/feeds/:feedId',
+    asyncHandler(async (req, res) => {
+      res.json(presentFeed(await feeds.update(tenantOf(res), feedId(req), req.body)));
+    }),
+  );
 
-  router.delete('/feeds/:feedId', wrap(async (req, res) => {
-    await feeds.delete(tenantOf(res), feedId(req));
-    res.status(204).end();
-  }));
+  router.delete(
+    '/feeds/:feedId',
+    asyncHandler(async (req, res) => {
+      await feeds.delete(tenantOf(res), feedId(req));
+      res.status(204).end();
+    }),
+  );
 
-  router.post('/feeds/:feedId/duplicate', wrap(async (req, res) => {
-    res.status(201).json(presentFeed(await feeds.duplicate(tenantOf(res), feedId(req))));
-  }));
+  router.post(
+    '/feeds/:feedId/duplicate',
+    asyncHandler(async (req, res) => {
+      res.status(201).json(presentFeed(await feeds.duplicate(tenantOf(res), feedId(req))));
+    }),
+  );
 
-  router.post('/feeds/:feedId/sync', wrap(async (req, res) => {
-    res.status(202).json(presentFeed(await feeds.syncNow(tenantOf(res), feedId(req))));
-  }));
+  router.post(
+    '/feeds/:feedId/sync',
+    asyncHandler(async (req, res) => {
+      res.status(202).json(presentFeed(await feeds.syncNow(tenantOf(res), feedId(req))));
+    }),
+  );
 
-  router.post('/feeds/:feedId/rotate-url', wrap(async (req, res) => {
-    res.json(presentFeed(await feeds.rotateSharedUrl(tenantOf(res), feedId(req))));
-  }));
+  router.post(
+    '/feeds/:feedId/rotate-url',
+    asyncHandler(async (req, res) => {
+      res.json(presentFeed(await feeds.rotateSharedUrl(tenantOf(res), feedId(req))));
+    }),
+  );
 
-  router.get('/feeds/:feedId/subscriptions', wrap(async (req, res) => {
-    const subscriptions = await feeds.listSubscriptions(tenantOf(res), feedId(req));
-    res.json({
-      subscriptions: subscriptions.map((s) => ({
-        id: s.id,
-        accountId: s.accountId,
-        calendar: s.calendar,
-        createdAt: s.createdAt.toISOString(),
-        lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
-        fetchCount: s.fetchCount,
-        lastUserAgent: s.lastUserAgent,
-      })),
-    });
-  }));
+  router.get(
+    '/feeds/:feedId/subscriptions',
+    asyncHandler(async (req, res) => {
+      const subscriptions = await feeds.listSubscriptions(tenantOf(res), feedId(req));
+      res.json({
+        subscriptions: subscriptions.map((s) => ({
+          id: s.id,
+          accountId: s.accountId,
+          calendar: s.calendar,
+          createdAt: s.createdAt.toISOString(),
+          lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
+          fetchCount: s.fetchCount,
+          lastUserAgent: s.lastUserAgent,
+        })),
+      });
+    }),
+  );
 
-  router.delete('/feeds/:feedId/subscriptions/:subscriptionId', wrap(async (req, res) => {
-    await feeds.revokeSubscription(tenantOf(res), feedId(req), req.params['subscriptionId'] ?? '');
-    res.status(204).end();
-  }));
+  router.delete(
+    '/feeds/:feedId/subscriptions/:subscriptionId',
+    asyncHandler(async (req, res) => {
+      await feeds.revokeSubscription(tenantOf(res), feedId(req), param(req, 'subscriptionId'));
+      res.status(204).end();
+    }),
+  );
 
-  router.delete('/feeds/:feedId/subscriptions', wrap(async (req, res) => {
-    res.json({ revoked: await feeds.revokeAllSubscriptions(tenantOf(res), feedId(req)) });
-  }));
+  router.delete(
+    '/feeds/:feedId/subscriptions',
+    asyncHandler(async (req, res) => {
+      res.json({ revoked: await feeds.revokeAllSubscriptions(tenantOf(res), feedId(req)) });
+    }),
+  );
 
   return router;
 }

@@ -7,7 +7,10 @@ import type { FailureLimiter } from './failure-limiter.js';
 function notModified(req: Request, etag: string, lastModified: Date): boolean {
   const ifNoneMatch = req.get('if-none-match');
   if (ifNoneMatch !== undefined) {
-    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+    return (
+      ifNoneMatch.trim() === '*' ||
+      ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+    );
   }
   const ifModifiedSince = req.get('if-modified-since');
   if (ifModifiedSince === undefined) return false;
@@ -30,7 +33,11 @@ function acceptsGzip(req: Request): boolean {
  * The public, unauthenticated feed URLs calendar apps poll. Unknown or revoked tokens get a bare 404
  * that does not say which; the bytes served were rendered at sync time.
  */
-export function feedServingRouter(deps: { serving: FeedServingService; limiter: FailureLimiter; logger: Logger }): Router {
+export function feedServingRouter(deps: {
+  serving: FeedServingService;
+  limiter: FailureLimiter;
+  logger: Logger;
+}): Router {
   const router = Router();
 
   const serve = async (req: Request, res: Response) => {

@@ -8,7 +8,15 @@ export function requestLogger(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : 'debug';
-      logger[level]({ method: req.method, path: scrubSecrets(req.path), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger[level](
+        {
+          method: req.method,
+          path: scrubSecrets(req.path),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
+        'request',
+      );
     });
     next();
   };

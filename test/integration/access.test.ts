@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS, SEED_ROLE_IDS } from '../support/fake-jira/fake-jira.js';
 import { readIcsEvents } from '../support/ics-check.js';
-import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, registerSite, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
@@ -213,15 +213,7 @@ describe('hostile and cross-tenant requests', () => {
     const feed = await createSyncedFeed('Site A only', { mode: 'all' });
     const other = await FakeJira.start({ sharedSecret: 'b'.repeat(48) });
     try {
-      await app.db.knex('installations').insert({
-        client_key: other.clientKey,
-        base_url: other.baseUrl,
-        product_type: 'jira',
-        shared_secret: 'b'.repeat(48),
-        state: 'installed',
-        installed_at: new Date(),
-        updated_at: new Date(),
-      });
+      await registerSite(app, other, 'b'.repeat(48));
       const stranger = apiAs(app, other, A.alice);
       expect((await stranger.get('/feeds')).body.feeds).toEqual([]);
       expect((await stranger.get(`/feeds/${feed.id}`)).status).toBe(404);

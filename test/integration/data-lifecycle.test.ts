@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, registerSite, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
@@ -70,15 +70,7 @@ describe('personal data', () => {
   it('another site learns nothing about this site\'s accounts', async () => {
     const other = await FakeJira.start({ sharedSecret: 'c'.repeat(48) });
     try {
-      await app.db.knex('installations').insert({
-        client_key: other.clientKey,
-        base_url: other.baseUrl,
-        product_type: 'jira',
-        shared_secret: 'c'.repeat(48),
-        state: 'installed',
-        installed_at: new Date(),
-        updated_at: new Date(),
-      });
+      await registerSite(app, other, 'c'.repeat(48));
       const report = await apiAs(app, other, ADMIN).get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`);
       expect(report.body).toMatchObject({ subscriptions: [], cachedAccount: null, feedsCreatedOrEdited: [], eventsNamingAccount: [] });
       const erase = await apiAs(app, other, ADMIN).delete(`/privacy/accounts/${encodeURIComponent(ADMIN)}`);

@@ -34,6 +34,22 @@ export function apiAs(app: TestApp, jira: FakeJira, accountId: string) {
   };
 }
 
+/**
+ * Registers a second fake site directly in the database (as an install would), for cross-tenant tests
+ * that need two sites behind one app; start that FakeJira with the same `sharedSecret`.
+ */
+export async function registerSite(app: TestApp, jira: FakeJira, sharedSecret: string): Promise<void> {
+  await app.db.knex('installations').insert({
+    client_key: jira.clientKey,
+    base_url: jira.baseUrl,
+    product_type: 'jira',
+    shared_secret: sharedSecret,
+    state: 'installed',
+    installed_at: new Date(),
+    updated_at: new Date(),
+  });
+}
+
 export const ADMIN = SEED_ACCOUNTS.alice;
 export const NON_ADMIN = SEED_ACCOUNTS.bob;
 
