@@ -36,6 +36,12 @@ export class FeedRenderRepository {
     return row ? toRendered(row) : null;
   }
 
+  /** Bytes of each feed's shared calendar, by feed id. */
+  async sharedSizes(clientKey: string): Promise<Map<string, number>> {
+    const rows = await this.scoped(clientKey).andWhere({ variant: 'all' }).select('feed_id', this.knex.raw('octet_length(body) as size'));
+    return new Map((rows as unknown as { feed_id: string; size: number }[]).map((row) => [row.feed_id, Number(row.size)]));
+  }
+
   async save(clientKey: string, rendered: RenderedFeed, db?: Knex.Transaction): Promise<void> {
     await (db ?? this.knex)<FeedRenderRow>('feed_renders')
       .insert({

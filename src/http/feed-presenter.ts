@@ -1,13 +1,19 @@
+import { FEED_SIZE_WARNING_BYTES } from '../services/feed-publisher.js';
 import type { FeedWithStatus } from '../services/feed-service.js';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 /** The JSON shape of a feed in the admin API. */
-export function presentFeed({ feed, status, url }: FeedWithStatus) {
+export function presentFeed({ feed, status, url, sizeBytes }: FeedWithStatus) {
   const warnings: string[] = [];
   if (status.capReached) {
     warnings.push(
       `Only the first ${feed.config.issueCap} issues are in the feed. Narrow the JQL or raise the issue cap to include the rest.`,
+    );
+  }
+  if (sizeBytes !== null && sizeBytes >= FEED_SIZE_WARNING_BYTES) {
+    warnings.push(
+      `The feed is ${Math.round(sizeBytes / 1000)} KB; Google Calendar stops refreshing feeds over about 1 MB. Shorten the date window or narrow the JQL.`,
     );
   }
   return {
@@ -33,6 +39,7 @@ export function presentFeed({ feed, status, url }: FeedWithStatus) {
       progressIssues: status.progressIssues,
       error: status.errorCode ? { code: status.errorCode, message: status.errorMessage ?? '' } : null,
       accessError: status.accessError,
+      sizeBytes,
       warnings,
     },
   };

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
@@ -13,7 +14,7 @@ import type { JiraClients } from './jira-clients.js';
 import type { SubscriptionService } from './subscription-service.js';
 
 export type Actor = { clientKey: string; accountId: string; installation: ActiveInstallation };
-export type FeedWithStatus = { feed: Feed; status: FeedSyncStatus; url: string | null };
+export type FeedWithStatus = { feed: Feed; status: FeedSyncStatus; url: string | null; sizeBytes: number | null };
 export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
 
 /** Feed use cases for feed creators: everything is scoped to the actor's site. */
@@ -26,6 +27,7 @@ export class FeedService {
       subscriptions: SubscriptionService;
       subscriptionRepository: SubscriptionRepository;
       publisher: FeedPublisher;
+      renders: FeedRenderRepository;
       jira: JiraClients;
       queue: SyncQueue;
       now: () => Date;
@@ -33,12 +35,17 @@ export class FeedService {
   ) {}
 
   async list(actor: Actor): Promise<FeedWithStatus[]> {
-    const [feeds, statuses] = await Promise.all([this.deps.feeds.list(actor.clientKey), this.deps.syncs.listByFeed(actor.clientKey)]);
+    const [feeds, statuses, sizes] = await Promise.all([
+      this.deps.feeds.list(actor.clientKey),
+      this.deps.syncs.listByFeed(actor.clientKey),
+      this.deps.renders.sharedSizes(actor.clientKey),
+    ]);
     return Promise.all(
       feeds.map(async (feed) => ({
         feed,
         status: statuses.get(feed.id) ?? missingStatus(feed.id),
         url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
+        sizeBytes: sizes.get(feed.id) ?? null,
       })),
     );
   }
@@ -46,7 +53,8 @@ export class FeedService {
   async get(actor: Actor, feedId: string): Promise<FeedWithStatus> {
     const feed = await this.requireFeed(actor, feedId);
     const status = (await this.deps.syncs.find(actor.clientKey, feed.id)) ?? missingStatus(feed.id);
-    return { feed, status, url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id) };
+    const sizes = await this.deps.renders.sharedSizes(actor.clientKey);
+    return { feed, status, url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id), sizeBytes: sizes.get(feed.id) ?? null };
   }
 
   /** Validates the body alone; nothing is stored and Jira is not asked. */

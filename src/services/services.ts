@@ -78,6 +78,7 @@ export function createServices(deps: ServiceDeps) {
     subscriptions,
     subscriptionRepository,
     publisher,
+    renders: renderRepository,
     jira,
     queue,
     now,

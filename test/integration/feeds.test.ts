@@ -131,6 +131,7 @@ describe('sync and serving', () => {
     expect(checkIcs(feed.text)).toEqual([]);
     const status = (await admin.get(`/feeds/${feedId}`)).body.status;
     expect(vevents(feed.text)).toHaveLength(status.eventCount);
+    expect(status.sizeBytes).toBe(Buffer.byteLength(feed.text));
     const uids = vevents(feed.text).map((event) => String(event.getFirstPropertyValue('uid')));
     expect(uids.some((uid) => /^\d+-due@127\.0\.0\.1:\d+$/.test(uid))).toBe(true);
     expect(uids.some((uid) => uid.startsWith('sprint-'))).toBe(true);
