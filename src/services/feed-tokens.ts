@@ -9,7 +9,7 @@ export class FeedTokens {
   constructor(private readonly secret: string) {}
 
   newNonce(): string {
-    return randomBytes(16).toString('base64url');
+    return randomBytes(32).toString('base64url');
   }
 
   tokenFor(subscriptionId: string, nonce: string): string {
