@@ -57,6 +57,7 @@ export async function composeApp(deps: {
         accessRepository: services.accessRepository,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
+        staleSyncAfterMs: config.staleSyncMinutes * 60_000,
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       }),
     stop: () => queue.stop(),

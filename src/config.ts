@@ -34,6 +34,7 @@ const environmentSchema = z
     JIRA_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(10),
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SCHEDULER_ENABLED: booleanString.default(true),
+    STALE_SYNC_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
     ERROR_REPORTING_URL: z.url().optional(),
     FRAME_ANCESTORS: z
       .string()
@@ -74,6 +75,8 @@ export type Config = {
   jiraRequestsPerSecond: number;
   syncConcurrency: number;
   schedulerEnabled: boolean;
+  /** A sync "running" longer than this is taken to belong to a dead process and is started again. */
+  staleSyncMinutes: number;
   errorReportingUrl: string | null;
   /** Origins allowed to frame the pages besides Atlassian's (local host pages for development and tests). */
   extraFrameAncestors: string[];
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jiraRequestsPerSecond: e.JIRA_REQUESTS_PER_SECOND,
     syncConcurrency: e.SYNC_CONCURRENCY,
     schedulerEnabled: e.SCHEDULER_ENABLED,
+    staleSyncMinutes: e.STALE_SYNC_MINUTES,
     errorReportingUrl: e.ERROR_REPORTING_URL ?? null,
     extraFrameAncestors: e.FRAME_ANCESTORS,
     trustProxy: e.TRUST_PROXY,

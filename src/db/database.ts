@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { MIGRATIONS_DIR } from '../paths.js';
+import { EmbeddedPostgresServer } from './embedded-postgres-server.js';
 
 // Counts come back as strings by default; int8 values here are row counts and sizes, far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -43,9 +43,9 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   }
   const pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
   // The job queue and knex both speak the wire protocol, so PGlite is put behind a loopback socket.
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 32 });
-  await server.start();
-  const connectionString = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  const server = new EmbeddedPostgresServer(pglite);
+  const { host, port } = await server.start();
+  const connectionString = `postgres://postgres@${host}:${port}/postgres?sslmode=disable`;
   logger.info({ dataDir: dataDir ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
   const knex = createKnex(connectionString, options.poolMax ?? 4);
   return {

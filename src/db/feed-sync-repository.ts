@@ -123,8 +123,23 @@ export class FeedSyncRepository {
       .update({ access_error_code: error?.code ?? null, access_error_message: error?.message ?? null });
   }
 
-  async markRunning(clientKey: string, feedId: string, startedAt: Date): Promise<void> {
-    await this.scoped(clientKey).andWhere({ feed_id: feedId }).update({ state: 'running', started_at: startedAt, progress_issues: 0 });
+  /**
+   * Marks the feed running unless another feed of the same site is running (one sync at a time per
+   * site). A per-site advisory lock makes the check and the update one step across processes; a
+   * "running" row older than `staleAfterMs` belongs to a dead process and does not count.
+   */
+  async tryMarkRunning(clientKey: string, feedId: string, startedAt: Date, staleAfterMs: number): Promise<boolean> {
+    return this.knex.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`feed-sync:${clientKey}`]);
+      const busy = await this.scoped(clientKey, trx)
+        .andWhere({ state: 'running' })
+        .whereNot({ feed_id: feedId })
+        .andWhere('started_at', '>', new Date(startedAt.getTime() - staleAfterMs))
+        .first('feed_id');
+      if (busy) return false;
+      const updated = await this.scoped(clientKey, trx).andWhere({ feed_id: feedId }).update({ state: 'running', started_at: startedAt, progress_issues: 0 });
+      return updated > 0;
+    });
   }
 
   async recordProgress(clientKey: string, feedId: string, issues: number): Promise<void> {

@@ -6,8 +6,6 @@ import type { SyncQueue } from '../services/feed-service.js';
 
 export const SCHEDULE_DUE_FEEDS_TASK = 'schedule_due_feeds';
 const CLAIM_BATCH = 500;
-/** A sync still "running" this long after it started belongs to a process that died; claim it again. */
-const STALE_AFTER_MS = 30 * 60_000;
 
 export type TickQueue = SyncQueue & { enqueueAccessRefresh(clientKey: string): Promise<void> };
 
@@ -15,13 +13,20 @@ export type TickQueue = SyncQueue & { enqueueAccessRefresh(clientKey: string): P
  * The one recurring tick: claim every feed whose interval has passed and fan out one keyed job per
  * feed, and one access refresh per site whose membership cache is older than the refresh cycle.
  */
-export function scheduleDueFeedsTask(deps: { syncs: FeedSyncRepository; access: AccessRepository; queue: TickQueue; now: () => Date }): Task {
+export function scheduleDueFeedsTask(deps: {
+  syncs: FeedSyncRepository;
+  access: AccessRepository;
+  queue: TickQueue;
+  now: () => Date;
+  /** A sync still "running" this long after it started belongs to a process that died; claim it again. */
+  staleAfterMs: number;
+}): Task {
   return async (_payload, helpers) => {
     for (const clientKey of await deps.access.sitesDueForRefresh(new Date(deps.now().getTime() - ACCESS_REFRESH_MS))) {
       await deps.queue.enqueueAccessRefresh(clientKey);
     }
     for (;;) {
-      const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, STALE_AFTER_MS);
+      const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, deps.staleAfterMs);
       for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);
       if (due.length > 0) helpers.logger.info(`queued ${due.length} feed syncs`);
       if (due.length < CLAIM_BATCH) return;

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { SyncService } from '../services/sync-service.js';
 import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
-import { SYNC_FEED_TASK, syncFeedTask } from './sync-feed-job.js';
+import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -28,8 +28,9 @@ export type JobQueueOptions = {
 
 /**
  * Jobs live in PostgreSQL (graphile-worker), so any number of app processes can share one database:
- * the cron tick runs once per minute across all of them, and each tenant's syncs run one at a time
- * (one named queue per tenant) so a single site cannot flood Jira or starve the others.
+ * the cron tick runs once per minute across all of them. Each site's syncs run one at a time (see
+ * FeedSyncRepository.tryMarkRunning) so a single site cannot flood Jira or starve the others. Named
+ * queues would give that too, but a process killed mid-job would hold its queue for hours.
  */
 export class JobQueue implements TickQueue {
   private runner: Runner | null = null;
@@ -53,7 +54,7 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(
       SYNC_FEED_TASK,
       { clientKey, feedId },
-      { jobKey: `sync_feed:${feedId}`, queueName: `tenant:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
+      { jobKey: syncFeedJobKey(feedId), maxAttempts: MAX_ATTEMPTS },
     );
   }
 
@@ -61,7 +62,7 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(
       REFRESH_ACCESS_TASK,
       { clientKey },
-      { jobKey: `refresh_access:${clientKey}`, queueName: `tenant:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
+      { jobKey: `refresh_access:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
     );
   }
 
@@ -78,6 +79,7 @@ export class JobQueue implements TickQueue {
     accessRepository: AccessRepository;
     concurrency: number;
     now: () => Date;
+    staleSyncAfterMs: number;
     pollIntervalMs?: number;
   }): Promise<void> {
     if (this.runner) return;
@@ -91,7 +93,13 @@ export class JobQueue implements TickQueue {
       taskList: {
         [SYNC_FEED_TASK]: syncFeedTask(deps.sync),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
-        [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({ syncs: deps.syncs, access: deps.accessRepository, queue: this, now: deps.now }),
+        [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
+          syncs: deps.syncs,
+          access: deps.accessRepository,
+          queue: this,
+          now: deps.now,
+          staleAfterMs: deps.staleSyncAfterMs,
+        }),
       },
       parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),
     });

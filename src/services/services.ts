@@ -106,6 +106,7 @@ export function createServices(deps: ServiceDeps) {
     publisher,
     jira,
     appHost: new URL(config.baseUrl).host,
+    staleSyncAfterMs: config.staleSyncMinutes * 60_000,
     logger,
     reporter,
     access,

@@ -19,6 +19,7 @@ import type { JiraClients } from './jira-clients.js';
 
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
+  | { status: 'deferred'; reason: 'site-busy' }
   | { status: 'ok'; issueCount: number; eventCount: number; omitted: number; capReached: boolean; rendered: boolean; jiraPages: number }
   | { status: 'failed'; code: string; message: string; retryable: boolean };
 
@@ -48,6 +49,8 @@ export class SyncService {
       publisher: FeedPublisher;
       jira: JiraClients;
       appHost: string;
+      /** A sync "running" longer than this is taken to belong to a dead process. */
+      staleSyncAfterMs: number;
       logger: Logger;
       reporter: ErrorReporter;
       access: AccessService;
@@ -63,7 +66,9 @@ export class SyncService {
 
     const started = this.deps.now();
     const log = this.deps.logger.child({ clientKey, feedId });
-    await this.deps.syncs.markRunning(clientKey, feedId, started);
+    if (!(await this.deps.syncs.tryMarkRunning(clientKey, feedId, started, this.deps.staleSyncAfterMs))) {
+      return { status: 'deferred', reason: 'site-busy' };
+    }
     try {
       const outcome = await this.run(installation, feed, started, signal);
       log.info({ ...outcome, ms: this.deps.now().getTime() - started.getTime() }, 'feed synced');

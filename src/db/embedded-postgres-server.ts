@@ -1,0 +1,138 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+
+const SSL_REQUEST = 80877103;
+const CANCEL_REQUEST = 80877102;
+/** Messages after which a client waits for the server: a batch ends here. */
+const BATCH_ENDS = new Set(['S', 'Q', 'H', 'X', 'F', 'c', 'f']);
+
+type Connection = { id: number; socket: Socket; buffer: Buffer; started: boolean; pending: Uint8Array[] };
+type Batch = { connection: Connection; messages: Uint8Array[] };
+
+/**
+ * Serves one in-process PGlite to wire-protocol clients (knex's pg pool, the job queue) on loopback.
+ *
+ * PGlite is a single session. Each client's messages are run as whole batches (up to a Sync or a simple
+ * Query) under PGlite's lock, so one client's Parse/Bind/Execute can never interleave with another's;
+ * and while a client holds a transaction, only that client's batches run.
+ */
+export class EmbeddedPostgresServer {
+  private server: Server | null = null;
+  private readonly connections = new Set<Connection>();
+  private queue: Batch[] = [];
+  private owner: Connection | null = null;
+  private running = false;
+  private nextId = 1;
+
+  constructor(private readonly db: PGlite) {}
+
+  async start(): Promise<{ host: string; port: number }> {
+    await this.db.waitReady;
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    if (address === null || typeof address !== 'object') throw new Error('embedded PostgreSQL server has no address');
+    return { host: '127.0.0.1', port: address.port };
+  }
+
+  async stop(): Promise<void> {
+    for (const connection of this.connections) connection.socket.destroy();
+    this.connections.clear();
+    this.queue = [];
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    const connection: Connection = { id: this.nextId++, socket, buffer: Buffer.alloc(0), started: false, pending: [] };
+    this.connections.add(connection);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => void this.drop(connection));
+  }
+
+  private receive(connection: Connection, chunk: Buffer): void {
+    connection.buffer = Buffer.concat([connection.buffer, chunk]);
+    for (;;) {
+      const message = this.nextMessage(connection);
+      if (message === null) break;
+      if (message === 'handled') continue;
+      connection.pending.push(message.bytes);
+      if (message.type === null || BATCH_ENDS.has(message.type)) {
+        this.queue.push({ connection, messages: connection.pending });
+        connection.pending = [];
+      }
+    }
+    void this.process();
+  }
+
+  /** The next complete message, 'handled' for SSL and cancel requests, or null when more bytes are needed. */
+  private nextMessage(connection: Connection): { type: string | null; bytes: Uint8Array } | 'handled' | null {
+    const buffer = connection.buffer;
+    if (!connection.started) {
+      if (buffer.length < 8) return null;
+      const length = buffer.readInt32BE(0);
+      const code = buffer.readInt32BE(4);
+      if (code === SSL_REQUEST) {
+        connection.buffer = buffer.subarray(8);
+        connection.socket.write('N');
+        return 'handled';
+      }
+      if (code === CANCEL_REQUEST) {
+        connection.buffer = buffer.subarray(length);
+        return 'handled';
+      }
+      if (buffer.length < length) return null;
+      connection.started = true;
+      connection.buffer = buffer.subarray(length);
+      return { type: null, bytes: new Uint8Array(buffer.subarray(0, length)) };
+    }
+    if (buffer.length < 5) return null;
+    const length = 1 + buffer.readInt32BE(1);
+    if (buffer.length < length) return null;
+    connection.buffer = buffer.subarray(length);
+    return { type: String.fromCharCode(buffer[0] ?? 0), bytes: new Uint8Array(buffer.subarray(0, length)) };
+  }
+
+  private async process(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (;;) {
+        const index = this.owner === null ? 0 : this.queue.findIndex((batch) => batch.connection === this.owner);
+        const batch = index >= 0 ? this.queue.splice(index, 1)[0] : undefined;
+        if (!batch) return;
+        const { connection, messages } = batch;
+        await this.db.runExclusive(async () => {
+          for (const message of messages) {
+            await this.db.execProtocolRawStream(message, {
+              onRawData: (data) => {
+                if (!connection.socket.destroyed) connection.socket.write(data);
+              },
+            });
+          }
+        });
+        this.owner = this.db.isInTransaction() ? connection : null;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** A client that disconnects mid-transaction must not leave the single session stuck in it. */
+  private async drop(connection: Connection): Promise<void> {
+    this.connections.delete(connection);
+    this.queue = this.queue.filter((batch) => batch.connection !== connection);
+    if (this.owner === connection) {
+      this.owner = null;
+      if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    }
+    void this.process();
+  }
+}

@@ -1,0 +1,77 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedPostgresServer } from '../../src/db/embedded-postgres-server.js';
+
+let db: PGlite;
+let server: EmbeddedPostgresServer;
+let url: string;
+
+beforeAll(async () => {
+  db = await PGlite.create();
+  server = new EmbeddedPostgresServer(db);
+  const { host, port } = await server.start();
+  url = `postgres://postgres@${host}:${port}/postgres`;
+  await db.exec('CREATE TABLE items (id int primary key, label text)');
+});
+afterAll(async () => {
+  await server.stop();
+  await db.close();
+});
+
+describe('embedded PostgreSQL over the wire', () => {
+  it('keeps each client\'s extended-protocol queries whole when many run at once', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    try {
+      // Different parameter counts per query: interleaved Parse/Bind messages would fail with a protocol error.
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          i % 2 === 0
+            ? pool.query<{ sum: number }>('SELECT $1::int + $2::int AS sum', [i, 1]).then((r) => r.rows[0]!.sum === i + 1)
+            : pool.query<{ v: string }>('SELECT $1::text || $2::text || $3::text || $4::text AS v', ['a', String(i), 'b', 'c']).then((r) => r.rows[0]!.v === `a${i}bc`),
+        ),
+      );
+      expect(results.every(Boolean)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('runs only the transaction holder\'s statements until it commits', async () => {
+    const holder = new pg.Client({ connectionString: url });
+    const other = new pg.Client({ connectionString: url });
+    await holder.connect();
+    await other.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('INSERT INTO items VALUES ($1, $2)', [1, 'in transaction']);
+      let otherSaw: number | null = null;
+      const otherRead = other.query<{ n: string }>('SELECT count(*) AS n FROM items').then((r) => (otherSaw = Number(r.rows[0]!.n)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(otherSaw).toBeNull();
+      await holder.query('COMMIT');
+      await otherRead;
+      expect(otherSaw).toBe(1);
+    } finally {
+      await holder.end();
+      await other.end();
+    }
+  });
+
+  it('rolls back a transaction whose client disconnects, and lets the others go on', async () => {
+    const quitter = new pg.Client({ connectionString: url });
+    const other = new pg.Client({ connectionString: url });
+    quitter.on('error', () => undefined);
+    await quitter.connect();
+    await other.connect();
+    try {
+      await quitter.query('BEGIN');
+      await quitter.query('INSERT INTO items VALUES ($1, $2)', [2, 'never committed']);
+      const read = other.query<{ n: string }>('SELECT count(*) AS n FROM items WHERE id = 2');
+      quitter.connection.stream.destroy();
+      expect(Number((await read).rows[0]!.n)).toBe(0);
+    } finally {
+      await other.end();
+    }
+  });
+});
