@@ -1,0 +1,518 @@
+import ICAL from 'ical.js';
+import type { FrameLocator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CONNECT_ALL_JS } from '../../src/http/pages-router.js';
+import {
+  type BrowserSession,
+  launchBrowser,
+  openPage,
+  type PageProblems,
+  saveScreenshot,
+} from '../support/browser.js';
+import { FAKE_ALL_JS, type HostFlag, JiraHost } from '../support/fake-ap/jira-host.js';
+import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
+import { checkIcs } from '../support/ics-check.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const FEED_NAME = 'Platform <b>dates</b> & releases';
+const SYNC_TIMEOUT_MS = 15_000;
+
+let jira: FakeJira;
+let host: JiraHost;
+let app: TestApp;
+let browser: BrowserSession;
+let current: Opened | null = null;
+
+beforeAll(async () => {
+  jira = await FakeJira.start();
+  host = await JiraHost.start(jira);
+  app = await startTestApp({
+    connectKeysUrl: jira.keysUrl,
+    config: { extraFrameAncestors: [host.origin] },
+    worker: true,
+  });
+  host.setApp(app.url);
+  expect((await jira.install(app.url)).status).toBe(204);
+  browser = await launchBrowser({
+    serve: { [CONNECT_ALL_JS]: { contentType: 'application/javascript', body: FAKE_ALL_JS } },
+  });
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') {
+    const errors = app
+      .logs()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    if (errors.length > 0) console.error(`app errors:\n${errors.slice(-5).join('\n')}`);
+  }
+  if (current && !current.page.isClosed()) {
+    if (context.task.result?.state === 'fail') {
+      await saveScreenshot(current.page, `FAILED-${context.task.name.slice(0, 60)}`);
+      if (current.problems.list.length > 0)
+        console.error(`browser problems:\n${current.problems.list.join('\n')}`);
+    }
+    await current.page.close();
+  }
+  current = null;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await host?.stop();
+  await jira?.stop();
+});
+
+type Opened = { page: Page; frame: FrameLocator; problems: PageProblems };
+
+async function openAs(
+  accountId: string,
+  appPath: string,
+  viewport?: { width: number; height: number },
+): Promise<Opened> {
+  host.accountId = accountId;
+  const { page, problems } = await openPage(browser);
+  if (viewport) await page.setViewportSize(viewport);
+  current = { page, problems, frame: page.frameLocator('#app-frame') };
+  await page.goto(host.pageUrl(appPath));
+  return current;
+}
+
+/** Closes the page and fails on any console error, uncaught exception or request that left 127.0.0.1. */
+async function finish({ page, problems }: Opened): Promise<void> {
+  await page.close();
+  expect(problems.list).toEqual([]);
+  expect(browser.blocked).toEqual([]);
+}
+
+const hostFlags = (page: Page): Promise<HostFlag[]> =>
+  page.evaluate(() => (globalThis as unknown as { __flags: HostFlag[] }).__flags);
+
+async function waitForFlag(page: Page, title: RegExp): Promise<HostFlag> {
+  await expect
+    .poll(async () => (await hostFlags(page)).some((flag) => title.test(flag.titleText)), {
+      timeout: SYNC_TIMEOUT_MS,
+    })
+    .toBe(true);
+  return (await hostFlags(page)).find((flag) => title.test(flag.titleText))!;
+}
+
+function appFrame(page: Page) {
+  const frame = page.frames().find((candidate) => candidate.url().startsWith(`${app.url}/pages/`));
+  if (!frame) throw new Error('the app frame is not loaded');
+  return frame;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are checked field by field in the tests
+type ApiBody = any;
+
+/** Calls the app's API the way the pages do, with a context JWT from the fake Jira; throws unless it succeeds. */
+async function apiAs(
+  accountId: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: ApiBody }> {
+  const response = await fetch(`${app.url}/api/${path}`, {
+    method,
+    headers: {
+      Authorization: `JWT ${jira.contextToken({ accountId })}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const answer = response.status === 204 ? null : await response.json();
+  if (!response.ok)
+    throw new Error(`${method} /api/${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+  return { status: response.status, body: answer };
+}
+
+function parseEvents(ics: string): { summary: string; uid: string }[] {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  return calendar.getAllSubcomponents('vevent').map((event) => ({
+    summary: String(event.getFirstPropertyValue('summary')),
+    uid: String(event.getFirstPropertyValue('uid')),
+  }));
+}
+
+async function noHorizontalOverflow(page: Page): Promise<void> {
+  const widths = await appFrame(page).evaluate(() => {
+    const root = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return { scroll: root.scrollWidth, client: root.clientWidth };
+  });
+  expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+}
+
+describe('Calendar Sync pages inside a Jira frame', () => {
+  it('lets an administrator build a feed with a preview, save it, and sync it to OK', async () => {
+    const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+    const { page, frame } = opened;
+    await frame.getByText('No feeds yet').waitFor();
+    await saveScreenshot(page, 'admin-empty');
+
+    await frame.getByRole('link', { name: 'Create feed' }).first().click();
+    await frame.getByRole('heading', { name: 'Create a feed' }).waitFor();
+    await frame.getByLabel('Feed name').fill(FEED_NAME);
+    await frame.getByLabel('JQL query', { exact: true }).fill('project = CAL');
+    await expect
+      .poll(() => frame.getByTestId('jql-status').textContent())
+      .toMatch(/Jira accepts this query: \d+ matching issues?/);
+
+    const firstRule = frame.getByRole('group', { name: 'Event rule 1' });
+    const dateOptions = await firstRule.getByLabel('Date field').locator('option').allTextContents();
+    expect(dateOptions).toEqual(
+      expect.arrayContaining([
+        'Due date',
+        'Start date (customfield_10015)',
+        'Go-live at (customfield_10030)',
+      ]),
+    );
+    expect(dateOptions.join('|')).not.toMatch(/Summary|Duration \(minutes\)|Assignee/);
+    expect(await firstRule.getByLabel('Date field').inputValue()).toBe('duedate');
+
+    await frame.getByRole('button', { name: '+ Add event rule' }).click();
+    const secondRule = frame.getByRole('group', { name: 'Event rule 2' });
+    await secondRule.getByLabel('Kind of event').selectOption('timed');
+    const startOptions = await secondRule
+      .getByLabel('Start (date-time field)')
+      .locator('option')
+      .allTextContents();
+    expect(startOptions).toContain('Go-live at (customfield_10030)');
+    expect(startOptions.join('|')).not.toContain('Due date');
+    await secondRule.getByLabel('Start (date-time field)').selectOption('customfield_10030');
+    await secondRule.getByLabel('Event ends').selectOption('durationField');
+    const minuteOptions = await secondRule.getByLabel('Minutes field').locator('option').allTextContents();
+    expect(minuteOptions.filter((option) => !option.startsWith('Choose'))).toEqual([
+      'Duration (minutes) (customfield_10031)',
+    ]);
+    await secondRule.getByLabel('Minutes field').selectOption('customfield_10031');
+
+    const title = frame.getByLabel('Event title');
+    await title.fill('{key}: {summary} {sumary}');
+    await expect
+      .poll(() => frame.locator('.field', { has: title }).locator('.field-error').textContent())
+      .toContain('Unknown placeholder {sumary}');
+    await title.fill('{key}: {summary} ({status})');
+    await expect
+      .poll(() => frame.getByTestId('summary-example').textContent())
+      .toBe('Example: CAL-42: Ship the calendar export (In Progress)');
+
+    await frame.getByLabel('Days in the past').fill('3650');
+    await frame.getByLabel('Days ahead').fill('3650');
+    await frame.getByLabel('Everyone on this Jira site').check();
+
+    await frame.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect
+      .poll(() => frame.getByTestId('preview-summary').textContent(), { timeout: SYNC_TIMEOUT_MS })
+      .toMatch(/^[1-9]\d* events? from [1-9]\d* issues?/);
+    await expect
+      .poll(() => frame.getByTestId('preview-size').textContent())
+      .toMatch(/KB of Google Calendar’s ~\d/);
+    expect(await frame.locator('.month table td').count()).toBeGreaterThanOrEqual(28);
+    await saveScreenshot(page, 'feed-editor-preview');
+
+    await frame.getByRole('button', { name: 'Create feed' }).click();
+    const row = frame.getByRole('row', {
+      name: new RegExp(FEED_NAME.replace(/[()[\]{}.*+?^$|\\]/g, '\\$&')),
+    });
+    await row.waitFor();
+    // The name is shown as text, never parsed as markup.
+    expect(await frame.locator('table.grid b').count()).toBe(0);
+    await waitForFlag(page, /Feed created/);
+    await waitForFlag(page, /is up to date/);
+    await expect
+      .poll(() => row.getByTestId('feed-status').textContent(), { timeout: SYNC_TIMEOUT_MS })
+      .toBe('OK');
+    const shownEvents = Number(
+      (await row.getByTestId('feed-events').locator('strong').textContent())?.replace(/\D/g, ''),
+    );
+    expect(shownEvents).toBeGreaterThan(0);
+
+    const { body: list } = await apiAs(SEED_ACCOUNTS.alice, 'GET', 'feeds');
+    expect(list.feeds).toHaveLength(1);
+    const feed = list.feeds[0];
+    expect(feed.config.rules.map((rule: { kind: string }) => rule.kind)).toEqual(['allDay', 'timed']);
+    expect(feed.config.rules[1].end).toEqual({
+      type: 'durationField',
+      field: 'customfield_10031',
+      defaultMinutes: 60,
+    });
+    expect(feed.config.access.mode).toBe('all');
+    const ics = await (await fetch(feed.url)).text();
+    expect(checkIcs(ics)).toEqual([]);
+    expect(parseEvents(ics)).toHaveLength(shownEvents);
+
+    const flagsBefore = (await hostFlags(page)).length;
+    await row.getByRole('button', { name: /^Sync .* now$/ }).click();
+    await expect
+      .poll(async () => (await hostFlags(page)).slice(flagsBefore).map((flag) => flag.titleText), {
+        timeout: SYNC_TIMEOUT_MS,
+      })
+      .toContainEqual(expect.stringMatching(/is up to date/));
+    await expect.poll(() => row.getByTestId('feed-status').textContent()).toBe('OK');
+    expect(host.tokensIssued).toBeGreaterThan(5);
+    await saveScreenshot(page, 'admin-feeds');
+
+    await page.setViewportSize({ width: 360, height: 780 });
+    await noHorizontalOverflow(page);
+    await saveScreenshot(page, 'admin-feeds-360px');
+    await finish(opened);
+  });
+
+  it('shows Jira’s own message next to the JQL field for a bad query, and the save errors in place', async () => {
+    const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin#new');
+    opened.problems.allow(/api\/feeds\): Failed to load resource: the server responded with a status of 400/);
+    const { page, frame } = opened;
+    const jql = frame.getByLabel('JQL query', { exact: true });
+    await frame.getByLabel('Feed name').fill('Broken feed');
+    await jql.fill('project = CAL AND colour = red');
+    const jqlError = frame.locator('.field', { has: jql }).locator('.field-error');
+    const jiraMessage = "Field 'colour' does not exist or you do not have permission to view it.";
+    await expect.poll(() => jqlError.textContent()).toBe(jiraMessage);
+    expect(await jql.getAttribute('aria-invalid')).toBe('true');
+
+    await frame.getByRole('group', { name: 'Event rule 1' }).getByLabel('Rule id').fill('Not An Id');
+    await frame.getByRole('button', { name: 'Create feed' }).click();
+    await waitForFlag(page, /The feed was not saved/);
+    const ruleIdError = frame.locator('.field', { has: frame.getByLabel('Rule id') }).locator('.field-error');
+    await expect.poll(() => ruleIdError.textContent()).toMatch(/lowercase letters, digits or dashes/);
+    expect(await jqlError.textContent()).toBe(jiraMessage);
+    await expect
+      .poll(() => frame.getByRole('alert').filter({ hasText: 'to fix before saving' }).count())
+      .toBe(1);
+    await saveScreenshot(page, 'feed-editor-errors');
+
+    await page.setViewportSize({ width: 360, height: 780 });
+    await noHorizontalOverflow(page);
+    await saveScreenshot(page, 'feed-editor-360px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await frame.getByRole('group', { name: 'Event rule 1' }).getByLabel('Rule id').fill('due');
+    await frame.getByRole('button', { name: 'Create feed' }).click();
+    await expect.poll(() => jqlError.textContent()).toBe(jiraMessage);
+    expect(
+      await jql.evaluate(
+        (element) =>
+          element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement,
+      ),
+    ).toBe(true);
+    await finish(opened);
+  });
+
+  it('gives a user their personal URL on My calendars, which serves the feed, and regenerates it', async () => {
+    for (const origin of [app.url, host.origin])
+      await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const opened = await openAs(SEED_ACCOUNTS.bob, '/pages/my-calendars');
+    const { page, frame } = opened;
+    const card = frame.getByRole('article').filter({ hasText: FEED_NAME }).first();
+    await card.waitFor();
+    const url = await card.getByLabel('Your personal calendar URL').inputValue();
+    expect(url).toMatch(new RegExp(`^${app.url}/ical/.+\\.ics$`));
+
+    await card.getByRole('button', { name: /^Copy the URL/ }).click();
+    const copied = await waitForFlag(page, /URL copied|Could not copy/);
+    expect(copied.titleText).toBe('URL copied');
+    expect(
+      await appFrame(page).evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      ),
+    ).toBe(url);
+
+    const webcal = url.replace(/^http:/, 'webcal:');
+    expect(await card.getByRole('link', { name: 'Add to Google Calendar' }).getAttribute('href')).toBe(
+      `https://calendar.google.com/calendar/r?cid=${encodeURIComponent(webcal)}`,
+    );
+    const outlook = new URL(
+      (await card.getByRole('link', { name: 'Add to Outlook on the web' }).getAttribute('href'))!,
+    );
+    expect(outlook.origin + outlook.pathname).toBe('https://outlook.office.com/calendar/0/addfromweb');
+    expect(outlook.searchParams.get('url')).toBe(url);
+    expect(outlook.searchParams.get('name')).toContain(FEED_NAME);
+    expect(await card.getByRole('link', { name: 'Add to Apple Calendar' }).getAttribute('href')).toBe(webcal);
+    expect(await card.textContent()).toContain('every 8 to 24 hours');
+
+    const response = await fetch(url, { headers: { 'User-Agent': 'Google-Calendar-Importer' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/calendar/);
+    const events = parseEvents(await response.text());
+    expect(events.length).toBeGreaterThan(0);
+    expect(
+      events.some((event) =>
+        /^CAL-\d+: .+ \((To Do|In Progress|In Review|Done|Cancelled)\)$/.test(event.summary),
+      ),
+    ).toBe(true);
+    await saveScreenshot(page, 'my-calendars');
+
+    await page.reload();
+    const reloaded = frame.getByRole('article').filter({ hasText: FEED_NAME }).first();
+    await expect
+      .poll(() => reloaded.locator('dl.facts').textContent())
+      .toMatch(/Last fetched.* by Google Calendar.*Fetches\s*1/);
+
+    await reloaded.getByRole('button', { name: /^Regenerate the URL/ }).click();
+    await frame
+      .getByRole('dialog', { name: 'Regenerate this URL?' })
+      .getByRole('button', { name: 'Regenerate' })
+      .click();
+    await waitForFlag(page, /New URL ready/);
+    await expect.poll(() => reloaded.getByLabel('Your personal calendar URL').inputValue()).not.toBe(url);
+    const fresh = await reloaded.getByLabel('Your personal calendar URL').inputValue();
+    expect((await fetch(url)).status).toBe(404);
+    expect((await fetch(fresh)).status).toBe(200);
+
+    await reloaded.getByRole('button', { name: /^Revoke the URL/ }).click();
+    await frame
+      .getByRole('dialog', { name: 'Revoke this URL?' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await waitForFlag(page, /URL revoked/);
+    expect((await fetch(fresh)).status).toBe(404);
+    await reloaded.getByRole('button', { name: 'Get a URL' }).click();
+    await expect
+      .poll(async () => (await reloaded.getByLabel('Your personal calendar URL').count()) > 0)
+      .toBe(true);
+    const renewed = await reloaded.getByLabel('Your personal calendar URL').inputValue();
+    expect(renewed).not.toBe(fresh);
+    expect((await fetch(renewed)).status).toBe(200);
+
+    await page.setViewportSize({ width: 360, height: 780 });
+    await noHorizontalOverflow(page);
+    await saveScreenshot(page, 'my-calendars-360px');
+    await finish(opened);
+  });
+
+  it('edits a feed without losing any of its settings, and offers Jira groups for access', async () => {
+    const { body: before } = await apiAs(SEED_ACCOUNTS.alice, 'GET', 'feeds');
+    const feed = before.feeds.find((candidate: { name: string }) => candidate.name === FEED_NAME);
+    const opened = await openAs(SEED_ACCOUNTS.alice, `/pages/admin#edit/${feed.id}`);
+    const { page, frame } = opened;
+    await frame.getByRole('heading', { name: `Edit “${FEED_NAME}”` }).waitFor();
+    expect(
+      await frame.getByRole('group', { name: 'Event rule 2' }).getByLabel('Minutes field').inputValue(),
+    ).toBe('customfield_10031');
+
+    await frame.getByLabel('Members of chosen groups').check();
+    const search = frame.getByRole('searchbox', { name: 'Groups' });
+    await search.fill('mark');
+    await frame
+      .getByRole('list', { name: 'Matching groups' })
+      .getByRole('button', { name: 'marketing' })
+      .click();
+    await frame.getByRole('list', { name: 'Chosen groups' }).getByText('marketing').waitFor();
+    await frame.getByLabel('Members of project roles').check();
+    const roleNames = await frame
+      .getByRole('group', { name: 'Project roles' })
+      .locator('label')
+      .allTextContents();
+    expect(roleNames).toEqual(expect.arrayContaining(['Administrators', 'Developers', 'Viewers']));
+    await frame.getByLabel('Members of chosen groups').check();
+    await frame.getByRole('button', { name: 'Save changes' }).click();
+    await waitForFlag(page, /Feed saved/);
+    await frame.getByRole('heading', { name: 'Calendar Sync feeds' }).waitFor();
+
+    const { body: after } = await apiAs(SEED_ACCOUNTS.alice, 'GET', `feeds/${feed.id}`);
+    const marketing = jira.data.groups.find((group) => group.name === 'marketing')!;
+    expect(after.config.access).toEqual({
+      ...feed.config.access,
+      mode: 'groups',
+      groups: [{ groupId: marketing.groupId, name: 'marketing' }],
+    });
+    expect({ ...after.config, access: null }).toEqual({ ...feed.config, access: null });
+
+    // Back to what the other tests expect.
+    await apiAs(SEED_ACCOUNTS.alice, 'PUT', `feeds/${feed.id}`, feed.config);
+    await finish(opened);
+  });
+
+  it('tells a user who is not a Jira administrator that only administrators manage feeds', async () => {
+    const opened = await openAs(SEED_ACCOUNTS.bob, '/pages/admin?configure=true');
+    opened.problems.allow(/status of 403/);
+    const { page, frame } = opened;
+    await frame.getByTestId('forbidden').waitFor();
+    expect(await frame.getByTestId('forbidden').textContent()).toContain(
+      'Only Jira administrators can manage feeds',
+    );
+    expect(await frame.getByRole('link', { name: 'Create feed' }).count()).toBe(0);
+    expect(await frame.getByRole('heading', { name: 'Settings' }).count()).toBe(0);
+    await saveScreenshot(page, 'admin-forbidden');
+
+    await page.goto(host.pageUrl('/pages/admin#new'));
+    await frame.getByTestId('forbidden').waitFor();
+    expect(await frame.getByRole('button', { name: 'Create feed' }).count()).toBe(0);
+    await finish(opened);
+  });
+
+  it('duplicates a feed, deletes the copy after confirmation, and saves the site settings', async () => {
+    const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+    const { page, frame } = opened;
+    await frame.getByRole('button', { name: `Duplicate ${FEED_NAME}` }).click();
+    const copyName = `Copy of ${FEED_NAME}`;
+    await frame.getByRole('button', { name: `Delete ${copyName}` }).waitFor();
+    expect((await apiAs(SEED_ACCOUNTS.alice, 'GET', 'feeds')).body.feeds).toHaveLength(2);
+
+    await frame.getByRole('button', { name: `Delete ${copyName}` }).click();
+    const dialog = frame.getByRole('dialog', { name: `Delete “${copyName}”?` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await apiAs(SEED_ACCOUNTS.alice, 'GET', 'feeds')).body.feeds).toHaveLength(2);
+    await frame.getByRole('button', { name: `Delete ${copyName}` }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await waitForFlag(page, /Feed deleted/);
+    await expect.poll(() => frame.getByRole('button', { name: `Delete ${copyName}` }).count()).toBe(0);
+    expect(
+      (await apiAs(SEED_ACCOUNTS.alice, 'GET', 'feeds')).body.feeds.map(
+        (feed: { name: string }) => feed.name,
+      ),
+    ).toEqual([FEED_NAME]);
+
+    const { body: settings } = await apiAs(SEED_ACCOUNTS.alice, 'GET', 'settings');
+    await frame.getByText('What a report contains').click();
+    const shownReport = JSON.parse((await frame.getByTestId('error-report-preview').textContent())!);
+    expect(Object.keys(shownReport).sort()).toEqual(Object.keys(settings.errorReportPreview).sort());
+    expect({ ...shownReport, occurredAt: null }).toEqual({
+      ...settings.errorReportPreview,
+      occurredAt: null,
+    });
+    const reporting = frame.getByLabel('Send error reports to the Calendar Sync team');
+    expect(await reporting.isChecked()).toBe(settings.errorReportingEnabled);
+    await reporting.click();
+    await waitForFlag(page, /Settings saved/);
+    expect((await apiAs(SEED_ACCOUNTS.alice, 'GET', 'settings')).body.errorReportingEnabled).toBe(
+      !settings.errorReportingEnabled,
+    );
+    await saveScreenshot(page, 'admin-settings');
+    await finish(opened);
+  });
+
+  it('shows a failed sync as ERROR, with the cause a click away', async () => {
+    const original = structuredClone(jira.data);
+    jira.data.projects = jira.data.projects.filter((project) => project.key !== 'CAL');
+    try {
+      const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+      const { page, frame } = opened;
+      await frame.getByRole('button', { name: `Sync ${FEED_NAME} now` }).click();
+      const flag = await waitForFlag(page, /could not sync/);
+      const status = frame.getByTestId('feed-status');
+      const toggle = status.getByRole('button', { name: 'Error' });
+      await toggle.waitFor();
+      expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+      await toggle.click();
+      expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+      const { body } = await apiAs(SEED_ACCOUNTS.alice, 'GET', 'feeds');
+      const cause = body.feeds.find((candidate: { name: string }) => candidate.name === FEED_NAME).status
+        .error.message as string;
+      expect(cause).toMatch(/CAL/);
+      expect(await status.locator('.status-detail').first().textContent()).toContain(cause);
+      expect(flag.bodyText).toContain(cause);
+      expect(flag.bodyText).toContain('Edit the feed and correct its query');
+      await saveScreenshot(page, 'admin-sync-error');
+      await finish(opened);
+    } finally {
+      jira.data = original;
+    }
+  });
+});

@@ -1,0 +1,358 @@
+// Shared helpers for the Calendar Sync iframe pages. Data only ever reaches the DOM as text nodes.
+
+/**
+ * Builds an element. props: `class`, `text`, `on` ({ event: handler }), `attrs` (set with setAttribute),
+ * `aria-*`/`data-*`/`role`/`for` keys (attributes), anything else as a DOM property.
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') element.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+    else if (key === 'text') element.textContent = String(value);
+    else if (key === 'on')
+      for (const [event, handler] of Object.entries(value)) element.addEventListener(event, handler);
+    else if (key === 'attrs')
+      for (const [name, attr] of Object.entries(value)) element.setAttribute(name, String(attr));
+    else if (
+      key.startsWith('aria-') ||
+      key.startsWith('data-') ||
+      key === 'role' ||
+      key === 'for' ||
+      key === 'list'
+    )
+      element.setAttribute(key, value === true ? 'true' : String(value));
+    else element[key] = value;
+  }
+  append(element, children);
+  return element;
+}
+
+function append(parent, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(parent, child);
+    else if (child instanceof Node) parent.appendChild(child);
+    else parent.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+export function clear(element) {
+  while (element.firstChild) element.removeChild(element.firstChild);
+  return element;
+}
+
+export function replaceChildren(element, ...children) {
+  clear(element);
+  append(element, children);
+  return element;
+}
+
+let idCounter = 0;
+export function uniqueId(prefix) {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = Array.isArray(fields) ? fields : [];
+  }
+}
+
+/** A fresh context JWT for each call: AP caches it until shortly before it expires. */
+export function getToken() {
+  const AP = window.AP;
+  if (!AP || !AP.context || typeof AP.context.getToken !== 'function') {
+    return Promise.reject(
+      new ApiError(
+        0,
+        'not_in_jira',
+        'This page only works inside Jira. Open it from the Jira menu (Apps or Jira settings → Apps).',
+      ),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new ApiError(
+            0,
+            'no_token',
+            'Jira did not hand this page a sign-in token. Reload the page; if it keeps happening, sign in to Jira again.',
+          ),
+        ),
+      15_000,
+    );
+    AP.context.getToken((token) => {
+      clearTimeout(timer);
+      if (typeof token === 'string' && token.length > 0) resolve(token);
+      else
+        reject(new ApiError(0, 'no_token', 'Jira did not hand this page a sign-in token. Reload the page.'));
+    });
+  });
+}
+
+/** Calls the app's JSON API with the user's context JWT; throws ApiError with the server's message. */
+export async function api(method, path, body) {
+  const token = await getToken();
+  const headers = { Authorization: `JWT ${token}`, Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(new URL(`../api/${path}`, window.location.href), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      'network',
+      'Calendar Sync could not be reached. Check your connection and try again.',
+    );
+  }
+  if (response.status === 204) return null;
+  let data;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = data && typeof data === 'object' ? data.error : null;
+    throw new ApiError(
+      response.status,
+      error?.code ?? `http_${response.status}`,
+      error?.message ?? `Calendar Sync answered with HTTP ${response.status}. Try again in a minute.`,
+      error?.fields ?? [],
+    );
+  }
+  return data;
+}
+
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Jira renders flag bodies as HTML, so text handed to AP.flag is escaped first. */
+export function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+}
+
+const FLAG_ICONS = { success: '✓', error: '!', warning: '!', info: 'i' };
+
+/** A Jira flag: AP.flag inside Jira, otherwise the same thing drawn in the page. */
+export function showFlag({ type = 'info', title, body = '' }) {
+  const AP = window.AP;
+  const close = type === 'error' || type === 'warning' ? 'manual' : 'auto';
+  if (AP && AP.flag && typeof AP.flag.create === 'function') {
+    return AP.flag.create({ title: escapeHtml(title), body: escapeHtml(body), type, close });
+  }
+  let container = document.getElementById('flags');
+  if (!container) {
+    container = h('div', { id: 'flags', class: 'flags' });
+    document.body.appendChild(container);
+  }
+  const flag = h(
+    'div',
+    { class: ['flag', `flag--${type}`], role: type === 'error' ? 'alert' : 'status' },
+    h('span', { class: 'flag__icon', 'aria-hidden': 'true', text: FLAG_ICONS[type] ?? FLAG_ICONS.info }),
+    h(
+      'div',
+      { class: 'flag__body' },
+      h('div', { class: 'flag__title', text: title }),
+      body ? h('div', { text: body }) : null,
+    ),
+    h('button', {
+      type: 'button',
+      class: 'button button--subtle button--compact',
+      'aria-label': 'Dismiss',
+      text: '×',
+      on: { click: () => flag.remove() },
+    }),
+  );
+  container.appendChild(flag);
+  if (close === 'auto') setTimeout(() => flag.remove(), 8000);
+  return { close: () => flag.remove() };
+}
+
+/** An error flag for a failed call, with what the user can do about it. */
+export function showErrorFlag(action, error) {
+  // A bug in the page itself: worth seeing in the browser console.
+  if (!(error instanceof ApiError)) console.error(error);
+  showFlag({ type: 'error', title: `Could not ${action}`, body: explainError(error) });
+}
+
+export function explainError(error) {
+  if (!(error instanceof ApiError))
+    return 'Something unexpected went wrong in this page. Reload it and try again.';
+  if (error.status === 401)
+    return `${sentence(error.message)} Your Jira session may have expired: reload the page.`;
+  if (error.status >= 500) return `${sentence(error.message)} Try again in a minute.`;
+  if (error.fields.length > 0) {
+    return `${error.message}: ${error.fields.map((field) => `${field.path || 'feed'}: ${field.message}`).join('; ')}`;
+  }
+  return error.message;
+}
+
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Resolves true on confirm. */
+export function confirmDialog({ title, body, confirmLabel, danger = false }) {
+  return new Promise((resolve) => {
+    const titleId = uniqueId('dialog-title');
+    const cancel = h('button', { type: 'button', class: 'button button--subtle', text: 'Cancel' });
+    const confirm = h('button', {
+      type: 'button',
+      class: ['button', danger ? 'button--danger' : 'button--primary'],
+      text: confirmLabel,
+    });
+    const dialog = h(
+      'dialog',
+      { class: 'modal', 'aria-labelledby': titleId },
+      h('h2', { id: titleId, text: title, style: 'margin-top:0' }),
+      ...(Array.isArray(body) ? body : [body]).map((line) =>
+        line instanceof Node ? line : h('p', { text: line }),
+      ),
+      h('div', { class: 'modal__footer' }, cancel, confirm),
+    );
+    const finish = (result) => {
+      dialog.close();
+      dialog.remove();
+      if (trigger && typeof trigger.focus === 'function' && trigger.isConnected) trigger.focus();
+      resolve(result);
+    };
+    cancel.addEventListener('click', () => finish(false));
+    confirm.addEventListener('click', () => finish(true));
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      finish(false);
+    });
+    // Jira sizes the frame to its content, so a centred dialog could open far off screen: open it near the trigger.
+    const trigger = document.activeElement;
+    const top =
+      trigger && trigger !== document.body ? trigger.getBoundingClientRect().top + window.scrollY - 80 : 16;
+    dialog.style.top = `${Math.max(16, Math.round(top))}px`;
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+export async function copyText(text, fallbackInput) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    if (!fallbackInput) return false;
+    fallbackInput.focus();
+    fallbackInput.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    }
+  }
+}
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export function formatDateTime(iso) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '—' : dateTimeFormat.format(date);
+}
+
+export function formatRelative(iso, now = Date.now()) {
+  if (!iso) return 'Never';
+  const time = new Date(iso).getTime();
+  if (Number.isNaN(time)) return 'Never';
+  const seconds = Math.round((time - now) / 1000);
+  const steps = [
+    ['second', 60],
+    ['minute', 60],
+    ['hour', 24],
+    ['day', 30],
+    ['month', 12],
+  ];
+  let value = seconds;
+  for (const [unit, size] of steps) {
+    if (Math.abs(value) < size) return relativeFormat.format(value, unit);
+    value = Math.round(value / size);
+  }
+  return relativeFormat.format(value, 'year');
+}
+
+/** A <time> showing relative time, with the exact time as its tooltip. */
+export function timeElement(iso) {
+  if (!iso) return h('span', { class: 'subtle', text: 'Never' });
+  return h('time', { dateTime: iso, title: formatDateTime(iso), text: formatRelative(iso) });
+}
+
+export function formatDuration(ms) {
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined) return '—';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(2)} MB`;
+}
+
+export function formatNumber(value) {
+  return value === null || value === undefined ? '—' : new Intl.NumberFormat().format(value);
+}
+
+export function plural(count, one, many = `${one}s`) {
+  return `${formatNumber(count)} ${count === 1 ? one : many}`;
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  const debounced = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  debounced.cancel = () => clearTimeout(timer);
+  return debounced;
+}
+
+/** Tells the hosting Jira page the content height changed (AP resizes the iframe). */
+export function resizeFrame() {
+  const AP = window.AP;
+  if (AP && typeof AP.resize === 'function') AP.resize();
+}
+
+/** The page's "not inside Jira" notice when all.js did not provide AP. */
+export function requireAp(root) {
+  if (window.AP && window.AP.context) return true;
+  replaceChildren(
+    root,
+    h(
+      'div',
+      { class: 'section-message section-message--warning', role: 'alert' },
+      h(
+        'div',
+        {},
+        h('h3', { text: 'Open this page from Jira' }),
+        h('p', {
+          text: 'Calendar Sync pages run inside Jira. Open Jira and choose Apps → My calendars, or Jira settings → Apps → Calendar Sync feeds.',
+        }),
+      ),
+    ),
+  );
+  return false;
+}

@@ -1,0 +1,1091 @@
+// The feed editor: a form over the feed configuration (src/domain/feed-config.ts), with preview and save.
+import {
+  ApiError,
+  api,
+  debounce,
+  explainError,
+  h,
+  plural,
+  replaceChildren,
+  resizeFrame,
+  showErrorFlag,
+  showFlag,
+} from './common.js';
+import {
+  checkbox,
+  errorOnly,
+  makeField,
+  numberInput,
+  radioGroup,
+  readNumber,
+  selectInput,
+  textInput,
+  timeZones,
+} from './form-fields.js';
+import { renderPreview } from './preview.js';
+import { FITS, RuleCard } from './rule-card.js';
+import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
+
+const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
+
+export const DEFAULT_CONFIG = {
+  name: '',
+  source: { type: 'jql', jql: '' },
+  timeZone: 'UTC',
+  rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],
+  content: {
+    summaryTemplate: '{key}: {summary}',
+    descriptionTemplate: '{status} · {assignee}',
+    categories: [],
+    transparency: 'free',
+    alarmMinutesBefore: null,
+    resolved: 'show',
+  },
+  window: { pastDays: 30, futureDays: 365, keepUnresolvedOverdue: true },
+  issueCap: 5000,
+  syncIntervalMinutes: 60,
+  access: { mode: 'none', groups: [], roles: [], divideByUserFields: [], respectPermissions: false },
+};
+
+export function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+const samePath = (registered, reported) => {
+  const a = registered.split('.');
+  const b = reported.split('.');
+  return a.length <= b.length && a.every((segment, i) => segment === b[i]);
+};
+
+/** The editor for one feed (or a new one) rendered into `root`. */
+export class FeedEditor {
+  /**
+   * @param {object} options
+   * @param {HTMLElement} options.root
+   * @param {object|null} options.feed the feed being edited, null for a new one
+   * @param {{ fields: Array|null, roles: Array|null, siteBaseUrl: string }} options.lookups
+   * @param {(feed: object) => void} options.onSaved
+   * @param {() => void} options.onCancel
+   */
+  constructor({ root, feed, lookups, onSaved, onCancel }) {
+    this.root = root;
+    this.feed = feed;
+    this.lookups = lookups;
+    this.onSaved = onSaved;
+    this.onCancel = onCancel;
+    this.fieldsById = new Map((lookups.fields ?? []).map((field) => [field.id, field]));
+    const initial = feed ? feed.config : { ...DEFAULT_CONFIG, timeZone: browserTimeZone() };
+    this.config = structuredClone(initial);
+    this.entries = [];
+    this.ruleCards = [];
+    this.busy = false;
+    this.lastPreview = null;
+    this.render();
+  }
+
+  fieldName = (id) => this.fieldsById.get(id)?.name ?? null;
+
+  register(path, field) {
+    this.entries.push({ path, field });
+    return field;
+  }
+
+  render() {
+    const config = this.config;
+    this.errorSummary = h('div', {
+      class: 'section-message section-message--error',
+      role: 'alert',
+      tabIndex: -1,
+      hidden: true,
+    });
+    const title = this.feed ? `Edit “${this.feed.name}”` : 'Create a feed';
+
+    const form = h('form', {
+      noValidate: true,
+      'aria-label': title,
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          void this.save();
+        },
+      },
+    });
+    form.append(
+      this.errorSummary,
+      this.sourceSection(config),
+      this.rulesSection(config),
+      this.contentSection(config),
+      this.windowSection(config),
+      this.accessSection(config),
+    );
+    this.saveButton = h('button', {
+      type: 'submit',
+      class: 'button button--primary',
+      text: this.feed ? 'Save changes' : 'Create feed',
+    });
+    this.previewButton = h('button', {
+      type: 'button',
+      class: 'button',
+      text: 'Preview',
+      on: { click: () => void this.preview() },
+    });
+    form.append(
+      h(
+        'div',
+        { class: 'editor__actions' },
+        this.saveButton,
+        this.previewButton,
+        h('button', {
+          type: 'button',
+          class: 'button button--subtle',
+          text: 'Cancel',
+          on: { click: () => this.onCancel() },
+        }),
+      ),
+    );
+
+    this.previewBody = h(
+      'div',
+      { 'aria-live': 'polite' },
+      h('p', {
+        class: 'subtle',
+        text: 'See what the feed will contain before you save it: the next events, a month view and the feed size.',
+      }),
+    );
+    const side = h(
+      'aside',
+      { class: 'editor__side panel panel--sunken', 'aria-labelledby': 'preview-heading' },
+      h(
+        'div',
+        { class: 'toolbar', style: 'justify-content:space-between' },
+        h('h3', { id: 'preview-heading', style: 'margin:0', text: 'Preview' }),
+        h('button', {
+          type: 'button',
+          class: 'button button--compact',
+          text: 'Run preview',
+          on: { click: () => void this.preview() },
+        }),
+      ),
+      this.previewBody,
+    );
+
+    replaceChildren(
+      this.root,
+      h(
+        'p',
+        {},
+        h('a', {
+          href: '#',
+          text: '← All feeds',
+          on: {
+            click: (event) => {
+              event.preventDefault();
+              this.onCancel();
+            },
+          },
+        }),
+      ),
+      h('h2', { style: 'margin-top:0', id: 'editor-heading', text: title }),
+      h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), side),
+    );
+    this.updateTemplateExamples();
+    if (config.source.type === 'jql' && config.source.jql) this.checkJqlSoon(config.source.jql);
+    resizeFrame();
+  }
+
+  // --- Name and source -----------------------------------------------------------------------------
+
+  sourceSection(config) {
+    this.nameInput = textInput(config.name, { maxLength: 200, placeholder: 'e.g. Release dates' });
+    const name = this.register(
+      'name',
+      makeField({
+        label: 'Feed name',
+        control: this.nameInput,
+        required: true,
+        help: 'Calendar apps show this as the calendar’s name.',
+      }),
+    );
+
+    const sourceType = radioGroup(
+      'source-type',
+      [
+        ['jql', 'A JQL query'],
+        ['filter', 'A saved filter'],
+      ],
+      config.source.type,
+      () => this.showSource(),
+    );
+    this.sourceType = sourceType;
+    const typeField = this.register(
+      'source.type',
+      makeField({
+        label: 'Issues come from',
+        control: sourceType.element,
+        group: true,
+        focusTarget: sourceType.inputs[0],
+      }),
+    );
+
+    this.jqlInput = h('textarea', {
+      rows: 3,
+      value: config.source.type === 'jql' ? config.source.jql : '',
+      spellcheck: false,
+      placeholder: 'project = CAL AND duedate is not EMPTY',
+    });
+    this.jqlStatus = h('div', { 'aria-live': 'polite', 'data-testid': 'jql-status' });
+    this.jqlField = this.register(
+      'source.jql',
+      makeField({
+        label: 'JQL query',
+        control: this.jqlInput,
+        required: true,
+        extra: this.jqlStatus,
+        help: 'Runs as the Calendar Sync app user, so name people and groups explicitly instead of currentUser().',
+      }),
+    );
+    this.checkJqlSoon = debounce((jql) => void this.checkJql(jql), 500);
+    this.jqlInput.addEventListener('input', () => {
+      this.jqlProblem = null;
+      this.jqlField.clearError();
+      this.jqlSequence = (this.jqlSequence ?? 0) + 1;
+      replaceChildren(this.jqlStatus);
+      if (this.jqlInput.value.trim()) this.checkJqlSoon(this.jqlInput.value);
+    });
+
+    this.filterInput = textInput(config.source.type === 'filter' ? config.source.filterId : '', {
+      inputMode: 'numeric',
+      placeholder: '10042',
+    });
+    this.filterField = this.register(
+      'source.filterId',
+      makeField({
+        label: 'Saved filter id',
+        control: this.filterInput,
+        required: true,
+        help: 'The number at the end of the filter’s URL (…/issues/?filter=10042). Share the filter with the Calendar Sync app user.',
+      }),
+    );
+
+    this.timeZoneSelect = selectInput(
+      timeZones().map((zone) => [zone, zone.replaceAll('_', ' ')]),
+      config.timeZone ?? 'UTC',
+    );
+    const zone = this.register(
+      'timeZone',
+      makeField({
+        label: 'Feed time zone',
+        control: this.timeZoneSelect,
+        help: 'Times of day and the day of date-time fields are read in this zone.',
+      }),
+    );
+
+    const section = h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'sec-source' },
+      h('h3', { id: 'sec-source', text: 'Name and issues' }),
+      name.element,
+      typeField.element,
+      this.jqlField.element,
+      this.filterField.element,
+      zone.element,
+    );
+    this.showSource();
+    return section;
+  }
+
+  showSource() {
+    const type = this.sourceType.value();
+    this.jqlField.element.hidden = type !== 'jql';
+    this.filterField.element.hidden = type !== 'filter';
+    resizeFrame();
+  }
+
+  async checkJql(jql) {
+    const sequence = (this.jqlSequence = (this.jqlSequence ?? 0) + 1);
+    replaceChildren(
+      this.jqlStatus,
+      h(
+        'div',
+        { class: 'help' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        ' Checking the query with Jira…',
+      ),
+    );
+    try {
+      const result = await api('POST', 'jql/check', { jql });
+      if (sequence !== this.jqlSequence) return;
+      if (result.valid) {
+        replaceChildren(
+          this.jqlStatus,
+          h('div', {
+            class: 'field-ok',
+            text:
+              result.count === null
+                ? 'Jira accepts this query.'
+                : `Jira accepts this query: ${plural(result.count, 'matching issue')}.`,
+          }),
+        );
+        this.jqlField.clearError();
+      } else {
+        replaceChildren(this.jqlStatus);
+        this.jqlProblem = result.errors.join(' ') || 'Jira rejected this query.';
+        this.jqlField.setError(this.jqlProblem);
+      }
+    } catch (error) {
+      if (sequence !== this.jqlSequence) return;
+      replaceChildren(this.jqlStatus);
+      if (error instanceof ApiError && error.status === 400 && error.fields.length > 0)
+        this.jqlField.setError(error.fields.map((field) => field.message).join(' '));
+      else if (!(error instanceof ApiError && error.status === 404)) {
+        replaceChildren(
+          this.jqlStatus,
+          h('div', {
+            class: 'help',
+            text: `The query could not be checked right now (${explainError(error)}). It is checked again when you save.`,
+          }),
+        );
+      }
+    }
+    resizeFrame();
+  }
+
+  // --- Event rules ---------------------------------------------------------------------------------
+
+  rulesSection(config) {
+    this.rulesList = h('div', {});
+    this.rulesError = this.register('rules', errorOnly());
+    for (const rule of config.rules ?? []) this.addRule(rule, false);
+    return h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'sec-rules' },
+      h('h3', { id: 'sec-rules', text: 'Event rules' }),
+      h('p', {
+        class: 'subtle',
+        text: 'Each rule turns a date on an issue (or a sprint or version) into calendar events. An issue can produce one event per rule.',
+      }),
+      this.rulesList,
+      this.rulesError.element,
+      h('button', {
+        type: 'button',
+        class: 'button',
+        text: '+ Add event rule',
+        on: { click: () => this.addRule(null, true) },
+      }),
+    );
+  }
+
+  nextRuleId() {
+    const taken = new Set(this.ruleCards.map((card) => card.idInput.value));
+    for (let n = this.ruleCards.length + 1; ; n++) if (!taken.has(`rule-${n}`)) return `rule-${n}`;
+  }
+
+  addRule(rule, focus) {
+    const card = new RuleCard(this, rule ?? { id: this.nextRuleId(), kind: 'allDay', field: '' });
+    this.ruleCards.push(card);
+    this.rulesList.append(card.element);
+    this.renumberRules();
+    if (focus) card.kindSelect.focus();
+    resizeFrame();
+  }
+
+  removeRule(card) {
+    const index = this.ruleCards.indexOf(card);
+    this.ruleCards.splice(index, 1);
+    card.element.remove();
+    this.renumberRules();
+    const next = this.ruleCards[Math.min(index, this.ruleCards.length - 1)];
+    if (next) next.kindSelect.focus();
+    resizeFrame();
+  }
+
+  renumberRules() {
+    this.ruleCards.forEach((card, index) => card.setNumber(index + 1, this.ruleCards.length));
+  }
+
+  /** A field picker limited to fitting types; a text box when Jira's fields could not be loaded. */
+  fieldPicker(types, value, { optional = false, noneLabel = 'None' } = {}) {
+    const fields = this.lookups.fields;
+    if (!fields)
+      return textInput(value ?? '', { placeholder: 'Field id, e.g. duedate or customfield_10042' });
+    const fitting = fields.filter((field) => types.includes(field.type));
+    const options = [];
+    if (optional) options.push(['', noneLabel]);
+    else if (!value) options.push(['', 'Choose a field…']);
+    for (const field of fitting)
+      options.push([field.id, field.custom ? `${field.name} (${field.id})` : field.name]);
+    if (value && !fitting.some((field) => field.id === value)) {
+      const known = this.fieldsById.get(value);
+      options.push([
+        value,
+        known
+          ? `${known.name}: a ${known.type} field, which does not fit here`
+          : `${value} (not found in Jira)`,
+      ]);
+    }
+    if (fitting.length === 0 && !optional)
+      options.push(['', `No ${types.join(' or ')} fields on this site`, true]);
+    return selectInput(options, value ?? '');
+  }
+
+  // --- Content -------------------------------------------------------------------------------------
+
+  contentSection(config) {
+    const content = config.content ?? DEFAULT_CONFIG.content;
+    this.summaryInput = textInput(content.summaryTemplate, { maxLength: 1000 });
+    this.summaryExample = h('div', { class: 'example', 'data-testid': 'summary-example' });
+    this.summaryField = this.register(
+      'content.summaryTemplate',
+      makeField({
+        label: 'Event title',
+        control: this.summaryInput,
+        required: true,
+        extra: this.summaryExample,
+        help: `Placeholders: ${validPlaceholderList()}`,
+      }),
+    );
+    this.descriptionInput = h('textarea', {
+      rows: 3,
+      value: content.descriptionTemplate ?? '',
+      maxLength: 4000,
+    });
+    this.descriptionExample = h('div', { class: 'example', 'data-testid': 'description-example' });
+    this.descriptionField = this.register(
+      'content.descriptionTemplate',
+      makeField({
+        label: 'Event description',
+        control: this.descriptionInput,
+        extra: this.descriptionExample,
+      }),
+    );
+    for (const input of [this.summaryInput, this.descriptionInput])
+      input.addEventListener('input', () => this.updateTemplateExamples());
+
+    this.categoriesInput = textInput((content.categories ?? []).join(', '), {
+      placeholder: 'e.g. Jira, Releases',
+    });
+    const categories = this.register(
+      'content.categories',
+      makeField({
+        label: 'Categories',
+        control: this.categoriesInput,
+        help: 'Comma-separated; some calendar apps colour or filter events by category.',
+      }),
+    );
+
+    this.transparency = radioGroup(
+      'transparency',
+      [
+        ['free', 'Free', 'Events do not block time in schedulers'],
+        ['busy', 'Busy', 'Events block time like meetings'],
+      ],
+      content.transparency ?? 'free',
+    );
+    const transparency = this.register(
+      'content.transparency',
+      makeField({
+        label: 'Show events as',
+        control: this.transparency.element,
+        group: true,
+        focusTarget: this.transparency.inputs[0],
+      }),
+    );
+
+    this.alarmInput = numberInput(content.alarmMinutesBefore, {
+      min: 0,
+      max: 40320,
+      placeholder: 'No reminder',
+    });
+    const alarm = this.register(
+      'content.alarmMinutesBefore',
+      makeField({
+        label: 'Reminder (minutes before)',
+        control: this.alarmInput,
+        help: 'Leave empty for no reminder; 1440 is one day.',
+      }),
+    );
+
+    this.resolvedSelect = selectInput(
+      [
+        ['show', 'Show them like any other issue'],
+        ['mark', 'Show them with ✓ before the title'],
+        ['hide', 'Leave them out of the feed'],
+      ],
+      content.resolved ?? 'show',
+    );
+    const resolved = this.register(
+      'content.resolved',
+      makeField({ label: 'Resolved issues', control: this.resolvedSelect }),
+    );
+
+    return h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'sec-content' },
+      h('h3', { id: 'sec-content', text: 'What events say' }),
+      this.summaryField.element,
+      this.descriptionField.element,
+      h('div', { class: 'row' }, categories.element, alarm.element),
+      transparency.element,
+      resolved.element,
+    );
+  }
+
+  updateTemplateExamples() {
+    const jiraBaseUrl = this.lookups.siteBaseUrl;
+    const show = (input, field, example, finish) => {
+      const parsed = parseTemplate(input.value);
+      if (!parsed.ok) {
+        field.setError(parsed.message);
+        replaceChildren(example);
+        example.hidden = true;
+        return;
+      }
+      field.clearError();
+      example.hidden = false;
+      const text = finish(renderSample(parsed.parts, { jiraBaseUrl, fieldName: this.fieldName }));
+      replaceChildren(example, h('span', { class: 'subtlest', text: 'Example: ' }), text || '(empty)');
+    };
+    show(this.summaryInput, this.summaryField, this.summaryExample, finishSummary);
+    show(this.descriptionInput, this.descriptionField, this.descriptionExample, (text) => text.trim());
+    const first = this.lastPreview?.events?.[0];
+    if (first)
+      this.summaryExample.append(
+        h('br'),
+        h('span', { class: 'subtlest', text: 'First event in the preview: ' }),
+        first.summary,
+      );
+  }
+
+  // --- Window and limits ---------------------------------------------------------------------------
+
+  windowSection(config) {
+    const window = config.window ?? DEFAULT_CONFIG.window;
+    this.pastInput = numberInput(window.pastDays, { min: 0, max: 3650 });
+    this.futureInput = numberInput(window.futureDays, { min: 1, max: 3650 });
+    const past = this.register(
+      'window.pastDays',
+      makeField({ label: 'Days in the past', control: this.pastInput }),
+    );
+    const future = this.register(
+      'window.futureDays',
+      makeField({ label: 'Days ahead', control: this.futureInput }),
+    );
+    this.overdue = checkbox(
+      'Keep unresolved overdue issues',
+      window.keepUnresolvedOverdue ?? true,
+      'Unresolved issues stay in the feed even when their date is older than the window.',
+    );
+    const overdue = this.register(
+      'window.keepUnresolvedOverdue',
+      makeField({
+        label: 'Overdue issues',
+        control: this.overdue.element,
+        group: true,
+        focusTarget: this.overdue.input,
+      }),
+    );
+    this.capInput = numberInput(config.issueCap, { min: 1, max: 20000 });
+    const cap = this.register(
+      'issueCap',
+      makeField({
+        label: 'Issue cap',
+        control: this.capInput,
+        help: 'The most issues one sync reads (1–20,000).',
+      }),
+    );
+    const interval = config.syncIntervalMinutes ?? 60;
+    const intervals = SYNC_INTERVALS.includes(interval)
+      ? SYNC_INTERVALS
+      : [...SYNC_INTERVALS, interval].sort((a, b) => a - b);
+    this.intervalSelect = selectInput(
+      intervals.map((minutes) => [
+        String(minutes),
+        minutes < 60
+          ? `Every ${minutes} minutes`
+          : minutes === 60
+            ? 'Every hour'
+            : `Every ${minutes / 60} hours`,
+      ]),
+      String(interval),
+    );
+    const syncInterval = this.register(
+      'syncIntervalMinutes',
+      makeField({
+        label: 'Sync with Jira',
+        control: this.intervalSelect,
+        help: 'Calendar apps fetch on their own schedule; Google Calendar every 8–24 hours.',
+      }),
+    );
+    return h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'sec-window' },
+      h('h3', { id: 'sec-window', text: 'Date window and limits' }),
+      h('div', { class: 'row' }, past.element, future.element),
+      overdue.element,
+      h('div', { class: 'row' }, cap.element, syncInterval.element),
+    );
+  }
+
+  // --- Access --------------------------------------------------------------------------------------
+
+  accessSection(config) {
+    const access = config.access ?? DEFAULT_CONFIG.access;
+    this.accessMode = radioGroup(
+      'access-mode',
+      [
+        [
+          'none',
+          'Administrators only',
+          'Only the shared feed URL on the feeds page; nobody gets a personal calendar.',
+        ],
+        ['all', 'Everyone on this Jira site', 'Every Jira user finds the feed under My calendars.'],
+        ['groups', 'Members of chosen groups', null],
+        [
+          'roles',
+          'Members of project roles',
+          'People in these roles of the projects the feed’s issues belong to.',
+        ],
+      ],
+      access.mode ?? 'none',
+      () => this.showAccess(),
+    );
+    const mode = this.register(
+      'access.mode',
+      makeField({
+        label: 'Who can subscribe',
+        control: this.accessMode.element,
+        group: true,
+        focusTarget: this.accessMode.inputs[0],
+      }),
+    );
+
+    this.groups = [...(access.groups ?? [])];
+    this.groupChips = h('ul', { class: 'chips', 'aria-label': 'Chosen groups' });
+    this.groupSearch = h('input', {
+      type: 'search',
+      autocomplete: 'off',
+      placeholder: 'Search groups',
+      'aria-autocomplete': 'list',
+    });
+    this.groupSuggestions = h('ul', { class: 'suggestions', hidden: true, 'aria-label': 'Matching groups' });
+    this.groupSearch.setAttribute('aria-controls', 'group-suggestions');
+    this.groupSuggestions.id = 'group-suggestions';
+    const searchGroups = debounce(() => void this.searchGroups(), 250);
+    this.groupSearch.addEventListener('input', searchGroups);
+    this.groupSearch.addEventListener('focus', searchGroups);
+    this.groupSearch.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') this.groupSuggestions.hidden = true;
+      if (event.key === 'ArrowDown') {
+        event.preventDefault();
+        this.groupSuggestions.querySelector('button')?.focus();
+      }
+    });
+    this.groupsField = this.register(
+      'access.groups',
+      makeField({
+        label: 'Groups',
+        control: this.groupSearch,
+        extra: h('div', {}, this.groupSuggestions, this.groupChips),
+      }),
+    );
+    this.drawGroupChips();
+
+    this.roleChecks = [];
+    const chosenRoles = new Set((access.roles ?? []).map((role) => String(role.id)));
+    const roles = this.lookups.roles ?? [];
+    for (const role of access.roles ?? [])
+      if (!roles.some((known) => String(known.id) === String(role.id))) roles.push(role);
+    const roleList = h(
+      'div',
+      {},
+      roles.length === 0
+        ? h('p', { class: 'subtle', text: 'Jira returned no project roles the app can see.' })
+        : null,
+      roles.map((role) => {
+        const check = checkbox(role.name, chosenRoles.has(String(role.id)));
+        this.roleChecks.push({ role, input: check.input });
+        return check.element;
+      }),
+    );
+    this.rolesField = this.register(
+      'access.roles',
+      makeField({
+        label: 'Project roles',
+        control: roleList,
+        group: true,
+        focusTarget: this.roleChecks[0]?.input ?? roleList,
+      }),
+    );
+
+    this.userFieldChecks = [];
+    const chosenUserFields = new Set(access.divideByUserFields ?? []);
+    const userFields = (this.lookups.fields ?? []).filter((field) =>
+      FITS.divideByUserFields.includes(field.type),
+    );
+    for (const id of chosenUserFields)
+      if (!userFields.some((field) => field.id === id))
+        userFields.push({ id, name: `${id} (not a user field on this site)`, type: 'other' });
+    const userFieldList = h(
+      'div',
+      {},
+      userFields.length === 0 ? h('p', { class: 'subtle', text: 'No user fields found.' }) : null,
+      userFields.map((field) => {
+        const check = checkbox(
+          field.custom ? `${field.name} (${field.id})` : field.name,
+          chosenUserFields.has(field.id),
+        );
+        this.userFieldChecks.push({ id: field.id, input: check.input });
+        return check.element;
+      }),
+    );
+    const divide = this.register(
+      'access.divideByUserFields',
+      makeField({
+        label: 'Personal “mine” calendars',
+        control: userFieldList,
+        group: true,
+        focusTarget: this.userFieldChecks[0]?.input ?? userFieldList,
+        help: 'Each subscriber also gets a calendar of only the issues where they are in one of these fields.',
+      }),
+    );
+    this.respect = checkbox(
+      'Respect Jira permissions',
+      access.respectPermissions,
+      'Each subscriber only sees issues they may browse in Jira (security levels and project permissions).',
+    );
+    const respect = this.register(
+      'access.respectPermissions',
+      makeField({
+        label: 'Permissions',
+        control: this.respect.element,
+        group: true,
+        focusTarget: this.respect.input,
+      }),
+    );
+
+    const section = h(
+      'section',
+      { class: 'section', 'aria-labelledby': 'sec-access' },
+      h('h3', { id: 'sec-access', text: 'Who can subscribe' }),
+      mode.element,
+      this.groupsField.element,
+      this.rolesField.element,
+      divide.element,
+      respect.element,
+    );
+    this.showAccess();
+    return section;
+  }
+
+  showAccess() {
+    const mode = this.accessMode.value();
+    this.groupsField.element.hidden = mode !== 'groups';
+    this.rolesField.element.hidden = mode !== 'roles';
+    resizeFrame();
+  }
+
+  drawGroupChips() {
+    replaceChildren(
+      this.groupChips,
+      this.groups.map((group, index) =>
+        h(
+          'li',
+          { class: 'chip' },
+          h('span', { text: group.name }),
+          h('button', {
+            type: 'button',
+            'aria-label': `Remove group ${group.name}`,
+            text: '×',
+            on: {
+              click: () => {
+                this.groups.splice(index, 1);
+                this.drawGroupChips();
+                this.groupSearch.focus();
+              },
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async searchGroups() {
+    const query = this.groupSearch.value.trim();
+    const sequence = (this.groupSequence = (this.groupSequence ?? 0) + 1);
+    try {
+      const { groups } = await api('GET', `jira/groups?query=${encodeURIComponent(query)}`);
+      if (sequence !== this.groupSequence) return;
+      const chosen = new Set(this.groups.map((group) => group.name));
+      const offered = groups.filter((group) => !chosen.has(group.name)).slice(0, 20);
+      replaceChildren(
+        this.groupSuggestions,
+        offered.length === 0
+          ? h('li', {
+              class: 'subtle',
+              style: 'padding:4px 12px',
+              text: query ? `No groups match “${query}”.` : 'No more groups.',
+            })
+          : offered.map((group) =>
+              h(
+                'li',
+                {},
+                h('button', {
+                  type: 'button',
+                  text: group.name,
+                  on: {
+                    click: () => {
+                      this.groups.push(
+                        group.groupId ? { groupId: group.groupId, name: group.name } : { name: group.name },
+                      );
+                      this.groupSearch.value = '';
+                      this.groupSuggestions.hidden = true;
+                      this.groupsField.clearError();
+                      this.drawGroupChips();
+                      this.groupSearch.focus();
+                    },
+                    keydown: (event) => {
+                      const buttons = [...this.groupSuggestions.querySelectorAll('button')];
+                      const at = buttons.indexOf(event.currentTarget);
+                      if (event.key === 'ArrowDown') buttons[at + 1]?.focus();
+                      else if (event.key === 'ArrowUp') (buttons[at - 1] ?? this.groupSearch).focus();
+                      else if (event.key === 'Escape') {
+                        this.groupSuggestions.hidden = true;
+                        this.groupSearch.focus();
+                      } else return;
+                      event.preventDefault();
+                    },
+                  },
+                }),
+              ),
+            ),
+      );
+      this.groupSuggestions.hidden = false;
+    } catch (error) {
+      if (sequence !== this.groupSequence) return;
+      this.groupSuggestions.hidden = true;
+      this.groupsField.setError(`Groups could not be loaded: ${explainError(error)}`);
+    }
+    resizeFrame();
+  }
+
+  // --- Reading, errors, preview and save -----------------------------------------------------------
+
+  readConfig() {
+    const sourceType = this.sourceType.value();
+    const accessMode = this.accessMode.value() ?? 'none';
+    return {
+      name: this.nameInput.value,
+      source:
+        sourceType === 'filter'
+          ? { type: 'filter', filterId: this.filterInput.value.trim() }
+          : { type: 'jql', jql: this.jqlInput.value },
+      timeZone: this.timeZoneSelect.value,
+      rules: this.ruleCards.map((card) => card.read()),
+      content: {
+        summaryTemplate: this.summaryInput.value,
+        descriptionTemplate: this.descriptionInput.value,
+        categories: this.categoriesInput.value
+          .split(',')
+          .map((category) => category.trim())
+          .filter(Boolean),
+        transparency: this.transparency.value() ?? 'free',
+        alarmMinutesBefore: readNumber(this.alarmInput, { nullable: true }),
+        resolved: this.resolvedSelect.value,
+      },
+      window: {
+        pastDays: readNumber(this.pastInput),
+        futureDays: readNumber(this.futureInput),
+        keepUnresolvedOverdue: this.overdue.input.checked,
+      },
+      issueCap: readNumber(this.capInput),
+      syncIntervalMinutes: Number(this.intervalSelect.value),
+      access: {
+        mode: accessMode,
+        // Choices of the other modes stay on screen while the admin switches, but are not saved.
+        groups: accessMode === 'groups' ? this.groups : [],
+        roles:
+          accessMode === 'roles'
+            ? this.roleChecks
+                .filter((check) => check.input.checked)
+                .map((check) => ({ id: String(check.role.id), name: check.role.name }))
+            : [],
+        divideByUserFields: this.userFieldChecks
+          .filter((check) => check.input.checked)
+          .map((check) => check.id),
+        respectPermissions: this.respect.input.checked,
+      },
+    };
+  }
+
+  allEntries() {
+    const entries = [...this.entries];
+    this.ruleCards.forEach((card, index) => {
+      for (const { path, field } of card.entries)
+        entries.push({ path: `rules.${index}${path ? `.${path}` : ''}`, field });
+    });
+    return entries;
+  }
+
+  clearErrors() {
+    for (const { field } of this.allEntries()) field.clearError();
+    // Jira's verdict on the query stands until the query changes.
+    if (this.jqlProblem) this.jqlField.setError(this.jqlProblem);
+    this.updateTemplateExamples();
+    this.errorSummary.hidden = true;
+    replaceChildren(this.errorSummary);
+  }
+
+  /** Puts each server-side problem next to its control (longest matching path) and lists them on top. */
+  showFieldErrors(problems, heading) {
+    const entries = this.allEntries();
+    const placed = new Map();
+    const links = [];
+    for (const problem of problems) {
+      const path = problem.path ?? '';
+      let best = null;
+      for (const entry of entries) {
+        if (!entry.field.errorOnly && entry.field.element.closest('[hidden]')) continue;
+        if (samePath(entry.path, path) && (!best || entry.path.length > best.path.length)) best = entry;
+      }
+      if (best) {
+        const previous = placed.get(best) ?? [];
+        previous.push(problem.message);
+        placed.set(best, previous);
+      }
+      links.push({ problem, entry: best });
+    }
+    for (const [entry, messages] of placed) entry.field.setError(messages.join(' '));
+    replaceChildren(
+      this.errorSummary,
+      h(
+        'div',
+        {},
+        h('h3', { text: heading }),
+        h(
+          'ul',
+          {},
+          links.map(({ problem, entry }) =>
+            h(
+              'li',
+              {},
+              entry
+                ? h('a', {
+                    href: '#',
+                    text: `${this.describePath(problem.path)}: ${problem.message}`,
+                    on: {
+                      click: (event) => {
+                        event.preventDefault();
+                        entry.field.focusTarget.focus();
+                      },
+                    },
+                  })
+                : `${this.describePath(problem.path)}: ${problem.message}`,
+            ),
+          ),
+        ),
+      ),
+    );
+    this.errorSummary.hidden = false;
+    const first = links.find((link) => link.entry);
+    (first ? first.entry.field.focusTarget : this.errorSummary).focus();
+    resizeFrame();
+  }
+
+  describePath(path) {
+    if (!path) return 'Feed';
+    const rule = /^rules\.(\d+)/.exec(path);
+    if (rule) return `Event rule ${Number(rule[1]) + 1}`;
+    const labels = {
+      name: 'Feed name',
+      source: 'Issues',
+      timeZone: 'Feed time zone',
+      content: 'What events say',
+      window: 'Date window',
+      issueCap: 'Issue cap',
+      syncIntervalMinutes: 'Sync',
+      access: 'Who can subscribe',
+      rules: 'Event rules',
+    };
+    return labels[path.split('.')[0]] ?? path;
+  }
+
+  setBusy(busy, button, label) {
+    this.busy = busy;
+    for (const candidate of [this.saveButton, this.previewButton]) candidate.disabled = busy;
+    if (busy) {
+      button.dataset.label = button.textContent;
+      replaceChildren(button, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ` ${label}`);
+    } else if (button.dataset.label) {
+      replaceChildren(button, button.dataset.label);
+    }
+  }
+
+  async preview() {
+    if (this.busy) return;
+    this.clearErrors();
+    const config = this.readConfig();
+    this.setBusy(true, this.previewButton, 'Previewing…');
+    replaceChildren(
+      this.previewBody,
+      h(
+        'p',
+        { class: 'subtle' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        ' Asking Jira for the issues…',
+      ),
+    );
+    try {
+      const preview = await api('POST', 'feeds/preview', config);
+      this.lastPreview = preview;
+      renderPreview(this.previewBody, preview, { timeZone: config.timeZone, fieldName: this.fieldName });
+      this.updateTemplateExamples();
+    } catch (error) {
+      replaceChildren(
+        this.previewBody,
+        h('p', { class: 'field-error', text: `No preview: ${explainError(error)}` }),
+      );
+      if (error instanceof ApiError && error.status === 400 && error.fields.length > 0) {
+        this.showFieldErrors(error.fields, 'Fix these before the preview can run');
+      } else {
+        showErrorFlag('preview the feed', error);
+      }
+    } finally {
+      this.setBusy(false, this.previewButton);
+      resizeFrame();
+    }
+  }
+
+  async save() {
+    if (this.busy) return;
+    this.clearErrors();
+    const config = this.readConfig();
+    this.setBusy(true, this.saveButton, 'Saving…');
+    try {
+      const saved = this.feed
+        ? await api('PUT', `feeds/${encodeURIComponent(this.feed.id)}`, config)
+        : await api('POST', 'feeds', config);
+      showFlag({
+        type: 'success',
+        title: this.feed ? 'Feed saved' : 'Feed created',
+        body: `“${saved.name}” is syncing with Jira now.`,
+      });
+      this.setBusy(false, this.saveButton);
+      this.onSaved(saved);
+    } catch (error) {
+      this.setBusy(false, this.saveButton);
+      if (error instanceof ApiError && error.status === 400 && error.fields.length > 0) {
+        this.showFieldErrors(error.fields, `${plural(error.fields.length, 'problem')} to fix before saving`);
+        showFlag({
+          type: 'error',
+          title: 'The feed was not saved',
+          body: `${error.message}. Fix the highlighted fields and save again.`,
+        });
+      } else {
+        showErrorFlag('save the feed', error);
+      }
+    }
+  }
+}

@@ -1,0 +1,174 @@
+// Labelled form controls for the feed editor, each with its help line and error line.
+import { h, uniqueId } from './common.js';
+
+export function timeZones() {
+  let zones;
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
+/** An error line with no control of its own (problems about the rule list as a whole). */
+export function errorOnly() {
+  const element = h('div', { class: 'field-error', role: 'alert', tabIndex: -1, hidden: true });
+  return {
+    element,
+    errorOnly: true,
+    focusTarget: element,
+    setError(message) {
+      element.textContent = message;
+      element.hidden = false;
+    },
+    clearError() {
+      element.textContent = '';
+      element.hidden = true;
+    },
+  };
+}
+
+/**
+ * One labelled control with help and an error line: { element, control, errorEl, setError, clearError }.
+ * `focusTarget` is what an error link focuses (a group's first input).
+ */
+export function makeField({
+  label,
+  control,
+  help,
+  required = false,
+  extra = null,
+  group = false,
+  focusTarget = null,
+}) {
+  const id = control.id || uniqueId('field');
+  if (!group) control.id = id;
+  const helpEl = help ? h('div', { class: 'help', id: `${id}-help`, text: help }) : null;
+  const errorEl = h('div', { class: 'field-error', id: `${id}-error`, hidden: true });
+  const describedBy = [helpEl?.id, errorEl.id].filter(Boolean).join(' ');
+  control.setAttribute('aria-describedby', describedBy);
+  const element = group
+    ? h(
+        'fieldset',
+        { class: 'field', 'aria-describedby': describedBy },
+        h('legend', { class: required ? 'required' : null, text: label }),
+        control,
+        extra,
+        helpEl,
+        errorEl,
+      )
+    : h(
+        'div',
+        { class: 'field' },
+        h('label', { for: id, class: required ? 'required' : null, text: label }),
+        control,
+        extra,
+        helpEl,
+        errorEl,
+      );
+  if (required && !group) control.setAttribute('aria-required', 'true');
+  const invalidTarget = group ? element : control;
+  return {
+    element,
+    control,
+    errorEl,
+    focusTarget: focusTarget ?? control,
+    setError(message) {
+      errorEl.textContent = message;
+      errorEl.hidden = false;
+      invalidTarget.setAttribute('aria-invalid', 'true');
+    },
+    clearError() {
+      errorEl.textContent = '';
+      errorEl.hidden = true;
+      invalidTarget.removeAttribute('aria-invalid');
+    },
+  };
+}
+
+export function textInput(value, props = {}) {
+  return h('input', { type: 'text', value: value ?? '', autocomplete: 'off', spellcheck: false, ...props });
+}
+
+export function numberInput(value, props = {}) {
+  return h('input', {
+    type: 'number',
+    value: value === null || value === undefined ? '' : String(value),
+    inputMode: 'numeric',
+    step: 1,
+    ...props,
+  });
+}
+
+export function readNumber(input, { nullable = false } = {}) {
+  if (input.value.trim() === '') return nullable ? null : undefined;
+  const value = Number(input.value);
+  return Number.isFinite(value) ? value : input.value;
+}
+
+export function selectInput(options, value, props = {}) {
+  return h(
+    'select',
+    props,
+    options.map(([optionValue, label, disabled]) =>
+      h('option', {
+        value: optionValue,
+        selected: optionValue === value,
+        disabled: Boolean(disabled),
+        text: label,
+      }),
+    ),
+  );
+}
+
+export function radioGroup(name, options, value, onChange) {
+  const inputs = [];
+  const items = options.map(([optionValue, label, help]) => {
+    const id = uniqueId(name);
+    const input = h('input', {
+      type: 'radio',
+      name,
+      id,
+      value: optionValue,
+      checked: optionValue === value,
+      on: onChange ? { change: onChange } : {},
+    });
+    inputs.push(input);
+    return h(
+      'div',
+      { class: 'choice' },
+      input,
+      h(
+        'div',
+        {},
+        h('label', { for: id, text: label }),
+        help ? h('div', { class: 'help', text: help }) : null,
+      ),
+    );
+  });
+  return {
+    element: h('div', { role: 'radiogroup' }, items),
+    inputs,
+    value: () => inputs.find((input) => input.checked)?.value,
+  };
+}
+
+export function checkbox(label, checked, help) {
+  const id = uniqueId('check');
+  const input = h('input', { type: 'checkbox', id, checked: Boolean(checked) });
+  return {
+    input,
+    element: h(
+      'div',
+      { class: 'choice' },
+      input,
+      h(
+        'div',
+        {},
+        h('label', { for: id, text: label }),
+        help ? h('div', { class: 'help', text: help }) : null,
+      ),
+    ),
+  };
+}

@@ -1,0 +1,341 @@
+// My calendars: the personal feed URLs of the signed-in user, with one-click subscribe links.
+import {
+  api,
+  confirmDialog,
+  copyText,
+  explainError,
+  formatNumber,
+  h,
+  replaceChildren,
+  requireAp,
+  resizeFrame,
+  showErrorFlag,
+  showFlag,
+  timeElement,
+  uniqueId,
+} from './common.js';
+
+const root = document.getElementById('app');
+
+export function webcalUrl(url) {
+  return url.replace(/^https?:/i, 'webcal:');
+}
+
+export function subscribeLinks(calendar) {
+  const name = calendarTitle(calendar);
+  const https = calendar.url;
+  const webcal = webcalUrl(https);
+  return [
+    {
+      client: 'Google Calendar',
+      href: `https://calendar.google.com/calendar/r?cid=${encodeURIComponent(webcal)}`,
+      expect:
+        'Google refreshes subscribed calendars every 8 to 24 hours; changes in Jira show up with that delay. Subscribe on a computer: the Google Calendar phone app cannot add URLs.',
+    },
+    {
+      client: 'Outlook on the web',
+      href: `https://outlook.office.com/calendar/0/addfromweb?url=${encodeURIComponent(https)}&name=${encodeURIComponent(name)}`,
+      expect:
+        'Outlook refreshes about every 3 hours. Outlook for Windows and Mac picks up calendars added on the web.',
+    },
+    {
+      client: 'Apple Calendar',
+      href: webcal,
+      expect:
+        'Opens Calendar on Mac, iPhone or iPad. It refreshes as often as you set under “Auto-refresh” (every 15 minutes at best).',
+    },
+  ];
+}
+
+/** A readable client name from the User-Agent of the last fetch. */
+export function clientName(userAgent) {
+  if (!userAgent) return null;
+  if (/Google-Calendar-Importer|Google/i.test(userAgent)) return 'Google Calendar';
+  if (/Outlook|Exchange|Microsoft/i.test(userAgent)) return 'Outlook';
+  if (/iOS|Mac ?OS|CalendarAgent|dataaccessd|CalendarStore/i.test(userAgent)) return 'Apple Calendar';
+  if (/Thunderbird/i.test(userAgent)) return 'Thunderbird';
+  return userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent;
+}
+
+/** What the app calls this calendar: the feed's name, or e.g. "Release dates — my items". */
+export function calendarTitle(calendar) {
+  return calendar.label || calendar.feedName;
+}
+
+function calendarKey(calendar) {
+  return `${calendar.feedId}/${calendar.calendar}`;
+}
+
+function calendarCard(calendar, onChange) {
+  const titleId = uniqueId('calendar');
+  const urlId = uniqueId('url');
+  const card = h('article', {
+    class: 'panel calendar-card',
+    'aria-labelledby': titleId,
+    'data-calendar': calendarKey(calendar),
+  });
+  const title = h('h3', { id: titleId, text: calendarTitle(calendar) });
+
+  if (!calendar.url) {
+    card.append(
+      title,
+      h('p', {
+        class: 'subtle',
+        text: 'You have no URL for this calendar (it was revoked). Get a new one to subscribe again.',
+      }),
+      h('button', {
+        type: 'button',
+        class: 'button button--primary',
+        text: 'Get a URL',
+        on: { click: () => void regenerate(calendar, onChange, false) },
+      }),
+    );
+    return card;
+  }
+
+  const urlInput = h('input', {
+    type: 'text',
+    id: urlId,
+    readOnly: true,
+    value: calendar.url,
+    'data-testid': 'calendar-url',
+    on: { focus: (event) => event.currentTarget.select() },
+  });
+  const copyButton = h('button', {
+    type: 'button',
+    class: 'button',
+    text: 'Copy',
+    'aria-label': `Copy the URL of ${calendarTitle(calendar)}`,
+    on: {
+      click: async () => {
+        const copied = await copyText(calendar.url, urlInput);
+        if (copied)
+          showFlag({
+            type: 'success',
+            title: 'URL copied',
+            body: 'Paste it into your calendar app’s “subscribe”, “add by URL” or “from internet” option.',
+          });
+        else
+          showFlag({
+            type: 'warning',
+            title: 'Could not copy automatically',
+            body: 'The URL is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
+          });
+      },
+    },
+  });
+
+  const last = calendar.lastFetchedAt
+    ? [
+        timeElement(calendar.lastFetchedAt),
+        clientName(calendar.lastUserAgent) ? ` by ${clientName(calendar.lastUserAgent)}` : '',
+      ]
+    : ['Not yet: subscribe with one of the options above.'];
+
+  card.append(
+    title,
+    h(
+      'div',
+      { class: 'field', style: 'max-width:none' },
+      h('label', { for: urlId, text: 'Your personal calendar URL' }),
+      h('div', { class: 'url-box' }, urlInput, copyButton),
+    ),
+    h('p', {
+      class: 'help',
+      text: 'This URL is yours alone: anyone who has it can read these events, so do not share it. Regenerate it if it leaked.',
+    }),
+    h(
+      'ul',
+      { class: 'subscribe-list', 'aria-label': `Subscribe to ${calendarTitle(calendar)}` },
+      subscribeLinks(calendar).map((link) =>
+        h(
+          'li',
+          {},
+          h('a', {
+            class: 'button',
+            href: link.href,
+            target: '_blank',
+            rel: 'noopener noreferrer',
+            text: `Add to ${link.client}`,
+          }),
+          h('p', { text: link.expect }),
+        ),
+      ),
+      h(
+        'li',
+        {},
+        h('strong', { text: 'Other calendar apps' }),
+        h('p', {
+          text: 'Copy the URL above and use the app’s “subscribe to calendar” or “add calendar from URL” option.',
+        }),
+      ),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', { text: 'Last fetched' }),
+      h('dd', {}, ...last),
+      h('dt', { text: 'Fetches' }),
+      h('dd', { text: formatNumber(calendar.fetchCount ?? 0) }),
+    ),
+    h(
+      'div',
+      { class: 'toolbar', style: 'margin-top:16px' },
+      h('button', {
+        type: 'button',
+        class: 'button',
+        text: 'Regenerate URL',
+        'aria-label': `Regenerate the URL of ${calendarTitle(calendar)}`,
+        on: { click: () => void regenerate(calendar, onChange, true) },
+      }),
+      h('button', {
+        type: 'button',
+        class: 'button button--subtle',
+        text: 'Revoke',
+        'aria-label': `Revoke the URL of ${calendarTitle(calendar)}`,
+        on: { click: () => void revoke(calendar, onChange) },
+      }),
+    ),
+  );
+  return card;
+}
+
+function calendarPath(calendar) {
+  return `me/calendars/${encodeURIComponent(calendar.feedId)}/${encodeURIComponent(calendar.calendar)}`;
+}
+
+async function regenerate(calendar, onChange, confirmFirst) {
+  if (confirmFirst) {
+    const confirmed = await confirmDialog({
+      title: 'Regenerate this URL?',
+      body: [
+        'The current URL stops working at once. Calendars subscribed with it stop updating until you subscribe again with the new URL.',
+      ],
+      confirmLabel: 'Regenerate',
+    });
+    if (!confirmed) return;
+  }
+  try {
+    const result = await api('POST', `${calendarPath(calendar)}/regenerate`);
+    onChange(calendar, result.calendar);
+    showFlag({
+      type: 'success',
+      title: 'New URL ready',
+      body: 'Subscribe again with the new URL; remove the old calendar from your apps.',
+    });
+  } catch (error) {
+    showErrorFlag('create a new URL', error);
+  }
+}
+
+async function revoke(calendar, onChange) {
+  const confirmed = await confirmDialog({
+    title: 'Revoke this URL?',
+    body: [
+      'The URL stops working at once and calendar apps stop getting updates. You can get a new URL later.',
+    ],
+    confirmLabel: 'Revoke',
+    danger: true,
+  });
+  if (!confirmed) return;
+  try {
+    await api('DELETE', calendarPath(calendar));
+    onChange(calendar, { ...calendar, url: null, lastFetchedAt: null, fetchCount: 0, lastUserAgent: null });
+    showFlag({
+      type: 'success',
+      title: 'URL revoked',
+      body: 'Remove the calendar from your calendar apps too.',
+    });
+  } catch (error) {
+    showErrorFlag('revoke the URL', error);
+  }
+}
+
+async function load() {
+  const list = h(
+    'div',
+    { id: 'calendars', 'aria-busy': 'true' },
+    h(
+      'p',
+      { class: 'subtle' },
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      ' Loading your calendars…',
+    ),
+  );
+  replaceChildren(
+    root,
+    h(
+      'header',
+      { class: 'page-header' },
+      h(
+        'div',
+        {},
+        h('h1', { text: 'My calendars' }),
+        h('p', {
+          text: 'Jira issues as calendars in Google Calendar, Outlook or Apple Calendar. Subscribe once; events update as the issues change.',
+        }),
+      ),
+    ),
+    list,
+  );
+  let calendars;
+  try {
+    ({ calendars } = await api('GET', 'me/calendars'));
+  } catch (error) {
+    list.removeAttribute('aria-busy');
+    replaceChildren(
+      list,
+      h(
+        'div',
+        { class: 'section-message section-message--error', role: 'alert' },
+        h(
+          'div',
+          {},
+          h('h3', { text: 'Your calendars could not be loaded' }),
+          h('p', { text: explainError(error) }),
+          h('button', {
+            type: 'button',
+            class: 'button',
+            text: 'Try again',
+            on: { click: () => void load() },
+          }),
+        ),
+      ),
+    );
+    resizeFrame();
+    return;
+  }
+  list.removeAttribute('aria-busy');
+  const draw = () => {
+    if (calendars.length === 0) {
+      replaceChildren(
+        list,
+        h(
+          'div',
+          { class: 'empty-state panel' },
+          h('h3', { text: 'No calendars shared with you yet' }),
+          h('p', {
+            text: 'A Jira administrator decides which calendar feeds you can subscribe to. Ask them to give you access to a feed in Calendar Sync; it then appears here.',
+          }),
+        ),
+      );
+    } else {
+      replaceChildren(
+        list,
+        calendars.map((calendar) => calendarCard(calendar, onChange)),
+      );
+    }
+    resizeFrame();
+  };
+  const onChange = (previous, next) => {
+    calendars = calendars.map((candidate) =>
+      calendarKey(candidate) === calendarKey(previous) ? { ...candidate, ...next } : candidate,
+    );
+    draw();
+    const card = list.querySelector(`[data-calendar="${CSS.escape(calendarKey(previous))}"]`);
+    card?.querySelector('input, button')?.focus();
+  };
+  draw();
+}
+
+if (requireAp(root)) void load();

@@ -1,0 +1,297 @@
+// The editor's preview: what a not yet saved feed would contain.
+import { formatBytes, h, plural, replaceChildren } from './common.js';
+
+/** Words for the omission reasons the sync reports ('empty:duedate', 'end-before-start', ...). */
+export function reasonText(reason, fieldName = (id) => id) {
+  const colon = reason.indexOf(':');
+  const kind = colon === -1 ? reason : reason.slice(0, colon);
+  const field = colon === -1 ? '' : reason.slice(colon + 1);
+  const name = field ? `“${fieldName(field) ?? field}”` : 'a field';
+  switch (kind) {
+    case 'empty':
+      return `${name} is empty`;
+    case 'invalid':
+      return field === 'range' ? 'the start or end date could not be read' : `${name} holds no usable value`;
+    case 'end-before-start':
+      return 'the end is before the start';
+    case 'zero-length':
+      return 'the event would last zero minutes';
+    default:
+      return reason;
+  }
+}
+
+function isoDay(date, timeZone) {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(date);
+}
+
+function addDays(day, days) {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+/** The days ('YYYY-MM-DD') an event covers, as the feed's time zone sees it. */
+function eventDays(event, timeZone) {
+  if (event.allDay) {
+    const days = [];
+    for (let day = event.start; day < event.end && days.length < 62; day = addDays(day, 1)) days.push(day);
+    return days.length > 0 ? days : [event.start];
+  }
+  return [isoDay(new Date(event.start), timeZone)];
+}
+
+export function formatEventWhen(event, timeZone) {
+  if (event.allDay) {
+    const dateFormat = new Intl.DateTimeFormat(undefined, {
+      timeZone: 'UTC',
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+    });
+    const first = dateFormat.format(new Date(`${event.start}T00:00:00Z`));
+    const lastDay = addDays(event.end, -1);
+    return lastDay > event.start
+      ? `${first} – ${dateFormat.format(new Date(`${lastDay}T00:00:00Z`))} (all day)`
+      : `${first} (all day)`;
+  }
+  const format = new Intl.DateTimeFormat(undefined, {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const timeOnly = new Intl.DateTimeFormat(undefined, { timeZone, hour: '2-digit', minute: '2-digit' });
+  const start = new Date(event.start);
+  const end = new Date(event.end);
+  const sameDay = isoDay(start, timeZone) === isoDay(end, timeZone);
+  return `${format.format(start)} – ${sameDay ? timeOnly.format(end) : format.format(end)}`;
+}
+
+function sizeSection(preview) {
+  const ratio = preview.sizeLimitBytes > 0 ? preview.sizeBytes / preview.sizeLimitBytes : 0;
+  const level = ratio > 1 ? 'danger' : ratio > 0.8 ? 'warning' : 'ok';
+  const about = preview.sizeEstimated ? 'about ' : '';
+  return h(
+    'div',
+    { class: 'field' },
+    h('div', { class: 'label', text: 'Feed size' }),
+    h(
+      'div',
+      {
+        class: 'meter',
+        role: 'meter',
+        'aria-label': 'Feed size against Google Calendar’s limit',
+        'aria-valuemin': 0,
+        'aria-valuemax': preview.sizeLimitBytes,
+        'aria-valuenow': Math.min(preview.sizeBytes, preview.sizeLimitBytes),
+      },
+      h('div', {
+        class: ['meter__bar', level !== 'ok' && `meter__bar--${level}`],
+        style: `width:${Math.min(100, Math.round(ratio * 100))}%`,
+      }),
+    ),
+    h('p', {
+      'data-testid': 'preview-size',
+      text: `${about}${formatBytes(preview.sizeBytes)} of Google Calendar’s ~${formatBytes(preview.sizeLimitBytes)} limit (${Math.round(ratio * 100)}%)`,
+    }),
+    level === 'danger'
+      ? h('p', {
+          class: 'field-error',
+          text: 'Google Calendar stops reading feeds this large. Shorten the date window, hide resolved issues or narrow the query.',
+        })
+      : level === 'warning'
+        ? h('p', {
+            class: 'help',
+            text: 'Close to the limit: shorten the date window or narrow the query to leave room to grow.',
+          })
+        : null,
+  );
+}
+
+function omittedSection(omitted, fieldName) {
+  if (!omitted || omitted.count === 0) return h('p', { class: 'subtle', text: 'No issues were left out.' });
+  const reasons = Object.entries(omitted.byReason ?? {}).sort((a, b) => b[1] - a[1]);
+  return h(
+    'div',
+    { 'data-testid': 'preview-omitted' },
+    h('h4', { text: `${plural(omitted.count, 'event')} left out` }),
+    h('p', {
+      class: 'subtlest',
+      text: 'Counted per issue and rule: each rule an issue does not fit leaves out one event.',
+    }),
+    h(
+      'ul',
+      {},
+      reasons.map(([reason, count]) =>
+        h('li', { text: `${formatCount(count)}: ${reasonText(reason, fieldName)}` }),
+      ),
+    ),
+    omitted.examples?.length
+      ? h('p', {
+          class: 'subtlest',
+          text: `For example: ${omitted.examples
+            .slice(0, 5)
+            .map((example) => `${example.issueKey} (${reasonText(example.reason, fieldName)})`)
+            .join(', ')}`,
+        })
+      : null,
+  );
+}
+
+function formatCount(count) {
+  return new Intl.NumberFormat().format(count);
+}
+
+function eventList(events, timeZone) {
+  if (events.length === 0) {
+    return h('p', {
+      class: 'subtle',
+      text: 'No upcoming events. Check that the rules use fields these issues fill in, or widen the future window.',
+    });
+  }
+  return h(
+    'ul',
+    { class: 'event-list', 'aria-label': 'Next events' },
+    events.map((event) =>
+      h(
+        'li',
+        {},
+        h('time', { dateTime: event.start, text: formatEventWhen(event, timeZone) }),
+        event.url
+          ? h('a', { href: event.url, target: '_blank', rel: 'noopener noreferrer', text: event.summary })
+          : h('span', { text: event.summary }),
+      ),
+    ),
+  );
+}
+
+/** A month grid (Monday first) with prev/next buttons; starts at the first event's month. */
+function monthGrid(events, timeZone) {
+  const byDay = new Map();
+  for (const event of events) {
+    for (const day of eventDays(event, timeZone)) {
+      if (!byDay.has(day)) byDay.set(day, []);
+      byDay.get(day).push(event);
+    }
+  }
+  const first = events[0] ? eventDays(events[0], timeZone)[0] : isoDay(new Date(), timeZone);
+  let month = first.slice(0, 7);
+  const container = h('div', { class: 'month' });
+  const monthTitle = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', month: 'long', year: 'numeric' });
+  const weekdayFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' });
+
+  const draw = () => {
+    const start = `${month}-01`;
+    const startDate = new Date(`${start}T00:00:00Z`);
+    const offset = (startDate.getUTCDay() + 6) % 7;
+    const gridStart = addDays(start, -offset);
+    const headingId = `month-${month}`;
+    const rows = [];
+    for (let week = 0; week < 6; week++) {
+      const cells = [];
+      for (let weekday = 0; weekday < 7; weekday++) {
+        const day = addDays(gridStart, week * 7 + weekday);
+        const dayEvents = byDay.get(day) ?? [];
+        cells.push(
+          h(
+            'td',
+            { class: day.slice(0, 7) === month ? '' : 'other' },
+            h('span', { class: 'day-number', text: String(Number(day.slice(8))) }),
+            dayEvents
+              .slice(0, 2)
+              .map((event) => h('span', { class: 'day-event', title: event.summary, text: event.summary })),
+            dayEvents.length > 2
+              ? h('span', { class: 'subtlest', text: `+${dayEvents.length - 2} more` })
+              : null,
+          ),
+        );
+      }
+      rows.push(h('tr', {}, cells));
+      if (addDays(gridStart, (week + 1) * 7).slice(0, 7) > month) break;
+    }
+    const headers = [];
+    for (let i = 0; i < 7; i++)
+      headers.push(h('th', { scope: 'col', text: weekdayFormat.format(new Date(Date.UTC(2024, 0, 1 + i))) }));
+    replaceChildren(
+      container,
+      h(
+        'div',
+        { class: 'toolbar', style: 'justify-content:space-between;margin-bottom:4px' },
+        h('button', {
+          type: 'button',
+          class: 'button button--subtle button--compact',
+          'aria-label': 'Previous month',
+          text: '‹',
+          on: { click: () => shift(-1) },
+        }),
+        h('h4', {
+          id: headingId,
+          'aria-live': 'polite',
+          style: 'margin:0',
+          text: monthTitle.format(startDate),
+        }),
+        h('button', {
+          type: 'button',
+          class: 'button button--subtle button--compact',
+          'aria-label': 'Next month',
+          text: '›',
+          on: { click: () => shift(1) },
+        }),
+      ),
+      h(
+        'table',
+        { 'aria-labelledby': headingId },
+        h('thead', {}, h('tr', {}, headers)),
+        h('tbody', {}, rows),
+      ),
+    );
+  };
+  const shift = (delta) => {
+    const date = new Date(`${month}-01T00:00:00Z`);
+    date.setUTCMonth(date.getUTCMonth() + delta);
+    month = date.toISOString().slice(0, 7);
+    draw();
+  };
+  draw();
+  return container;
+}
+
+export function renderPreview(container, preview, { timeZone, fieldName }) {
+  const zone = timeZone || 'UTC';
+  replaceChildren(
+    container,
+    h(
+      'p',
+      { 'data-testid': 'preview-summary' },
+      h('strong', {
+        text: `${plural(preview.eventCount, 'event')} from ${plural(preview.issueCount, 'issue')}`,
+      }),
+      preview.events.length > 0 ? ` · next ${preview.events.length} shown (times in ${zone})` : null,
+    ),
+    preview.capReached
+      ? h(
+          'div',
+          { class: 'section-message section-message--warning' },
+          h('p', {
+            text: 'The issue cap was reached: the feed will only hold the first issues. Narrow the query or raise the cap.',
+          }),
+        )
+      : null,
+    sizeSection(preview),
+    omittedSection(preview.omitted, fieldName),
+    h('h4', { text: 'Next events' }),
+    eventList(preview.events, zone),
+    h('h4', { text: 'Month view', style: 'margin-top:16px' }),
+    monthGrid(preview.events, zone),
+  );
+}

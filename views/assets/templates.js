@@ -1,0 +1,83 @@
+// Event title/description templates, rendered in the browser for the editor's live example.
+// Mirrors the placeholder rules of src/domain/templates.ts.
+
+export const TEMPLATE_NAMES = [
+  'key',
+  'summary',
+  'status',
+  'assignee',
+  'reporter',
+  'priority',
+  'issuetype',
+  'project',
+  'duedate',
+  'url',
+];
+
+const FIELD_ID = /^[a-z][a-zA-Z0-9_]{0,63}$/;
+const PLACEHOLDER = /\{([^{}\n]*)\}/g;
+
+export function validPlaceholderList() {
+  return [...TEMPLATE_NAMES.map((name) => `{${name}}`), '{field:<field id>}'].join(', ');
+}
+
+/** { ok: true, parts } or { ok: false, message } with the same wording the server uses. */
+export function parseTemplate(source) {
+  const parts = [];
+  const unknown = [];
+  let last = 0;
+  for (const match of source.matchAll(PLACEHOLDER)) {
+    if (match.index > last) parts.push({ text: source.slice(last, match.index) });
+    last = match.index + match[0].length;
+    const body = (match[1] ?? '').trim();
+    if (TEMPLATE_NAMES.includes(body)) parts.push({ name: body });
+    else if (body.startsWith('field:') && FIELD_ID.test(body.slice(6).trim()))
+      parts.push({ field: body.slice(6).trim() });
+    else unknown.push(match[0]);
+  }
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      message: `Unknown placeholder ${[...new Set(unknown)].join(', ')}. Valid placeholders: ${validPlaceholderList()}`,
+    };
+  }
+  if (last < source.length) parts.push({ text: source.slice(last) });
+  return { ok: true, parts };
+}
+
+/** A made-up issue to show what a template produces before any preview has run. */
+export const SAMPLE_ISSUE = {
+  key: 'CAL-42',
+  fields: {
+    summary: 'Ship the calendar export',
+    status: 'In Progress',
+    assignee: 'Alice Andersson',
+    reporter: 'Bob Brown',
+    priority: 'High',
+    issuetype: 'Task',
+    project: 'Calendar Platform',
+    duedate: '2026-06-30',
+  },
+};
+
+/**
+ * Renders parsed parts against a sample issue. `{field:…}` shows the field's name in angle quotes,
+ * since the sample has no value for arbitrary fields.
+ */
+export function renderSample(parts, { jiraBaseUrl, fieldName }) {
+  let out = '';
+  for (const part of parts) {
+    if ('text' in part) out += part.text;
+    else if ('field' in part) out += `‹${fieldName(part.field) ?? part.field}›`;
+    else if (part.name === 'key') out += SAMPLE_ISSUE.key;
+    else if (part.name === 'url')
+      out += `${(jiraBaseUrl || 'https://your-site.atlassian.net').replace(/\/+$/, '')}/browse/${SAMPLE_ISSUE.key}`;
+    else out += SAMPLE_ISSUE.fields[part.name] ?? '';
+  }
+  return out;
+}
+
+export function finishSummary(text) {
+  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  return Array.from(line).length > 255 ? `${Array.from(line).slice(0, 254).join('').trimEnd()}…` : line;
+}
