@@ -38,7 +38,8 @@ function eventData(event: FeedEvent): ICalEventData {
   const summary = cleanText(event.summary);
   const description = cleanText(event.description);
   return {
-    id: event.uid,
+    // UIDs embed Jira's issue ids, which arrive as unchecked strings.
+    id: cleanText(event.uid).replace(/\n/g, ''),
     sequence: event.sequence,
     stamp,
     lastModified: stamp,
@@ -48,7 +49,11 @@ function eventData(event: FeedEvent): ICalEventData {
     summary,
     description: description === '' ? null : description,
     url: uriValue(event.url),
-    categories: event.categories.map((name) => ({ name: cleanText(name) })),
+    // ical-generator throws on an empty category name.
+    categories: event.categories
+      .map(cleanText)
+      .filter((name) => name !== '')
+      .map((name) => ({ name })),
     transparency: event.transparent ? ICalEventTransparency.TRANSPARENT : ICalEventTransparency.OPAQUE,
     alarms:
       event.alarmMinutesBefore === null

@@ -27,6 +27,8 @@ export function requireContextJwt(options: {
     if (readHeader(token).alg !== 'HS256') throw unauthorized('Connect JWTs must be signed with HS256');
     const unverified = readUnverifiedClaims(token);
     if (typeof unverified.iss !== 'string' || unverified.iss.length === 0) throw unauthorized('The JWT has no issuer');
+    // Unverified input: PostgreSQL refuses NUL in text, which would turn a forged token into a 500.
+    if (unverified.iss.length > 255 || unverified.iss.includes('\u0000')) throw unauthorized('The JWT issuer is not a Jira site');
     const installation = await options.installations.findActive(unverified.iss);
     if (!installation) throw unauthorized('The JWT was issued by a Jira site that has not installed the app');
 

@@ -10,7 +10,8 @@ export type InstallVerifierOptions = {
   keyCacheMs?: number;
 };
 
-const KID_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+// Dot segments would make the key URL resolve outside the key service's path.
+const KID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._-]{1,200}$/;
 
 /**
  * Verifies Jira's RS256-signed lifecycle callbacks: the key named by `kid` is fetched from Atlassian's

@@ -316,7 +316,7 @@ class FeedEventBuilder {
           ),
           description: finishDescription(version.description),
           url: projectKey
-            ? `${this.ctx.jiraBaseUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(projectKey)}/versions/${encodeURIComponent(version.id)}`
+            ? `${this.ctx.jiraBaseUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(projectKey.toWellFormed())}/versions/${encodeURIComponent(version.id)}`
             : null,
         },
         { allDay: true, start: startDate, end: addDays(releaseDate, 1) },
@@ -468,8 +468,9 @@ function issueFacts(issue: JiraIssueLike, userFields: string[]): IssueFacts {
   };
 }
 
-function accountIds(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(accountIds);
+function accountIds(value: unknown, depth = 0): string[] {
+  // Jira sends a user or a list of users; deeper nesting is malformed and must not overflow the stack.
+  if (Array.isArray(value)) return depth > 8 ? [] : value.flatMap((item) => accountIds(item, depth + 1));
   const accountId = asRecord(value)?.['accountId'];
   return typeof accountId === 'string' && accountId !== '' ? [accountId] : [];
 }

@@ -37,13 +37,18 @@ const wallClock = z
   .trim()
   .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'Must be a time of day such as 09:00')
   .transform((value) => normaliseWallClock(value));
+/** PostgreSQL's jsonb, where configurations live, refuses NUL characters and unpaired surrogates. */
+const STORABLE_MESSAGE = 'Must not contain NUL characters or broken Unicode (unpaired surrogates)';
+const storable = (value: string): boolean => value.isWellFormed() && !value.includes('\u0000');
+
 const plainText = (max: number) =>
   z
     .string()
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !CONTROL_CHARS.test(value), 'Must not contain line breaks or control characters');
+    .refine((value) => !CONTROL_CHARS.test(value), 'Must not contain line breaks or control characters')
+    .refine(storable, STORABLE_MESSAGE);
 
 const durationEnd = z.object({
   type: z.literal('duration'),
@@ -119,6 +124,7 @@ const sourceSchema = z.discriminatedUnion('type', [
       .trim()
       .min(1)
       .max(10_000)
+      .refine(storable, STORABLE_MESSAGE)
       .superRefine((jql, ctx) => {
         const found = findUserRelativeFunction(jql);
         if (found) {
@@ -141,6 +147,7 @@ const templateSource = (max: number, fallback: string) =>
   z
     .string()
     .max(max)
+    .refine(storable, STORABLE_MESSAGE)
     .default(fallback)
     .superRefine((template, ctx) => {
       const parsed = parseTemplate(template);
@@ -179,7 +186,12 @@ const accessSchema = z
   .object({
     mode: z.enum(['none', 'all', 'groups', 'roles']).default('none'),
     groups: z
-      .array(z.object({ groupId: z.string().trim().min(1).max(255).optional(), name: plainText(255) }))
+      .array(
+        z.object({
+          groupId: z.string().trim().min(1).max(255).refine(storable, STORABLE_MESSAGE).optional(),
+          name: plainText(255),
+        }),
+      )
       .max(50)
       .default([]),
     roles: z

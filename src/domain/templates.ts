@@ -93,7 +93,7 @@ export function templateJiraFields(template: string): string[] {
 export type TemplateContext = { jiraBaseUrl: string };
 
 export function issueUrl(jiraBaseUrl: string, issueKey: string): string {
-  return `${jiraBaseUrl.replace(/\/+$/, '')}/browse/${encodeURIComponent(issueKey)}`;
+  return `${jiraBaseUrl.replace(/\/+$/, '')}/browse/${encodeURIComponent(issueKey.toWellFormed())}`;
 }
 
 export function renderTemplate(
@@ -158,13 +158,18 @@ export function truncate(text: string, max: number): string {
 
 /** Plain text of a Jira field value: users by display name, options by value, arrays comma-joined, ADF as text. */
 export function formatFieldValue(value: unknown): string {
-  if (value === null || value === undefined) return '';
+  return formatValue(value, 0);
+}
+
+function formatValue(value: unknown, depth: number): string {
+  // Custom fields of some apps hold arbitrary JSON; nesting beyond this is not worth a stack overflow.
+  if (depth > ADF_MAX_DEPTH || value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (Array.isArray(value)) {
     return value
-      .map(formatFieldValue)
+      .map((item) => formatValue(item, depth + 1))
       .filter((item) => item !== '')
       .join(', ');
   }
@@ -173,7 +178,7 @@ export function formatFieldValue(value: unknown): string {
   if (record['type'] === 'doc' && Array.isArray(record['content'])) return adfToText(record);
   if (typeof record['displayName'] === 'string') return record['displayName'];
   if (typeof record['value'] === 'string') {
-    const child = formatFieldValue(record['child']);
+    const child = formatValue(record['child'], depth + 1);
     return child ? `${record['value']} / ${child}` : record['value'];
   }
   if (typeof record['name'] === 'string') return record['name'];

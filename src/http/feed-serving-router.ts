@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../logger.js';
 import type { FeedServingService } from '../services/feed-serving-service.js';
 import type { FailureLimiter } from './failure-limiter.js';
@@ -79,6 +79,15 @@ export function feedServingRouter(deps: {
 
   router.get('/ical/:token', (req, res, next) => {
     serve(req, res).catch(next);
+  });
+  // Express fails to decode a token such as %80 with a 400 of its own; to a guesser it is one more unknown token.
+  router.use('/ical', (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!(error instanceof URIError)) {
+      next(error);
+      return;
+    }
+    deps.limiter.recordFailure(req);
+    res.status(404).end();
   });
   return router;
 }

@@ -1,0 +1,502 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeJira } from '../support/fake-jira/fake-jira.js';
+import {
+  anyHostileString,
+  combining,
+  emoji,
+  icsSpecial,
+  rtl,
+  extraMembers,
+  hostileText,
+  nonObjectJson,
+  oddIdSegment,
+  sendRaw,
+  setOwn,
+  storedState,
+  toJsonText,
+  wrongType,
+} from '../support/hostile.js';
+import { ADMIN, apiAs, type ApiResponse, sampleFeedConfig } from '../support/site.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const RUNS = 200;
+
+let jira: FakeJira;
+let app: TestApp;
+let admin: ReturnType<typeof apiAs>;
+let feedId: string;
+const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+
+beforeAll(async () => {
+  jira = await FakeJira.start();
+  app = await startTestApp({ connectKeysUrl: jira.keysUrl });
+  expect((await jira.install(app.url)).status).toBe(204);
+  admin = apiAs(app, jira, ADMIN);
+  const created = await admin.post('/feeds', sampleFeedConfig());
+  expect(created.status).toBe(201);
+  feedId = created.body.id;
+});
+afterAll(async () => {
+  await app?.stop();
+  await jira?.stop();
+});
+
+type Reply = { status: number; contentType: string | null; body: unknown };
+
+const fromApi = (response: ApiResponse): Reply => ({
+  status: response.status,
+  contentType: response.headers.get('content-type'),
+  body: response.body,
+});
+
+/** Calls the API with the path exactly as written (no client-side resolution of dot segments). */
+async function rawApi(method: string, path: string, body?: unknown): Promise<Reply> {
+  const response = await sendRaw(app.url, {
+    method,
+    path: `/api${path}`,
+    headers: { authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  let parsed: unknown = response.text;
+  try {
+    parsed = response.text ? JSON.parse(response.text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  const contentType = response.headers['content-type'];
+  return {
+    status: response.status,
+    contentType: typeof contentType === 'string' ? contentType : null,
+    body: parsed,
+  };
+}
+
+/** A 4xx with exactly `{ error: { code, message, fields? } }`. */
+function expectClientError(response: Reply, what: string): void {
+  expect(response.status, `${what}: ${JSON.stringify(response.body)?.slice(0, 300)}`).toBeGreaterThanOrEqual(
+    400,
+  );
+  expect(response.status, what).toBeLessThan(500);
+  expect(response.contentType, what).toMatch(/^application\/json/);
+  expect(Object.keys(response.body ?? {}), what).toEqual(['error']);
+  const { error } = response.body as { error: Record<string, unknown> };
+  for (const key of Object.keys(error)) expect(['code', 'message', 'fields'], what).toContain(key);
+  expect(error['code'], what).toMatch(/^[a-z_]+$/);
+  expect(typeof error['message'], what).toBe('string');
+  expect(String(error['message']).length, what).toBeGreaterThan(0);
+  if ('fields' in error) {
+    expect(Array.isArray(error['fields']), what).toBe(true);
+    for (const field of error['fields'] as unknown[]) {
+      expect(field, what).toEqual({ path: expect.any(String), message: expect.any(String) });
+    }
+  }
+}
+
+type Path = (string | number)[];
+
+function setPath(target: Record<string, unknown>, path: Path, value: unknown): void {
+  let node: Record<string, unknown> = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[String(key)];
+    if (next === null || typeof next !== 'object')
+      setOwn(node, String(key), typeof key === 'number' ? [] : {});
+    node = node[String(key)] as Record<string, unknown>;
+  }
+  setOwn(node, String(path.at(-1)), value);
+}
+
+const longString = (min: number) => fc.integer({ min, max: min + 5_000 }).map((length) => 'x'.repeat(length));
+const withControl = hostileText().map((text) => `a${text}\u0001`);
+const notAFieldId = hostileText().map((text) => `9${text}`);
+
+/** Each entry puts a value that must be refused at one place in an otherwise valid feed. */
+const breakers: fc.Arbitrary<[Path, unknown]>[] = [
+  fc.tuple(
+    fc.constant(['name']),
+    fc.oneof(wrongType('string'), fc.constantFrom('', '   '), longString(201), withControl),
+  ),
+  fc.tuple(fc.constant(['source']), fc.oneof(wrongType('object'), fc.constant({ type: 'sql', jql: 'x' }))),
+  fc.tuple(
+    fc.constant(['source', 'type']),
+    fc.oneof(
+      wrongType('string'),
+      anyHostileString.filter((t) => t !== 'jql' && t !== 'filter'),
+    ),
+  ),
+  fc.tuple(
+    fc.constant(['source', 'jql']),
+    fc.oneof(wrongType('string'), fc.constantFrom('', '  ', 'assignee = currentUser()'), longString(10_001)),
+  ),
+  fc.tuple(
+    fc.constant(['rules']),
+    fc.oneof(
+      wrongType('array'),
+      fc.constant([]),
+      fc.constant(Array.from({ length: 21 }, (_, i) => ({ id: `r${i}`, kind: 'allDay', field: 'duedate' }))),
+    ),
+  ),
+  fc.tuple(
+    fc.constant(['rules', 0]),
+    fc.oneof(
+      wrongType('object'),
+      fc.constant({ id: 'BAD ID', kind: 'allDay', field: 'duedate' }),
+      fc.constant({ kind: 'nope' }),
+    ),
+  ),
+  fc.tuple(fc.constant(['rules', 0, 'kind']), fc.oneof(wrongType('string'), anyHostileString)),
+  fc.tuple(fc.constant(['rules', 0, 'field']), fc.oneof(wrongType('string'), notAFieldId)),
+  fc.tuple(fc.constant(['rules', 1, 'id']), fc.constant('due')),
+  fc.tuple(
+    fc.constant(['timeZone']),
+    fc.oneof(
+      wrongType('string'),
+      hostileText().map((text) => `Not/A_Zone${text}`),
+    ),
+  ),
+  fc.tuple(
+    fc.constant(['issueCap']),
+    fc.oneof(wrongType('number'), fc.constantFrom(0, -1, 20_001, 1.5, 1e300, -0.5)),
+  ),
+  fc.tuple(
+    fc.constant(['syncIntervalMinutes']),
+    fc.oneof(wrongType('number'), fc.constantFrom(14, 1441, 60.5)),
+  ),
+  fc.tuple(fc.constant(['window']), wrongType('object')),
+  fc.tuple(fc.constant(['window', 'pastDays']), fc.oneof(wrongType('number'), fc.constantFrom(-1, 3651))),
+  fc.tuple(fc.constant(['content']), wrongType('object')),
+  fc.tuple(
+    fc.constant(['content', 'summaryTemplate']),
+    fc.oneof(
+      wrongType('string'),
+      fc.constantFrom('', '{nope}', '{field:9x}'),
+      hostileText().map((t) => `${t}{${t.replace(/[{}\n]/g, '')}!}`),
+      longString(1_001),
+    ),
+  ),
+  fc.tuple(
+    fc.constant(['content', 'categories']),
+    fc.oneof(
+      wrongType('array'),
+      fc.constant(Array.from({ length: 11 }, () => 'c')),
+      fc.constant(['']),
+      withControl.map((c) => [c]),
+    ),
+  ),
+  fc.tuple(
+    fc.constant(['content', 'alarmMinutesBefore']),
+    fc.oneof(
+      fc.constantFrom(-1, 40_321, 1.5),
+      anyHostileString,
+      fc.boolean(),
+      fc.array(fc.integer(), { maxLength: 3 }),
+    ),
+  ),
+  fc.tuple(fc.constant(['access']), wrongType('object')),
+  fc.tuple(
+    fc.constant(['access', 'mode']),
+    fc.oneof(
+      wrongType('string'),
+      anyHostileString.filter((t) => !['none', 'all', 'groups', 'roles'].includes(t)),
+    ),
+  ),
+  fc.tuple(
+    fc.constant(['access']),
+    fc.constantFrom(
+      { mode: 'groups', groups: [] },
+      { mode: 'roles', roles: [] },
+      { mode: 'groups', groups: [{ name: '\u0000' }] },
+    ),
+  ),
+];
+
+/** A feed body that must be refused: broken at one place at least, with unknown and prototype keys on top. */
+const invalidFeedBody: fc.Arbitrary<string> = fc.oneof(
+  { weight: 1, arbitrary: nonObjectJson.map(toJsonText) },
+  {
+    weight: 1,
+    arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).filter((text) => text.trim() !== ''),
+  },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        extraMembers,
+        fc.oneof(...breakers),
+        fc.option(
+          fc.tuple(fc.constantFrom<Path>(['source'], ['content'], ['window'], ['access']), extraMembers),
+        ),
+      )
+      .map(([extras, [path, value], nested]) => {
+        const body = sampleFeedConfig() as Record<string, unknown>;
+        for (const [key, extra] of extras) setOwn(body, key, extra);
+        if (nested) {
+          const [at, members] = nested;
+          const target = body[String(at[0])];
+          if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
+            for (const [key, extra] of members) setOwn(target as Record<string, unknown>, key, extra);
+          }
+        }
+        setPath(body, path, value);
+        return toJsonText(body);
+      }),
+  },
+);
+
+const bodyRoutes = (): [string, string][] => [
+  ['POST', '/feeds'],
+  ['PUT', `/feeds/${feedId}`],
+  ['POST', '/feeds/validate'],
+  ['POST', '/feeds/preview'],
+  ['PUT', '/settings'],
+];
+
+describe('hostile request bodies on the admin API (property)', () => {
+  it(`answers every invalid body with a JSON 4xx and stores nothing (${RUNS} runs)`, async () => {
+    const before = await storedState(app);
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: bodyRoutes().length - 1 }),
+        invalidFeedBody,
+        async (routeIndex, body) => {
+          const [method, path] = bodyRoutes()[routeIndex]!;
+          const response = await admin.raw(method, path, body);
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          expectClientError(fromApi(response), `${method} ${path} ${body.slice(0, 200)}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(await storedState(app)).toEqual(before);
+    // 413 when a huge string or deep nesting pushes the body over the limit.
+    expect([...statuses.keys()].filter((status) => status !== 400 && status !== 413)).toEqual([]);
+    expect(statuses.get(400)).toBeGreaterThan(RUNS / 2);
+  });
+
+  it('lets no key in a body reach Object.prototype', async () => {
+    const polluting = JSON.stringify(sampleFeedConfig({ name: 'Pollution attempt' })).replace(
+      /^\{/,
+      '{"__proto__":{"polluted":true,"issueCap":1},"constructor":{"prototype":{"polluted":true}},',
+    );
+    const created = await admin.raw('POST', '/feeds', polluting);
+    expect(created.status).toBe(201);
+    expect(created.body.config).not.toHaveProperty('polluted');
+    expect(created.body.config.issueCap).toBe(5000);
+    const settings = await admin.raw(
+      'PUT',
+      '/settings',
+      '{"__proto__":{"errorReportingEnabled":false,"exportsEnabled":true}}',
+    );
+    expectClientError(fromApi(settings), 'settings with only a __proto__ key');
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((await admin.delete(`/feeds/${created.body.id}`)).status).toBe(204);
+  });
+
+  it('answers bodies over the size limit with a JSON 413 and stores nothing', async () => {
+    const before = await storedState(app);
+    const oversized = toJsonText({ ...sampleFeedConfig(), name: 'x'.repeat(300_000) });
+    for (const [method, path] of bodyRoutes()) {
+      const response = await admin.raw(method, path, oversized);
+      expect(response.status, `${method} ${path}`).toBe(413);
+      expectClientError(fromApi(response), `${method} ${path}`);
+      expect(response.body.error.code).toBe('payload_too_large');
+    }
+    const chunks = 40;
+    const streamed = await fetch(`${app.url}/api/feeds`, {
+      method: 'POST',
+      headers: {
+        authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}`,
+        'content-type': 'application/json',
+      },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"name":"'));
+          for (let i = 0; i < chunks; i += 1)
+            controller.enqueue(new TextEncoder().encode('y'.repeat(16_384)));
+          controller.enqueue(new TextEncoder().encode('"}'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    });
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    expect(await storedState(app)).toEqual(before);
+  });
+});
+
+/** Routes that take ids in the path; `{id}` and `{sub}` are filled with odd segments (or the real feed id). */
+const ID_ROUTES: [string, string][] = [
+  ['GET', '/feeds/{id}'],
+  ['PUT', '/feeds/{id}'],
+  ['DELETE', '/feeds/{id}'],
+  ['POST', '/feeds/{id}/duplicate'],
+  ['POST', '/feeds/{id}/sync'],
+  ['POST', '/feeds/{id}/rotate-url'],
+  ['GET', '/feeds/{id}/subscriptions'],
+  ['DELETE', '/feeds/{id}/subscriptions'],
+  ['DELETE', '/feeds/{id}/subscriptions/{sub}'],
+  ['POST', '/me/calendars/{id}/{sub}/regenerate'],
+  ['DELETE', '/me/calendars/{id}/{sub}'],
+  ['GET', '/privacy/accounts/{sub}'],
+];
+
+describe('odd ids in routes (property)', () => {
+  it(`answers traversal, non-UUID and very long ids with a JSON 400 or 404 and changes nothing (${RUNS} runs)`, async () => {
+    const before = await storedState(app);
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ID_ROUTES),
+        oddIdSegment,
+        fc.oneof(oddIdSegment, fc.constant('all')),
+        fc.boolean(),
+        async ([method, template], odd, sub, realFeed) => {
+          const usesSub = template.includes('{sub}');
+          const id = usesSub && realFeed ? feedId : odd;
+          const path = template
+            .replace('{id}', id)
+            .replace('{sub}', usesSub && template.includes('{id}') && realFeed ? odd : sub);
+          const response = await rawApi(
+            method,
+            path,
+            method === 'PUT' ? sampleFeedConfig({ name: 'Renamed?' }) : undefined,
+          );
+          seen.add(response.status);
+          if (template.startsWith('/privacy/') && response.status === 200) {
+            // A well-formed account id nobody has: an empty report, not an error.
+            expect(response.body).toMatchObject({
+              subscriptions: [],
+              feedsCreatedOrEdited: [],
+              eventsNamingAccount: [],
+            });
+            return;
+          }
+          expectClientError(response, `${method} ${path.slice(0, 200)}`);
+          expect([400, 404], `${method} ${path.slice(0, 200)}`).toContain(response.status);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(await storedState(app)).toEqual(before);
+    expect(seen).toContain(404);
+  });
+
+  it('refuses a path too long for the server with a 4xx, not a crash', async () => {
+    const response = await fetch(`${app.url}/api/feeds/${'a'.repeat(40_000)}`, {
+      headers: { authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}` },
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('text PostgreSQL cannot store', () => {
+  it.each([
+    ['a name with an unpaired surrogate', { name: 'Team \ud800' }, 'name'],
+    ['a JQL query with a NUL', { source: { type: 'jql', jql: 'project = CAL\u0000' } }, 'source.jql'],
+    [
+      'a summary template with a NUL',
+      { content: { summaryTemplate: '{key}\u0000' } },
+      'content.summaryTemplate',
+    ],
+    [
+      'a description template with an unpaired surrogate',
+      { content: { descriptionTemplate: '\udc00{status}' } },
+      'content.descriptionTemplate',
+    ],
+    [
+      'a category with an unpaired surrogate',
+      { content: { categories: ['\ud83d'] } },
+      'content.categories.0',
+    ],
+    [
+      'a group name with an unpaired surrogate',
+      { access: { mode: 'groups', groups: [{ name: '\ud800' }] } },
+      'access.groups.0.name',
+    ],
+    [
+      'a group id with a NUL',
+      { access: { mode: 'groups', groups: [{ name: 'marketing', groupId: 'a\u0000' }] } },
+      'access.groups.0.groupId',
+    ],
+  ])('refuses %s with a 400 naming the field, not a 500', async (_name, overrides, path) => {
+    const before = await storedState(app);
+    const response = await admin.raw('POST', '/feeds', toJsonText(sampleFeedConfig(overrides)));
+    expectClientError(fromApi(response), path);
+    expect(response.status).toBe(400);
+    expect(response.body.error.fields.map((field: { path: string }) => field.path)).toContain(path);
+    expect(await storedState(app)).toEqual(before);
+  });
+});
+
+describe('feeds whose free text is hostile but whose shape is valid (property)', () => {
+  const FREE_TEXT_RUNS = 60;
+  /** Half the time hostile in every way, half the time only in ways a valid feed may be (emoji, RTL, escapes, specials). */
+  const text = (hostile: fc.Arbitrary<string>) =>
+    fc.oneof(
+      hostile,
+      fc
+        .array(
+          fc.oneof(
+            emoji,
+            rtl,
+            combining,
+            icsSpecial,
+            fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
+          ),
+          { minLength: 1, maxLength: 8 },
+        )
+        .map((parts) => `x${parts.join('').replace(/\t/g, ' ')}`.slice(0, 50)),
+    );
+
+  it(`creates them or refuses them with a 400, never a 5xx; what is stored reads back unchanged (${FREE_TEXT_RUNS} runs)`, async () => {
+    const outcomes = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          name: text(anyHostileString),
+          jql: text(hostileText()).map(
+            (value) => `project = CAL AND summary ~ "${value.replace(/["\\]/g, '')}"`,
+          ),
+          summaryTemplate: text(hostileText()).map((value) => `{key} ${value.replace(/[{}]/g, '')}`),
+          descriptionTemplate: text(anyHostileString).map((value) =>
+            value.replace(/[{}]/g, '').slice(0, 4000),
+          ),
+          category: text(hostileText({ maxFragments: 3 })),
+          groupName: text(hostileText({ maxFragments: 3 })),
+          groupId: text(hostileText({ maxFragments: 3 })),
+        }),
+        async (free) => {
+          const body = sampleFeedConfig({
+            name: free.name,
+            source: { type: 'jql', jql: free.jql },
+            content: {
+              summaryTemplate: free.summaryTemplate,
+              descriptionTemplate: free.descriptionTemplate,
+              categories: [free.category],
+            },
+            access: { mode: 'groups', groups: [{ name: free.groupName, groupId: free.groupId }] },
+          });
+          const response = await admin.raw('POST', '/feeds', toJsonText(body));
+          outcomes.set(response.status, (outcomes.get(response.status) ?? 0) + 1);
+          if (response.status === 201) {
+            const stored = await admin.get(`/feeds/${response.body.id}`);
+            expect(stored.status).toBe(200);
+            expect(stored.body.config).toEqual(response.body.config);
+            expect(stored.body.name).toBe(response.body.name);
+            expect((await admin.delete(`/feeds/${response.body.id}`)).status).toBe(204);
+            return;
+          }
+          expectClientError(fromApi(response), JSON.stringify(body).slice(0, 400));
+          expect([400, 413]).toContain(response.status);
+        },
+      ),
+      { numRuns: FREE_TEXT_RUNS },
+    );
+    expect(outcomes.get(201) ?? 0).toBeGreaterThan(0);
+  });
+});
