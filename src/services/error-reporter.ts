@@ -44,7 +44,7 @@ export class ErrorReporter {
       site: clientKey === null ? null : createHash('sha256').update(clientKey).digest('hex').slice(0, 16),
       where,
       errorType: err.name,
-      message: scrubSecrets(err.message).slice(0, MAX_MESSAGE),
+      message: scrubSecrets(reason(err)).slice(0, MAX_MESSAGE),
       stack: (err.stack ?? '')
         .split('\n')
         .slice(1, MAX_FRAMES + 1)
@@ -76,4 +76,11 @@ export class ErrorReporter {
       return false;
     }
   }
+}
+
+/** knex prefixes database errors with the whole SQL text; the reason is what follows the last " - ". */
+function reason(error: Error & { code?: unknown }): string {
+  const separator = error.message.lastIndexOf(' - ');
+  const database = typeof error.code === 'string' && separator >= 0;
+  return database ? `${error.message.slice(separator + 3)} (SQLSTATE ${String(error.code)})` : error.message;
 }
