@@ -12,7 +12,7 @@ export type Composed = {
   queue: JobQueue;
   /** Works the job queue in this process: the minute tick, syncs and access refreshes. */
   startWorker: (options?: { concurrency?: number; pollIntervalMs?: number }) => Promise<void>;
-  /** Stops the worker and releases the queue's connections (the database stays open). */
+  /** Writes pending fetch statistics, stops the worker and releases the queue's connections (the database stays open). */
   stop: () => Promise<void>;
 };
 
@@ -24,6 +24,7 @@ export async function composeApp(deps: {
   now?: () => Date;
   jiraClientOverrides?: ServiceDeps['jiraClientOverrides'];
   errorReportingFetch?: typeof fetch;
+  fetchStatsFlushMs?: number;
 }): Promise<Composed> {
   const { config, logger, db } = deps;
   const now = deps.now ?? (() => new Date());
@@ -36,6 +37,7 @@ export async function composeApp(deps: {
     now,
     ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
     ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
+    ...(deps.fetchStatsFlushMs === undefined ? {} : { fetchStatsFlushMs: deps.fetchStatsFlushMs }),
   });
   const app = await createApp({
     config,
@@ -60,6 +62,9 @@ export async function composeApp(deps: {
         staleSyncAfterMs: config.staleSyncMinutes * 60_000,
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       }),
-    stop: () => queue.stop(),
+    stop: async () => {
+      await services.fetches.stop();
+      await queue.stop();
+    },
   };
 }

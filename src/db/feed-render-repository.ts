@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { RenderedFeed } from '../domain/feed.js';
 
+export type RenderedFeedMeta = Omit<RenderedFeed, 'body' | 'bodyGzip'>;
+
 type FeedRenderRow = {
   feed_id: string;
   client_key: string;
@@ -29,6 +31,16 @@ export class FeedRenderRepository {
 
   private scoped(clientKey: string, db: Knex | Knex.Transaction = this.knex) {
     return db<FeedRenderRow>('feed_renders').where({ client_key: clientKey });
+  }
+
+  /** Validators only, without the bytes: enough to answer a conditional request or hit a cache. */
+  async findMeta(clientKey: string, feedId: string, variant: string): Promise<RenderedFeedMeta | null> {
+    const row = await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId, variant })
+      .first('feed_id', 'variant', 'etag', 'data_hash', 'last_modified', 'event_count');
+    return row
+      ? { feedId: row.feed_id, variant: row.variant, etag: row.etag, dataHash: row.data_hash, lastModified: row.last_modified, eventCount: row.event_count }
+      : null;
   }
 
   async find(clientKey: string, feedId: string, variant: string): Promise<RenderedFeed | null> {

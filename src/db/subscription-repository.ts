@@ -110,13 +110,30 @@ export class SubscriptionRepository {
     return this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').update({ revoked_at: now });
   }
 
-  async recordFetch(clientKey: string, id: string, now: Date, userAgent: string | null): Promise<void> {
+  /**
+   * The live subscription behind a token hash, if its site is installed and has exports switched on:
+   * one query for the whole gate in front of a feed request. Not tenant-scoped, like findLiveByTokenHash.
+   */
+  async findServableByTokenHash(tokenHash: string): Promise<FeedSubscription | null> {
+    const row = (await this.knex<SubscriptionRow>('feed_subscriptions as s')
+      .join('installations as i', 'i.client_key', 's.client_key')
+      .leftJoin('site_settings as st', 'st.client_key', 's.client_key')
+      .where('s.token_hash', tokenHash)
+      .whereNull('s.revoked_at')
+      .andWhere('i.state', 'installed')
+      .andWhere((q) => q.whereNull('st.exports_enabled').orWhere('st.exports_enabled', true))
+      .first('s.*')) as SubscriptionRow | undefined;
+    return row ? toSubscription(row) : null;
+  }
+
+  /** Adds fetches counted since the last call; `count` lets callers batch many fetches into one write. */
+  async recordFetches(clientKey: string, id: string, fetches: { count: number; lastAt: Date; userAgent: string | null }): Promise<void> {
     await this.scoped(clientKey)
       .andWhere({ id })
       .update({
-        last_fetched_at: now,
-        fetch_count: this.knex.raw('fetch_count + 1'),
-        last_user_agent: userAgent === null ? null : userAgent.slice(0, 300),
+        last_fetched_at: fetches.lastAt,
+        fetch_count: this.knex.raw('fetch_count + ?', [fetches.count]),
+        last_user_agent: fetches.userAgent === null ? null : fetches.userAgent.slice(0, 300),
       });
   }
 }

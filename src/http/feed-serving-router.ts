@@ -54,23 +54,26 @@ export function feedServingRouter(deps: {
       res.status(404).end();
       return;
     }
-    const { rendered, subscription } = found;
+    const { meta, subscription } = found;
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
-    res.setHeader('ETag', rendered.etag);
-    res.setHeader('Last-Modified', rendered.lastModified.toUTCString());
+    res.setHeader('ETag', meta.etag);
+    res.setHeader('Last-Modified', meta.lastModified.toUTCString());
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.setHeader('Vary', 'Accept-Encoding');
-    res.on('finish', () => {
-      deps.serving.recordFetch(subscription, req.get('user-agent') ?? null).catch((error: unknown) => {
-        deps.logger.warn({ err: error }, 'could not record a feed fetch');
-      });
-    });
-    if (notModified(req, rendered.etag, rendered.lastModified)) {
+    deps.serving.recordFetch(subscription, req.get('user-agent') ?? null);
+    if (notModified(req, meta.etag, meta.lastModified)) {
       res.status(304).end();
       return;
     }
+    const bytes = await deps.serving.bytes(found);
+    if (!bytes) {
+      res.removeHeader('ETag');
+      res.removeHeader('Last-Modified');
+      res.status(404).end();
+      return;
+    }
     const gzip = acceptsGzip(req);
-    const body = gzip ? rendered.bodyGzip : rendered.body;
+    const body = gzip ? bytes.bodyGzip : bytes.body;
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', String(body.length));
     if (req.method === 'HEAD') res.end();

@@ -15,6 +15,7 @@ import { AdminAccess } from './admin-access.js';
 import { ErrorReporter } from './error-reporter.js';
 import { FeedPublisher } from './feed-publisher.js';
 import { FeedServingService } from './feed-serving-service.js';
+import { FetchRecorder } from './fetch-recorder.js';
 import { FeedService, type SyncQueue } from './feed-service.js';
 import { FeedTokens } from './feed-tokens.js';
 import { InstallationService } from './installation-service.js';
@@ -23,11 +24,15 @@ import { JiraLookupService } from './jira-lookup-service.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { PreviewService } from './preview-service.js';
 import { PrivacyService } from './privacy-service.js';
+import { RenderCache } from './render-cache.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
 import { SyncService } from './sync-service.js';
 
 export type Services = ReturnType<typeof createServices>;
+
+/** Rendered feeds kept in memory per process; a feed is at most a few MB, most far less. */
+const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 
 export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
@@ -36,6 +41,8 @@ export type ServiceDeps = {
   queue: SyncQueue;
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
+  /** How often batched feed-fetch statistics are written; tests shorten it. */
+  fetchStatsFlushMs?: number;
   jiraClientOverrides?: ConstructorParameters<typeof JiraClients>[0] extends infer T ? Partial<T> : never;
 };
 
@@ -112,11 +119,12 @@ export function createServices(deps: ServiceDeps) {
     access,
     now,
   });
+  const fetches = new FetchRecorder({ subscriptions: subscriptionRepository, logger, now, flushIntervalMs: deps.fetchStatsFlushMs ?? 5_000 });
   const serving = new FeedServingService({
     subscriptions,
-    installations,
-    settings: siteSettingsRepository,
     renders: renderRepository,
+    cache: new RenderCache(RENDER_CACHE_BYTES),
+    fetches,
     feeds: feedRepository,
     access: accessRepository,
     accessService: access,
@@ -152,6 +160,7 @@ export function createServices(deps: ServiceDeps) {
     feeds,
     sync,
     serving,
+    fetches,
     admins,
     access,
     myCalendars,

@@ -55,15 +55,11 @@ export class SubscriptionService {
     return rotated;
   }
 
-  /** The live subscription a presented token belongs to, or null; never says why. */
+  /** The servable subscription a presented token belongs to (live, site installed, exports on), or null; never says why. */
   async resolve(token: string): Promise<FeedSubscription | null> {
     if (!FeedTokens.looksValid(token)) return null;
-    const subscription = await this.deps.subscriptions.findLiveByTokenHash(FeedTokens.hash(token));
+    const subscription = await this.deps.subscriptions.findServableByTokenHash(FeedTokens.hash(token));
     if (!subscription || !this.deps.tokens.matches(token, subscription.id, subscription.tokenNonce)) return null;
     return subscription;
-  }
-
-  async recordFetch(subscription: FeedSubscription, userAgent: string | null): Promise<void> {
-    await this.deps.subscriptions.recordFetch(subscription.clientKey, subscription.id, this.deps.now(), userAgent);
   }
 }

@@ -135,7 +135,7 @@ describe('every repository is scoped by clientKey', () => {
     expect(await repos.subscriptions.revoke(SITE_B, subscriptionId, now)).toBe(false);
     expect(await repos.subscriptions.revokeAllForFeed(SITE_B, feedId, now)).toBe(0);
     expect(await repos.subscriptions.revokeAllForAccount(SITE_B, 'acc-1', now)).toBe(0);
-    await repos.subscriptions.recordFetch(SITE_B, subscriptionId, now, 'evil');
+    await repos.subscriptions.recordFetches(SITE_B, subscriptionId, { count: 5, lastAt: now, userAgent: 'evil' });
     await repos.store.deleteValue(SITE_B, 'k');
     await repos.access.replaceRoleActors(SITE_B, [], { refreshedAt: now, roleIds: [], errorCode: null, errorMessage: null });
     expect(await snapshotA()).toEqual(before);

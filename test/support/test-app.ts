@@ -55,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.now ? { now: options.now } : {}),
     // Tests must not sit in real backoff sleeps; the client's retry logic has its own unit tests.
     jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20, requestTimeoutMs: 2_000 },
+    fetchStatsFlushMs: 20,
     ...(options.errorReportingFetch ? { errorReportingFetch: options.errorReportingFetch } : {}),
   });
   const { app, services, queue } = composed;
