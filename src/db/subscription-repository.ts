@@ -39,15 +39,6 @@ export class SubscriptionRepository {
     return db<SubscriptionRow>('feed_subscriptions').where({ client_key: clientKey });
   }
 
-  /**
-   * The one lookup that is not scoped by tenant: on a feed request the token is the only credential,
-   * and the row it finds names the tenant. Revoked rows are never returned.
-   */
-  async findLiveByTokenHash(tokenHash: string): Promise<FeedSubscription | null> {
-    const row = await this.knex<SubscriptionRow>('feed_subscriptions').where({ token_hash: tokenHash }).whereNull('revoked_at').first();
-    return row ? toSubscription(row) : null;
-  }
-
   async findLive(clientKey: string, feedId: string, accountId: string | null, calendar: string): Promise<FeedSubscription | null> {
     const query = this.scoped(clientKey).andWhere({ feed_id: feedId, calendar }).whereNull('revoked_at');
     const row = await (accountId === null ? query.whereNull('account_id') : query.andWhere({ account_id: accountId })).first();
@@ -112,17 +103,18 @@ export class SubscriptionRepository {
 
   /**
    * The live subscription behind a token hash, if its site is installed and has exports switched on:
-   * one query for the whole gate in front of a feed request. Not tenant-scoped, like findLiveByTokenHash.
+   * one query for the whole gate in front of a feed request. The one lookup not scoped by tenant: the
+   * token is the only credential a calendar app has, and the row it finds names the tenant.
    */
   async findServableByTokenHash(tokenHash: string): Promise<FeedSubscription | null> {
-    const row = (await this.knex<SubscriptionRow>('feed_subscriptions as s')
+    const row: SubscriptionRow | undefined = await this.knex<SubscriptionRow>('feed_subscriptions as s')
       .join('installations as i', 'i.client_key', 's.client_key')
       .leftJoin('site_settings as st', 'st.client_key', 's.client_key')
       .where('s.token_hash', tokenHash)
       .whereNull('s.revoked_at')
       .andWhere('i.state', 'installed')
       .andWhere((q) => q.whereNull('st.exports_enabled').orWhere('st.exports_enabled', true))
-      .first('s.*')) as SubscriptionRow | undefined;
+      .first('s.*');
     return row ? toSubscription(row) : null;
   }
 
