@@ -112,8 +112,9 @@ export class EmbeddedPostgresServer {
         await this.db.runExclusive(async () => {
           for (const message of messages) {
             await this.db.execProtocolRawStream(message, {
+              // PGlite reuses this memory for its next output: a write the socket has to queue must own a copy.
               onRawData: (data) => {
-                if (!connection.socket.destroyed) connection.socket.write(data);
+                if (!connection.socket.destroyed) connection.socket.write(Buffer.from(data));
               },
             });
           }

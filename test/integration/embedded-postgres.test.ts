@@ -37,6 +37,22 @@ describe('embedded PostgreSQL over the wire', () => {
     }
   });
 
+  it('delivers results larger than the socket can take at once intact', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // Many large rows make PGlite emit many output chunks while the socket is still busy with earlier ones.
+      const result = await client.query<{ i: number; big: string }>(
+        `SELECT i, repeat(chr(65 + i % 26), 200000) || ':' || i AS big FROM generate_series(1, 60) AS i`,
+      );
+      expect(result.rows).toHaveLength(60);
+      for (const row of result.rows) expect(row.big).toBe(`${String.fromCharCode(65 + (row.i % 26)).repeat(200_000)}:${row.i}`);
+      expect((await client.query<{ n: number }>('SELECT 42 AS n')).rows[0]!.n).toBe(42);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('runs only the transaction holder\'s statements until it commits', async () => {
     const holder = new pg.Client({ connectionString: url });
     const other = new pg.Client({ connectionString: url });
