@@ -110,7 +110,7 @@ export class SyncService {
     const { events, omitted } = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
     const status = await this.deps.syncs.find(installation.clientKey, feed.id);
     const dataHash = FeedPublisher.dataHash(feed, events);
-    const existing = await this.deps.renders.find(installation.clientKey, feed.id, ALL_CALENDAR);
+    const existing = await this.deps.renders.findMeta(installation.clientKey, feed.id, ALL_CALENDAR);
     const unchanged = status?.dataHash === dataHash && existing?.dataHash === dataHash;
     const rendered = unchanged ? null : this.deps.publisher.render(feed, ALL_CALENDAR, events, dataHash);
 
