@@ -4,16 +4,7 @@ import { type AppProcess, freePort, startAppProcess } from '../support/app-proce
 import { FakeJira, generateIssues } from '../support/fake-jira/fake-jira.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { openTestDatabase } from '../support/test-database.js';
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 // Real processes sharing one real PostgreSQL: the embedded database cannot be shared between processes.
 describe.runIf(Boolean(process.env['DATABASE_URL']))('an app process killed mid-sync', () => {
@@ -57,39 +48,59 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('an app process killed mid-
     const api = (method: string, path: string, body?: unknown) =>
       fetch(`${baseUrl}/api${path}`, {
         method,
-        headers: { authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}`,
+          'content-type': 'application/json',
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-    const created = (await (await api('POST', '/feeds', sampleFeedConfig({ source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' } }))).json()) as { id: string; url: string };
+    const created = (await (
+      await api(
+        'POST',
+        '/feeds',
+        sampleFeedConfig({ source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' } }),
+      )
+    ).json()) as { id: string; url: string };
     const syncRow = () => db.knex('feed_syncs').where({ feed_id: created.id }).first();
-    await until('the first sync', async () => (await syncRow())?.state === 'ok');
+    await waitFor('the first sync', async () => (await syncRow())?.state === 'ok', 60_000);
     const good = await fetchFeed(created.url);
-    const countEvents = async () => Number((await db.knex('feed_events').where({ feed_id: created.id }).count({ n: '*' }))[0]!['n']);
+    const countEvents = async () =>
+      Number((await db.knex('feed_events').where({ feed_id: created.id }).count({ n: '*' }))[0]!['n']);
     const goodEvents = await countEvents();
     const goodRender = await db.knex('feed_renders').where({ feed_id: created.id, variant: 'all' }).first();
 
     jira.faults.latencyMs = 300;
     expect((await api('POST', `/feeds/${created.id}/sync`)).status).toBe(202);
-    await until('the second sync to be part-way', async () => {
-      const row = await syncRow();
-      return row?.state === 'running' && row.progress_issues >= 100;
-    });
+    await waitFor(
+      'the second sync to be part-way',
+      async () => {
+        const row = await syncRow();
+        return row?.state === 'running' && row.progress_issues >= 100;
+      },
+      60_000,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     jira.faults.latencyMs = 0;
 
     expect(await countEvents()).toBe(goodEvents);
-    expect((await db.knex('feed_renders').where({ feed_id: created.id, variant: 'all' }).first()).etag).toBe(goodRender.etag);
+    expect((await db.knex('feed_renders').where({ feed_id: created.id, variant: 'all' }).first()).etag).toBe(
+      goodRender.etag,
+    );
     const killedAt = new Date();
 
     const second = startAppProcess(env);
     processes.push(second);
     await second.waitFor('sync scheduler started');
     expect((await fetchFeed(created.url)).text).toBe(good.text);
-    const finished = await until('the sync to be finished by the new process', async () => {
-      const row = await syncRow();
-      return row?.state === 'ok' && row.finished_at > killedAt ? row : null;
-    });
+    const finished = await waitFor(
+      'the sync to be finished by the new process',
+      async () => {
+        const row = await syncRow();
+        return row?.state === 'ok' && row.finished_at > killedAt ? row : null;
+      },
+      60_000,
+    );
     expect(finished.event_count).toBe(goodEvents);
     expect((await fetchFeed(created.url)).text).toBe(good.text);
     second.child.kill('SIGTERM');

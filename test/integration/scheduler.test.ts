@@ -4,16 +4,7 @@ import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { ADMIN, apiAs, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 describe('scheduled syncs', () => {
   let jira: FakeJira;
@@ -43,10 +34,13 @@ describe('scheduled syncs', () => {
     expect(['queued', 'running', 'ok']).toContain(again.body.status.state);
   });
 
-  it('a job naming one tenant never touches another tenant\'s feed', async () => {
+  it("a job naming one tenant never touches another tenant's feed", async () => {
     const admin = apiAs(app, jira, ADMIN);
     const created = await admin.post('/feeds', sampleFeedConfig({ name: 'Tenant-bound feed' }));
-    await waitFor('the first sync', async () => (await admin.get(`/feeds/${created.body.id}`)).body.status.state === 'ok');
+    await waitFor(
+      'the first sync',
+      async () => (await admin.get(`/feeds/${created.body.id}`)).body.status.state === 'ok',
+    );
     const before = await app.db.knex('feed_syncs').where({ feed_id: created.body.id }).first();
     const outcome = await app.services.sync.syncFeed('some-other-client-key', created.body.id);
     expect(outcome).toEqual({ status: 'skipped', reason: 'not-installed' });
@@ -59,16 +53,25 @@ describe('scheduled syncs', () => {
       installed_at: new Date(),
       updated_at: new Date(),
     });
-    expect(await app.services.sync.syncFeed('other-tenant', created.body.id)).toEqual({ status: 'skipped', reason: 'feed-gone' });
+    expect(await app.services.sync.syncFeed('other-tenant', created.body.id)).toEqual({
+      status: 'skipped',
+      reason: 'feed-gone',
+    });
     expect(await app.db.knex('feed_syncs').where({ feed_id: created.body.id }).first()).toEqual(before);
   });
 
   it('reclaims a sync left "running" by a process that died', async () => {
     const admin = apiAs(app, jira, ADMIN);
     const created = await admin.post('/feeds', sampleFeedConfig({ name: 'Orphaned feed' }));
-    await waitFor('the first sync', async () => (await admin.get(`/feeds/${created.body.id}`)).body.status.state === 'ok');
+    await waitFor(
+      'the first sync',
+      async () => (await admin.get(`/feeds/${created.body.id}`)).body.status.state === 'ok',
+    );
     const longAgo = new Date(Date.now() - 2 * 60 * 60_000);
-    await app.db.knex('feed_syncs').where({ feed_id: created.body.id }).update({ state: 'running', started_at: longAgo, next_sync_at: new Date(Date.now() + 3_600_000) });
+    await app.db
+      .knex('feed_syncs')
+      .where({ feed_id: created.body.id })
+      .update({ state: 'running', started_at: longAgo, next_sync_at: new Date(Date.now() + 3_600_000) });
     const claimed = await app.services.syncRepository.claimDue(new Date(), 100, 30 * 60_000);
     expect(claimed).toContainEqual({ clientKey: jira.clientKey, feedId: created.body.id });
     const notAgain = await app.services.syncRepository.claimDue(new Date(), 100, 30 * 60_000);
@@ -104,17 +107,34 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
     const projects = ['CAL', 'MKT', 'OPS'];
     const feedIds: string[] = [];
     for (const project of projects) {
-      const [feed] = await db.knex('feeds').insert({
-        client_key: jira.clientKey,
-        name: `Feed ${project}`,
-        config: JSON.stringify(first.services.feeds.parse(sampleFeedConfig({ name: `Feed ${project}`, source: { type: 'jql', jql: `project = ${project}` } }))),
-        created_by_account_id: ADMIN,
-        updated_by_account_id: ADMIN,
-        created_at: new Date(),
-        updated_at: new Date(),
-      }).returning('id');
+      const [feed] = await db
+        .knex('feeds')
+        .insert({
+          client_key: jira.clientKey,
+          name: `Feed ${project}`,
+          config: JSON.stringify(
+            first.services.feeds.parse(
+              sampleFeedConfig({
+                name: `Feed ${project}`,
+                source: { type: 'jql', jql: `project = ${project}` },
+              }),
+            ),
+          ),
+          created_by_account_id: ADMIN,
+          updated_by_account_id: ADMIN,
+          created_at: new Date(),
+          updated_at: new Date(),
+        })
+        .returning('id');
       feedIds.push(feed.id);
-      await db.knex('feed_syncs').insert({ feed_id: feed.id, client_key: jira.clientKey, state: 'pending', next_sync_at: new Date(Date.now() - 1000) });
+      await db
+        .knex('feed_syncs')
+        .insert({
+          feed_id: feed.id,
+          client_key: jira.clientKey,
+          state: 'pending',
+          next_sync_at: new Date(Date.now() - 1000),
+        });
     }
     jira.requests.length = 0;
     await Promise.all([first.queue.requestTick(), second.queue.requestTick(), first.queue.requestTick()]);
@@ -130,13 +150,24 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
     for (const project of projects) {
       const firstPages = jira.requests.filter((request) => {
         const query = request.query;
-        return request.path === '/rest/api/3/search/jql' && query.get('jql') === `project = ${project}` && !query.get('nextPageToken');
+        return (
+          request.path === '/rest/api/3/search/jql' &&
+          query.get('jql') === `project = ${project}` &&
+          !query.get('nextPageToken')
+        );
       });
       expect(firstPages, `searches for ${project}`).toHaveLength(1);
     }
-    const intervals = rows.map((row: { started_at: Date; finished_at: Date }) => [row.started_at.getTime(), row.finished_at.getTime()] as const).sort((a, b) => a[0] - b[0]);
+    const intervals = rows
+      .map(
+        (row: { started_at: Date; finished_at: Date }) =>
+          [row.started_at.getTime(), row.finished_at.getTime()] as const,
+      )
+      .sort((a, b) => a[0] - b[0]);
     for (let index = 1; index < intervals.length; index += 1) {
-      expect(intervals[index]![0], 'syncs of one tenant must not overlap').toBeGreaterThanOrEqual(intervals[index - 1]![1]);
+      expect(intervals[index]![0], 'syncs of one tenant must not overlap').toBeGreaterThanOrEqual(
+        intervals[index - 1]![1],
+      );
     }
     jira.faults.latencyMs = 0;
   });

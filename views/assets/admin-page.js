@@ -1,5 +1,6 @@
 // The admin page (also the Configure page): feeds grid, feed editor and site settings.
 import {
+  loadErrorMessage,
   ApiError,
   api,
   confirmDialog,
@@ -544,25 +545,7 @@ async function showList() {
         ),
       );
     } else {
-      replaceChildren(
-        feedsBox,
-        h(
-          'div',
-          { class: 'section-message section-message--error', role: 'alert' },
-          h(
-            'div',
-            {},
-            h('h3', { text: 'Feeds could not be loaded' }),
-            h('p', { text: explainError(error) }),
-            h('button', {
-              type: 'button',
-              class: 'button',
-              text: 'Try again',
-              on: { click: () => void showList() },
-            }),
-          ),
-        ),
-      );
+      replaceChildren(feedsBox, loadErrorMessage('Feeds could not be loaded', error, showList));
     }
     resizeFrame();
     return;

@@ -204,6 +204,21 @@ function sentence(text) {
 }
 
 /** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Resolves true on confirm. */
+/** The error panel shown in place of a list that could not be loaded, with a way to try again. */
+export function loadErrorMessage(title, error, retry) {
+  return h(
+    'div',
+    { class: 'section-message section-message--error', role: 'alert' },
+    h(
+      'div',
+      {},
+      h('h3', { text: title }),
+      h('p', { text: explainError(error) }),
+      h('button', { type: 'button', class: 'button', text: 'Try again', on: { click: () => void retry() } }),
+    ),
+  );
+}
+
 export function confirmDialog({ title, body, confirmLabel, danger = false }) {
   return new Promise((resolve) => {
     const titleId = uniqueId('dialog-title');

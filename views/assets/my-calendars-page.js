@@ -1,9 +1,9 @@
 // My calendars: the personal feed URLs of the signed-in user, with one-click subscribe links.
 import {
+  loadErrorMessage,
   api,
   confirmDialog,
   copyText,
-  explainError,
   formatNumber,
   h,
   replaceChildren,
@@ -283,25 +283,7 @@ async function load() {
     ({ calendars } = await api('GET', 'me/calendars'));
   } catch (error) {
     list.removeAttribute('aria-busy');
-    replaceChildren(
-      list,
-      h(
-        'div',
-        { class: 'section-message section-message--error', role: 'alert' },
-        h(
-          'div',
-          {},
-          h('h3', { text: 'Your calendars could not be loaded' }),
-          h('p', { text: explainError(error) }),
-          h('button', {
-            type: 'button',
-            class: 'button',
-            text: 'Try again',
-            on: { click: () => void load() },
-          }),
-        ),
-      ),
-    );
+    replaceChildren(list, loadErrorMessage('Your calendars could not be loaded', error, load));
     resizeFrame();
     return;
   }
