@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { type RequestHandler, Router } from 'express';
+import { TEMPLATE_NAMES } from '../domain/templates.js';
 import { VIEWS_DIR } from '../paths.js';
 
 export type PagesRouterOptions = {
@@ -50,6 +51,10 @@ export function pagesRouter(options: PagesRouterOptions): Router {
         if (error) next(error);
       });
     };
+  const templateNames = `export const TEMPLATE_NAMES = ${JSON.stringify(TEMPLATE_NAMES)};\n`;
+  router.get('/pages/assets/template-names.js', (_req, res) => {
+    res.type('text/javascript').send(templateNames);
+  });
   router.get('/pages/admin', page('admin.html'));
   router.get('/pages/my-calendars', page('my-calendars.html'));
   router.use(

@@ -93,14 +93,7 @@ const fieldValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) =>
 
 const issueFields = fc.dictionary(
   fc.constantFrom(
-    'summary',
-    'status',
-    'assignee',
-    'reporter',
-    'priority',
-    'issuetype',
-    'project',
-    'duedate',
+    ...TEMPLATE_NAMES.filter((name) => name !== 'key' && name !== 'url'),
     'customfield_10050',
     'customfield_12345',
     '__proto__',

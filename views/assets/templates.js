@@ -1,18 +1,10 @@
 // Event title/description templates, rendered in the browser for the editor's live example.
-// Mirrors the placeholder rules of src/domain/templates.ts.
+// Follows the placeholder rules of src/domain/templates.ts.
 
-export const TEMPLATE_NAMES = [
-  'key',
-  'summary',
-  'status',
-  'assignee',
-  'reporter',
-  'priority',
-  'issuetype',
-  'project',
-  'duedate',
-  'url',
-];
+// The names come from the server (src/domain/templates.ts), so the two can never disagree.
+import { TEMPLATE_NAMES } from './template-names.js';
+
+export { TEMPLATE_NAMES };
 
 const FIELD_ID = /^[a-z][a-zA-Z0-9_]{0,63}$/;
 const PLACEHOLDER = /\{([^{}\n]*)\}/g;
