@@ -539,15 +539,20 @@ function zoneFromValue(value: unknown): string | null {
   return typeof text === 'string' && isValidTimeZone(text.trim()) ? text.trim() : null;
 }
 
+function textField(record: Record<string, unknown>, key: string): string {
+  const value = record[key];
+  return typeof value === 'string' ? value : '';
+}
+
 function sprintData(value: unknown): SprintData | null {
   const record = asRecord(value);
   const id = idString(record?.['id']);
   if (!record || !id) return null;
   return {
     id,
-    name: typeof record['name'] === 'string' ? record['name'] : '',
-    state: typeof record['state'] === 'string' ? record['state'].toLowerCase() : '',
-    goal: typeof record['goal'] === 'string' ? record['goal'] : '',
+    name: textField(record, 'name'),
+    state: textField(record, 'state').toLowerCase(),
+    goal: textField(record, 'goal'),
     boardId: idString(record['boardId'] ?? record['rapidViewId']),
     startDate: record['startDate'],
     endDate: record['endDate'],
@@ -561,8 +566,8 @@ function versionData(value: unknown): VersionData | null {
   if (!record || !id) return null;
   return {
     id,
-    name: typeof record['name'] === 'string' ? record['name'] : '',
-    description: typeof record['description'] === 'string' ? record['description'] : '',
+    name: textField(record, 'name'),
+    description: textField(record, 'description'),
     released: record['released'] === true,
     releaseDate: record['releaseDate'],
     startDate: record['startDate'],
