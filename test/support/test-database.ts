@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { type Database, migrateLatest, openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
-import { TEMPLATE_DATABASE } from './global-setup.js';
+import { templateDatabase } from './global-setup.js';
 
 /**
  * A fresh database for one test file: a clone of the migrated template on the real PostgreSQL when
@@ -19,7 +19,7 @@ export async function openTestDatabase(): Promise<Database> {
   const name = `calendar_sync_test_${randomBytes(6).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
   try {
-    await admin.raw(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+    await admin.raw(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase(url)}`);
   } finally {
     await admin.destroy();
   }
