@@ -1,9 +1,11 @@
 import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
 import { startAceAddon } from './connect/ace-addon.js';
-import { requireContextJwt } from './connect/context-auth.js';
+import { ConnectContextVerifier } from './connect/context-auth.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
+import { forgeRouter } from './forge/forge-router.js';
+import { authenticate } from './http/authenticate.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
@@ -64,13 +66,21 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     keysUrl: config.connectKeysUrl,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  app.use(lifecycleRouter({ verifier, installations: services.installations }));
+  app.use(lifecycleRouter({ verifier, installations: services.installations, appKey: config.appKey, jiraHosts: config.jiraHosts }));
+  if (services.forgeDoor) {
+    app.use(forgeRouter({ door: services.forgeDoor, installations: services.installations, queue: services.queue, logger }));
+  }
   const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000 });
   app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
   const api = Router();
-  api.use(requireContextJwt({ installations: services.installations, appBaseUrl: config.baseUrl }));
+  api.use(
+    authenticate({
+      connect: new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl }),
+      forge: services.forgeDoor ? { verify: (req) => services.forgeDoor!.actor(req) } : null,
+    }),
+  );
   api.use(express.json({ limit: '256kb' }));
   api.use(siteRouter(services));
   api.use(myCalendarsRouter(services.myCalendars));
@@ -82,8 +92,8 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(notFoundHandler);
   app.use(
     errorMiddleware(logger, (error, req, res) => {
-      const tenant = res.locals['tenant'] as { clientKey?: string } | undefined;
-      void services.reporter.report(tenant?.clientKey ?? null, error, `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`);
+      const actor = res.locals['actor'] as { clientKey?: string } | undefined;
+      void services.reporter.report(actor?.clientKey ?? null, error, `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`);
     }),
   );
   return app;

@@ -14,6 +14,9 @@ const hostPatterns = z
   )
   .pipe(z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1));
 
+const FORGE_APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
+const FORGE_APP_ID = /^(ari:cloud:ecosystem::app\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const environmentSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -48,6 +51,13 @@ const environmentSchema = z
       .default(false),
     FEED_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    FORGE_APP_ID: z
+      .string()
+      .regex(FORGE_APP_ID, 'the app id `forge register` printed: ari:cloud:ecosystem::app/<uuid>, or the bare uuid')
+      .transform((value) => (value.startsWith(FORGE_APP_ARI_PREFIX) ? value : `${FORGE_APP_ARI_PREFIX}${value}`).toLowerCase())
+      .optional(),
+    FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+    FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -85,6 +95,17 @@ export type Config = {
   /** Failed feed-token lookups one address may make per minute before it gets 429. */
   feedFailuresPerMinute: number;
   shutdownTimeoutMs: number;
+  /** The Forge front door; null (FORGE_APP_ID unset) leaves only Connect. */
+  forge: ForgeConfig | null;
+};
+
+export type ForgeConfig = {
+  /** The app's ARI: the audience of every Forge invocation token. */
+  appId: string;
+  /** Where Forge publishes the keys that sign invocation tokens. */
+  jwksUrl: string;
+  /** Hosts an installation's `apiBaseUrl` may name; the system token is sent only there. */
+  apiHosts: string[];
 };
 
 export class ConfigError extends Error {
@@ -127,5 +148,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     feedFailuresPerMinute: e.FEED_FAILURES_PER_MINUTE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    forge: e.FORGE_APP_ID ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS } : null,
   };
 }

@@ -1,6 +1,6 @@
 import type { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import type { InstallationRepository } from '../db/installation-repository.js';
-import { type Installation, isActive } from '../domain/installation.js';
+import { type ActiveConnectInstallation, type Installation, isActive, isConnect } from '../domain/installation.js';
 
 const CLIENT_INFO = 'clientInfo';
 
@@ -17,21 +17,24 @@ export type AceClientInfo = {
   oauthClientId?: string;
 };
 
-const toClientInfo = (appKey: string, installation: Installation & { sharedSecret: string }): AceClientInfo => ({
+const asConnect = (installation: Installation | null): ActiveConnectInstallation | null =>
+  isActive(installation) && isConnect(installation) ? installation : null;
+
+const toClientInfo = (appKey: string, installation: ActiveConnectInstallation): AceClientInfo => ({
   key: appKey,
   clientKey: installation.clientKey,
-  sharedSecret: installation.sharedSecret,
+  sharedSecret: installation.credentials.sharedSecret,
   baseUrl: installation.baseUrl,
   ...(installation.displayUrl === null ? {} : { displayUrl: installation.displayUrl }),
   productType: installation.productType,
   description: installation.description ?? '',
   serverVersion: installation.serverVersion ?? '',
   pluginsVersion: installation.pluginsVersion ?? '',
-  ...(installation.oauthClientId === null ? {} : { oauthClientId: installation.oauthClientId }),
+  ...(installation.credentials.oauthClientId === null ? {} : { oauthClientId: installation.credentials.oauthClientId }),
 });
 
 /**
- * ACE's store contract over our own tables: `clientInfo` is the installations row (so ACE and the app
+ * ACE's store contract over our own tables (Connect installations only): `clientInfo` is the installations row (so ACE and the app
  * can never disagree about a site), every other key lives in connect_store. Registering this before
  * ACE starts keeps ACE's default Sequelize store from ever loading.
  */
@@ -44,8 +47,8 @@ export class AceKnexStore {
 
   async get(key: string, clientKey: string): Promise<unknown> {
     if (key !== CLIENT_INFO) return this.values.findValue(clientKey, key);
-    const installation = await this.installations.findByClientKey(clientKey);
-    return isActive(installation) ? toClientInfo(this.appKey, installation) : null;
+    const installation = asConnect(await this.installations.findByClientKey(clientKey));
+    return installation ? toClientInfo(this.appKey, installation) : null;
   }
 
   async set(key: string, value: unknown, clientKey: string): Promise<unknown> {
@@ -55,8 +58,10 @@ export class AceKnexStore {
   }
 
   async saveInstallation(value: AceClientInfo, clientKey: string): Promise<AceClientInfo> {
-    const { installation } = await this.installations.saveInstalled(clientKey, { ...value, clientKey }, new Date());
-    return toClientInfo(this.appKey, installation as Installation & { sharedSecret: string });
+    const { installation } = await this.installations.saveConnectInstall(clientKey, { ...value, clientKey }, new Date());
+    const saved = asConnect(installation);
+    if (!saved) throw new Error('a saved Connect installation is always active');
+    return toClientInfo(this.appKey, saved);
   }
 
   async del(key: string, clientKey: string): Promise<void> {
@@ -68,7 +73,7 @@ export class AceKnexStore {
   }
 
   async getAllClientInfos(): Promise<AceClientInfo[]> {
-    const clientKeys = await this.installations.listInstalledClientKeys();
+    const clientKeys = await this.installations.listInstalledClientKeys('connect');
     const infos = await Promise.all(clientKeys.map((clientKey) => this.get(CLIENT_INFO, clientKey)));
     return infos.filter((info): info is AceClientInfo => info !== null);
   }

@@ -85,6 +85,16 @@ export class FeedSyncRepository {
     await this.scoped(clientKey).andWhere({ feed_id: feedId }).update({ next_sync_at: nextSyncAt });
   }
 
+  /**
+   * Brings the next sync of the site's idle feeds forward to `at` (never later than already planned);
+   * `failedWith` limits it to feeds whose last sync failed with that code. Returns how many moved.
+   */
+  async bringForward(clientKey: string, at: Date, failedWith?: string): Promise<number> {
+    let query = this.scoped(clientKey).whereNotIn('state', ['queued', 'running']).andWhere('next_sync_at', '>', at);
+    if (failedWith !== undefined) query = query.andWhere({ state: 'error', error_code: failedWith });
+    return query.update({ next_sync_at: at });
+  }
+
   /** Marks a feed queued; false when it was already queued or running (nothing to do). */
   async markQueued(clientKey: string, feedId: string, now: Date): Promise<boolean> {
     const updated = await this.scoped(clientKey)

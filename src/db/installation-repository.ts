@@ -1,8 +1,16 @@
 import type { Knex } from 'knex';
-import type { Installation, InstallationState, InstallPayload } from '../domain/installation.js';
+import type {
+  ConnectInstall,
+  Credentials,
+  Door,
+  ForgeInstall,
+  Installation,
+  InstallationState,
+} from '../domain/installation.js';
 
 type InstallationRow = {
   client_key: string;
+  door: Door;
   base_url: string;
   display_url: string | null;
   product_type: string;
@@ -11,27 +19,43 @@ type InstallationRow = {
   plugins_version: string | null;
   oauth_client_id: string | null;
   shared_secret: string | null;
+  cloud_id: string | null;
+  api_base_url: string | null;
   state: InstallationState;
   installed_at: Date;
   updated_at: Date;
   uninstalled_at: Date | null;
 };
 
+function toCredentials(row: InstallationRow): Credentials | null {
+  if (row.state !== 'installed') return null;
+  if (row.door === 'connect') {
+    return row.shared_secret === null
+      ? null
+      : { door: 'connect', sharedSecret: row.shared_secret, oauthClientId: row.oauth_client_id };
+  }
+  return row.cloud_id === null || row.api_base_url === null
+    ? null
+    : { door: 'forge', cloudId: row.cloud_id, apiBaseUrl: row.api_base_url };
+}
+
 const toInstallation = (row: InstallationRow): Installation => ({
   clientKey: row.client_key,
+  door: row.door,
   baseUrl: row.base_url,
   displayUrl: row.display_url,
   productType: row.product_type,
   description: row.description,
   serverVersion: row.server_version,
   pluginsVersion: row.plugins_version,
-  oauthClientId: row.oauth_client_id,
-  sharedSecret: row.shared_secret,
+  credentials: toCredentials(row),
   state: row.state,
   installedAt: row.installed_at,
   updatedAt: row.updated_at,
   uninstalledAt: row.uninstalled_at,
 });
+
+type Details = Omit<InstallationRow, 'client_key' | 'installed_at'>;
 
 export class InstallationRepository {
   constructor(private readonly knex: Knex) {}
@@ -45,29 +69,83 @@ export class InstallationRepository {
     return row ? toInstallation(row) : null;
   }
 
-  /** Creates or refreshes the installation; a reinstall replaces the shared secret. */
-  async saveInstalled(clientKey: string, payload: InstallPayload, now: Date): Promise<{ installation: Installation; reinstall: boolean }> {
+  /** Creates or refreshes a Connect installation; a reinstall replaces the shared secret. */
+  async saveConnectInstall(clientKey: string, payload: ConnectInstall, now: Date): Promise<{ installation: Installation; reinstall: boolean }> {
+    return this.upsert(clientKey, 'connect', now, () => ({
+      door: 'connect',
+      base_url: payload.baseUrl,
+      display_url: payload.displayUrl ?? null,
+      product_type: payload.productType ?? 'jira',
+      description: payload.description ?? null,
+      server_version: payload.serverVersion ?? null,
+      plugins_version: payload.pluginsVersion ?? null,
+      oauth_client_id: payload.oauthClientId ?? null,
+      shared_secret: payload.sharedSecret,
+      cloud_id: null,
+      api_base_url: null,
+      state: 'installed',
+      updated_at: now,
+      uninstalled_at: null,
+    }));
+  }
+
+  /**
+   * Creates or refreshes a Forge installation. `siteUrl` may be unknown (backend invocations do not
+   * carry it): then the stored one stays, or `fallbackSiteUrl` is asked for.
+   */
+  async saveForgeInstall(
+    clientKey: string,
+    install: ForgeInstall,
+    now: Date,
+    fallbackSiteUrl: () => Promise<string>,
+  ): Promise<{ installation: Installation; reinstall: boolean }> {
+    const known = await this.scoped(clientKey).first();
+    const siteUrl =
+      install.siteUrl ?? (known?.door === 'forge' && known.base_url !== '' ? known.base_url : await fallbackSiteUrl());
+    return this.upsert(clientKey, 'forge', now, () => ({
+      door: 'forge',
+      base_url: siteUrl,
+      display_url: siteUrl,
+      product_type: 'jira',
+      description: null,
+      server_version: null,
+      plugins_version: install.appVersion,
+      oauth_client_id: null,
+      shared_secret: null,
+      cloud_id: install.cloudId,
+      api_base_url: install.apiBaseUrl,
+      state: 'installed',
+      updated_at: now,
+      uninstalled_at: null,
+    }));
+  }
+
+  /** A UI invocation names the site URL; keep it current without touching anything else. */
+  async updateSiteUrl(clientKey: string, siteUrl: string, now: Date): Promise<void> {
+    await this.scoped(clientKey)
+      .where({ door: 'forge', state: 'installed' })
+      .whereNot({ base_url: siteUrl })
+      .update({ base_url: siteUrl, display_url: siteUrl, updated_at: now });
+  }
+
+  private async upsert(
+    clientKey: string,
+    door: Door,
+    now: Date,
+    details: () => Details,
+  ): Promise<{ installation: Installation; reinstall: boolean }> {
     return this.knex.transaction(async (trx) => {
       const existing = await this.scoped(clientKey, trx).forUpdate().first();
-      const details = {
-        base_url: payload.baseUrl,
-        display_url: payload.displayUrl ?? null,
-        product_type: payload.productType ?? 'jira',
-        description: payload.description ?? null,
-        server_version: payload.serverVersion ?? null,
-        plugins_version: payload.pluginsVersion ?? null,
-        oauth_client_id: payload.oauthClientId ?? null,
-        shared_secret: payload.sharedSecret,
-        state: 'installed' as const,
-        updated_at: now,
-        uninstalled_at: null,
-      };
+      if (existing && existing.door !== door && existing.state === 'installed') {
+        throw new Error(`Installation ${clientKey} belongs to the ${existing.door} door`);
+      }
+      const values = details();
       const [row] = existing
         ? await this.scoped(clientKey, trx)
-            .update({ ...details, installed_at: existing.state === 'installed' ? existing.installed_at : now })
+            .update({ ...values, installed_at: existing.state === 'installed' ? existing.installed_at : now })
             .returning('*')
         : await trx<InstallationRow>('installations')
-            .insert({ client_key: clientKey, installed_at: now, ...details })
+            .insert({ client_key: clientKey, installed_at: now, ...values })
             .returning('*');
       return { installation: toInstallation(row as InstallationRow), reinstall: existing?.state === 'installed' };
     });
@@ -75,7 +153,7 @@ export class InstallationRepository {
 
   /**
    * Deletes the installation row, which cascades to every tenant table, then leaves a tombstone without
-   * the shared secret so the site's history (and a later reinstall) is still recognisable.
+   * credentials so the site's history (and a later reinstall) is still recognisable.
    */
   async markUninstalled(clientKey: string, now: Date): Promise<boolean> {
     return this.knex.transaction(async (trx) => {
@@ -86,6 +164,8 @@ export class InstallationRepository {
         ...existing,
         shared_secret: null,
         oauth_client_id: null,
+        cloud_id: null,
+        api_base_url: null,
         state: 'uninstalled',
         updated_at: now,
         uninstalled_at: now,
@@ -95,8 +175,10 @@ export class InstallationRepository {
   }
 
   /** Every site that currently has the app installed; the scheduler's entry point, deliberately cross-tenant. */
-  async listInstalledClientKeys(): Promise<string[]> {
-    const rows = await this.knex<InstallationRow>('installations').where({ state: 'installed' }).select('client_key');
+  async listInstalledClientKeys(door?: Door): Promise<string[]> {
+    const rows = await this.knex<InstallationRow>('installations')
+      .where({ state: 'installed', ...(door ? { door } : {}) })
+      .select('client_key');
     return rows.map((row) => row.client_key);
   }
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { tenantOf } from '../connect/context-auth.js';
+import { actorOf } from './actor.js';
 import { adminOnly, asyncHandler } from './route-helpers.js';
 import { badRequest } from '../errors.js';
 import type { AdminAccess } from '../services/admin-access.js';
@@ -23,7 +23,7 @@ export function editorRouter(deps: {
   router.post(
     '/feeds/preview',
     asyncHandler(async (req, res) => {
-      res.json(await deps.previews.preview(tenantOf(res), req.body));
+      res.json(await deps.previews.preview(actorOf(res), req.body));
     }),
   );
 
@@ -35,14 +35,14 @@ export function editorRouter(deps: {
         throw badRequest('The query is missing', [
           { path: 'jql', message: parsed.error.issues[0]?.message ?? 'invalid' },
         ]);
-      res.json(await deps.lookups.checkJql(tenantOf(res), parsed.data.jql));
+      res.json(await deps.lookups.checkJql(actorOf(res), parsed.data.jql));
     }),
   );
 
   router.get(
     '/jira/fields',
     asyncHandler(async (_req, res) => {
-      res.json({ fields: await deps.lookups.fields(tenantOf(res)) });
+      res.json({ fields: await deps.lookups.fields(actorOf(res)) });
     }),
   );
 
@@ -50,28 +50,28 @@ export function editorRouter(deps: {
     '/jira/groups',
     asyncHandler(async (req, res) => {
       const query = typeof req.query['query'] === 'string' ? req.query['query'] : '';
-      res.json({ groups: await deps.lookups.groups(tenantOf(res), query) });
+      res.json({ groups: await deps.lookups.groups(actorOf(res), query) });
     }),
   );
 
   router.get(
     '/jira/roles',
     asyncHandler(async (_req, res) => {
-      res.json({ roles: await deps.lookups.roles(tenantOf(res)) });
+      res.json({ roles: await deps.lookups.roles(actorOf(res)) });
     }),
   );
 
   router.get(
     '/settings',
     asyncHandler(async (_req, res) => {
-      res.json(await deps.settings.get(tenantOf(res)));
+      res.json(await deps.settings.get(actorOf(res)));
     }),
   );
 
   router.put(
     '/settings',
     asyncHandler(async (req, res) => {
-      res.json(await deps.settings.save(tenantOf(res), req.body));
+      res.json(await deps.settings.save(actorOf(res), req.body));
     }),
   );
 

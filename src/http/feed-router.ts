@@ -1,5 +1,5 @@
 import { type Request, Router } from 'express';
-import { tenantOf } from '../connect/context-auth.js';
+import { actorOf } from './actor.js';
 import { adminOnly, asyncHandler, param } from './route-helpers.js';
 import type { AdminAccess } from '../services/admin-access.js';
 import type { FeedService } from '../services/feed-service.js';
@@ -15,7 +15,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   router.get(
     '/feeds',
     asyncHandler(async (_req, res) => {
-      const list = await feeds.list(tenantOf(res));
+      const list = await feeds.list(actorOf(res));
       res.json({ feeds: list.map(presentFeed) });
     }),
   );
@@ -24,7 +24,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
     '/feeds/validate',
     asyncHandler(async (req, res) => {
       const config = feeds.parse(req.body);
-      await feeds.validateAgainstJira(tenantOf(res), config);
+      await feeds.validateAgainstJira(actorOf(res), config);
       res.json({ ok: true, config });
     }),
   );
@@ -32,28 +32,28 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   router.post(
     '/feeds',
     asyncHandler(async (req, res) => {
-      res.status(201).json(presentFeed(await feeds.create(tenantOf(res), req.body)));
+      res.status(201).json(presentFeed(await feeds.create(actorOf(res), req.body)));
     }),
   );
 
   router.get(
     '/feeds/:feedId',
     asyncHandler(async (req, res) => {
-      res.json(presentFeed(await feeds.get(tenantOf(res), feedId(req))));
+      res.json(presentFeed(await feeds.get(actorOf(res), feedId(req))));
     }),
   );
 
   router.put(
     '/feeds/:feedId',
     asyncHandler(async (req, res) => {
-      res.json(presentFeed(await feeds.update(tenantOf(res), feedId(req), req.body)));
+      res.json(presentFeed(await feeds.update(actorOf(res), feedId(req), req.body)));
     }),
   );
 
   router.delete(
     '/feeds/:feedId',
     asyncHandler(async (req, res) => {
-      await feeds.delete(tenantOf(res), feedId(req));
+      await feeds.delete(actorOf(res), feedId(req));
       res.status(204).end();
     }),
   );
@@ -61,28 +61,28 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   router.post(
     '/feeds/:feedId/duplicate',
     asyncHandler(async (req, res) => {
-      res.status(201).json(presentFeed(await feeds.duplicate(tenantOf(res), feedId(req))));
+      res.status(201).json(presentFeed(await feeds.duplicate(actorOf(res), feedId(req))));
     }),
   );
 
   router.post(
     '/feeds/:feedId/sync',
     asyncHandler(async (req, res) => {
-      res.status(202).json(presentFeed(await feeds.syncNow(tenantOf(res), feedId(req))));
+      res.status(202).json(presentFeed(await feeds.syncNow(actorOf(res), feedId(req))));
     }),
   );
 
   router.post(
     '/feeds/:feedId/rotate-url',
     asyncHandler(async (req, res) => {
-      res.json(presentFeed(await feeds.rotateSharedUrl(tenantOf(res), feedId(req))));
+      res.json(presentFeed(await feeds.rotateSharedUrl(actorOf(res), feedId(req))));
     }),
   );
 
   router.get(
     '/feeds/:feedId/subscriptions',
     asyncHandler(async (req, res) => {
-      const subscriptions = await feeds.listSubscriptions(tenantOf(res), feedId(req));
+      const subscriptions = await feeds.listSubscriptions(actorOf(res), feedId(req));
       res.json({
         subscriptions: subscriptions.map((s) => ({
           id: s.id,
@@ -100,7 +100,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   router.delete(
     '/feeds/:feedId/subscriptions/:subscriptionId',
     asyncHandler(async (req, res) => {
-      await feeds.revokeSubscription(tenantOf(res), feedId(req), param(req, 'subscriptionId'));
+      await feeds.revokeSubscription(actorOf(res), feedId(req), param(req, 'subscriptionId'));
       res.status(204).end();
     }),
   );
@@ -108,7 +108,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   router.delete(
     '/feeds/:feedId/subscriptions',
     asyncHandler(async (req, res) => {
-      res.json({ revoked: await feeds.revokeAllSubscriptions(tenantOf(res), feedId(req)) });
+      res.json({ revoked: await feeds.revokeAllSubscriptions(actorOf(res), feedId(req)) });
     }),
   );
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { tenantOf } from '../connect/context-auth.js';
+import { actorOf } from './actor.js';
 import { asyncHandler, param } from './route-helpers.js';
 import type { MyCalendarsService } from '../services/my-calendars-service.js';
 
@@ -10,7 +10,7 @@ export function myCalendarsRouter(calendars: MyCalendarsService): Router {
   router.get(
     '/me/calendars',
     asyncHandler(async (_req, res) => {
-      res.json({ calendars: await calendars.list(tenantOf(res)) });
+      res.json({ calendars: await calendars.list(actorOf(res)) });
     }),
   );
 
@@ -18,7 +18,7 @@ export function myCalendarsRouter(calendars: MyCalendarsService): Router {
     '/me/calendars/:feedId/:calendar/regenerate',
     asyncHandler(async (req, res) => {
       res.json({
-        calendar: await calendars.regenerate(tenantOf(res), param(req, 'feedId'), param(req, 'calendar')),
+        calendar: await calendars.regenerate(actorOf(res), param(req, 'feedId'), param(req, 'calendar')),
       });
     }),
   );
@@ -26,7 +26,7 @@ export function myCalendarsRouter(calendars: MyCalendarsService): Router {
   router.delete(
     '/me/calendars/:feedId/:calendar',
     asyncHandler(async (req, res) => {
-      await calendars.revoke(tenantOf(res), param(req, 'feedId'), param(req, 'calendar'));
+      await calendars.revoke(actorOf(res), param(req, 'feedId'), param(req, 'calendar'));
       res.status(204).end();
     }),
   );

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { tenantOf } from '../connect/context-auth.js';
+import { actorOf } from './actor.js';
 import { adminOnly, asyncHandler, param } from './route-helpers.js';
 import type { AdminAccess } from '../services/admin-access.js';
 import type { PrivacyService } from '../services/privacy-service.js';
@@ -11,7 +11,7 @@ export function privacyRouter(deps: { privacy: PrivacyService; admins: AdminAcce
   router.get(
     '/me/personal-data',
     asyncHandler(async (_req, res) => {
-      const actor = tenantOf(res);
+      const actor = actorOf(res);
       res.json(await deps.privacy.report(actor, actor.accountId));
     }),
   );
@@ -21,7 +21,7 @@ export function privacyRouter(deps: { privacy: PrivacyService; admins: AdminAcce
   router.get(
     '/privacy/accounts/:accountId',
     asyncHandler(async (req, res) => {
-      const actor = tenantOf(res);
+      const actor = actorOf(res);
       res.json(await deps.privacy.report(actor, deps.privacy.parseAccountId(param(req, 'accountId'))));
     }),
   );
@@ -29,7 +29,7 @@ export function privacyRouter(deps: { privacy: PrivacyService; admins: AdminAcce
   router.delete(
     '/privacy/accounts/:accountId',
     asyncHandler(async (req, res) => {
-      const actor = tenantOf(res);
+      const actor = actorOf(res);
       res.json(await deps.privacy.erase(actor, deps.privacy.parseAccountId(param(req, 'accountId'))));
     }),
   );

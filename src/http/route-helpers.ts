@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { tenantOf } from '../connect/context-auth.js';
+import { actorOf } from './actor.js';
 import type { AdminAccess } from '../services/admin-access.js';
 
 /** Express 4 does not await handlers: route a rejected promise to the error middleware. */
@@ -13,7 +13,7 @@ export const asyncHandler =
 export const adminOnly =
   (admins: AdminAccess): RequestHandler =>
   (_req, res, next) => {
-    admins.requireAdmin(tenantOf(res)).then(() => next(), next);
+    admins.requireAdmin(actorOf(res)).then(() => next(), next);
   };
 
 export const param = (req: Request, name: string): string => req.params[name] ?? '';

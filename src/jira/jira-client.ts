@@ -1,6 +1,6 @@
-import { createQueryStringHash, encodeSymmetric, SymmetricAlgorithm } from 'atlassian-jwt';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { JiraAuth } from './jira-auth.js';
 import { JiraError, type JiraRequestInfo } from './jira-error.js';
 import {
   approximateCountSchema,
@@ -31,10 +31,9 @@ import {
 import type { TenantPacer } from './pacer.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleepFor } from './retry.js';
 
-export type JiraSite = { clientKey: string; baseUrl: string; sharedSecret: string };
+export type JiraSite = { clientKey: string; auth: JiraAuth };
 
 export type JiraClientOptions = {
-  appKey: string;
   pacer: TenantPacer;
   logger: Logger;
   /** Retries after the first attempt; default 5. */
@@ -68,16 +67,13 @@ type RequestSpec<T> = {
 type AttemptResult<T> =
   { ok: true; value: T } | { ok: false; error: JiraError; retryAfterMs: number | undefined };
 
-const JWT_LIFETIME_SECONDS = 180;
 const DEFAULT_SEARCH_PAGE_SIZE = 100;
 const PROJECT_PAGE_SIZE = 50;
 
-/** A JWT-signed, paced, retrying client for one Jira site, acting as the Connect app itself. */
+/** A paced, retrying client for one Jira site, acting as the app itself; the site's door authorises each call. */
 export class JiraClient {
   private readonly site: JiraSite;
   private readonly baseUrl: string;
-  private readonly basePath: string;
-  private readonly appKey: string;
   private readonly pacer: TenantPacer;
   private readonly logger: Logger;
   private readonly maxRetries: number;
@@ -91,11 +87,9 @@ export class JiraClient {
   private readonly fetchImpl: typeof fetch;
 
   constructor(site: JiraSite, options: JiraClientOptions) {
-    const base = new URL(site.baseUrl);
+    const base = new URL(site.auth.apiBaseUrl);
     this.site = site;
     this.baseUrl = `${base.origin}${base.pathname}`.replace(/\/+$/, '');
-    this.basePath = base.pathname.replace(/\/+$/, '');
-    this.appKey = options.appKey;
     this.pacer = options.pacer;
     this.logger = options.logger;
     this.maxRetries = options.maxRetries ?? 5;
@@ -361,7 +355,11 @@ export class JiraClient {
       .join('&');
     const url = `${this.baseUrl}${spec.path}${queryString ? `?${queryString}` : ''}`;
     const headers: Record<string, string> = {
-      Authorization: `JWT ${this.sign(spec.method, `${this.basePath}${spec.path}`, Object.fromEntries(entries))}`,
+      Authorization: await this.site.auth.authorization({
+        method: spec.method,
+        path: spec.path,
+        query: Object.fromEntries(entries),
+      }),
       Accept: 'application/json',
     };
     if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -447,15 +445,6 @@ export class JiraClient {
     return { ok: true, value: parsed.data };
   }
 
-  private sign(method: string, pathname: string, query: Record<string, string>): string {
-    const iat = Math.floor(this.now() / 1000);
-    const qsh = createQueryStringHash({ method, pathname, query }, false, this.baseUrl);
-    return encodeSymmetric(
-      { iss: this.appKey, iat, exp: iat + JWT_LIFETIME_SECONDS, qsh },
-      this.site.sharedSecret,
-      SymmetricAlgorithm.HS256,
-    );
-  }
 }
 
 /** Percent-encoding of the Connect canonical query string (RFC 3986 unreserved characters kept). */

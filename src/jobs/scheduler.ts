@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { SyncService } from '../services/sync-service.js';
 import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
+import { SITE_CHANGED_DEBOUNCE_MS, SITE_CHANGED_TASK, siteChangedJobKey, siteChangedTask, type SiteChangedPayload } from './site-changed-job.js';
 import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
 
 const MAX_ATTEMPTS = 5;
@@ -66,6 +67,19 @@ export class JobQueue implements TickQueue {
     );
   }
 
+  /**
+   * Jira reported a change on the site (a product event or webhook): its feeds fall due after a short
+   * debounce. The job key keeps the first run time, so a stream of events cannot push the sync away.
+   */
+  async enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> {
+    await this.utils.addJob(SITE_CHANGED_TASK, payload, {
+      jobKey: siteChangedJobKey(payload),
+      jobKeyMode: 'preserve_run_at',
+      runAt: new Date(Date.now() + SITE_CHANGED_DEBOUNCE_MS),
+      maxAttempts: MAX_ATTEMPTS,
+    });
+  }
+
   /** Asks for a scheduling tick now instead of at the next minute; ticks asked for together run once. */
   async requestTick(): Promise<void> {
     await this.utils.addJob(SCHEDULE_DUE_FEEDS_TASK, {}, { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1 });
@@ -93,6 +107,7 @@ export class JobQueue implements TickQueue {
       taskList: {
         [SYNC_FEED_TASK]: syncFeedTask(deps.sync),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
+        [SITE_CHANGED_TASK]: siteChangedTask({ syncs: deps.syncs, requestTick: () => this.requestTick(), now: deps.now }),
         [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
           syncs: deps.syncs,
           access: deps.accessRepository,

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { Actor } from './feed-service.js';
+import type { Actor } from '../domain/actor.js';
 import type { JiraClients } from './jira-clients.js';
 
 const CACHE_MS = 5 * 60_000;

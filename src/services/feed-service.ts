@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Actor } from '../domain/actor.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
@@ -6,14 +7,12 @@ import type { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { Feed, FeedSubscription, FeedSyncStatus } from '../domain/feed.js';
 import { type FeedConfig, parseFeedConfig } from '../domain/feed-config.js';
 import { checkFieldCompatibility } from '../domain/field-compatibility.js';
-import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { isJiraError } from '../jira/jira-error.js';
 import type { FeedPublisher } from './feed-publisher.js';
 import type { JiraClients } from './jira-clients.js';
 import type { SubscriptionService } from './subscription-service.js';
 
-export type Actor = { clientKey: string; accountId: string; installation: ActiveInstallation };
 export type FeedWithStatus = { feed: Feed; status: FeedSyncStatus; url: string | null; sizeBytes: number | null };
 export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
 

@@ -1,92 +1,50 @@
-import { z } from 'zod';
 import type { InstallationRepository } from '../db/installation-repository.js';
-import { type ActiveInstallation, isActive } from '../domain/installation.js';
-import { AppError, badRequest } from '../errors.js';
+import { type ActiveInstallation, type ConnectInstall, type Door, type ForgeInstall, isActive } from '../domain/installation.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-const lifecyclePayloadSchema = z.object({
-  key: z.string().min(1),
-  clientKey: z.string().min(1).max(255),
-  sharedSecret: z.string().min(32, 'must be at least 32 characters').max(1024).optional(),
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  displayUrl: z.url({ protocol: /^https?$/ }).optional(),
-  productType: z.string().max(50).optional(),
-  description: z.string().max(1000).optional(),
-  serverVersion: z.string().max(100).optional(),
-  pluginsVersion: z.string().max(100).optional(),
-  oauthClientId: z.string().max(255).optional(),
-  eventType: z.enum(['installed', 'uninstalled']),
-});
-
-export type LifecyclePayload = z.infer<typeof lifecyclePayloadSchema>;
-
-export function hostMatches(host: string, patterns: string[]): boolean {
-  return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`, 'i');
-    return regex.test(host);
-  });
-}
-
+/** Installing and uninstalling sites, whichever door they use; the doors parse and verify, this stores. */
 export class InstallationService {
   constructor(
     private readonly installations: InstallationRepository,
-    private readonly options: { appKey: string; jiraHosts: string[]; logger: Logger; now?: () => Date },
+    private readonly options: { logger: Logger; now?: () => Date },
   ) {}
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
 
-  /** Validates a lifecycle body whose JWT was already verified as issued by `verifiedIssuer`. */
-  parsePayload(body: unknown, verifiedIssuer: string, eventType: 'installed' | 'uninstalled'): LifecyclePayload {
-    const parsed = lifecyclePayloadSchema.safeParse(body);
-    if (!parsed.success) {
-      throw badRequest(
-        'The lifecycle payload is invalid',
-        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      );
-    }
-    const payload = parsed.data;
-    if (payload.eventType !== eventType) throw badRequest(`Expected eventType "${eventType}"`, [{ path: 'eventType', message: `must be ${eventType}` }]);
-    if (payload.clientKey !== verifiedIssuer) {
-      throw new AppError(401, 'unauthorized', 'The clientKey in the payload does not match the signed JWT');
-    }
-    if (payload.key !== this.options.appKey) throw badRequest('The payload is for another app', [{ path: 'key', message: `must be ${this.options.appKey}` }]);
-    const host = new URL(payload.baseUrl).hostname;
-    if (!hostMatches(host, this.options.jiraHosts)) {
-      throw new AppError(403, 'host_not_allowed', `Jira sites on ${host} may not install this app`);
-    }
-    return payload;
+  async installConnect(install: ConnectInstall): Promise<void> {
+    const { reinstall } = await this.installations.saveConnectInstall(install.clientKey, install, this.now());
+    this.options.logger.info({ clientKey: install.clientKey, baseUrl: install.baseUrl, door: 'connect', reinstall }, 'app installed');
   }
 
-  async install(payload: LifecyclePayload): Promise<void> {
-    if (!payload.sharedSecret) throw badRequest('The install payload has no sharedSecret', [{ path: 'sharedSecret', message: 'is required' }]);
-    const { reinstall } = await this.installations.saveInstalled(
-      payload.clientKey,
-      {
-        clientKey: payload.clientKey,
-        sharedSecret: payload.sharedSecret,
-        baseUrl: payload.baseUrl,
-        displayUrl: payload.displayUrl,
-        productType: payload.productType,
-        description: payload.description,
-        serverVersion: payload.serverVersion,
-        pluginsVersion: payload.pluginsVersion,
-        oauthClientId: payload.oauthClientId,
-      },
-      this.now(),
-    );
-    this.options.logger.info({ clientKey: payload.clientKey, baseUrl: payload.baseUrl, reinstall }, 'app installed');
+  /** Returns whether the installation is new (or back from an uninstall). */
+  async installForge(install: ForgeInstall, siteUrl: () => Promise<string>): Promise<ActiveInstallation> {
+    const { installation, reinstall } = await this.installations.saveForgeInstall(install.installationId, install, this.now(), siteUrl);
+    if (!reinstall) {
+      this.options.logger.info({ clientKey: install.installationId, baseUrl: installation.baseUrl, door: 'forge' }, 'app installed');
+    }
+    if (!isActive(installation)) throw new Error('a saved Forge installation is always active');
+    return installation;
   }
 
-  async uninstall(payload: LifecyclePayload): Promise<void> {
-    const existed = await this.installations.markUninstalled(payload.clientKey, this.now());
-    this.options.logger.info({ clientKey: payload.clientKey, existed }, 'app uninstalled; tenant data deleted');
+  async updateSiteUrl(clientKey: string, siteUrl: string): Promise<void> {
+    await this.installations.updateSiteUrl(clientKey, siteUrl, this.now());
+  }
+
+  async uninstall(clientKey: string, door: Door): Promise<void> {
+    const installation = await this.installations.findByClientKey(clientKey);
+    if (installation && installation.door !== door) {
+      throw new AppError(401, 'unauthorized', `This site was installed through ${installation.door}, not ${door}`);
+    }
+    const existed = await this.installations.markUninstalled(clientKey, this.now());
+    this.options.logger.info({ clientKey, door, existed }, 'app uninstalled; tenant data deleted');
   }
 
   async getActive(clientKey: string): Promise<ActiveInstallation> {
-    const installation = await this.installations.findByClientKey(clientKey);
-    if (!isActive(installation)) throw new AppError(401, 'unauthorized', 'This Jira site has not installed the app');
+    const installation = await this.findActive(clientKey);
+    if (!installation) throw new AppError(401, 'unauthorized', 'This Jira site has not installed the app');
     return installation;
   }
 

@@ -1,14 +1,18 @@
 import type { ActiveInstallation } from '../domain/installation.js';
+import type { JiraAuth } from '../jira/jira-auth.js';
 import { JiraClient, type JiraClientOptions } from '../jira/jira-client.js';
 import { TenantPacer } from '../jira/pacer.js';
 import type { Logger } from '../logger.js';
+
+/** How each door reaches Jira for one of its installations. */
+export type JiraAuthFactory = (installation: ActiveInstallation) => JiraAuth;
 
 /** One pacer per process, shared by every client, so a tenant's request rate holds across concurrent syncs. */
 export class JiraClients {
   private readonly pacer: TenantPacer;
 
   constructor(
-    private readonly options: { appKey: string; requestsPerSecond: number; logger: Logger } & Partial<
+    private readonly options: { authFor: JiraAuthFactory; requestsPerSecond: number; logger: Logger } & Partial<
       Pick<JiraClientOptions, 'maxRetries' | 'baseBackoffMs' | 'maxBackoffMs' | 'requestTimeoutMs' | 'fetch'>
     >,
   ) {
@@ -16,10 +20,12 @@ export class JiraClients {
   }
 
   forInstallation(installation: ActiveInstallation): JiraClient {
-    const { appKey, logger, requestsPerSecond: _rps, ...rest } = this.options;
-    return new JiraClient(
-      { clientKey: installation.clientKey, baseUrl: installation.baseUrl, sharedSecret: installation.sharedSecret },
-      { appKey, pacer: this.pacer, logger: logger.child({ clientKey: installation.clientKey }), ...rest },
-    );
+    return this.forAuth(installation.clientKey, this.options.authFor(installation));
+  }
+
+  /** A client with an explicit credential, for a door that holds one before the installation is stored. */
+  forAuth(clientKey: string, auth: JiraAuth): JiraClient {
+    const { authFor: _authFor, logger, requestsPerSecond: _rps, ...rest } = this.options;
+    return new JiraClient({ clientKey, auth }, { pacer: this.pacer, logger: logger.child({ clientKey }), ...rest });
   }
 }

@@ -1,14 +1,21 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
+import { connectJiraAuth } from '../connect/connect-jira-auth.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { FeedRepository } from '../db/feed-repository.js';
 import { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
+import type { ActiveInstallation } from '../domain/installation.js';
+import { ForgeDoor } from '../forge/forge-door.js';
+import { forgeJiraAuth } from '../forge/forge-jira-auth.js';
+import { InvocationTokenVerifier } from '../forge/invocation-token.js';
+import type { JiraAuth } from '../jira/jira-auth.js';
 import type { Logger } from '../logger.js';
 import { AccessService } from './access-service.js';
 import { AdminAccess } from './admin-access.js';
@@ -17,6 +24,7 @@ import { FeedPublisher } from './feed-publisher.js';
 import { FeedServingService } from './feed-serving-service.js';
 import { FetchRecorder } from './fetch-recorder.js';
 import { FeedService, type SyncQueue } from './feed-service.js';
+import type { SiteChangedPayload } from '../jobs/site-changed-job.js';
 import { FeedTokens } from './feed-tokens.js';
 import { InstallationService } from './installation-service.js';
 import { JiraClients } from './jira-clients.js';
@@ -30,6 +38,7 @@ import { SubscriptionService } from './subscription-service.js';
 import { SyncService } from './sync-service.js';
 
 export type Services = ReturnType<typeof createServices>;
+export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
 
 /** Rendered feeds kept in memory per process; a feed is at most a few MB, most far less. */
 const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
@@ -38,7 +47,7 @@ export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
   logger: Logger;
   knex: Knex;
-  queue: SyncQueue;
+  queue: SyncQueue & SiteChangeQueue;
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
   /** How often batched feed-fetch statistics are written; tests shorten it. */
@@ -60,6 +69,7 @@ export function createServices(deps: ServiceDeps) {
   const subscriptionRepository = new SubscriptionRepository(knex);
   const siteSettingsRepository = new SiteSettingsRepository(knex);
   const accessRepository = new AccessRepository(knex);
+  const forgeTokenRepository = new ForgeTokenRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -69,8 +79,27 @@ export function createServices(deps: ServiceDeps) {
     now,
     ...(deps.errorReportingFetch ? { fetch: deps.errorReportingFetch } : {}),
   });
-  const installations = new InstallationService(installationRepository, { appKey: config.appKey, jiraHosts: config.jiraHosts, logger, now });
-  const jira = new JiraClients({ appKey: config.appKey, requestsPerSecond: config.jiraRequestsPerSecond, logger, ...deps.jiraClientOverrides });
+  const installations = new InstallationService(installationRepository, { logger, now });
+  const authFor = (installation: ActiveInstallation): JiraAuth => {
+    const { credentials } = installation;
+    switch (credentials.door) {
+      case 'connect':
+        return connectJiraAuth({ baseUrl: installation.baseUrl, sharedSecret: credentials.sharedSecret }, { appKey: config.appKey });
+      case 'forge':
+        return forgeJiraAuth({ ...installation, credentials }, { tokens: forgeTokenRepository, now: () => now().getTime() });
+    }
+  };
+  const jira = new JiraClients({ authFor, requestsPerSecond: config.jiraRequestsPerSecond, logger, ...deps.jiraClientOverrides });
+  const forgeDoor = config.forge
+    ? new ForgeDoor({
+        verifier: new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' }),
+        installations,
+        tokens: forgeTokenRepository,
+        jira,
+        logger,
+        now,
+      })
+    : null;
   const subscriptions = new SubscriptionService({
     subscriptions: subscriptionRepository,
     tokens: new FeedTokens(config.feedTokenSecret),
@@ -153,7 +182,9 @@ export function createServices(deps: ServiceDeps) {
     subscriptionRepository,
     siteSettingsRepository,
     accessRepository,
+    forgeTokenRepository,
     installations,
+    forgeDoor,
     jira,
     subscriptions,
     publisher,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectJiraAuth } from '../../src/connect/connect-jira-auth.js';
 import { JiraClient } from '../../src/jira/jira-client.js';
 import { TenantPacer } from '../../src/jira/pacer.js';
 import { FakeJira, generateIssues } from '../support/fake-jira/fake-jira.js';
@@ -13,9 +14,8 @@ beforeAll(async () => {
   jira = await FakeJira.start({ sharedSecret: SECRET });
   jira.data.issues.push(...generateIssues(430, { startId: 70_000, startNumber: 500 }));
   client = new JiraClient(
-    { clientKey: jira.clientKey, baseUrl: jira.baseUrl, sharedSecret: SECRET },
+    { clientKey: jira.clientKey, auth: connectJiraAuth({ baseUrl: jira.baseUrl, sharedSecret: SECRET }, { appKey: 'calendar-sync' }) },
     {
-      appKey: 'calendar-sync',
       pacer: new TenantPacer({ requestsPerSecond: 1000, burst: 1000 }),
       logger: captureLogs().logger,
       baseBackoffMs: 1,

@@ -71,7 +71,7 @@ beforeAll(async () => {
   db = await openTestDatabase();
   repos = makeRepos(db);
   for (const site of [SITE_A, SITE_B]) {
-    await repos.installations.saveInstalled(site, { clientKey: site, sharedSecret: 's'.repeat(40), baseUrl: `https://${site}.atlassian.net` }, now);
+    await repos.installations.saveConnectInstall(site, { clientKey: site, sharedSecret: 's'.repeat(40), baseUrl: `https://${site}.atlassian.net` }, now);
   }
   await db.knex.transaction(async (trx) => {
     const feed = await repos.feeds.insert(SITE_A, { name: 'A feed', config, accountId: 'acc-1', now }, trx);

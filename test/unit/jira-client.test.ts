@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectJiraAuth } from '../../src/connect/connect-jira-auth.js';
 import { JiraClient, type JiraClientOptions } from '../../src/jira/jira-client.js';
 import { JiraError } from '../../src/jira/jira-error.js';
 import { TenantPacer } from '../../src/jira/pacer.js';
@@ -103,9 +104,8 @@ function makeClient(baseUrl: string, options: Partial<JiraClientOptions> = {}) {
     },
   });
   const client = new JiraClient(
-    { clientKey: CLIENT_KEY, baseUrl, sharedSecret: SHARED_SECRET },
+    { clientKey: CLIENT_KEY, auth: connectJiraAuth({ baseUrl, sharedSecret: SHARED_SECRET }, { appKey: APP_KEY, now: () => now }) },
     {
-      appKey: APP_KEY,
       pacer,
       logger,
       now: () => now,

@@ -1,0 +1,103 @@
+import type { Request } from 'express';
+import type { ForgeTokenRepository } from '../db/forge-token-repository.js';
+import type { Actor } from '../domain/actor.js';
+import type { ActiveInstallation } from '../domain/installation.js';
+import type { Logger } from '../logger.js';
+import type { InstallationService } from '../services/installation-service.js';
+import type { JiraClients } from '../services/jira-clients.js';
+import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
+
+const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
+/** Forge promises a system token at least this much life; used when the token's own expiry is unreadable. */
+const ASSUMED_TOKEN_LIFETIME_MS = 2 * 60 * 60_000;
+const MAX_TOKEN_LENGTH = 16_384;
+
+export type Admitted = { invocation: ForgeInvocation; installation: ActiveInstallation };
+
+/** The expiry a Forge OAuth token carries (it is a JWT); the token itself stays opaque to the app. */
+export function tokenExpiry(token: string, now: Date): Date {
+  const [, payload] = token.split('.');
+  try {
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    if (typeof claims.exp === 'number' && Number.isFinite(claims.exp)) return new Date(claims.exp * 1000);
+  } catch {
+    // not a JWT: fall back to Forge's documented minimum lifetime
+  }
+  return new Date(now.getTime() + ASSUMED_TOKEN_LIFETIME_MS);
+}
+
+export function bearerToken(req: Request): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? null;
+}
+
+/**
+ * Forge's side of the house: every invocation (UI call, event, trigger) is verified, makes sure its
+ * installation is known, and leaves its system token behind for the work the app does between
+ * invocations.
+ */
+export class ForgeDoor {
+  constructor(
+    private readonly deps: {
+      verifier: InvocationTokenVerifier;
+      installations: InstallationService;
+      tokens: ForgeTokenRepository;
+      jira: JiraClients;
+      logger: Logger;
+      now: () => Date;
+    },
+  ) {}
+
+  async admit(req: Request): Promise<Admitted> {
+    const fit = bearerToken(req);
+    if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
+    const invocation = await this.deps.verifier.verify(fit);
+    const header = req.get(SYSTEM_TOKEN_HEADER);
+    const systemToken = header && header.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(header) ? header : null;
+    const installation = await this.ensureInstallation(invocation, systemToken);
+    if (systemToken) {
+      const now = this.deps.now();
+      await this.deps.tokens.saveIfNewer(installation.clientKey, systemToken, tokenExpiry(systemToken, now), now);
+    }
+    return { invocation, installation };
+  }
+
+  /** A UI invocation: the same Actor a Connect context JWT yields. */
+  async actor(req: Request): Promise<Actor> {
+    const { invocation, installation } = await this.admit(req);
+    if (!invocation.accountId) throw invalidInvocation('The Forge invocation names no signed-in user');
+    return { clientKey: installation.clientKey, accountId: invocation.accountId, installation };
+  }
+
+  private async ensureInstallation(invocation: ForgeInvocation, systemToken: string | null): Promise<ActiveInstallation> {
+    const known = await this.deps.installations.findActive(invocation.installationId);
+    if (known && known.credentials.door === 'forge' && known.credentials.apiBaseUrl === invocation.apiBaseUrl) {
+      if (invocation.siteUrl && invocation.siteUrl !== known.baseUrl) {
+        await this.deps.installations.updateSiteUrl(known.clientKey, invocation.siteUrl);
+        return { ...known, baseUrl: invocation.siteUrl };
+      }
+      return known;
+    }
+    // First sight (or the site moved): a verified invocation is Forge vouching for the installation.
+    return this.deps.installations.installForge(
+      {
+        installationId: invocation.installationId,
+        cloudId: invocation.cloudId,
+        apiBaseUrl: invocation.apiBaseUrl,
+        siteUrl: invocation.siteUrl,
+        appVersion: invocation.appVersion,
+      },
+      () => this.siteUrlFromJira(invocation, systemToken),
+    );
+  }
+
+  /** Backend invocations do not name the site; Jira does (`serverInfo.baseUrl`). */
+  private async siteUrlFromJira(invocation: ForgeInvocation, systemToken: string | null): Promise<string> {
+    if (!systemToken) throw invalidInvocation('A first Forge invocation must carry a system token (x-forge-oauth-system)');
+    const client = this.deps.jira.forAuth(invocation.installationId, {
+      apiBaseUrl: invocation.apiBaseUrl,
+      authorization: () => `Bearer ${systemToken}`,
+    });
+    const info = await client.getServerInfo();
+    return info.baseUrl.replace(/\/+$/, '');
+  }
+}

@@ -1,0 +1,84 @@
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { badRequest } from '../errors.js';
+import type { SiteChangedPayload } from '../jobs/site-changed-job.js';
+import type { Logger } from '../logger.js';
+import type { InstallationService } from '../services/installation-service.js';
+import type { Admitted, ForgeDoor } from './forge-door.js';
+
+const PRODUCT_EVENTS = ['avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue'] as const;
+const LIFECYCLE_EVENTS = ['avi:forge:installed:app', 'avi:forge:upgraded:app'] as const;
+
+const retryContext = z.object({ retryCount: z.number().int().min(0), retryReason: z.string().max(100) }).partial();
+const lifecycleSchema = z.object({ eventType: z.enum(LIFECYCLE_EVENTS), retryContext: retryContext.optional() });
+const issueEventSchema = z.object({
+  eventType: z.enum(PRODUCT_EVENTS),
+  issue: z.object({ id: z.union([z.string().regex(/^\d{1,18}$/), z.number().int().nonnegative()]) }),
+  retryContext: retryContext.optional(),
+});
+
+/** Paths as manifest.yml's endpoint entries name them. */
+export const FORGE_ROUTES = {
+  lifecycle: '/forge/lifecycle',
+  preUninstall: '/forge/lifecycle/pre-uninstall',
+  issueEvents: '/forge/events/issue',
+  hourly: '/forge/cron/hourly',
+} as const;
+
+type Handler = (admitted: Admitted, body: unknown) => Promise<void>;
+
+/**
+ * Forge's backend invocations: lifecycle, product events, the hourly trigger and pre-uninstall. Forge
+ * waits 5 s for an answer and retries otherwise, so each handler records or enqueues and returns.
+ */
+export function forgeRouter(deps: {
+  door: ForgeDoor;
+  installations: InstallationService;
+  queue: { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
+  logger: Logger;
+}): Router {
+  const router = Router();
+  const json = express.json({ limit: '1mb' });
+
+  const route = (path: string, handler: Handler) =>
+    router.post(path, json, (req: Request, res: Response, next) => {
+      void (async () => {
+        const admitted = await deps.door.admit(req);
+        await handler(admitted, req.body);
+        res.status(200).json({ ok: true });
+      })().catch(next);
+    });
+
+  const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    throw badRequest(
+      'The Forge event payload is invalid',
+      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  };
+
+  // Admission already stored the installation and its token; the event itself only needs logging.
+  route(FORGE_ROUTES.lifecycle, ({ installation }, body) => {
+    const event = parse(lifecycleSchema, body);
+    deps.logger.info({ clientKey: installation.clientKey, eventType: event.eventType, retry: event.retryContext?.retryCount }, 'Forge lifecycle event');
+    return Promise.resolve();
+  });
+
+  route(FORGE_ROUTES.issueEvents, async ({ installation }, body) => {
+    const event = parse(issueEventSchema, body);
+    deps.logger.debug({ clientKey: installation.clientKey, eventType: event.eventType, retry: event.retryContext?.retryCount }, 'Forge issue event');
+    await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
+  });
+
+  route(FORGE_ROUTES.hourly, async ({ installation }) => {
+    // The token this trigger carried was stored on admission; feeds that waited for one can sync now.
+    await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey, failedWith: 'forge_token_missing' });
+  });
+
+  route(FORGE_ROUTES.preUninstall, async ({ installation }) => {
+    await deps.installations.uninstall(installation.clientKey, 'forge');
+  });
+
+  return router;
+}
