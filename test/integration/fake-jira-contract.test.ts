@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,12 +8,20 @@ import addFormatsModule from 'ajv-formats';
 import * as jwt from 'atlassian-jwt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, generateIssues, ROUTES, SEED_ACCOUNTS as A } from '../support/fake-jira/fake-jira.js';
+import { OAUTH_SCOPES } from '../support/fake-jira/fake-jira-oauth-scopes.js';
 import { connectQsh, readJwt, signAppRequest } from '../support/jwt-helpers.js';
 
 type OpenApi = {
   paths: Record<
     string,
-    Record<string, { parameters?: { name: string; in: string }[]; 'x-atlassian-connect-scope'?: string }>
+    Record<
+      string,
+      {
+        parameters?: { name: string; in: string }[];
+        'x-atlassian-connect-scope'?: string;
+        'x-atlassian-oauth2-scopes'?: { state: string; scopes: string[] }[];
+      }
+    >
   >;
 };
 
@@ -245,6 +254,18 @@ describe('contract with the Jira OpenAPI document', () => {
       expect(route.scope, `${route.method} ${route.template}`).toBe(operation?.['x-atlassian-connect-scope']);
       const defined = (operation?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
       expect(defined, `${route.method} ${route.template}`).toEqual(expect.arrayContaining([...route.query]));
+    }
+  });
+
+  it('lets bearer tokens through with exactly the OAuth scopes the document names for each operation', () => {
+    expect(Object.keys(OAUTH_SCOPES).sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.template}`).sort());
+    for (const route of ROUTES) {
+      const operation = openApi.paths[route.template]?.[route.method.toLowerCase()];
+      const scopes = (state: string) => operation?.['x-atlassian-oauth2-scopes']?.find((entry) => entry.state === state)?.scopes ?? [];
+      expect(OAUTH_SCOPES[`${route.method} ${route.template}`], `${route.method} ${route.template}`).toEqual({
+        current: scopes('Current'),
+        granular: scopes('Beta'),
+      });
     }
   });
 
@@ -506,6 +527,32 @@ describe('users, groups, projects and permissions', () => {
       expect(await get('/rest/api/3/project/CAL/role/10001')).toBe(200);
     } finally {
       await readOnly.stop();
+    }
+  });
+
+  it('takes OAuth bearer tokens only through the gateway path of its own cloud id, within their scopes and lifetime', async () => {
+    const site = await FakeJira.start();
+    try {
+      const get = async (path: string, token: string) =>
+        (await fetch(`${site.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
+      const later = new Date(Date.now() + 60_000);
+      site.acceptBearer('read-only', { scopes: ['read:jira-work', 'read:jira-user'], expiresAt: later });
+      site.acceptBearer('granular', { scopes: ['read:group:jira', 'read:user:jira', 'read:avatar:jira'], expiresAt: later });
+      site.acceptBearer('expired', { scopes: ['read:jira-work'], expiresAt: new Date(Date.now() - 1_000) });
+      const gateway = `/ex/jira/${site.cloudId}`;
+      expect(await get(`${gateway}/rest/api/3/field`, 'read-only')).toBe(200);
+      expect(await get(`${gateway}/rest/api/3/group/member?groupname=marketing`, 'read-only')).toBe(403);
+      expect(await get(`${gateway}/rest/api/3/group/member?groupname=marketing`, 'granular')).toBe(200);
+      expect(await get(`${gateway}/rest/api/3/field`, 'granular')).toBe(403);
+      expect(await get(`${gateway}/rest/api/3/field`, 'expired')).toBe(401);
+      expect(await get(`${gateway}/rest/api/3/field`, 'never-minted')).toBe(401);
+      expect(await get(`/ex/jira/${randomUUID()}/rest/api/3/field`, 'read-only')).toBe(404);
+      // A bearer token is no Connect JWT: the site path still wants a signed JWT.
+      expect(await get('/rest/api/3/field', 'read-only')).toBe(401);
+      site.revokeBearers();
+      expect(await get(`${gateway}/rest/api/3/field`, 'read-only')).toBe(401);
+    } finally {
+      await site.stop();
     }
   });
 

@@ -15,6 +15,7 @@ import {
   type Reply,
   type Site,
 } from './fake-jira-routes.js';
+import { grantsOAuth, OAUTH_SCOPES } from './fake-jira-oauth-scopes.js';
 import { defaultSeed } from './fake-jira-seed.js';
 import type { FakeJiraData } from './fake-jira-types.js';
 
@@ -78,6 +79,8 @@ export class FakeJira {
   readonly baseUrl: string;
   readonly keysUrl: string;
   readonly clientKey = randomUUID();
+  /** The site's id behind Atlassian's API gateway, where Forge apps reach it (`/ex/jira/<cloudId>`). */
+  readonly cloudId = randomUUID();
   data: FakeJiraData;
   requests: RecordedRequest[] = [];
   readonly faults: FaultInjector;
@@ -90,6 +93,8 @@ export class FakeJira {
   /** App key → the last secret handed out, kept after uninstall so tests can sign stale context tokens. */
   private readonly lastSecrets = new Map<string, string>();
   private readonly pageTokens = new Map<string, PageToken>();
+  /** OAuth bearer tokens (Forge system and user tokens) this site accepts, with their scopes. */
+  private readonly bearers = new Map<string, { scopes: ReadonlySet<string>; expiresAt: number }>();
   private readonly kid = `fake-jira-${randomUUID()}`;
   private readonly stopping = new AbortController();
 
@@ -124,6 +129,21 @@ export class FakeJira {
       });
     });
     return fake;
+  }
+
+  /** Where a Forge app on this site calls the REST API: the gateway path, as `app.apiBaseUrl` names it. */
+  get apiBaseUrl(): string {
+    return `${this.baseUrl}/ex/jira/${this.cloudId}`;
+  }
+
+  /** Accepts an OAuth token minted for this site (the fake Forge platform's system and user tokens). */
+  acceptBearer(token: string, grant: { scopes: readonly string[]; expiresAt: Date }): void {
+    this.bearers.set(token, { scopes: new Set(grant.scopes), expiresAt: grant.expiresAt.getTime() });
+  }
+
+  /** Every token of this site stops working, as when the app is uninstalled. */
+  revokeBearers(): void {
+    this.bearers.clear();
   }
 
   get appUserAccountId(): string {
@@ -281,7 +301,10 @@ export class FakeJira {
         .end(kid === this.kid ? this.keys.publicKey : 'Not Found');
       return;
     }
-    if (!url.pathname.startsWith('/rest/')) return reply(jiraError(404, 'Not Found'));
+    const gateway = /^\/ex\/jira\/([^/]+)(\/rest\/.*)$/.exec(url.pathname);
+    if (gateway && gateway[1] !== this.cloudId) return reply(jiraError(404, 'No Jira site with this cloud id.'));
+    const apiPath = gateway?.[2] ?? url.pathname;
+    if (!apiPath.startsWith('/rest/')) return reply(jiraError(404, 'Not Found'));
 
     const fault = this.faults.take();
     try {
@@ -297,12 +320,12 @@ export class FakeJira {
     }
     if (fault?.status !== undefined) return reply(faultReply(fault));
 
-    const auth = this.authenticate(req, method, url);
+    const auth = gateway ? this.authenticateBearer(req) : this.authenticate(req, method, url);
     if ('error' in auth) {
       const unauthorized = jiraError(401, `Authentication failed: ${auth.error}`);
-      return reply({ ...unauthorized, headers: { 'www-authenticate': 'JWT realm="Jira"' } });
+      return reply({ ...unauthorized, headers: { 'www-authenticate': gateway ? 'Bearer realm="Jira"' : 'JWT realm="Jira"' } });
     }
-    const match = matchRoute(method, url.pathname);
+    const match = matchRoute(method, apiPath);
     if ('status' in match) {
       return reply(jiraError(match.status, `No ${method} ${url.pathname} in the fake Jira.`));
     }
@@ -316,7 +339,12 @@ export class FakeJira {
         ),
       );
     }
-    if (!grants(auth.app.scopes, match.route.scope)) {
+    const oauth = OAUTH_SCOPES[operation];
+    if ('bearer' in auth) {
+      if (!oauth || !grantsOAuth(auth.bearer.scopes, oauth)) {
+        return reply(jiraError(403, `The token lacks the OAuth scopes that ${operation} needs.`));
+      }
+    } else if (!grants(auth.app.scopes, match.route.scope)) {
       return reply(
         jiraError(
           403,
@@ -331,9 +359,19 @@ export class FakeJira {
     }
     const site: Site = { data: this.data, baseUrl: this.baseUrl, now: this.now, pageTokens: this.pageTokens };
     reply(
-      match.route.handle(site, { path: url.pathname, params: match.params, query: url.searchParams, body }),
+      match.route.handle(site, { path: apiPath, params: match.params, query: url.searchParams, body }),
       fault?.malformedJson,
     );
+  }
+
+  /** OAuth 2.0 through the gateway: a bearer token minted for this site and not expired. */
+  private authenticateBearer(req: IncomingMessage): { bearer: { scopes: ReadonlySet<string> } } | { error: string } {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return { error: 'the request carries no bearer token.' };
+    const bearer = this.bearers.get(token);
+    if (!bearer) return { error: 'the bearer token is not valid for this site.' };
+    if (bearer.expiresAt <= Date.now()) return { error: 'the bearer token has expired.' };
+    return { bearer };
   }
 
   /** Connect app authentication: an HS256 JWT from an installed app, unexpired, for exactly this request. */

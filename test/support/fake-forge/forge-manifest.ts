@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../../../src/paths.js';
+
+export const FORGE_APP_DIR = path.join(PROJECT_ROOT, 'forge');
+export const MANIFEST_PATH = path.join(FORGE_APP_DIR, 'manifest.yml');
+
+type Endpoint = {
+  key: string;
+  remote: string;
+  route?: { path: string };
+  auth?: { appSystemToken?: { enabled: boolean }; appUserToken?: { enabled: boolean } };
+};
+type Module = { key: string; endpoint?: string; events?: string[]; resolver?: { endpoint?: string } };
+type Manifest = {
+  resources: { key: string; path: string }[];
+  modules: Record<string, Module[] | undefined> & { endpoint?: Endpoint[] };
+  permissions: { scopes: Record<string, unknown> | string[] };
+};
+
+/** The project's own manifest.yml, read the way the Forge platform would route from it. */
+export class ForgeManifest {
+  private constructor(private readonly manifest: Manifest) {}
+
+  static load(file = MANIFEST_PATH): ForgeManifest {
+    return new ForgeManifest(parse(readFileSync(file, 'utf8')) as Manifest);
+  }
+
+  get scopes(): string[] {
+    const { scopes } = this.manifest.permissions;
+    return Array.isArray(scopes) ? scopes : Object.keys(scopes);
+  }
+
+  get resources(): { key: string; path: string }[] {
+    return this.manifest.resources;
+  }
+
+  modules(type: string): Module[] {
+    return this.manifest.modules[type] ?? [];
+  }
+
+  endpoint(key: string): Endpoint {
+    const found = (this.manifest.modules.endpoint ?? []).find((endpoint) => endpoint.key === key);
+    if (!found) throw new Error(`manifest.yml has no endpoint '${key}'`);
+    return found;
+  }
+
+  /** The endpoint a trigger subscribed to `eventType` is delivered to. */
+  triggerEndpoint(eventType: string): Endpoint {
+    const trigger = this.modules('trigger').find((module) => module.events?.includes(eventType));
+    if (!trigger?.endpoint) throw new Error(`no trigger in manifest.yml listens to ${eventType}`);
+    return this.endpoint(trigger.endpoint);
+  }
+
+  /** The endpoint of the first module of `type` (scheduledTrigger, preUninstall). */
+  moduleEndpoint(type: string): Endpoint {
+    const module = this.modules(type)[0];
+    if (!module?.endpoint) throw new Error(`manifest.yml has no ${type} with an endpoint`);
+    return this.endpoint(module.endpoint);
+  }
+
+  /** The endpoint behind a UI module's resolver (jira:adminPage, jira:globalPage). */
+  uiEndpoint(moduleKey: string): Endpoint {
+    for (const type of ['jira:adminPage', 'jira:globalPage']) {
+      const module = this.modules(type).find((candidate) => candidate.key === moduleKey);
+      if (module?.resolver?.endpoint) return this.endpoint(module.resolver.endpoint);
+    }
+    throw new Error(`manifest.yml has no UI module '${moduleKey}' with a resolver endpoint`);
+  }
+}
