@@ -11,7 +11,7 @@ import {
   h,
   plural,
   replaceChildren,
-  requireAp,
+  requireHost,
   resizeFrame,
   showErrorFlag,
   showFlag,
@@ -654,7 +654,7 @@ function route() {
   else void showList();
 }
 
-if (requireAp(root)) {
+if (requireHost(root)) {
   window.addEventListener('hashchange', route);
   route();
 }

@@ -1,5 +1,7 @@
 // Shared helpers for the Calendar Sync iframe pages. Data only ever reaches the DOM as text nodes.
 
+import { platform, PlatformError } from './platform.js';
+
 /**
  * Builds an element. props: `class`, `text`, `on` ({ event: handler }), `attrs` (set with setAttribute),
  * `aria-*`/`data-*`/`role`/`for` keys (attributes), anything else as a DOM property.
@@ -64,68 +66,21 @@ export class ApiError extends Error {
   }
 }
 
-/** A fresh context JWT for each call: AP caches it until shortly before it expires. */
-export function getToken() {
-  const AP = window.AP;
-  if (!AP || !AP.context || typeof AP.context.getToken !== 'function') {
-    return Promise.reject(
-      new ApiError(
-        0,
-        'not_in_jira',
-        'This page only works inside Jira. Open it from the Jira menu (Apps or Jira settings → Apps).',
-      ),
-    );
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new ApiError(
-            0,
-            'no_token',
-            'Jira did not hand this page a sign-in token. Reload the page; if it keeps happening, sign in to Jira again.',
-          ),
-        ),
-      15_000,
-    );
-    AP.context.getToken((token) => {
-      clearTimeout(timer);
-      if (typeof token === 'string' && token.length > 0) resolve(token);
-      else
-        reject(new ApiError(0, 'no_token', 'Jira did not hand this page a sign-in token. Reload the page.'));
-    });
-  });
-}
-
-/** Calls the app's JSON API with the user's context JWT; throws ApiError with the server's message. */
+/** Calls the app's JSON API through the page's host (Connect or Forge); throws ApiError with the server's message. */
 export async function api(method, path, body) {
-  const token = await getToken();
-  const headers = { Authorization: `JWT ${token}`, Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(new URL(`../api/${path}`, window.location.href), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch {
+    response = await platform().request(method, path, body);
+  } catch (error) {
+    if (error instanceof PlatformError) throw new ApiError(0, error.code, error.message);
     throw new ApiError(
       0,
       'network',
       'Calendar Sync could not be reached. Check your connection and try again.',
     );
   }
-  if (response.status === 204) return null;
-  let data;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
+  const data = response.body;
+  if (response.status < 200 || response.status >= 300) {
     const error = data && typeof data === 'object' ? data.error : null;
     throw new ApiError(
       response.status,
@@ -134,7 +89,7 @@ export async function api(method, path, body) {
       error?.fields ?? [],
     );
   }
-  return data;
+  return response.status === 204 ? null : data;
 }
 
 const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -145,13 +100,11 @@ export function escapeHtml(text) {
 
 const FLAG_ICONS = { success: '✓', error: '!', warning: '!', info: 'i' };
 
-/** A Jira flag: AP.flag inside Jira, otherwise the same thing drawn in the page. */
+/** A Jira flag: the host's own where it has one (AP.flag), otherwise the same thing drawn in the page. */
 export function showFlag({ type = 'info', title, body = '' }) {
-  const AP = window.AP;
   const close = type === 'error' || type === 'warning' ? 'manual' : 'auto';
-  if (AP && AP.flag && typeof AP.flag.create === 'function') {
-    return AP.flag.create({ title: escapeHtml(title), body: escapeHtml(body), type, close });
-  }
+  const hostFlag = platform().flag;
+  if (hostFlag) return hostFlag({ title: escapeHtml(title), body: escapeHtml(body), type, close });
   let container = document.getElementById('flags');
   if (!container) {
     container = h('div', { id: 'flags', class: 'flags' });
@@ -345,15 +298,14 @@ export function debounce(fn, ms) {
   return debounced;
 }
 
-/** Tells the hosting Jira page the content height changed (AP resizes the iframe). */
+/** Tells the hosting Jira page the content height changed. */
 export function resizeFrame() {
-  const AP = window.AP;
-  if (AP && typeof AP.resize === 'function') AP.resize();
+  platform().resize();
 }
 
-/** The page's "not inside Jira" notice when all.js did not provide AP. */
-export function requireAp(root) {
-  if (window.AP && window.AP.context) return true;
+/** The page's "not inside Jira" notice when neither Connect's all.js nor Forge's bridge is there. */
+export function requireHost(root) {
+  if (platform().available) return true;
   replaceChildren(
     root,
     h(

@@ -7,7 +7,7 @@ import {
   formatNumber,
   h,
   replaceChildren,
-  requireAp,
+  requireHost,
   resizeFrame,
   showErrorFlag,
   showFlag,
@@ -320,4 +320,4 @@ async function load() {
   draw();
 }
 
-if (requireAp(root)) void load();
+if (requireHost(root)) void load();

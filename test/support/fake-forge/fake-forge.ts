@@ -26,6 +26,8 @@ export type FakeForgeOptions = {
   retryDelayMs?: number;
   /** Forge's 5 s event timeout, scaled the same way when a test needs it. */
   eventTimeoutMs?: number;
+  /** The Forge app folder whose static/ resources the Custom UI pages come from (built by forge:build). */
+  appDir?: string;
 };
 
 type FitOverrides = {
@@ -53,6 +55,7 @@ export class FakeForge {
   private readonly kid = `fake-forge-${randomUUID()}`;
   readonly retryDelayMs: number;
   readonly eventTimeoutMs: number;
+  private readonly appDir: string;
 
   private constructor(
     private readonly server: Server,
@@ -62,6 +65,7 @@ export class FakeForge {
     this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.retryDelayMs = options.retryDelayMs ?? EVENT_RETRY_DELAY_MS;
     this.eventTimeoutMs = options.eventTimeoutMs ?? EVENT_TIMEOUT_MS;
+    this.appDir = options.appDir ?? FORGE_APP_DIR;
   }
 
   static async start(options: FakeForgeOptions = {}): Promise<FakeForge> {
@@ -175,7 +179,7 @@ export class FakeForge {
   /** Serves a Custom UI resource directory the way Forge's CDN does, with the bridge the iframe host injects. */
   private async serveResource(res: ServerResponse, resourceKey: string, file: string): Promise<void> {
     const resource = this.manifest.resources.find((candidate) => candidate.key === resourceKey);
-    const root = resource ? path.join(FORGE_APP_DIR, resource.path) : null;
+    const root = resource ? path.join(this.appDir, resource.path) : null;
     const target = root ? path.resolve(root, file) : null;
     if (!root || !target || !target.startsWith(`${root}${path.sep}`)) return void res.writeHead(404).end();
     let content: Buffer;

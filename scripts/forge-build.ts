@@ -1,0 +1,56 @@
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { TEMPLATE_NAMES } from '../src/domain/templates.js';
+import { CONNECT_ALL_JS } from '../src/http/pages-router.js';
+import { PROJECT_ROOT, VIEWS_DIR } from '../src/paths.js';
+
+/**
+ * Lays out forge/static/<resource>/ for `forge deploy`: the same pages and assets the Connect app serves,
+ * with Connect's all.js swapped for the bundled Forge bridge adapter. Output is rebuilt, never committed.
+ */
+const FORGE_DIR = path.join(PROJECT_ROOT, 'forge');
+const RESOURCES = [
+  { dir: 'admin', page: 'admin.html' },
+  { dir: 'user', page: 'my-calendars.html' },
+] as const;
+const BRIDGE_FILE = 'forge-bridge.js';
+
+/** Builds into `appDir`/static (the Forge app folder by default; tests build into a copy of their own). */
+export async function buildForgeResources(appDir = FORGE_DIR): Promise<string[]> {
+  const staticDir = path.join(appDir, 'static');
+  await rm(staticDir, { recursive: true, force: true });
+  const bridge = await build({
+    entryPoints: [path.join(FORGE_DIR, 'src', 'platform-forge.js')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+  });
+  const bridgeCode = bridge.outputFiles[0]?.contents;
+  if (!bridgeCode) throw new Error('esbuild produced no bridge bundle');
+  const templateNames = `export const TEMPLATE_NAMES = ${JSON.stringify(TEMPLATE_NAMES)};\n`;
+  const written: string[] = [];
+  for (const resource of RESOURCES) {
+    const target = path.join(staticDir, resource.dir);
+    await mkdir(target, { recursive: true });
+    await cp(path.join(VIEWS_DIR, 'assets'), path.join(target, 'assets'), { recursive: true });
+    await writeFile(path.join(target, 'assets', 'template-names.js'), templateNames);
+    await writeFile(path.join(target, BRIDGE_FILE), bridgeCode);
+    const html = await readFile(path.join(VIEWS_DIR, resource.page), 'utf8');
+    const connectScript = `<script src="${CONNECT_ALL_JS}"></script>`;
+    if (!html.includes(connectScript)) throw new Error(`${resource.page} no longer loads ${CONNECT_ALL_JS}`);
+    await writeFile(path.join(target, 'index.html'), html.replace(connectScript, `<script src="./${BRIDGE_FILE}"></script>`));
+    written.push(...(await readdir(target)).map((file) => path.join(resource.dir, file)));
+  }
+  return written;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const files = await buildForgeResources();
+  process.stdout.write(`forge/static ready for \`forge deploy\` (${files.length} entries)\n`);
+}

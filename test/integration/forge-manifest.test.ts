@@ -1,0 +1,72 @@
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildForgeResources } from '../../scripts/forge-build.js';
+import { FORGE_ROUTES } from '../../src/forge/forge-router.js';
+import { ForgeManifest, MANIFEST_PATH } from '../support/fake-forge/forge-manifest.js';
+
+type Validation = { success: boolean; errors?: { message: string; reference?: string; line?: number }[] };
+const { validate } = createRequire(import.meta.url)('@forge/manifest') as {
+  validate: (requireAppId: boolean, manifestFile: string) => Promise<Validation>;
+};
+
+let appDir: string;
+const manifest = ForgeManifest.load();
+
+beforeAll(async () => {
+  appDir = await mkdtemp(path.join(tmpdir(), 'calsync-forge-'));
+  await copyFile(MANIFEST_PATH, path.join(appDir, 'manifest.yml'));
+  await buildForgeResources(appDir);
+});
+afterAll(async () => {
+  if (appDir) await rm(appDir, { recursive: true, force: true });
+});
+
+describe('the Forge app', () => {
+  it("passes Atlassian's own manifest validation (@forge/manifest, full) once forge:build laid out the resources", async () => {
+    const cwd = process.cwd();
+    process.chdir(appDir);
+    try {
+      const result = await validate(false, 'manifest.yml');
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.success).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('asks for read-only scopes only (the validator does not catch a misspelt or widened scope)', () => {
+    expect(manifest.scopes.sort()).toEqual(
+      ['read:app-system-token', 'read:app-user-token', 'read:avatar:jira', 'read:group:jira', 'read:jira-user', 'read:jira-work', 'read:user:jira'].sort(),
+    );
+    expect(manifest.scopes.filter((scope) => !scope.startsWith('read:'))).toEqual([]);
+  });
+
+  it('routes every backend endpoint to a path the remote serves, each with the system token', () => {
+    const routed = ['avi:forge:installed:app', 'avi:forge:upgraded:app', 'avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue']
+      .map((event) => manifest.triggerEndpoint(event))
+      .concat([manifest.moduleEndpoint('scheduledTrigger'), manifest.moduleEndpoint('preUninstall')]);
+    for (const endpoint of routed) {
+      expect(Object.values(FORGE_ROUTES)).toContain(endpoint.route?.path);
+      expect(endpoint.auth?.appSystemToken?.enabled, endpoint.key).toBe(true);
+    }
+    expect(manifest.modules('scheduledTrigger').map((trigger) => (trigger as { interval?: string }).interval)).toEqual(['hour']);
+    for (const key of ['calsync-admin', 'calsync-configure', 'calsync-my-calendars']) {
+      expect(manifest.uiEndpoint(key).auth?.appUserToken?.enabled, key).toBe(true);
+    }
+  });
+
+  it('builds the Connect pages with the bundled bridge in place of all.js, and nothing loaded from outside', async () => {
+    for (const dir of ['admin', 'user']) {
+      const html = await readFile(path.join(appDir, 'static', dir, 'index.html'), 'utf8');
+      expect(html).toContain('<script src="./forge-bridge.js"></script>');
+      expect(html).not.toMatch(/https?:\/\//);
+      const bridge = await readFile(path.join(appDir, 'static', dir, 'forge-bridge.js'), 'utf8');
+      // Checked as booleans: a failure should not print a 95 kB bundle.
+      expect(bridge.includes('window.calendarSyncPlatform=')).toBe(true);
+      expect(bridge.includes('globalThis.__bridge.callBridge')).toBe(true);
+    }
+  });
+});
