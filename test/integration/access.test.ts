@@ -1,247 +1,283 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS, SEED_ROLE_IDS } from '../support/fake-jira/fake-jira.js';
 import { readIcsEvents } from '../support/ics-check.js';
-import { ADMIN, apiAs, registerSite, fetchFeed, sampleFeedConfig } from '../support/site.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import type { TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
 const PROJECT = { CAL: '10000', MKT: '10001', OPS: '10002' };
 
-let jira: FakeJira;
-let app: TestApp;
+describe.each(DOORS)('through the %s door', (doorName) => {
+  let jira: FakeJira;
+  let door: DoorApp;
+  let app: TestApp;
+  let site: InstalledSite;
 
-beforeAll(async () => {
-  jira = await FakeJira.start();
-  app = await startTestApp({ connectKeysUrl: jira.keysUrl, config: { trustProxy: true, feedFailuresPerMinute: 20 } });
-  expect((await jira.install(app.url)).status).toBe(204);
-});
-afterAll(async () => {
-  await app?.stop();
-  await jira?.stop();
-});
-
-type StoredEvent = { uid: string; projectIds: string[]; userAccountIds: string[]; issueKey: string | null };
-
-async function createSyncedFeed(name: string, access: Record<string, unknown>): Promise<{ id: string; events: StoredEvent[] }> {
-  const created = await apiAs(app, jira, ADMIN).post(
-    '/feeds',
-    sampleFeedConfig({ name, source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' }, access }),
-  );
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  expect(await app.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
-  const rows = await app.db.knex('feed_events').where({ feed_id: created.body.id });
-  return { id: created.body.id, events: rows.map((row: { event: StoredEvent }) => row.event) };
-}
-
-async function calendarsOf(accountId: string) {
-  const response = await apiAs(app, jira, accountId).get('/me/calendars');
-  expect(response.status).toBe(200);
-  return response.body.calendars as { feedId: string; calendar: string; url: string }[];
-}
-
-async function servedUids(url: string): Promise<string[] | null> {
-  const response = await fetchFeed(url);
-  if (response.status === 404) return null;
-  expect(response.status).toBe(200);
-  return readIcsEvents(response.text)
-    .events.map((event) => event.uid)
-    .sort();
-}
-
-const uidsWhere = (events: StoredEvent[], keep: (event: StoredEvent) => boolean) => events.filter(keep).map((event) => event.uid).sort();
-
-describe('who may see a feed', () => {
-  it('"all Jira users": every active user gets the whole feed; a deactivated user gets nothing', async () => {
-    const feed = await createSyncedFeed('Everyone', { mode: 'all' });
-    for (const person of [A.bob, A.chloe, A.gao]) {
-      const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
-      expect(mine.map((calendar) => calendar.calendar)).toEqual(['all']);
-      expect(await servedUids(mine[0]!.url)).toEqual(uidsWhere(feed.events, () => true));
-    }
-    expect((await calendarsOf(A.eve)).filter((calendar) => calendar.feedId === feed.id)).toEqual([]);
+  beforeAll(async () => {
+    jira = await FakeJira.start();
+    door = await startDoorApp(doorName, jira, { config: { trustProxy: true, feedFailuresPerMinute: 20 } });
+    app = door.app;
+    site = await door.install(jira);
+  });
+  afterAll(async () => {
+    await door?.stop();
+    await jira?.stop();
   });
 
-  it('groups: members of a chosen group only', async () => {
-    const feed = await createSyncedFeed('Marketing only', { mode: 'groups', groups: [{ name: 'marketing' }] });
-    const matrix: [string, boolean][] = [
-      [A.chloe, true],
-      [A.farah, true],
-      [A.bob, false],
-      [A.alice, false],
-    ];
-    for (const [person, sees] of matrix) {
-      const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
-      expect(mine.length, person).toBe(sees ? 1 : 0);
-      if (sees) expect(await servedUids(mine[0]!.url)).toEqual(uidsWhere(feed.events, () => true));
-    }
-    const outsider = await apiAs(app, jira, A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
-    expect(outsider.status).toBe(404);
-  });
+  type StoredEvent = { uid: string; projectIds: string[]; userAccountIds: string[]; issueKey: string | null };
 
-  it('project roles: only events of projects where the user holds the role, directly or through a group', async () => {
-    const feed = await createSyncedFeed('Developers', { mode: 'roles', roles: [{ id: SEED_ROLE_IDS.developers, name: 'Developers' }] });
-    const expected: [string, string[]][] = [
-      [A.bob, [PROJECT.CAL, PROJECT.OPS]],
-      [A.gao, [PROJECT.CAL, PROJECT.OPS]],
-      [A.chloe, [PROJECT.MKT]],
-      [A.alice, [PROJECT.CAL]],
-      [A.farah, []],
-    ];
-    for (const [person, projects] of expected) {
-      const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
-      if (projects.length === 0) {
-        expect(mine, person).toEqual([]);
-        continue;
+  async function createSyncedFeed(
+    name: string,
+    access: Record<string, unknown>,
+  ): Promise<{ id: string; events: StoredEvent[] }> {
+    const created = await site
+      .api(ADMIN)
+      .post(
+        '/feeds',
+        sampleFeedConfig({
+          name,
+          source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' },
+          access,
+        }),
+      );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(await app.services.sync.syncFeed(site.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
+    const rows = await app.db.knex('feed_events').where({ feed_id: created.body.id });
+    return { id: created.body.id, events: rows.map((row: { event: StoredEvent }) => row.event) };
+  }
+
+  async function calendarsOf(accountId: string) {
+    const response = await site.api(accountId).get('/me/calendars');
+    expect(response.status).toBe(200);
+    return response.body.calendars as { feedId: string; calendar: string; url: string }[];
+  }
+
+  async function servedUids(url: string): Promise<string[] | null> {
+    const response = await fetchFeed(url);
+    if (response.status === 404) return null;
+    expect(response.status).toBe(200);
+    return readIcsEvents(response.text)
+      .events.map((event) => event.uid)
+      .sort();
+  }
+
+  const uidsWhere = (events: StoredEvent[], keep: (event: StoredEvent) => boolean) =>
+    events
+      .filter(keep)
+      .map((event) => event.uid)
+      .sort();
+
+  describe('who may see a feed', () => {
+    it('"all Jira users": every active user gets the whole feed; a deactivated user gets nothing', async () => {
+      const feed = await createSyncedFeed('Everyone', { mode: 'all' });
+      for (const person of [A.bob, A.chloe, A.gao]) {
+        const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
+        expect(mine.map((calendar) => calendar.calendar)).toEqual(['all']);
+        expect(await servedUids(mine[0]!.url)).toEqual(uidsWhere(feed.events, () => true));
       }
-      const uids = await servedUids(mine[0]!.url);
-      expect(uids, person).toEqual(uidsWhere(feed.events, (event) => event.projectIds.some((id) => projects.includes(id))));
-      expect(uids!.length).toBeLessThan(feed.events.length);
-    }
+      expect((await calendarsOf(A.eve)).filter((calendar) => calendar.feedId === feed.id)).toEqual([]);
+    });
+
+    it('groups: members of a chosen group only', async () => {
+      const feed = await createSyncedFeed('Marketing only', {
+        mode: 'groups',
+        groups: [{ name: 'marketing' }],
+      });
+      const matrix: [string, boolean][] = [
+        [A.chloe, true],
+        [A.farah, true],
+        [A.bob, false],
+        [A.alice, false],
+      ];
+      for (const [person, sees] of matrix) {
+        const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
+        expect(mine.length, person).toBe(sees ? 1 : 0);
+        if (sees) expect(await servedUids(mine[0]!.url)).toEqual(uidsWhere(feed.events, () => true));
+      }
+      const outsider = await site.api(A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
+      expect(outsider.status).toBe(404);
+    });
+
+    it('project roles: only events of projects where the user holds the role, directly or through a group', async () => {
+      const feed = await createSyncedFeed('Developers', {
+        mode: 'roles',
+        roles: [{ id: SEED_ROLE_IDS.developers, name: 'Developers' }],
+      });
+      const expected: [string, string[]][] = [
+        [A.bob, [PROJECT.CAL, PROJECT.OPS]],
+        [A.gao, [PROJECT.CAL, PROJECT.OPS]],
+        [A.chloe, [PROJECT.MKT]],
+        [A.alice, [PROJECT.CAL]],
+        [A.farah, []],
+      ];
+      for (const [person, projects] of expected) {
+        const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
+        if (projects.length === 0) {
+          expect(mine, person).toEqual([]);
+          continue;
+        }
+        const uids = await servedUids(mine[0]!.url);
+        expect(uids, person).toEqual(
+          uidsWhere(feed.events, (event) => event.projectIds.some((id) => projects.includes(id))),
+        );
+        expect(uids!.length).toBeLessThan(feed.events.length);
+      }
+    });
+
+    it('"divide up by user": each user gets a calendar of their own items', async () => {
+      const feed = await createSyncedFeed('Per assignee', { mode: 'none', divideByUserFields: ['assignee'] });
+      for (const person of [A.bob, A.chloe]) {
+        const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
+        expect(mine.map((calendar) => calendar.calendar)).toEqual(['mine']);
+        const uids = await servedUids(mine[0]!.url);
+        expect(uids).toEqual(uidsWhere(feed.events, (event) => event.userAccountIds.includes(person)));
+        expect(uids!.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('respecting Jira permissions hides an issue under issue security from those outside it', async () => {
+      const feed = await createSyncedFeed('Respectful', { mode: 'all', respectPermissions: true });
+      const secret = feed.events.find((event) => event.issueKey === 'OPS-1');
+      expect(secret, 'OPS-1 is in the feed').toBeDefined();
+      const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
+      const dmitriUrl = (await calendarsOf(A.dmitri)).find((calendar) => calendar.feedId === feed.id)!.url;
+      expect(await servedUids(bobUrl)).not.toContain(secret!.uid);
+      expect(await servedUids(dmitriUrl)).toContain(secret!.uid);
+      const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
+      // Farah holds no role in OPS, so she cannot browse it at all, secret or not.
+      expect(
+        (await servedUids(farahUrl))!.some((uid) =>
+          feed.events.find((event) => event.uid === uid)?.projectIds.includes(PROJECT.OPS),
+        ),
+      ).toBe(false);
+    });
   });
 
-  it('"divide up by user": each user gets a calendar of their own items', async () => {
-    const feed = await createSyncedFeed('Per assignee', { mode: 'none', divideByUserFields: ['assignee'] });
-    for (const person of [A.bob, A.chloe]) {
-      const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
-      expect(mine.map((calendar) => calendar.calendar)).toEqual(['mine']);
-      const uids = await servedUids(mine[0]!.url);
-      expect(uids).toEqual(uidsWhere(feed.events, (event) => event.userAccountIds.includes(person)));
-      expect(uids!.length).toBeGreaterThan(0);
-    }
+  describe('personal URLs', () => {
+    it('are shown again to their owner unchanged, and regenerate / revoke work', async () => {
+      const feed = await createSyncedFeed('Rotating', { mode: 'all' });
+      const first = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!;
+      const again = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!;
+      expect(again.url).toBe(first.url);
+
+      const regenerated = await site.api(A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
+      expect(regenerated.status).toBe(200);
+      expect(regenerated.body.calendar.url).not.toBe(first.url);
+      expect((await fetchFeed(first.url)).status).toBe(404);
+      expect((await fetchFeed(regenerated.body.calendar.url)).status).toBe(200);
+
+      expect((await site.api(A.bob).delete(`/me/calendars/${feed.id}/all`)).status).toBe(204);
+      expect((await fetchFeed(regenerated.body.calendar.url)).status).toBe(404);
+    });
+
+    it('feed admins see fetch statistics and can revoke one user or everyone', async () => {
+      const feed = await createSyncedFeed('Admin revokes', { mode: 'all' });
+      const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
+      const chloeUrl = (await calendarsOf(A.chloe)).find((calendar) => calendar.feedId === feed.id)!.url;
+      await fetch(bobUrl, { headers: { 'user-agent': 'Microsoft Outlook' } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const admin = site.api(ADMIN);
+      const list = await admin.get(`/feeds/${feed.id}/subscriptions`);
+      const bobs = list.body.subscriptions.find((s: { accountId: string }) => s.accountId === A.bob);
+      expect(bobs).toMatchObject({ calendar: 'all', fetchCount: 1, lastUserAgent: 'Microsoft Outlook' });
+      expect((await site.api(A.bob).get(`/feeds/${feed.id}/subscriptions`)).status).toBe(403);
+
+      expect((await admin.delete(`/feeds/${feed.id}/subscriptions/${bobs.id}`)).status).toBe(204);
+      expect((await fetchFeed(bobUrl)).status).toBe(404);
+      expect((await fetchFeed(chloeUrl)).status).toBe(200);
+      expect((await admin.delete(`/feeds/${feed.id}/subscriptions`)).status).toBe(200);
+      expect((await fetchFeed(chloeUrl)).status).toBe(404);
+    });
+
+    it('a user who leaves a group stops getting events at the next refresh', async () => {
+      const feed = await createSyncedFeed('Leavers', { mode: 'groups', groups: [{ name: 'leadership' }] });
+      const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
+      expect((await fetchFeed(farahUrl)).status).toBe(200);
+      const leadership = jira.data.groups.find((group) => group.name === 'leadership')!;
+      leadership.members = leadership.members.filter((member) => member !== A.farah);
+      try {
+        await app.services.access.refreshSite(site.clientKey);
+        expect((await fetchFeed(farahUrl)).status).toBe(404);
+      } finally {
+        leadership.members.push(A.farah);
+      }
+    });
+
+    it('a deactivated user loses their URLs at the next refresh', async () => {
+      const feed = await createSyncedFeed('Deactivation', { mode: 'all' });
+      const gaoUrl = (await calendarsOf(A.gao)).find((calendar) => calendar.feedId === feed.id)!.url;
+      const gao = jira.data.users.find((user) => user.accountId === A.gao)!;
+      gao.active = false;
+      try {
+        await app.services.access.refreshSite(site.clientKey);
+        expect((await fetchFeed(gaoUrl)).status).toBe(404);
+        const live = await app.db
+          .knex('feed_subscriptions')
+          .where({ account_id: A.gao })
+          .whereNull('revoked_at');
+        expect(live).toEqual([]);
+      } finally {
+        gao.active = true;
+      }
+    });
+
+    it('without project-admin permission, role feeds say what to fix instead of silently showing less', async () => {
+      const feed = await createSyncedFeed('Roles without admin', {
+        mode: 'roles',
+        roles: [{ id: SEED_ROLE_IDS.viewers, name: 'Viewers' }],
+      });
+      const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
+      const before = await servedUids(bobUrl);
+      jira.data.appHasProjectAdmin = false;
+      try {
+        await app.services.access.refreshSite(site.clientKey);
+        const status = (await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status;
+        expect(status.accessError).toMatchObject({ code: 'missing_project_admin' });
+        expect(status.accessError.message).toMatch(/Administer Projects/);
+        expect(await servedUids(bobUrl)).toEqual(before);
+      } finally {
+        jira.data.appHasProjectAdmin = true;
+      }
+      await app.services.access.refreshSite(site.clientKey);
+      expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status.accessError).toBeNull();
+    });
   });
 
-  it('respecting Jira permissions hides an issue under issue security from those outside it', async () => {
-    const feed = await createSyncedFeed('Respectful', { mode: 'all', respectPermissions: true });
-    const secret = feed.events.find((event) => event.issueKey === 'OPS-1');
-    expect(secret, 'OPS-1 is in the feed').toBeDefined();
-    const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
-    const dmitriUrl = (await calendarsOf(A.dmitri)).find((calendar) => calendar.feedId === feed.id)!.url;
-    expect(await servedUids(bobUrl)).not.toContain(secret!.uid);
-    expect(await servedUids(dmitriUrl)).toContain(secret!.uid);
-    const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
-    // Farah holds no role in OPS, so she cannot browse it at all, secret or not.
-    expect((await servedUids(farahUrl))!.some((uid) => feed.events.find((event) => event.uid === uid)?.projectIds.includes(PROJECT.OPS))).toBe(false);
-  });
-});
+  describe('hostile and cross-tenant requests', () => {
+    it("a second site sees none of the first site's feeds or calendars", async () => {
+      const feed = await createSyncedFeed('Site A only', { mode: 'all' });
+      const other = await FakeJira.start();
+      try {
+        const stranger = (await door.install(other)).api(A.alice);
+        expect((await stranger.get('/feeds')).body.feeds).toEqual([]);
+        expect((await stranger.get(`/feeds/${feed.id}`)).status).toBe(404);
+        expect((await stranger.put(`/feeds/${feed.id}`, sampleFeedConfig())).status).toBe(404);
+        expect((await stranger.delete(`/feeds/${feed.id}`)).status).toBe(404);
+        expect((await stranger.post(`/feeds/${feed.id}/sync`)).status).toBe(404);
+        expect((await stranger.get(`/feeds/${feed.id}/subscriptions`)).status).toBe(404);
+        expect((await stranger.get('/me/calendars')).body.calendars).toEqual([]);
+        expect((await stranger.post(`/me/calendars/${feed.id}/all/regenerate`)).status).toBe(404);
+        expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).status).toBe(200);
+      } finally {
+        await other.stop();
+      }
+    });
 
-describe('personal URLs', () => {
-  it('are shown again to their owner unchanged, and regenerate / revoke work', async () => {
-    const feed = await createSyncedFeed('Rotating', { mode: 'all' });
-    const first = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!;
-    const again = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!;
-    expect(again.url).toBe(first.url);
-
-    const regenerated = await apiAs(app, jira, A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
-    expect(regenerated.status).toBe(200);
-    expect(regenerated.body.calendar.url).not.toBe(first.url);
-    expect((await fetchFeed(first.url)).status).toBe(404);
-    expect((await fetchFeed(regenerated.body.calendar.url)).status).toBe(200);
-
-    expect((await apiAs(app, jira, A.bob).delete(`/me/calendars/${feed.id}/all`)).status).toBe(204);
-    expect((await fetchFeed(regenerated.body.calendar.url)).status).toBe(404);
-  });
-
-  it('feed admins see fetch statistics and can revoke one user or everyone', async () => {
-    const feed = await createSyncedFeed('Admin revokes', { mode: 'all' });
-    const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
-    const chloeUrl = (await calendarsOf(A.chloe)).find((calendar) => calendar.feedId === feed.id)!.url;
-    await fetch(bobUrl, { headers: { 'user-agent': 'Microsoft Outlook' } });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const admin = apiAs(app, jira, ADMIN);
-    const list = await admin.get(`/feeds/${feed.id}/subscriptions`);
-    const bobs = list.body.subscriptions.find((s: { accountId: string }) => s.accountId === A.bob);
-    expect(bobs).toMatchObject({ calendar: 'all', fetchCount: 1, lastUserAgent: 'Microsoft Outlook' });
-    expect((await apiAs(app, jira, A.bob).get(`/feeds/${feed.id}/subscriptions`)).status).toBe(403);
-
-    expect((await admin.delete(`/feeds/${feed.id}/subscriptions/${bobs.id}`)).status).toBe(204);
-    expect((await fetchFeed(bobUrl)).status).toBe(404);
-    expect((await fetchFeed(chloeUrl)).status).toBe(200);
-    expect((await admin.delete(`/feeds/${feed.id}/subscriptions`)).status).toBe(200);
-    expect((await fetchFeed(chloeUrl)).status).toBe(404);
-  });
-
-  it('a user who leaves a group stops getting events at the next refresh', async () => {
-    const feed = await createSyncedFeed('Leavers', { mode: 'groups', groups: [{ name: 'leadership' }] });
-    const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
-    expect((await fetchFeed(farahUrl)).status).toBe(200);
-    const leadership = jira.data.groups.find((group) => group.name === 'leadership')!;
-    leadership.members = leadership.members.filter((member) => member !== A.farah);
-    try {
-      await app.services.access.refreshSite(jira.clientKey);
-      expect((await fetchFeed(farahUrl)).status).toBe(404);
-    } finally {
-      leadership.members.push(A.farah);
-    }
-  });
-
-  it('a deactivated user loses their URLs at the next refresh', async () => {
-    const feed = await createSyncedFeed('Deactivation', { mode: 'all' });
-    const gaoUrl = (await calendarsOf(A.gao)).find((calendar) => calendar.feedId === feed.id)!.url;
-    const gao = jira.data.users.find((user) => user.accountId === A.gao)!;
-    gao.active = false;
-    try {
-      await app.services.access.refreshSite(jira.clientKey);
-      expect((await fetchFeed(gaoUrl)).status).toBe(404);
-      const live = await app.db.knex('feed_subscriptions').where({ account_id: A.gao }).whereNull('revoked_at');
-      expect(live).toEqual([]);
-    } finally {
-      gao.active = true;
-    }
-  });
-
-  it('without project-admin permission, role feeds say what to fix instead of silently showing less', async () => {
-    const feed = await createSyncedFeed('Roles without admin', { mode: 'roles', roles: [{ id: SEED_ROLE_IDS.viewers, name: 'Viewers' }] });
-    const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
-    const before = await servedUids(bobUrl);
-    jira.data.appHasProjectAdmin = false;
-    try {
-      await app.services.access.refreshSite(jira.clientKey);
-      const status = (await apiAs(app, jira, ADMIN).get(`/feeds/${feed.id}`)).body.status;
-      expect(status.accessError).toMatchObject({ code: 'missing_project_admin' });
-      expect(status.accessError.message).toMatch(/Administer Projects/);
-      expect(await servedUids(bobUrl)).toEqual(before);
-    } finally {
-      jira.data.appHasProjectAdmin = true;
-    }
-    await app.services.access.refreshSite(jira.clientKey);
-    expect((await apiAs(app, jira, ADMIN).get(`/feeds/${feed.id}`)).body.status.accessError).toBeNull();
-  });
-});
-
-describe('hostile and cross-tenant requests', () => {
-  it('a second site sees none of the first site\'s feeds or calendars', async () => {
-    const feed = await createSyncedFeed('Site A only', { mode: 'all' });
-    const other = await FakeJira.start({ sharedSecret: 'b'.repeat(48) });
-    try {
-      await registerSite(app, other, 'b'.repeat(48));
-      const stranger = apiAs(app, other, A.alice);
-      expect((await stranger.get('/feeds')).body.feeds).toEqual([]);
-      expect((await stranger.get(`/feeds/${feed.id}`)).status).toBe(404);
-      expect((await stranger.put(`/feeds/${feed.id}`, sampleFeedConfig())).status).toBe(404);
-      expect((await stranger.delete(`/feeds/${feed.id}`)).status).toBe(404);
-      expect((await stranger.post(`/feeds/${feed.id}/sync`)).status).toBe(404);
-      expect((await stranger.get(`/feeds/${feed.id}/subscriptions`)).status).toBe(404);
-      expect((await stranger.get('/me/calendars')).body.calendars).toEqual([]);
-      expect((await stranger.post(`/me/calendars/${feed.id}/all/regenerate`)).status).toBe(404);
-      expect((await apiAs(app, jira, ADMIN).get(`/feeds/${feed.id}`)).status).toBe(200);
-    } finally {
-      await other.stop();
-    }
-  });
-
-  it('many wrong tokens from one address are turned away without slowing other subscribers', async () => {
-    const feed = await createSyncedFeed('Brute force target', { mode: 'all' });
-    const url = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 30; attempt += 1) {
-      const guess = `${app.url}/ical/${'G'.repeat(40)}${String(attempt).padStart(3, '0')}.ics`;
-      statuses.push((await fetch(guess, { headers: { 'x-forwarded-for': '192.0.2.7' } })).status);
-    }
-    expect(statuses.slice(0, 20).every((status) => status === 404)).toBe(true);
-    expect(statuses.slice(20).every((status) => status === 429)).toBe(true);
-    const blocked = await fetch(url, { headers: { 'x-forwarded-for': '192.0.2.7' } });
-    expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await fetch(url, { headers: { 'x-forwarded-for': '198.51.100.9' } })).status).toBe(200);
+    it('many wrong tokens from one address are turned away without slowing other subscribers', async () => {
+      const feed = await createSyncedFeed('Brute force target', { mode: 'all' });
+      const url = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 30; attempt += 1) {
+        const guess = `${app.url}/ical/${'G'.repeat(40)}${String(attempt).padStart(3, '0')}.ics`;
+        statuses.push((await fetch(guess, { headers: { 'x-forwarded-for': '192.0.2.7' } })).status);
+      }
+      expect(statuses.slice(0, 20).every((status) => status === 404)).toBe(true);
+      expect(statuses.slice(20).every((status) => status === 429)).toBe(true);
+      const blocked = await fetch(url, { headers: { 'x-forwarded-for': '192.0.2.7' } });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await fetch(url, { headers: { 'x-forwarded-for': '198.51.100.9' } })).status).toBe(200);
+    });
   });
 });

@@ -7,6 +7,7 @@ import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
 import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
 import { FeedRepository } from '../../src/db/feed-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
+import { ForgeTokenRepository } from '../../src/db/forge-token-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
 import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
@@ -16,10 +17,15 @@ import { openTestDatabase } from '../support/test-database.js';
 
 let db: Database;
 const SITE_A = `site-a-${randomUUID()}`;
-const SITE_B = `site-b-${randomUUID()}`;
+/** Site A came through Connect, site B through Forge: tenancy must hold across the doors too. */
+const SITE_B = `ari:cloud:ecosystem::installation/${randomUUID()}`;
 const now = new Date('2026-06-01T00:00:00Z');
 
-const parsed = parseFeedConfig({ name: 'A feed', source: { type: 'jql', jql: 'project = A' }, rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }] });
+const parsed = parseFeedConfig({
+  name: 'A feed',
+  source: { type: 'jql', jql: 'project = A' },
+  rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],
+});
 if (!parsed.ok) throw new Error('bad fixture');
 const config = parsed.config;
 
@@ -56,6 +62,7 @@ const makeRepos = (d: Database) => ({
   subscriptions: new SubscriptionRepository(d.knex),
   settings: new SiteSettingsRepository(d.knex),
   access: new AccessRepository(d.knex),
+  forgeTokens: new ForgeTokenRepository(d.knex),
 });
 
 let feedId: string;
@@ -63,30 +70,102 @@ let subscriptionId: string;
 
 /** A full snapshot of site A's rows, to prove calls made as site B changed none of them. */
 async function snapshotA() {
-  const tables = ['installations', 'connect_store', 'feeds', 'feed_syncs', 'feed_events', 'feed_renders', 'feed_subscriptions', 'site_settings', 'jira_users', 'jira_role_actors', 'access_refreshes', 'subscription_access'];
-  return Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await db.knex(table).where({ client_key: SITE_A }).select()])));
+  const tables = [
+    'installations',
+    'forge_system_tokens',
+    'connect_store',
+    'feeds',
+    'feed_syncs',
+    'feed_events',
+    'feed_renders',
+    'feed_subscriptions',
+    'site_settings',
+    'jira_users',
+    'jira_role_actors',
+    'access_refreshes',
+    'subscription_access',
+  ];
+  return Object.fromEntries(
+    await Promise.all(
+      tables.map(async (table) => [table, await db.knex(table).where({ client_key: SITE_A }).select()]),
+    ),
+  );
 }
 
 beforeAll(async () => {
   db = await openTestDatabase();
   repos = makeRepos(db);
-  for (const site of [SITE_A, SITE_B]) {
-    await repos.installations.saveConnectInstall(site, { clientKey: site, sharedSecret: 's'.repeat(40), baseUrl: `https://${site}.atlassian.net` }, now);
-  }
+  await repos.installations.saveConnectInstall(
+    SITE_A,
+    { clientKey: SITE_A, sharedSecret: 's'.repeat(40), baseUrl: `https://${SITE_A}.atlassian.net` },
+    now,
+  );
+  const cloudId = randomUUID();
+  await repos.installations.saveForgeInstall(
+    SITE_B,
+    {
+      installationId: SITE_B,
+      cloudId,
+      apiBaseUrl: `https://api.atlassian.com/ex/jira/${cloudId}`,
+      siteUrl: 'https://b.atlassian.net',
+      appVersion: '1.0.0',
+    },
+    now,
+    () => Promise.reject(new Error('the site URL is known')),
+  );
+  await repos.forgeTokens.saveIfNewer(SITE_B, 'token-b', new Date(now.getTime() + 3_600_000), now);
   await db.knex.transaction(async (trx) => {
     const feed = await repos.feeds.insert(SITE_A, { name: 'A feed', config, accountId: 'acc-1', now }, trx);
     feedId = feed.id;
     await repos.syncs.create(SITE_A, feedId, now, trx);
     await repos.events.replaceAll(SITE_A, feedId, [event], trx);
-    await repos.renders.save(SITE_A, { feedId, variant: 'all', body: Buffer.from('x'), bodyGzip: Buffer.from('y'), etag: '"e"', dataHash: 'h', lastModified: now, eventCount: 1 }, trx);
+    await repos.renders.save(
+      SITE_A,
+      {
+        feedId,
+        variant: 'all',
+        body: Buffer.from('x'),
+        bodyGzip: Buffer.from('y'),
+        etag: '"e"',
+        dataHash: 'h',
+        lastModified: now,
+        eventCount: 1,
+      },
+      trx,
+    );
   });
   subscriptionId = randomUUID();
-  await repos.subscriptions.create(SITE_A, { id: subscriptionId, feedId, accountId: 'acc-1', calendar: 'all', nonce: 'n', tokenHash: `hash-${randomUUID()}`, now });
+  await repos.subscriptions.create(SITE_A, {
+    id: subscriptionId,
+    feedId,
+    accountId: 'acc-1',
+    calendar: 'all',
+    nonce: 'n',
+    tokenHash: `hash-${randomUUID()}`,
+    now,
+  });
   await repos.store.setValue(SITE_A, 'k', { v: 1 });
   await repos.settings.save(SITE_A, { errorReportingEnabled: false, exportsEnabled: true }, now);
-  await repos.access.saveUser(SITE_A, { accountId: 'acc-1', active: true, groupNames: ['g'], refreshedAt: now });
-  await repos.access.replaceRoleActors(SITE_A, [{ roleId: '1', projectId: '10000', kind: 'user', actor: 'acc-1' }], { refreshedAt: now, roleIds: ['1'], errorCode: null, errorMessage: null });
-  await repos.access.saveSubscriptionAccess(SITE_A, { subscriptionId, allowed: true, projectIds: null, issueIds: null, variant: 'all', reason: null, refreshedAt: now });
+  await repos.access.saveUser(SITE_A, {
+    accountId: 'acc-1',
+    active: true,
+    groupNames: ['g'],
+    refreshedAt: now,
+  });
+  await repos.access.replaceRoleActors(
+    SITE_A,
+    [{ roleId: '1', projectId: '10000', kind: 'user', actor: 'acc-1' }],
+    { refreshedAt: now, roleIds: ['1'], errorCode: null, errorMessage: null },
+  );
+  await repos.access.saveSubscriptionAccess(SITE_A, {
+    subscriptionId,
+    allowed: true,
+    projectIds: null,
+    issueIds: null,
+    variant: 'all',
+    reason: null,
+    refreshedAt: now,
+  });
 });
 afterAll(async () => {
   await db?.close();
@@ -111,6 +190,10 @@ describe('every repository is scoped by clientKey', () => {
     expect(await repos.access.rolesOf(SITE_B, 'acc-1', ['g'])).toEqual([]);
     expect(await repos.access.findRefresh(SITE_B)).toBeNull();
     expect(await repos.access.findSubscriptionAccess(SITE_B, subscriptionId)).toBeNull();
+    expect(await repos.forgeTokens.find(SITE_A)).toBeNull();
+    expect((await repos.forgeTokens.find(SITE_B))?.token).toBe('token-b');
+    expect(await repos.installations.listInstalledClientKeys('forge')).toEqual([SITE_B]);
+    expect(await repos.installations.listInstalledClientKeys('connect')).toEqual([SITE_A]);
     // And the same reads as site A do find the data, so the checks above can fail.
     expect(await repos.feeds.findById(SITE_A, feedId)).not.toBeNull();
     expect(await repos.events.count(SITE_A, feedId)).toBe(1);
@@ -119,32 +202,103 @@ describe('every repository is scoped by clientKey', () => {
 
   it('writes as site B change nothing of site A', async () => {
     const before = await snapshotA();
-    expect(await repos.feeds.update(SITE_B, feedId, { name: 'hijacked', config, accountId: 'x', now })).toBeNull();
+    expect(
+      await repos.feeds.update(SITE_B, feedId, { name: 'hijacked', config, accountId: 'x', now }),
+    ).toBeNull();
     expect(await repos.feeds.delete(SITE_B, feedId)).toBe(false);
     await repos.syncs.reschedule(SITE_B, feedId, new Date(0));
     expect(await repos.syncs.markQueued(SITE_B, feedId, now)).toBe(false);
     expect(await repos.syncs.tryMarkRunning(SITE_B, feedId, now, 60_000)).toBe(false);
     await repos.syncs.recordProgress(SITE_B, feedId, 99);
     await repos.syncs.setAccessError(SITE_B, feedId, { code: 'x', message: 'y' });
-    await repos.syncs.markFailed(SITE_B, feedId, { finishedAt: now, durationMs: 1, code: 'x', message: 'y', nextSyncAt: now });
+    await repos.syncs.markFailed(SITE_B, feedId, {
+      finishedAt: now,
+      durationMs: 1,
+      code: 'x',
+      message: 'y',
+      nextSyncAt: now,
+    });
     await db.knex.transaction(async (trx) => {
-      await repos.syncs.markSucceeded(SITE_B, feedId, { finishedAt: now, durationMs: 1, issueCount: 0, eventCount: 0, omitted: { count: 0, byReason: {}, examples: [] }, capReached: false, dataHash: 'z', nextSyncAt: now }, trx);
+      await repos.syncs.markSucceeded(
+        SITE_B,
+        feedId,
+        {
+          finishedAt: now,
+          durationMs: 1,
+          issueCount: 0,
+          eventCount: 0,
+          omitted: { count: 0, byReason: {}, examples: [] },
+          capReached: false,
+          dataHash: 'z',
+          nextSyncAt: now,
+        },
+        trx,
+      );
       await repos.renders.deleteVariantsExcept(SITE_B, feedId, 'none', trx);
     });
-    expect(await repos.subscriptions.rotate(SITE_B, subscriptionId, { nonce: 'm', tokenHash: 'other', now })).toBeNull();
+    expect(
+      await repos.subscriptions.rotate(SITE_B, subscriptionId, { nonce: 'm', tokenHash: 'other', now }),
+    ).toBeNull();
     expect(await repos.subscriptions.revoke(SITE_B, subscriptionId, now)).toBe(false);
     expect(await repos.subscriptions.revokeAllForFeed(SITE_B, feedId, now)).toBe(0);
     expect(await repos.subscriptions.revokeAllForAccount(SITE_B, 'acc-1', now)).toBe(0);
-    await repos.subscriptions.recordFetches(SITE_B, subscriptionId, { count: 5, lastAt: now, userAgent: 'evil' });
+    await repos.subscriptions.recordFetches(SITE_B, subscriptionId, {
+      count: 5,
+      lastAt: now,
+      userAgent: 'evil',
+    });
     await repos.store.deleteValue(SITE_B, 'k');
-    await repos.access.replaceRoleActors(SITE_B, [], { refreshedAt: now, roleIds: [], errorCode: null, errorMessage: null });
+    await repos.access.replaceRoleActors(SITE_B, [], {
+      refreshedAt: now,
+      roleIds: [],
+      errorCode: null,
+      errorMessage: null,
+    });
+    expect(await repos.syncs.bringForward(SITE_B, new Date(0))).toBe(0);
+    await repos.installations.updateSiteUrl(SITE_B, 'https://elsewhere.atlassian.net', now);
+    await repos.forgeTokens.saveIfNewer(SITE_B, 'token-b2', new Date(now.getTime() + 7_200_000), now);
+    expect(await snapshotA()).toEqual(before);
+    // A Forge installation can never take over a Connect tenant's key.
+    await expect(
+      repos.installations.saveForgeInstall(
+        SITE_A,
+        {
+          installationId: SITE_A,
+          cloudId: randomUUID(),
+          apiBaseUrl: 'https://api.atlassian.com/ex/jira/x',
+          siteUrl: 'https://a.atlassian.net',
+          appVersion: null,
+        },
+        now,
+        () => Promise.resolve(''),
+      ),
+    ).rejects.toThrow(/connect door/);
     expect(await snapshotA()).toEqual(before);
   });
 
-  it('rows cannot be attached to another site\'s feed', async () => {
-    await expect(db.knex('feed_events').insert({ feed_id: feedId, client_key: SITE_B, uid: 'x', project_ids: [], user_account_ids: [], event: '{}' })).rejects.toThrow(/foreign key/);
+  it("rows cannot be attached to another site's feed", async () => {
     await expect(
-      repos.subscriptions.create(SITE_B, { id: randomUUID(), feedId, accountId: null, calendar: 'all', nonce: 'n', tokenHash: `t-${randomUUID()}`, now }),
+      db
+        .knex('feed_events')
+        .insert({
+          feed_id: feedId,
+          client_key: SITE_B,
+          uid: 'x',
+          project_ids: [],
+          user_account_ids: [],
+          event: '{}',
+        }),
+    ).rejects.toThrow(/foreign key/);
+    await expect(
+      repos.subscriptions.create(SITE_B, {
+        id: randomUUID(),
+        feedId,
+        accountId: null,
+        calendar: 'all',
+        nonce: 'n',
+        tokenHash: `t-${randomUUID()}`,
+        now,
+      }),
     ).rejects.toThrow(/foreign key/);
   });
 });

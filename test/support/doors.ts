@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { FakeForge, type FakeForgeInstallation } from './fake-forge/fake-forge.js';
 import type { FakeJira } from './fake-jira/fake-jira.js';
-import { type ApiResponse, apiAs } from './site.js';
+import { type ApiResponse, apiAs, registerSite } from './site.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** The front doors a Jira Cloud site can come through; suites that hold for both run once per door. */
@@ -44,14 +45,23 @@ export async function startDoorApp(door: DoorName, jira: FakeJira, options: Test
 
 export async function installThrough(door: DoorName, app: TestApp, jira: FakeJira, forge: FakeForge | null): Promise<InstalledSite> {
   if (door === 'connect') {
-    const installed = await jira.install(app.url);
-    if (installed.status !== 204) throw new Error(`Connect install answered ${installed.status}: ${installed.body}`);
+    const signedInstall = app.config.connectKeysUrl === jira.keysUrl;
+    if (signedInstall) {
+      const installed = await jira.install(app.url);
+      if (installed.status !== 204) throw new Error(`Connect install answered ${installed.status}: ${installed.body}`);
+    } else {
+      // The app fetches install keys from the first site's key service only; register this one directly.
+      const secret = randomBytes(36).toString('base64url');
+      jira.trustApp(secret);
+      await registerSite(app, jira, secret);
+    }
     return {
       door,
       jira,
       clientKey: jira.clientKey,
       api: (accountId) => apiAs(app, jira, accountId),
       async uninstall() {
+        if (!signedInstall) return app.services.installations.uninstall(jira.clientKey, 'connect');
         const response = await jira.uninstall(app.url);
         if (response.status !== 204) throw new Error(`Connect uninstall answered ${response.status}`);
       },

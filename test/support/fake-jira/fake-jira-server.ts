@@ -150,6 +150,14 @@ export class FakeJira {
     return this.data.appUserAccountId;
   }
 
+  /**
+   * Treats the app as installed with `sharedSecret` without a lifecycle callback: for a second site in
+   * a test, whose install keys the app (pointed at the first site's key service) could not fetch.
+   */
+  trustApp(sharedSecret: string, scopes: ConnectScope[] = ['READ', 'PROJECT_ADMIN']): void {
+    this.rememberInstall(this.appKey, sharedSecret, scopes);
+  }
+
   /** The secret the app got at its last successful install, if it is installed. */
   sharedSecretFor(appKey = this.appKey): string | undefined {
     return this.apps.get(appKey)?.sharedSecret;
