@@ -44,7 +44,10 @@ export async function buildForgeResources(appDir = FORGE_DIR): Promise<string[]>
     const html = await readFile(path.join(VIEWS_DIR, resource.page), 'utf8');
     const connectScript = `<script src="${CONNECT_ALL_JS}"></script>`;
     if (!html.includes(connectScript)) throw new Error(`${resource.page} no longer loads ${CONNECT_ALL_JS}`);
-    await writeFile(path.join(target, 'index.html'), html.replace(connectScript, `<script src="./${BRIDGE_FILE}"></script>`));
+    await writeFile(
+      path.join(target, 'index.html'),
+      html.replace(connectScript, `<script src="./${BRIDGE_FILE}"></script>`),
+    );
     written.push(...(await readdir(target)).map((file) => path.join(resource.dir, file)));
   }
   return written;

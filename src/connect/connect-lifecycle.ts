@@ -20,7 +20,10 @@ export type LifecyclePayload = z.infer<typeof lifecyclePayloadSchema>;
 
 export function hostMatches(host: string, patterns: string[]): boolean {
   return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`, 'i');
+    const regex = new RegExp(
+      `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`,
+      'i',
+    );
     return regex.test(host);
   });
 }
@@ -40,11 +43,17 @@ export function parseLifecyclePayload(
     );
   }
   const payload = parsed.data;
-  if (payload.eventType !== eventType) throw badRequest(`Expected eventType "${eventType}"`, [{ path: 'eventType', message: `must be ${eventType}` }]);
+  if (payload.eventType !== eventType)
+    throw badRequest(`Expected eventType "${eventType}"`, [
+      { path: 'eventType', message: `must be ${eventType}` },
+    ]);
   if (payload.clientKey !== verifiedIssuer) {
     throw new AppError(401, 'unauthorized', 'The clientKey in the payload does not match the signed JWT');
   }
-  if (payload.key !== options.appKey) throw badRequest('The payload is for another app', [{ path: 'key', message: `must be ${options.appKey}` }]);
+  if (payload.key !== options.appKey)
+    throw badRequest('The payload is for another app', [
+      { path: 'key', message: `must be ${options.appKey}` },
+    ]);
   const host = new URL(payload.baseUrl).hostname;
   if (!hostMatches(host, options.jiraHosts)) {
     throw new AppError(403, 'host_not_allowed', `Jira sites on ${host} may not install this app`);
@@ -53,7 +62,10 @@ export function parseLifecyclePayload(
 }
 
 export function toConnectInstall(payload: LifecyclePayload): ConnectInstall {
-  if (!payload.sharedSecret) throw badRequest('The install payload has no sharedSecret', [{ path: 'sharedSecret', message: 'is required' }]);
+  if (!payload.sharedSecret)
+    throw badRequest('The install payload has no sharedSecret', [
+      { path: 'sharedSecret', message: 'is required' },
+    ]);
   return {
     clientKey: payload.clientKey,
     sharedSecret: payload.sharedSecret,

@@ -3,7 +3,15 @@ import type { Request } from 'express';
 import type { Actor } from '../domain/actor.js';
 import { isConnect } from '../domain/installation.js';
 import type { InstallationService } from '../services/installation-service.js';
-import { CONTEXT_QSH, checkLifetime, extractToken, readHeader, readUnverifiedClaims, requestQsh, unauthorized } from './connect-jwt.js';
+import {
+  CONTEXT_QSH,
+  checkLifetime,
+  extractToken,
+  readHeader,
+  readUnverifiedClaims,
+  requestQsh,
+  unauthorized,
+} from './connect-jwt.js';
 
 /**
  * Connect's credential: the context JWT an iframe gets from `AP.context.getToken()` (qsh "context-qsh")
@@ -23,9 +31,11 @@ export class ConnectContextVerifier {
     if (!token) throw unauthorized('Sign in through Jira: this request carries no Connect JWT');
     if (readHeader(token).alg !== 'HS256') throw unauthorized('Connect JWTs must be signed with HS256');
     const unverified = readUnverifiedClaims(token);
-    if (typeof unverified.iss !== 'string' || unverified.iss.length === 0) throw unauthorized('The JWT has no issuer');
+    if (typeof unverified.iss !== 'string' || unverified.iss.length === 0)
+      throw unauthorized('The JWT has no issuer');
     // Unverified input: PostgreSQL refuses NUL in text, which would turn a forged token into a 500.
-    if (unverified.iss.length > 255 || unverified.iss.includes('\u0000')) throw unauthorized('The JWT issuer is not a Jira site');
+    if (unverified.iss.length > 255 || unverified.iss.includes('\u0000'))
+      throw unauthorized('The JWT issuer is not a Jira site');
     const installation = await this.options.installations.findActive(unverified.iss);
     if (!installation || !isConnect(installation)) {
       throw unauthorized('The JWT was issued by a Jira site that has not installed the app');
@@ -33,7 +43,11 @@ export class ConnectContextVerifier {
 
     let claims: Record<string, unknown> & { context?: { user?: { accountId?: unknown } } };
     try {
-      claims = jwt.decodeSymmetric(token, installation.credentials.sharedSecret, jwt.SymmetricAlgorithm.HS256) as typeof claims;
+      claims = jwt.decodeSymmetric(
+        token,
+        installation.credentials.sharedSecret,
+        jwt.SymmetricAlgorithm.HS256,
+      ) as typeof claims;
     } catch {
       throw unauthorized('The JWT signature does not verify');
     }

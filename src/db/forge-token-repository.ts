@@ -22,7 +22,9 @@ export class ForgeTokenRepository {
   }
 
   async find(clientKey: string): Promise<ForgeSystemToken | null> {
-    const row = await this.knex<ForgeTokenRow>('forge_system_tokens').where({ client_key: clientKey }).first();
+    const row = await this.knex<ForgeTokenRow>('forge_system_tokens')
+      .where({ client_key: clientKey })
+      .first();
     return row ? { token: row.token, expiresAt: row.expires_at, receivedAt: row.received_at } : null;
   }
 }

@@ -70,7 +70,11 @@ export class InstallationRepository {
   }
 
   /** Creates or refreshes a Connect installation; a reinstall replaces the shared secret. */
-  async saveConnectInstall(clientKey: string, payload: ConnectInstall, now: Date): Promise<{ installation: Installation; reinstall: boolean }> {
+  async saveConnectInstall(
+    clientKey: string,
+    payload: ConnectInstall,
+    now: Date,
+  ): Promise<{ installation: Installation; reinstall: boolean }> {
     return this.upsert(clientKey, 'connect', now, () => ({
       door: 'connect',
       base_url: payload.baseUrl,
@@ -101,7 +105,8 @@ export class InstallationRepository {
   ): Promise<{ installation: Installation; reinstall: boolean }> {
     const known = await this.scoped(clientKey).first();
     const siteUrl =
-      install.siteUrl ?? (known?.door === 'forge' && known.base_url !== '' ? known.base_url : await fallbackSiteUrl());
+      install.siteUrl ??
+      (known?.door === 'forge' && known.base_url !== '' ? known.base_url : await fallbackSiteUrl());
     return this.upsert(clientKey, 'forge', now, () => ({
       door: 'forge',
       base_url: siteUrl,
@@ -147,7 +152,10 @@ export class InstallationRepository {
         : await trx<InstallationRow>('installations')
             .insert({ client_key: clientKey, installed_at: now, ...values })
             .returning('*');
-      return { installation: toInstallation(row as InstallationRow), reinstall: existing?.state === 'installed' };
+      return {
+        installation: toInstallation(row as InstallationRow),
+        reinstall: existing?.state === 'installed',
+      };
     });
   }
 

@@ -52,11 +52,17 @@ export class ForgeDoor {
     if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
     const invocation = await this.deps.verifier.verify(fit);
     const header = req.get(SYSTEM_TOKEN_HEADER);
-    const systemToken = header && header.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(header) ? header : null;
+    const systemToken =
+      header && header.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(header) ? header : null;
     const installation = await this.ensureInstallation(invocation, systemToken);
     if (systemToken) {
       const now = this.deps.now();
-      await this.deps.tokens.saveIfNewer(installation.clientKey, systemToken, tokenExpiry(systemToken, now), now);
+      await this.deps.tokens.saveIfNewer(
+        installation.clientKey,
+        systemToken,
+        tokenExpiry(systemToken, now),
+        now,
+      );
     }
     return { invocation, installation };
   }
@@ -68,9 +74,16 @@ export class ForgeDoor {
     return { clientKey: installation.clientKey, accountId: invocation.accountId, installation };
   }
 
-  private async ensureInstallation(invocation: ForgeInvocation, systemToken: string | null): Promise<ActiveInstallation> {
+  private async ensureInstallation(
+    invocation: ForgeInvocation,
+    systemToken: string | null,
+  ): Promise<ActiveInstallation> {
     const known = await this.deps.installations.findActive(invocation.installationId);
-    if (known && known.credentials.door === 'forge' && known.credentials.apiBaseUrl === invocation.apiBaseUrl) {
+    if (
+      known &&
+      known.credentials.door === 'forge' &&
+      known.credentials.apiBaseUrl === invocation.apiBaseUrl
+    ) {
       if (invocation.siteUrl && invocation.siteUrl !== known.baseUrl) {
         await this.deps.installations.updateSiteUrl(known.clientKey, invocation.siteUrl);
         return { ...known, baseUrl: invocation.siteUrl };
@@ -92,7 +105,8 @@ export class ForgeDoor {
 
   /** Backend invocations do not name the site; Jira does (`serverInfo.baseUrl`). */
   private async siteUrlFromJira(invocation: ForgeInvocation, systemToken: string | null): Promise<string> {
-    if (!systemToken) throw invalidInvocation('A first Forge invocation must carry a system token (x-forge-oauth-system)');
+    if (!systemToken)
+      throw invalidInvocation('A first Forge invocation must carry a system token (x-forge-oauth-system)');
     const client = this.deps.jira.forAuth(invocation.installationId, {
       apiBaseUrl: invocation.apiBaseUrl,
       authorization: () => `Bearer ${systemToken}`,

@@ -6,11 +6,20 @@ import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
 import type { Admitted, ForgeDoor } from './forge-door.js';
 
-const PRODUCT_EVENTS = ['avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue'] as const;
+const PRODUCT_EVENTS = [
+  'avi:jira:created:issue',
+  'avi:jira:updated:issue',
+  'avi:jira:deleted:issue',
+] as const;
 const LIFECYCLE_EVENTS = ['avi:forge:installed:app', 'avi:forge:upgraded:app'] as const;
 
-const retryContext = z.object({ retryCount: z.number().int().min(0), retryReason: z.string().max(100) }).partial();
-const lifecycleSchema = z.object({ eventType: z.enum(LIFECYCLE_EVENTS), retryContext: retryContext.optional() });
+const retryContext = z
+  .object({ retryCount: z.number().int().min(0), retryReason: z.string().max(100) })
+  .partial();
+const lifecycleSchema = z.object({
+  eventType: z.enum(LIFECYCLE_EVENTS),
+  retryContext: retryContext.optional(),
+});
 const issueEventSchema = z.object({
   eventType: z.enum(PRODUCT_EVENTS),
   issue: z.object({ id: z.union([z.string().regex(/^\d{1,18}$/), z.number().int().nonnegative()]) }),
@@ -61,19 +70,36 @@ export function forgeRouter(deps: {
   // Admission already stored the installation and its token; the event itself only needs logging.
   route(FORGE_ROUTES.lifecycle, ({ installation }, body) => {
     const event = parse(lifecycleSchema, body);
-    deps.logger.info({ clientKey: installation.clientKey, eventType: event.eventType, retry: event.retryContext?.retryCount }, 'Forge lifecycle event');
+    deps.logger.info(
+      {
+        clientKey: installation.clientKey,
+        eventType: event.eventType,
+        retry: event.retryContext?.retryCount,
+      },
+      'Forge lifecycle event',
+    );
     return Promise.resolve();
   });
 
   route(FORGE_ROUTES.issueEvents, async ({ installation }, body) => {
     const event = parse(issueEventSchema, body);
-    deps.logger.debug({ clientKey: installation.clientKey, eventType: event.eventType, retry: event.retryContext?.retryCount }, 'Forge issue event');
+    deps.logger.debug(
+      {
+        clientKey: installation.clientKey,
+        eventType: event.eventType,
+        retry: event.retryContext?.retryCount,
+      },
+      'Forge issue event',
+    );
     await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
   });
 
   route(FORGE_ROUTES.hourly, async ({ installation }) => {
     // The token this trigger carried was stored on admission; feeds that waited for one can sync now.
-    await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey, failedWith: 'forge_token_missing' });
+    await deps.queue.enqueueSiteChanged({
+      clientKey: installation.clientKey,
+      failedWith: 'forge_token_missing',
+    });
   });
 
   route(FORGE_ROUTES.preUninstall, async ({ installation }) => {

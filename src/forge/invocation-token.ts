@@ -4,7 +4,8 @@ import { hostMatches } from '../connect/connect-lifecycle.js';
 import { AppError } from '../errors.js';
 
 export const FIT_ISSUER = 'forge/invocation-token';
-const INSTALLATION_ID = /^ari:cloud:ecosystem::installation\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const INSTALLATION_ID =
+  /^ari:cloud:ecosystem::installation\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const API_BASE_PATH = /^\/ex\/jira\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 const claimsSchema = z.object({
@@ -13,7 +14,9 @@ const claimsSchema = z.object({
     installationId: z.string().regex(INSTALLATION_ID, 'is not a Forge installation id'),
     apiBaseUrl: z.url({ protocol: /^https?$/ }),
     appVersion: z.string().max(100).optional(),
-    module: z.object({ type: z.string().max(200).optional(), key: z.string().max(200).optional() }).optional(),
+    module: z
+      .object({ type: z.string().max(200).optional(), key: z.string().max(200).optional() })
+      .optional(),
   }),
   context: z
     .object({
@@ -37,8 +40,7 @@ export type ForgeInvocation = {
   appVersion: string | null;
 };
 
-export const invalidInvocation = (message: string): AppError =>
-  new AppError(401, 'unauthorized', message);
+export const invalidInvocation = (message: string): AppError => new AppError(401, 'unauthorized', message);
 
 /**
  * Verifies Forge Invocation Tokens: RS256 under a key of Forge's JWKS (fetched once and cached across
@@ -80,13 +82,21 @@ export class InvocationTokenVerifier {
       throw invalidInvocation('The Forge invocation token does not verify');
     }
     const parsed = claimsSchema.safeParse(payload);
-    if (!parsed.success) throw invalidInvocation('The Forge invocation token lacks the claims of an app invocation');
+    if (!parsed.success)
+      throw invalidInvocation('The Forge invocation token lacks the claims of an app invocation');
     const { app, context, principal } = parsed.data;
-    if (app.id.toLowerCase() !== this.options.appId) throw invalidInvocation('The Forge invocation token is for another app');
+    if (app.id.toLowerCase() !== this.options.appId)
+      throw invalidInvocation('The Forge invocation token is for another app');
     const apiBase = new URL(app.apiBaseUrl);
     const cloudId = API_BASE_PATH.exec(apiBase.pathname.replace(/\/+$/, ''))?.[1];
-    const schemeOk = apiBase.protocol === 'https:' || (this.options.allowHttp && apiBase.protocol === 'http:');
-    if (!cloudId || !schemeOk || apiBase.search !== '' || !hostMatches(apiBase.hostname, this.options.apiHosts)) {
+    const schemeOk =
+      apiBase.protocol === 'https:' || (this.options.allowHttp && apiBase.protocol === 'http:');
+    if (
+      !cloudId ||
+      !schemeOk ||
+      apiBase.search !== '' ||
+      !hostMatches(apiBase.hostname, this.options.apiHosts)
+    ) {
       throw invalidInvocation('The Forge invocation token names an API base URL this app does not call');
     }
     if (context?.siteUrl && !context.siteUrl.startsWith('https://') && !this.options.allowHttp) {

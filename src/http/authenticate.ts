@@ -22,7 +22,10 @@ function isForgeInvocation(req: Request): boolean {
  * The one authentication step of /api: whichever door the credential belongs to, the routes behind it
  * see the same Actor. Which door is only a hint; the chosen verifier checks everything itself.
  */
-export function authenticate(doors: { connect: CredentialVerifier; forge: CredentialVerifier | null }): RequestHandler {
+export function authenticate(doors: {
+  connect: CredentialVerifier;
+  forge: CredentialVerifier | null;
+}): RequestHandler {
   return (req, res, next) => {
     const forge = isForgeInvocation(req);
     const verifier = forge ? doors.forge : doors.connect;

@@ -17,7 +17,11 @@ export const siteChangedJobKey = (payload: SiteChangedPayload): string =>
   `${SITE_CHANGED_TASK}:${payload.clientKey}:${payload.failedWith ?? '*'}`;
 
 /** Jira said something changed on a site: its feeds are due now, and the tick hands them to the sync. */
-export function siteChangedTask(deps: { syncs: FeedSyncRepository; requestTick: () => Promise<void>; now: () => Date }): Task {
+export function siteChangedTask(deps: {
+  syncs: FeedSyncRepository;
+  requestTick: () => Promise<void>;
+  now: () => Date;
+}): Task {
   return async (rawPayload, helpers) => {
     const payload = payloadSchema.parse(rawPayload);
     const moved = await deps.syncs.bringForward(payload.clientKey, deps.now(), payload.failedWith);

@@ -1,5 +1,11 @@
 import type { InstallationRepository } from '../db/installation-repository.js';
-import { type ActiveInstallation, type ConnectInstall, type Door, type ForgeInstall, isActive } from '../domain/installation.js';
+import {
+  type ActiveInstallation,
+  type ConnectInstall,
+  type Door,
+  type ForgeInstall,
+  isActive,
+} from '../domain/installation.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -16,14 +22,25 @@ export class InstallationService {
 
   async installConnect(install: ConnectInstall): Promise<void> {
     const { reinstall } = await this.installations.saveConnectInstall(install.clientKey, install, this.now());
-    this.options.logger.info({ clientKey: install.clientKey, baseUrl: install.baseUrl, door: 'connect', reinstall }, 'app installed');
+    this.options.logger.info(
+      { clientKey: install.clientKey, baseUrl: install.baseUrl, door: 'connect', reinstall },
+      'app installed',
+    );
   }
 
   /** Returns whether the installation is new (or back from an uninstall). */
   async installForge(install: ForgeInstall, siteUrl: () => Promise<string>): Promise<ActiveInstallation> {
-    const { installation, reinstall } = await this.installations.saveForgeInstall(install.installationId, install, this.now(), siteUrl);
+    const { installation, reinstall } = await this.installations.saveForgeInstall(
+      install.installationId,
+      install,
+      this.now(),
+      siteUrl,
+    );
     if (!reinstall) {
-      this.options.logger.info({ clientKey: install.installationId, baseUrl: installation.baseUrl, door: 'forge' }, 'app installed');
+      this.options.logger.info(
+        { clientKey: install.installationId, baseUrl: installation.baseUrl, door: 'forge' },
+        'app installed',
+      );
     }
     if (!isActive(installation)) throw new Error('a saved Forge installation is always active');
     return installation;
@@ -36,7 +53,11 @@ export class InstallationService {
   async uninstall(clientKey: string, door: Door): Promise<void> {
     const installation = await this.installations.findByClientKey(clientKey);
     if (installation && installation.door !== door) {
-      throw new AppError(401, 'unauthorized', `This site was installed through ${installation.door}, not ${door}`);
+      throw new AppError(
+        401,
+        'unauthorized',
+        `This site was installed through ${installation.door}, not ${door}`,
+      );
     }
     const existed = await this.installations.markUninstalled(clientKey, this.now());
     this.options.logger.info({ clientKey, door, existed }, 'app uninstalled; tenant data deleted');

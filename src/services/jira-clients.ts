@@ -12,11 +12,18 @@ export class JiraClients {
   private readonly pacer: TenantPacer;
 
   constructor(
-    private readonly options: { authFor: JiraAuthFactory; requestsPerSecond: number; logger: Logger } & Partial<
+    private readonly options: {
+      authFor: JiraAuthFactory;
+      requestsPerSecond: number;
+      logger: Logger;
+    } & Partial<
       Pick<JiraClientOptions, 'maxRetries' | 'baseBackoffMs' | 'maxBackoffMs' | 'requestTimeoutMs' | 'fetch'>
     >,
   ) {
-    this.pacer = new TenantPacer({ requestsPerSecond: options.requestsPerSecond, burst: Math.max(1, Math.ceil(options.requestsPerSecond)) });
+    this.pacer = new TenantPacer({
+      requestsPerSecond: options.requestsPerSecond,
+      burst: Math.max(1, Math.ceil(options.requestsPerSecond)),
+    });
   }
 
   forInstallation(installation: ActiveInstallation): JiraClient {
@@ -26,6 +33,9 @@ export class JiraClients {
   /** A client with an explicit credential, for a door that holds one before the installation is stored. */
   forAuth(clientKey: string, auth: JiraAuth): JiraClient {
     const { authFor: _authFor, logger, requestsPerSecond: _rps, ...rest } = this.options;
-    return new JiraClient({ clientKey, auth }, { pacer: this.pacer, logger: logger.child({ clientKey }), ...rest });
+    return new JiraClient(
+      { clientKey, auth },
+      { pacer: this.pacer, logger: logger.child({ clientKey }), ...rest },
+    );
   }
 }

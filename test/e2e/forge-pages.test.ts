@@ -4,7 +4,13 @@ import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeResources } from '../../scripts/forge-build.js';
-import { type BrowserSession, launchBrowser, openPage, type PageProblems, saveScreenshot } from '../support/browser.js';
+import {
+  type BrowserSession,
+  launchBrowser,
+  openPage,
+  type PageProblems,
+  saveScreenshot,
+} from '../support/browser.js';
 import { FakeForge, type FakeForgeInstallation } from '../support/fake-forge/fake-forge.js';
 import { MANIFEST_PATH } from '../support/fake-forge/forge-manifest.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
@@ -31,7 +37,11 @@ beforeAll(async () => {
   await buildForgeResources(appDir);
   jira = await FakeJira.start();
   forge = await FakeForge.start({ retryDelayMs: 20, appDir });
-  app = await startTestApp({ connectKeysUrl: jira.keysUrl, config: { forge: forge.appConfig }, worker: true });
+  app = await startTestApp({
+    connectKeysUrl: jira.keysUrl,
+    config: { forge: forge.appConfig },
+    worker: true,
+  });
   installation = await forge.install(app.url, jira);
   browser = await launchBrowser();
 });
@@ -40,7 +50,8 @@ afterEach(async (context) => {
   if (current && !current.page.isClosed()) {
     if (context.task.result?.state === 'fail') {
       await saveScreenshot(current.page, `FAILED-forge-${context.task.name.slice(0, 50)}`);
-      if (current.problems.list.length > 0) console.error(`browser problems:\n${current.problems.list.join('\n')}`);
+      if (current.problems.list.length > 0)
+        console.error(`browser problems:\n${current.problems.list.join('\n')}`);
     }
     await current.page.close();
   }
@@ -55,7 +66,10 @@ afterAll(async () => {
   if (appDir) await rm(appDir, { recursive: true, force: true });
 });
 
-async function openModule(accountId: string, moduleKey: string): Promise<{ page: Page; frame: FrameLocator; problems: PageProblems }> {
+async function openModule(
+  accountId: string,
+  moduleKey: string,
+): Promise<{ page: Page; frame: FrameLocator; problems: PageProblems }> {
   const { page, problems } = await openPage(browser);
   current = { page, problems };
   requested = [];
@@ -94,7 +108,9 @@ describe('the Custom UI pages inside a Forge frame', () => {
     await frame.getByRole('button', { name: 'Create feed' }).click();
     await flag(frame, /Feed created/).waitFor();
     const row = frame.getByRole('row', { name: /Forge <i>dates<\/i>/ });
-    await expect.poll(() => row.getByTestId('feed-status').textContent(), { timeout: SYNC_TIMEOUT_MS }).toBe('OK');
+    await expect
+      .poll(() => row.getByTestId('feed-status').textContent(), { timeout: SYNC_TIMEOUT_MS })
+      .toBe('OK');
     expect(await frame.locator('table.grid i').count()).toBe(0);
     await saveScreenshot(page, 'forge-admin-feeds');
 
@@ -123,7 +139,10 @@ describe('the Custom UI pages inside a Forge frame', () => {
   it('tells a user who is not a Jira administrator that only administrators manage feeds', async () => {
     const { page, frame, problems } = await openModule(SEED_ACCOUNTS.bob, 'calsync-admin');
     problems.allow(/status of 403/);
-    await frame.getByText(/Only Jira administrators/).first().waitFor();
+    await frame
+      .getByText(/Only Jira administrators/)
+      .first()
+      .waitFor();
     await finish(page, problems);
   });
 });

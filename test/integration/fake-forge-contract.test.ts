@@ -20,7 +20,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const call = { path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> };
+      const call = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+      };
       received.push(call);
       void answer(call).then((status) => {
         if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
@@ -45,7 +49,10 @@ describe('the fake Forge platform keeps Forge Remote’s contract', () => {
     const installation = await forge.install(remoteUrl, jira);
     expect(received.map((call) => call.path)).toEqual(['/forge/lifecycle']);
     const [call] = received;
-    expect(call!.body).toMatchObject({ eventType: 'avi:forge:installed:app', context: { cloudId: jira.cloudId } });
+    expect(call!.body).toMatchObject({
+      eventType: 'avi:forge:installed:app',
+      context: { cloudId: jira.cloudId },
+    });
     const fit = /^Bearer (.+)$/.exec(String(call!.headers.authorization))![1]!;
     const { payload, protectedHeader } = await jwtVerify(fit, createRemoteJWKSet(new URL(forge.jwksUrl)), {
       issuer: 'forge/invocation-token',
@@ -53,7 +60,12 @@ describe('the fake Forge platform keeps Forge Remote’s contract', () => {
     });
     expect(protectedHeader.alg).toBe('RS256');
     expect(payload).toMatchObject({
-      app: { id: forge.appId, installationId: installation.installationId, apiBaseUrl: jira.apiBaseUrl, module: { type: 'core:endpoint' } },
+      app: {
+        id: forge.appId,
+        installationId: installation.installationId,
+        apiBaseUrl: jira.apiBaseUrl,
+        module: { type: 'core:endpoint' },
+      },
     });
     expect(payload['principal']).toBeUndefined();
     expect(call!.headers['x-b3-traceid']).toMatch(/^[0-9a-f]{32}$/);
@@ -63,7 +75,8 @@ describe('the fake Forge platform keeps Forge Remote’s contract', () => {
     received = [];
     const installation = await forge.install(remoteUrl, jira);
     const token = String(received[0]!.headers['x-forge-oauth-system']);
-    const field = () => fetch(`${jira.apiBaseUrl}/rest/api/3/field`, { headers: { authorization: `Bearer ${token}` } });
+    const field = () =>
+      fetch(`${jira.apiBaseUrl}/rest/api/3/field`, { headers: { authorization: `Bearer ${token}` } });
     expect((await field()).status).toBe(200);
     await installation.uninstall();
     expect(received.map((call) => call.path)).toEqual(['/forge/lifecycle', '/forge/lifecycle/pre-uninstall']);
@@ -101,12 +114,21 @@ describe('the fake Forge platform keeps Forge Remote’s contract', () => {
     received = [];
     answer = () => Promise.resolve(500);
     try {
-      const response = await installation.invokeRemote({ path: '/api/site', method: 'GET' }, { accountId: 'acc-1', moduleKey: 'calsync-my-calendars' });
+      const response = await installation.invokeRemote(
+        { path: '/api/site', method: 'GET' },
+        { accountId: 'acc-1', moduleKey: 'calsync-my-calendars' },
+      );
       expect(response.status).toBe(500);
       expect(received).toHaveLength(1);
       const fit = /^Bearer (.+)$/.exec(String(received[0]!.headers.authorization))![1]!;
-      const { payload } = await jwtVerify(fit, createRemoteJWKSet(new URL(forge.jwksUrl)), { issuer: 'forge/invocation-token', audience: forge.appId });
-      expect(payload).toMatchObject({ principal: 'acc-1', context: { cloudId: jira.cloudId, siteUrl: jira.baseUrl, moduleKey: 'calsync-my-calendars' } });
+      const { payload } = await jwtVerify(fit, createRemoteJWKSet(new URL(forge.jwksUrl)), {
+        issuer: 'forge/invocation-token',
+        audience: forge.appId,
+      });
+      expect(payload).toMatchObject({
+        principal: 'acc-1',
+        context: { cloudId: jira.cloudId, siteUrl: jira.baseUrl, moduleKey: 'calsync-my-calendars' },
+      });
       expect(received[0]!.headers['x-forge-oauth-user']).toBeTruthy();
       expect(received[0]!.headers['x-forge-oauth-system']).toBeTruthy();
     } finally {

@@ -39,20 +39,36 @@ describe('the Forge app', () => {
 
   it('asks for read-only scopes only (the validator does not catch a misspelt or widened scope)', () => {
     expect(manifest.scopes.sort()).toEqual(
-      ['read:app-system-token', 'read:app-user-token', 'read:avatar:jira', 'read:group:jira', 'read:jira-user', 'read:jira-work', 'read:user:jira'].sort(),
+      [
+        'read:app-system-token',
+        'read:app-user-token',
+        'read:avatar:jira',
+        'read:group:jira',
+        'read:jira-user',
+        'read:jira-work',
+        'read:user:jira',
+      ].sort(),
     );
     expect(manifest.scopes.filter((scope) => !scope.startsWith('read:'))).toEqual([]);
   });
 
   it('routes every backend endpoint to a path the remote serves, each with the system token', () => {
-    const routed = ['avi:forge:installed:app', 'avi:forge:upgraded:app', 'avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue']
+    const routed = [
+      'avi:forge:installed:app',
+      'avi:forge:upgraded:app',
+      'avi:jira:created:issue',
+      'avi:jira:updated:issue',
+      'avi:jira:deleted:issue',
+    ]
       .map((event) => manifest.triggerEndpoint(event))
       .concat([manifest.moduleEndpoint('scheduledTrigger'), manifest.moduleEndpoint('preUninstall')]);
     for (const endpoint of routed) {
       expect(Object.values(FORGE_ROUTES)).toContain(endpoint.route?.path);
       expect(endpoint.auth?.appSystemToken?.enabled, endpoint.key).toBe(true);
     }
-    expect(manifest.modules('scheduledTrigger').map((trigger) => (trigger as { interval?: string }).interval)).toEqual(['hour']);
+    expect(
+      manifest.modules('scheduledTrigger').map((trigger) => (trigger as { interval?: string }).interval),
+    ).toEqual(['hour']);
     for (const key of ['calsync-admin', 'calsync-configure', 'calsync-my-calendars']) {
       expect(manifest.uiEndpoint(key).auth?.appUserToken?.enabled, key).toBe(true);
     }

@@ -22,10 +22,19 @@ export type InstalledSite = {
   forge: FakeForgeInstallation | null;
 };
 
-export type DoorApp = { app: TestApp; forge: FakeForge | null; install(jira: FakeJira): Promise<InstalledSite>; stop(): Promise<void> };
+export type DoorApp = {
+  app: TestApp;
+  forge: FakeForge | null;
+  install(jira: FakeJira): Promise<InstalledSite>;
+  stop(): Promise<void>;
+};
 
 /** The app with the door's platform beside it: a fake Forge for 'forge', Connect's install keys for 'connect'. */
-export async function startDoorApp(door: DoorName, jira: FakeJira, options: TestAppOptions = {}): Promise<DoorApp> {
+export async function startDoorApp(
+  door: DoorName,
+  jira: FakeJira,
+  options: TestAppOptions = {},
+): Promise<DoorApp> {
   const forge = door === 'forge' ? await FakeForge.start({ retryDelayMs: 20 }) : null;
   const app = await startTestApp({
     connectKeysUrl: jira.keysUrl,
@@ -43,12 +52,18 @@ export async function startDoorApp(door: DoorName, jira: FakeJira, options: Test
   };
 }
 
-export async function installThrough(door: DoorName, app: TestApp, jira: FakeJira, forge: FakeForge | null): Promise<InstalledSite> {
+export async function installThrough(
+  door: DoorName,
+  app: TestApp,
+  jira: FakeJira,
+  forge: FakeForge | null,
+): Promise<InstalledSite> {
   if (door === 'connect') {
     const signedInstall = app.config.connectKeysUrl === jira.keysUrl;
     if (signedInstall) {
       const installed = await jira.install(app.url);
-      if (installed.status !== 204) throw new Error(`Connect install answered ${installed.status}: ${installed.body}`);
+      if (installed.status !== 204)
+        throw new Error(`Connect install answered ${installed.status}: ${installed.body}`);
     } else {
       // The app fetches install keys from the first site's key service only; register this one directly.
       const secret = randomBytes(36).toString('base64url');
@@ -79,14 +94,19 @@ export async function installThrough(door: DoorName, app: TestApp, jira: FakeJir
     api: (accountId) => forgeApi(installation, accountId),
     async uninstall() {
       const attempts = await installation.uninstall();
-      if (attempts.at(-1)?.status !== 200) throw new Error(`preUninstall answered ${String(attempts.at(-1)?.status)}`);
+      if (attempts.at(-1)?.status !== 200)
+        throw new Error(`preUninstall answered ${String(attempts.at(-1)?.status)}`);
     },
     forge: installation,
   };
 }
 
 /** The same calls apiAs makes, sent as a Custom UI page would: invokeRemote from the feeds admin page. */
-export function forgeApi(installation: FakeForgeInstallation, accountId: string, moduleKey = 'calsync-admin'): ApiClient {
+export function forgeApi(
+  installation: FakeForgeInstallation,
+  accountId: string,
+  moduleKey = 'calsync-admin',
+): ApiClient {
   const request = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
     const response = await installation.invokeRemote(
       {

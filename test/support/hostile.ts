@@ -251,6 +251,7 @@ export function findSecrets(text: string, secrets: Record<string, string>): stri
 
 const STATE_TABLES = [
   'installations',
+  'forge_system_tokens',
   'connect_store',
   'site_settings',
   'feeds',

@@ -17,8 +17,13 @@ export const UI_TIMEOUT_MS = 25_000;
 const FIT_LIFETIME_SECONDS = 60;
 const TOKEN_LIFETIME_MS = 3 * 60 * 60_000;
 
-export type RetryReason = 'INVALID_REMOTE_INVOCATION_ERROR' | 'TIMEOUT_ERROR' | 'INVALID_FORGE_INVOCATION_TOKEN';
-export type Delivery = { attempt: number; status: number | 'timeout' | 'network_error'; retryReason?: RetryReason };
+export type RetryReason =
+  'INVALID_REMOTE_INVOCATION_ERROR' | 'TIMEOUT_ERROR' | 'INVALID_FORGE_INVOCATION_TOKEN';
+export type Delivery = {
+  attempt: number;
+  status: number | 'timeout' | 'network_error';
+  retryReason?: RetryReason;
+};
 export type RemoteResponse = { status: number; headers: Record<string, string>; body: unknown };
 
 export type FakeForgeOptions = {
@@ -50,8 +55,13 @@ export class FakeForge {
   readonly manifest = ForgeManifest.load();
   /** How often the remote fetched the JWKS. */
   jwksFetches = 0;
+  /** Every FIT and OAuth token handed out, for tests that prove none of them reaches a log line. */
+  readonly issued: string[] = [];
   private readonly installations = new Map<string, FakeForgeInstallation>();
-  private readonly sessions = new Map<string, { installation: FakeForgeInstallation; accountId: string; moduleKey: string }>();
+  private readonly sessions = new Map<
+    string,
+    { installation: FakeForgeInstallation; accountId: string; moduleKey: string }
+  >();
   private readonly kid = `fake-forge-${randomUUID()}`;
   readonly retryDelayMs: number;
   readonly eventTimeoutMs: number;
@@ -117,7 +127,11 @@ export class FakeForge {
       ...overrides.claims,
     };
     for (const name of overrides.omit ?? []) delete body[name];
-    return new SignJWT(body).setProtectedHeader({ alg: 'RS256', kid: overrides.kid ?? this.kid, typ: 'JWT' }).sign(this.keys.privateKey);
+    const fit = await new SignJWT(body)
+      .setProtectedHeader({ alg: 'RS256', kid: overrides.kid ?? this.kid, typ: 'JWT' })
+      .sign(this.keys.privateKey);
+    this.issued.push(fit);
+    return fit;
   }
 
   get publicJwk(): JWK {
@@ -143,7 +157,9 @@ export class FakeForge {
       return json(res, 200, { keys: [this.publicJwk] });
     }
     if (url.pathname === '/__fake-bridge.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(FAKE_BRIDGE_JS);
+      res
+        .writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
+        .end(FAKE_BRIDGE_JS);
       return;
     }
     const session = this.sessions.get(url.searchParams.get('session') ?? '');
@@ -170,7 +186,8 @@ export class FakeForge {
 
   private resourceOf(moduleKey: string): string {
     for (const type of ['jira:adminPage', 'jira:globalPage']) {
-      const module = this.manifest.modules(type).find((candidate) => candidate.key === moduleKey) as { resource?: string } | undefined;
+      const module = this.manifest.modules(type).find((candidate) => candidate.key === moduleKey) as
+        { resource?: string } | undefined;
       if (module?.resource) return module.resource;
     }
     throw new Error(`no UI module ${moduleKey}`);
@@ -188,7 +205,11 @@ export class FakeForge {
     } catch {
       return void res.writeHead(404).end();
     }
-    const type = target.endsWith('.html') ? 'text/html; charset=utf-8' : target.endsWith('.css') ? 'text/css' : 'text/javascript';
+    const type = target.endsWith('.html')
+      ? 'text/html; charset=utf-8'
+      : target.endsWith('.css')
+        ? 'text/css'
+        : 'text/javascript';
     const body = target.endsWith('index.html')
       ? content.toString('utf8').replace('<head>', '<head><script src="/__fake-bridge.js"></script>')
       : content;
@@ -210,7 +231,9 @@ export class FakeForge {
         },
         { accountId: session.accountId, moduleKey: session.moduleKey },
       );
-      return response.status >= 200 && response.status < 300 ? { success: true, payload: response } : { success: false, error: response };
+      return response.status >= 200 && response.status < 300
+        ? { success: true, payload: response }
+        : { success: false, error: response };
     }
     return { success: false, error: { status: 0, headers: {}, body: `the fake bridge has no ${command}` } };
   }
@@ -235,11 +258,15 @@ export class FakeForgeInstallation {
   }
 
   /** A fresh token for this site with the manifest's scopes, as Forge attaches to invocations. */
-  mintToken(kind: 'system' | 'user', options: { expiresInMs?: number } = {}): { token: string; expiresAt: Date } {
+  mintToken(
+    kind: 'system' | 'user',
+    options: { expiresInMs?: number } = {},
+  ): { token: string; expiresAt: Date } {
     const expiresAt = new Date(Date.now() + (options.expiresInMs ?? TOKEN_LIFETIME_MS));
     const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const token = `${segment({ alg: 'none', typ: kind })}.${segment({ exp: Math.floor(expiresAt.getTime() / 1000), sub: this.installationId })}.${randomBytes(24).toString('base64url')}`;
     if (!this.uninstalled) this.site.acceptBearer(token, { scopes: this.forge.manifest.scopes, expiresAt });
+    this.forge.issued.push(token);
     return { token, expiresAt };
   }
 
@@ -251,8 +278,14 @@ export class FakeForgeInstallation {
       apiBaseUrl: this.apiBaseUrl,
       appVersion: '1.0.0',
       environment: { type: 'DEVELOPMENT', id: randomUUID() },
-      module: { type: ui ? this.moduleType(ui.moduleKey) : 'core:endpoint', key: ui?.moduleKey ?? endpointKey },
-      installation: { id: this.installationId, contexts: [{ name: 'jira', apiBaseUrl: this.apiBaseUrl, cloudId: this.site.cloudId }] },
+      module: {
+        type: ui ? this.moduleType(ui.moduleKey) : 'core:endpoint',
+        key: ui?.moduleKey ?? endpointKey,
+      },
+      installation: {
+        id: this.installationId,
+        contexts: [{ name: 'jira', apiBaseUrl: this.apiBaseUrl, cloudId: this.site.cloudId }],
+      },
     };
     if (!ui) return { app, context: {} };
     return { app, principal: ui.accountId, context: this.uiContext(ui.moduleKey, ui.accountId) };
@@ -273,7 +306,9 @@ export class FakeForgeInstallation {
   }
 
   private moduleType(moduleKey: string): string {
-    return this.forge.manifest.modules('jira:globalPage').some((module) => module.key === moduleKey) ? 'jira:globalPage' : 'jira:adminPage';
+    return this.forge.manifest.modules('jira:globalPage').some((module) => module.key === moduleKey)
+      ? 'jira:globalPage'
+      : 'jira:adminPage';
   }
 
   /** A product or lifecycle event, routed by the manifest's triggers, with Forge's timeout and retries. */
@@ -288,7 +323,11 @@ export class FakeForgeInstallation {
 
   /** The pre-uninstall call, then the platform forgets the installation and its tokens stop working. */
   async uninstall(): Promise<Delivery[]> {
-    const deliveries = await this.deliver(this.forge.manifest.moduleEndpoint('preUninstall'), 'preUninstall', {});
+    const deliveries = await this.deliver(
+      this.forge.manifest.moduleEndpoint('preUninstall'),
+      'preUninstall',
+      {},
+    );
     this.uninstalled = true;
     this.site.revokeBearers();
     return deliveries;
@@ -296,7 +335,13 @@ export class FakeForgeInstallation {
 
   /** invokeRemote from a Custom UI page: the module's resolver endpoint, the user's FIT and tokens, no retries. */
   async invokeRemote(
-    request: { path: string; method: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+    request: {
+      path: string;
+      method: string;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+    },
     ui: { accountId: string; moduleKey: string },
     overrides: FitOverrides & { systemToken?: string | null } = {},
   ): Promise<RemoteResponse> {
@@ -348,7 +393,10 @@ export class FakeForgeInstallation {
     return { status: response.status, body: await response.text() };
   }
 
-  private tokenHeaders(endpoint: { auth?: { appSystemToken?: { enabled: boolean } } }, systemToken?: string | null): Record<string, string> {
+  private tokenHeaders(
+    endpoint: { auth?: { appSystemToken?: { enabled: boolean } } },
+    systemToken?: string | null,
+  ): Record<string, string> {
     if (!endpoint.auth?.appSystemToken?.enabled || systemToken === null) return {};
     return { 'x-forge-oauth-system': systemToken ?? this.mintToken('system').token };
   }
@@ -392,14 +440,20 @@ export class FakeForgeInstallation {
       attempts.push({ attempt, status, ...(retryReason ? { retryReason } : {}) });
       if (ok) return attempts;
       retryReason =
-        status === 'timeout' ? 'TIMEOUT_ERROR' : status === 401 ? 'INVALID_FORGE_INVOCATION_TOKEN' : 'INVALID_REMOTE_INVOCATION_ERROR';
+        status === 'timeout'
+          ? 'TIMEOUT_ERROR'
+          : status === 401
+            ? 'INVALID_FORGE_INVOCATION_TOKEN'
+            : 'INVALID_REMOTE_INVOCATION_ERROR';
     }
     return attempts;
   }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    .end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
