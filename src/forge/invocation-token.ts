@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { hostMatches } from '../connect/connect-lifecycle.js';
 import { AppError } from '../errors.js';
@@ -78,7 +78,21 @@ export class InvocationTokenVerifier {
         clockTolerance: 30,
         ...(this.options.now ? { currentDate: this.options.now() } : {}),
       }));
-    } catch {
+    } catch (error) {
+      // Forge's key set out of reach says nothing about the token: a retryable 503, not a refusal.
+      if (
+        error instanceof errors.JWKSTimeout ||
+        (error instanceof TypeError && /fetch/i.test(error.message))
+      ) {
+        throw new AppError(
+          503,
+          'forge_keys_unavailable',
+          "Forge's signing keys could not be fetched; try again shortly",
+          {
+            retryable: true,
+          },
+        );
+      }
       throw invalidInvocation('The Forge invocation token does not verify');
     }
     const parsed = claimsSchema.safeParse(payload);
