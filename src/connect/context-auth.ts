@@ -1,6 +1,6 @@
 import * as jwt from 'atlassian-jwt';
 import type { Request } from 'express';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../services/actor.js';
 import { isConnect } from '../domain/installation.js';
 import type { InstallationService } from '../services/installation-service.js';
 import {
@@ -57,6 +57,7 @@ export class ConnectContextVerifier {
     }
     const accountId = claims.context?.user?.accountId ?? claims['sub'];
     if (typeof accountId !== 'string' || accountId.length === 0) throw unauthorized('The JWT names no user');
-    return { clientKey: installation.clientKey, accountId, installation };
+    // Connect apps cannot act as the user without ACT_AS_USER, which this app does not ask for.
+    return { clientKey: installation.clientKey, accountId, installation, asUser: null };
   }
 }

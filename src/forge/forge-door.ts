@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { ForgeTokenRepository } from '../db/forge-token-repository.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../services/actor.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
@@ -8,6 +8,7 @@ import type { JiraClients } from '../services/jira-clients.js';
 import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
 
 const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
+const USER_TOKEN_HEADER = 'x-forge-oauth-user';
 /** Forge promises a system token at least this much life; used when the token's own expiry is unreadable. */
 const ASSUMED_TOKEN_LIFETIME_MS = 2 * 60 * 60_000;
 const MAX_TOKEN_LENGTH = 16_384;
@@ -24,6 +25,12 @@ export function tokenExpiry(token: string, now: Date): Date {
     // not a JWT: fall back to Forge's documented minimum lifetime
   }
   return new Date(now.getTime() + ASSUMED_TOKEN_LIFETIME_MS);
+}
+
+/** An OAuth token header Forge attached, if it looks like one (printable ASCII, bounded). */
+function readToken(req: Request, header: string): string | null {
+  const value = req.get(header);
+  return value && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value) ? value : null;
 }
 
 export function bearerToken(req: Request): string | null {
@@ -51,9 +58,7 @@ export class ForgeDoor {
     const fit = bearerToken(req);
     if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
     const invocation = await this.deps.verifier.verify(fit);
-    const header = req.get(SYSTEM_TOKEN_HEADER);
-    const systemToken =
-      header && header.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(header) ? header : null;
+    const systemToken = readToken(req, SYSTEM_TOKEN_HEADER);
     const installation = await this.ensureInstallation(invocation, systemToken);
     if (systemToken) {
       const now = this.deps.now();
@@ -71,7 +76,14 @@ export class ForgeDoor {
   async actor(req: Request): Promise<Actor> {
     const { invocation, installation } = await this.admit(req);
     if (!invocation.accountId) throw invalidInvocation('The Forge invocation names no signed-in user');
-    return { clientKey: installation.clientKey, accountId: invocation.accountId, installation };
+    const userToken = readToken(req, USER_TOKEN_HEADER);
+    const { apiBaseUrl } = invocation;
+    return {
+      clientKey: installation.clientKey,
+      accountId: invocation.accountId,
+      installation,
+      asUser: userToken ? { apiBaseUrl, authorization: () => `Bearer ${userToken}` } : null,
+    };
   }
 
   private async ensureInstallation(

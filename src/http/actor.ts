@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../services/actor.js';
 
 export function setActor(res: Response, actor: Actor): void {
   res.locals['actor'] = actor;

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from '../services/actor.js';
 import { AppError } from '../errors.js';
 import { setActor } from './actor.js';
 

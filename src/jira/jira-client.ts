@@ -10,6 +10,7 @@ import {
   filterSchema,
   foundGroupsSchema,
   groupNamesSchema,
+  myPermissionsSchema,
   pageSchema,
   parsedJqlQueriesSchema,
   projectRoleSchema,
@@ -274,6 +275,17 @@ export class JiraClient {
       if (name) groups.push(groupId ? { name, groupId } : { name });
     }
     return { id: role.id, name: role.name, actors: { users, groups } };
+  }
+
+  /** Which of `keys` the caller itself holds (a user token asks as that user). */
+  async getMyPermissions(keys: string[]): Promise<Set<string>> {
+    const result = await this.send({
+      method: 'GET',
+      path: '/rest/api/3/mypermissions',
+      query: { permissions: keys.join(',') },
+      schema: myPermissionsSchema,
+    });
+    return new Set(keys.filter((key) => result.permissions[key]?.havePermission === true));
   }
 
   checkPermissions(body: BulkPermissionsRequest): Promise<BulkPermissionGrants> {

@@ -156,6 +156,11 @@ export const bulkPermissionGrantsSchema = z.looseObject({
 });
 export type BulkPermissionGrants = z.infer<typeof bulkPermissionGrantsSchema>;
 
+/** GET /rest/api/3/mypermissions: the caller's own permissions by key. */
+export const myPermissionsSchema = z.looseObject({
+  permissions: z.record(z.string(), z.looseObject({ havePermission: z.boolean().optional() })),
+});
+
 /** Jira's ErrorCollection; anything else in an error body is ignored. */
 export const errorCollectionSchema = z.looseObject({
   errorMessages: z.array(z.string()).optional(),

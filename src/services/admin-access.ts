@@ -1,13 +1,13 @@
 import { AppError } from '../errors.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 import type { JiraClients } from './jira-clients.js';
 
 const CACHE_MS = 5 * 60_000;
 
 /**
- * Feed administration is for Jira administrators of the site. The context JWT only proves who the
- * user is, so the app asks Jira (as itself) whether that user holds ADMINISTER, and remembers the
- * answer briefly.
+ * Feed administration is for Jira administrators of the site. The credential only proves who the user
+ * is, so the app asks Jira whether that user holds ADMINISTER: as the user where the door hands over a
+ * user token (Forge), otherwise as the app for that user (Connect). The answer is remembered briefly.
  */
 export class AdminAccess {
   private readonly cache = new Map<string, { admin: boolean; at: number }>();
@@ -19,17 +19,26 @@ export class AdminAccess {
     const now = this.deps.now().getTime();
     const cached = this.cache.get(key);
     if (cached && now - cached.at < CACHE_MS) return cached.admin;
-    const grants = await this.deps.jira
-      .forInstallation(actor.installation)
-      .checkPermissions({ accountId: actor.accountId, globalPermissions: ['ADMINISTER'] });
-    const admin = grants.globalPermissions.includes('ADMINISTER');
+    const admin = actor.asUser
+      ? (await this.deps.jira.forAuth(actor.clientKey, actor.asUser).getMyPermissions(['ADMINISTER'])).has(
+          'ADMINISTER',
+        )
+      : (
+          await this.deps.jira
+            .forInstallation(actor.installation)
+            .checkPermissions({ accountId: actor.accountId, globalPermissions: ['ADMINISTER'] })
+        ).globalPermissions.includes('ADMINISTER');
     this.cache.set(key, { admin, at: now });
     return admin;
   }
 
   async requireAdmin(actor: Actor): Promise<void> {
     if (!(await this.isAdmin(actor))) {
-      throw new AppError(403, 'forbidden', 'Only Jira administrators can manage Calendar Sync feeds and settings');
+      throw new AppError(
+        403,
+        'forbidden',
+        'Only Jira administrators can manage Calendar Sync feeds and settings',
+      );
     }
   }
 }

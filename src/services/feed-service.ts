@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';

@@ -1,5 +1,5 @@
 import type { JiraField } from '../jira/jira-client.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 import type { JiraClients } from './jira-clients.js';
 
 export type FieldType = 'date' | 'datetime' | 'number' | 'string' | 'option' | 'user' | 'users' | 'sprint' | 'other';

@@ -5,7 +5,7 @@ import { type CalendarName, isCalendarName, offeredCalendars, visibilityFor } fr
 import type { Feed, FeedSubscription } from '../domain/feed.js';
 import { notFound } from '../errors.js';
 import { ACCESS_REFRESH_MS, type AccessService } from './access-service.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 import type { SubscriptionService } from './subscription-service.js';
 
 export type MyCalendar = {

@@ -2,7 +2,7 @@ import { renderCalendar } from '../calendar/render-calendar.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
 import type { OmittedIssues } from '../domain/feed.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
 

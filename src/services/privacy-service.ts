@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 import type { SyncQueue } from './feed-service.js';
 
 const accountIdSchema = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9:_-]+$/, 'Must be an Atlassian account id');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SiteSettings, SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { badRequest } from '../errors.js';
 import type { ErrorReporter, ErrorReport } from './error-reporter.js';
-import type { Actor } from '../domain/actor.js';
+import type { Actor } from './actor.js';
 
 const settingsSchema = z.object({ errorReportingEnabled: z.boolean(), exportsEnabled: z.boolean() }).strict();
 

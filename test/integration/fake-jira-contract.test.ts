@@ -323,6 +323,7 @@ describe('contract with the Jira OpenAPI document', () => {
       '/rest/api/3/project/CAL/role/10001',
     ],
     ['site roles', 'GET', '/rest/api/3/role', '/rest/api/3/role'],
+    ['my permissions', 'GET', '/rest/api/3/mypermissions', '/rest/api/3/mypermissions?permissions=ADMINISTER,USER_PICKER'],
     ['group picker', 'GET', '/rest/api/3/groups/picker', '/rest/api/3/groups/picker?query=ing&maxResults=5'],
     [
       'approximate count',
@@ -549,6 +550,17 @@ describe('users, groups, projects and permissions', () => {
       expect(await get(`/ex/jira/${randomUUID()}/rest/api/3/field`, 'read-only')).toBe(404);
       // A bearer token is no Connect JWT: the site path still wants a signed JWT.
       expect(await get('/rest/api/3/field', 'read-only')).toBe(401);
+      // A user token answers about its own user; a system token about the app user.
+      site.acceptBearer('as-alice', { scopes: ['read:jira-work'], expiresAt: later, accountId: A.alice });
+      site.acceptBearer('as-bob', { scopes: ['read:jira-work'], expiresAt: later, accountId: A.bob });
+      const admin = async (token: string) =>
+        (
+          (await (
+            await fetch(`${site.baseUrl}${gateway}/rest/api/3/mypermissions?permissions=ADMINISTER`, { headers: { authorization: `Bearer ${token}` } })
+          ).json()) as { permissions: { ADMINISTER: { havePermission: boolean } } }
+        ).permissions.ADMINISTER.havePermission;
+      expect(await admin('as-alice')).toBe(true);
+      expect(await admin('as-bob')).toBe(false);
       site.revokeBearers();
       expect(await get(`${gateway}/rest/api/3/field`, 'read-only')).toBe(401);
     } finally {

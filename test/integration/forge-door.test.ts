@@ -73,10 +73,26 @@ describe('feeds through the Custom UI pages', () => {
     expect(served.text).toContain(`${jira.baseUrl}/browse/CAL-`);
   });
 
-  it('answers a user who is not a Jira administrator with 403 on admin routes, and lets them use My calendars', async () => {
-    const bob = forgeApi(forge(), SEED_ACCOUNTS.bob, 'calsync-my-calendars');
-    expect((await bob.get('/feeds')).status).toBe(403);
-    expect((await bob.get('/me/calendars')).status).toBe(200);
+  it('answers a user who is not a Jira administrator with 403 on admin routes, whichever page calls, and lets them use My calendars', async () => {
+    for (const moduleKey of ['calsync-my-calendars', 'calsync-admin', 'calsync-configure']) {
+      const bob = forgeApi(forge(), SEED_ACCOUNTS.bob, moduleKey);
+      expect((await bob.get('/feeds')).status, moduleKey).toBe(403);
+      expect((await bob.delete('/feeds/00000000-0000-4000-8000-000000000000')).status, moduleKey).toBe(403);
+    }
+    expect(
+      (await forgeApi(forge(), SEED_ACCOUNTS.bob, 'calsync-my-calendars').get('/me/calendars')).status,
+    ).toBe(200);
+  });
+
+  it("asks Jira as the user, with Forge's user token, whether they administer Jira", async () => {
+    jira.requests.length = 0;
+    const chloe = forgeApi(forge(), SEED_ACCOUNTS.chloe, 'calsync-admin');
+    expect((await chloe.get('/feeds')).status).toBe(403);
+    const checks = jira.requests.filter((request) => request.path.endsWith('/rest/api/3/mypermissions'));
+    expect(checks.map((request) => [request.query.get('permissions'), request.status])).toEqual([
+      ['ADMINISTER', 200],
+    ]);
+    expect(jira.requests.some((request) => request.path.endsWith('/permissions/check'))).toBe(false);
   });
 
   it('without a valid system token shows an actionable status and keeps serving the last good feed', async () => {

@@ -260,12 +260,18 @@ export class FakeForgeInstallation {
   /** A fresh token for this site with the manifest's scopes, as Forge attaches to invocations. */
   mintToken(
     kind: 'system' | 'user',
-    options: { expiresInMs?: number } = {},
+    options: { expiresInMs?: number; accountId?: string } = {},
   ): { token: string; expiresAt: Date } {
     const expiresAt = new Date(Date.now() + (options.expiresInMs ?? TOKEN_LIFETIME_MS));
     const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const token = `${segment({ alg: 'none', typ: kind })}.${segment({ exp: Math.floor(expiresAt.getTime() / 1000), sub: this.installationId })}.${randomBytes(24).toString('base64url')}`;
-    if (!this.uninstalled) this.site.acceptBearer(token, { scopes: this.forge.manifest.scopes, expiresAt });
+    if (!this.uninstalled) {
+      this.site.acceptBearer(token, {
+        scopes: this.forge.manifest.scopes,
+        expiresAt,
+        ...(kind === 'user' && options.accountId ? { accountId: options.accountId } : {}),
+      });
+    }
     this.forge.issued.push(token);
     return { token, expiresAt };
   }
@@ -353,7 +359,8 @@ export class FakeForgeInstallation {
       'x-b3-traceid': randomBytes(16).toString('hex'),
       'x-b3-spanid': randomBytes(8).toString('hex'),
     };
-    if (endpoint.auth?.appUserToken?.enabled) headers['x-forge-oauth-user'] = this.mintToken('user').token;
+    if (endpoint.auth?.appUserToken?.enabled)
+      headers['x-forge-oauth-user'] = this.mintToken('user', { accountId: ui.accountId }).token;
     const body = request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.remoteBaseUrl}${request.path}`, {

@@ -130,6 +130,10 @@ export const OAUTH_SCOPES: Readonly<Record<string, OAuthScopes>> = {
       'read:project-category:jira',
     ],
   },
+  'GET /rest/api/3/mypermissions': {
+    current: ['read:jira-work'],
+    granular: ['read:permission:jira'],
+  },
   'POST /rest/api/3/permissions/check': {
     current: [],
     granular: ['read:permission:jira'],

@@ -28,6 +28,8 @@ export type PageToken = { jql: string; offset: number; matching: FakeIssue[] };
 /** What handlers may read and change: the site, as seen by the calling app user. */
 export type Site = {
   data: FakeJiraData;
+  /** The account the call acts as: the app user, or the user a Forge user token belongs to. */
+  caller: string;
   baseUrl: string;
   now: () => Date;
   pageTokens: Map<string, PageToken>;
@@ -418,6 +420,13 @@ export const ROUTES: readonly Route[] = [
       }),
   },
   {
+    method: 'GET',
+    template: '/rest/api/3/mypermissions',
+    scope: 'READ',
+    query: ['projectKey', 'projectId', 'issueKey', 'issueId', 'permissions', 'projectUuid', 'projectConfigurationUuid', 'commentId'],
+    handle: (site, { query }) => myPermissions(site, query),
+  },
+  {
     method: 'POST',
     template: '/rest/api/3/permissions/check',
     scope: 'READ',
@@ -566,6 +575,22 @@ function withAdminProject(site: Site, idOrKey: string, then: (project: FakeProje
 
 const userNotFound = (accountId: string): Reply =>
   jiraError(404, `Specified user does not exist or you do not have required permissions: '${accountId}'.`);
+
+/** The caller's own global permissions (the fake knows no project context for this call). */
+function myPermissions(site: Site, query: URLSearchParams): Reply {
+  const keys = (query.get('permissions') ?? '').split(',').filter((key) => key.length > 0);
+  if (keys.length === 0) return jiraError(400, "The 'permissions' query parameter is required.");
+  const unknown = keys.filter((key) => !(key in site.data.globalPermissions));
+  if (unknown.length > 0) return jiraError(400, `Unrecognized permissions: ${unknown.join(', ')}`);
+  return ok({
+    permissions: Object.fromEntries(
+      keys.map((key) => [
+        key,
+        { id: key, key, name: key, type: 'GLOBAL', description: key, havePermission: hasGlobalPermission(site.data, site.caller, key) },
+      ]),
+    ),
+  });
+}
 
 function checkPermissions(site: Site, body: unknown): Reply {
   if (!isRecord(body)) return jiraError(400, 'The request body must be a JSON object.');

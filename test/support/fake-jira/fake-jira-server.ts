@@ -94,7 +94,10 @@ export class FakeJira {
   private readonly lastSecrets = new Map<string, string>();
   private readonly pageTokens = new Map<string, PageToken>();
   /** OAuth bearer tokens (Forge system and user tokens) this site accepts, with their scopes. */
-  private readonly bearers = new Map<string, { scopes: ReadonlySet<string>; expiresAt: number }>();
+  private readonly bearers = new Map<
+    string,
+    { scopes: ReadonlySet<string>; expiresAt: number; accountId: string | null }
+  >();
   private readonly kid = `fake-jira-${randomUUID()}`;
   private readonly stopping = new AbortController();
 
@@ -136,9 +139,20 @@ export class FakeJira {
     return `${this.baseUrl}/ex/jira/${this.cloudId}`;
   }
 
-  /** Accepts an OAuth token minted for this site (the fake Forge platform's system and user tokens). */
-  acceptBearer(token: string, grant: { scopes: readonly string[]; expiresAt: Date }): void {
-    this.bearers.set(token, { scopes: new Set(grant.scopes), expiresAt: grant.expiresAt.getTime() });
+  /**
+   * Accepts an OAuth token minted for this site (the fake Forge platform's system and user tokens). A
+   * user token acts as `accountId` for the calls that answer about the caller (`/mypermissions`); every
+   * other call is answered as the app user sees the site.
+   */
+  acceptBearer(
+    token: string,
+    grant: { scopes: readonly string[]; expiresAt: Date; accountId?: string },
+  ): void {
+    this.bearers.set(token, {
+      scopes: new Set(grant.scopes),
+      expiresAt: grant.expiresAt.getTime(),
+      accountId: grant.accountId ?? null,
+    });
   }
 
   /** Every token of this site stops working, as when the app is uninstalled. */
@@ -310,7 +324,8 @@ export class FakeJira {
       return;
     }
     const gateway = /^\/ex\/jira\/([^/]+)(\/rest\/.*)$/.exec(url.pathname);
-    if (gateway && gateway[1] !== this.cloudId) return reply(jiraError(404, 'No Jira site with this cloud id.'));
+    if (gateway && gateway[1] !== this.cloudId)
+      return reply(jiraError(404, 'No Jira site with this cloud id.'));
     const apiPath = gateway?.[2] ?? url.pathname;
     if (!apiPath.startsWith('/rest/')) return reply(jiraError(404, 'Not Found'));
 
@@ -331,7 +346,10 @@ export class FakeJira {
     const auth = gateway ? this.authenticateBearer(req) : this.authenticate(req, method, url);
     if ('error' in auth) {
       const unauthorized = jiraError(401, `Authentication failed: ${auth.error}`);
-      return reply({ ...unauthorized, headers: { 'www-authenticate': gateway ? 'Bearer realm="Jira"' : 'JWT realm="Jira"' } });
+      return reply({
+        ...unauthorized,
+        headers: { 'www-authenticate': gateway ? 'Bearer realm="Jira"' : 'JWT realm="Jira"' },
+      });
     }
     const match = matchRoute(method, apiPath);
     if ('status' in match) {
@@ -365,7 +383,14 @@ export class FakeJira {
       body = parseJson(raw);
       if (body === undefined) return reply(jiraError(400, 'The request body is not valid JSON.'));
     }
-    const site: Site = { data: this.data, baseUrl: this.baseUrl, now: this.now, pageTokens: this.pageTokens };
+    const caller = ('bearer' in auth ? auth.bearer.accountId : null) ?? this.data.appUserAccountId;
+    const site: Site = {
+      data: this.data,
+      caller,
+      baseUrl: this.baseUrl,
+      now: this.now,
+      pageTokens: this.pageTokens,
+    };
     reply(
       match.route.handle(site, { path: apiPath, params: match.params, query: url.searchParams, body }),
       fault?.malformedJson,
@@ -373,7 +398,9 @@ export class FakeJira {
   }
 
   /** OAuth 2.0 through the gateway: a bearer token minted for this site and not expired. */
-  private authenticateBearer(req: IncomingMessage): { bearer: { scopes: ReadonlySet<string> } } | { error: string } {
+  private authenticateBearer(
+    req: IncomingMessage,
+  ): { bearer: { scopes: ReadonlySet<string>; accountId: string | null } } | { error: string } {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token) return { error: 'the request carries no bearer token.' };
     const bearer = this.bearers.get(token);
