@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeResources } from '../../scripts/forge-build.js';
 import {
   type BrowserSession,
+  closeAfterTest,
   launchBrowser,
   openPage,
   type PageProblems,
@@ -47,14 +48,7 @@ beforeAll(async () => {
 });
 
 afterEach(async (context) => {
-  if (current && !current.page.isClosed()) {
-    if (context.task.result?.state === 'fail') {
-      await saveScreenshot(current.page, `FAILED-forge-${context.task.name.slice(0, 50)}`);
-      if (current.problems.list.length > 0)
-        console.error(`browser problems:\n${current.problems.list.join('\n')}`);
-    }
-    await current.page.close();
-  }
+  await closeAfterTest(current, context.task, 'FAILED-forge');
   current = null;
 });
 

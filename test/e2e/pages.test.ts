@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECT_ALL_JS } from '../../src/http/pages-router.js';
 import {
   type BrowserSession,
+  closeAfterTest,
   launchBrowser,
   openPage,
   type PageProblems,
@@ -46,14 +47,7 @@ afterEach(async (context) => {
       .filter((line) => /"level":(50|60)/.test(line));
     if (errors.length > 0) console.error(`app errors:\n${errors.slice(-5).join('\n')}`);
   }
-  if (current && !current.page.isClosed()) {
-    if (context.task.result?.state === 'fail') {
-      await saveScreenshot(current.page, `FAILED-${context.task.name.slice(0, 60)}`);
-      if (current.problems.list.length > 0)
-        console.error(`browser problems:\n${current.problems.list.join('\n')}`);
-    }
-    await current.page.close();
-  }
+  await closeAfterTest(current, context.task);
   current = null;
 });
 

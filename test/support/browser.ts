@@ -110,3 +110,21 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
 }
+
+/**
+ * After each browser test: a failed test leaves a screenshot and prints what the page complained
+ * about; either way the page is closed.
+ */
+export async function closeAfterTest(
+  opened: { page: Page; problems: PageProblems } | null,
+  task: { name: string; result?: { state?: string } },
+  prefix = 'FAILED',
+): Promise<void> {
+  if (!opened || opened.page.isClosed()) return;
+  if (task.result?.state === 'fail') {
+    await saveScreenshot(opened.page, `${prefix}-${task.name.slice(0, 60)}`);
+    if (opened.problems.list.length > 0)
+      console.error(`browser problems:\n${opened.problems.list.join('\n')}`);
+  }
+  await opened.page.close();
+}

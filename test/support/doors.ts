@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FakeForge, type FakeForgeInstallation } from './fake-forge/fake-forge.js';
 import type { FakeJira } from './fake-jira/fake-jira.js';
-import { type ApiResponse, apiAs, registerSite } from './site.js';
+import { type ApiRequest, apiAs, apiClient, registerSite } from './site.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** The front doors a Jira Cloud site can come through; suites that hold for both run once per door. */
@@ -107,7 +107,7 @@ export function forgeApi(
   accountId: string,
   moduleKey = 'calsync-admin',
 ): ApiClient {
-  const request = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+  const request: ApiRequest = async (method, path, body) => {
     const response = await installation.invokeRemote(
       {
         path: `/api${path}`,
@@ -118,11 +118,5 @@ export function forgeApi(
     );
     return { status: response.status, body: response.body, headers: new Headers(response.headers) };
   };
-  return {
-    get: (path: string) => request('GET', path),
-    post: (path: string, body?: unknown) => request('POST', path, body ?? {}),
-    put: (path: string, body: unknown) => request('PUT', path, body),
-    delete: (path: string) => request('DELETE', path),
-    raw: request,
-  };
+  return apiClient(request);
 }

@@ -25,6 +25,13 @@ export function apiAs(app: TestApp, jira: FakeJira, accountId: string) {
     }
     return { status: response.status, body: parsed, headers: response.headers };
   };
+  return apiClient(request);
+}
+
+export type ApiRequest = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
+
+/** The verbs tests call the API with, over one door's way of sending a request. */
+export function apiClient(request: ApiRequest) {
   return {
     get: (path: string) => request('GET', path),
     post: (path: string, body?: unknown) => request('POST', path, body ?? {}),
