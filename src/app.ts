@@ -11,6 +11,7 @@ import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
 import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
+import { landingRouter } from './http/landing-router.js';
 import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
 import { privacyRouter } from './http/privacy-router.js';
@@ -47,6 +48,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
       },
     );
   });
+  app.use(landingRouter({ baseUrl: config.baseUrl, forgeEnabled: config.forge !== null }));
   app.get('/robots.txt', (_req, res) => {
     res.type('text/plain').send('User-agent: *\nDisallow: /api/\nDisallow: /pages/\n');
   });
