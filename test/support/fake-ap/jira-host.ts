@@ -1,8 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONNECT_ALL_JS } from '../../../src/http/pages-router.js';
 import type { FakeJira } from '../fake-jira/fake-jira.js';
+import { FAKE_ALL_JS } from './fake-all-script.js';
 
-export { FAKE_ALL_JS } from './fake-all-script.js';
+export { FAKE_ALL_JS };
+
+/** A person the stand-in Jira lets you be, and the links its home page offers. */
+export type HostPerson = { accountId: string; label: string };
+export type HostLink = { label: string; href: string };
+export type JiraHostOptions = {
+  /**
+   * Serve the app's pages through the host, with the fake all.js in place of Atlassian's: a person's own
+   * browser then runs the pages exactly as the tests' Chromium does, without any route interception.
+   */
+  proxy?: boolean;
+  /** People the home page lets you switch between. */
+  people?: HostPerson[];
+  /** Further links for the home page (the Forge pages, a sample feed). */
+  links?: (accountId: string) => HostLink[];
+};
 
 /** A flag the app asked Jira to show through AP.flag.create, as the host page recorded it. */
 export type HostFlag = { type: string; title: string; body: string; titleText: string; bodyText: string };
@@ -33,7 +50,8 @@ const HOST_SCRIPT = `
     if (!data || data.fakeAp !== 'call') return;
     if (data.method === 'getToken') {
       window.__tokenCalls += 1;
-      fetch('/token', { cache: 'no-store' })
+      var as = new URLSearchParams(window.location.search).get('as');
+      fetch('/token' + (as ? '?as=' + encodeURIComponent(as) : ''), { cache: 'no-store' })
         .then(function (response) { return response.ok ? response.text() : Promise.reject(new Error('token ' + response.status)); })
         .then(function (token) { reply(event, data.id, token); }, function (error) { reply(event, data.id, undefined, String(error)); });
     } else if (data.method === 'flag') {
@@ -89,15 +107,22 @@ export class JiraHost {
   private constructor(
     private readonly server: Server,
     private readonly jira: FakeJira,
+    private readonly options: JiraHostOptions,
   ) {
     this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  static async start(jira: FakeJira): Promise<JiraHost> {
+  static async start(jira: FakeJira, options: JiraHostOptions = {}, port = 0): Promise<JiraHost> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const host = new JiraHost(server, jira);
-    server.on('request', (req, res) => host.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const host = new JiraHost(server, jira, options);
+    server.on('request', (req, res) => {
+      host.handle(req, res).catch(() => {
+        if (!res.headersSent)
+          res.writeHead(502, { 'Content-Type': 'text/plain' }).end('the app did not answer');
+        else res.destroy();
+      });
+    });
     return host;
   }
 
@@ -106,9 +131,9 @@ export class JiraHost {
     this.appUrl = appUrl.replace(/\/+$/, '');
   }
 
-  /** The host page URL that frames `appPath` (e.g. '/pages/admin?configure=true') of the app. */
-  pageUrl(appPath: string): string {
-    return `${this.origin}/jira/frame?path=${encodeURIComponent(appPath)}`;
+  /** The host page URL that frames `appPath` (e.g. '/pages/admin?configure=true') of the app, as `as` if given. */
+  pageUrl(appPath: string, as?: string): string {
+    return `${this.origin}/jira/frame?path=${encodeURIComponent(appPath)}${as ? `&as=${encodeURIComponent(as)}` : ''}`;
   }
 
   async stop(): Promise<void> {
@@ -116,27 +141,40 @@ export class JiraHost {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
+    if (this.options.proxy && url.pathname === '/fake-all.js') {
+      res
+        .writeHead(200, { 'Content-Type': 'application/javascript', 'Cache-Control': 'no-store' })
+        .end(FAKE_ALL_JS);
+      return;
+    }
+    if (this.options.proxy && url.pathname.startsWith('/app/') && this.appUrl)
+      return this.proxy(req, res, url);
+    if (url.pathname === '/' && this.options.people) return this.home(res, url);
     if (url.pathname === '/token') {
-      if (!this.accountId) {
+      const as = url.searchParams.get('as');
+      const accountId =
+        as && this.options.people?.some((person) => person.accountId === as) ? as : this.accountId;
+      if (!accountId) {
         res.writeHead(401, { 'Content-Type': 'text/plain' }).end('no user signed in');
         return;
       }
       this.tokensIssued += 1;
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
-      res.end(this.jira.contextToken({ accountId: this.accountId }));
+      res.end(this.jira.contextToken({ accountId }));
       return;
     }
     if (url.pathname === '/jira/frame' && this.appUrl) {
       const appPath = url.searchParams.get('path') ?? '/';
-      const src = new URL(`${this.appUrl}${appPath.startsWith('/') ? appPath : `/${appPath}`}`);
+      const appBase = this.options.proxy ? `${this.origin}/app` : this.appUrl;
+      const src = new URL(`${appBase}${appPath.startsWith('/') ? appPath : `/${appPath}`}`);
       src.searchParams.set('xdm_e', this.origin);
       src.searchParams.set('cp', '');
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Jira</title><style>${HOST_STYLE}</style></head>` +
-          `<body><header>Fake Jira · ${escapeAttribute(appPath)}</header>` +
+          `<body><header>${this.options.people ? '<a href="/">Fake Jira</a>' : 'Fake Jira'} · ${escapeAttribute(appPath)}</header>` +
           `<iframe id="app-frame" title="Calendar Sync" allow="clipboard-read; clipboard-write" src="${escapeAttribute(src.toString())}"></iframe>` +
           `<div id="host-flags" aria-live="polite"></div><script>${HOST_SCRIPT}</script></body></html>`,
       );
@@ -147,5 +185,61 @@ export class JiraHost {
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+  }
+
+  /** The app's pages and API through the host, with Connect's all.js swapped for the fake one. */
+  private async proxy(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const name of ['authorization', 'content-type', 'accept', 'if-none-match']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers.set(name, value);
+    }
+    const upstream = await fetch(`${this.appUrl}${url.pathname.slice('/app'.length)}${url.search}`, {
+      method: req.method ?? 'GET',
+      headers,
+      redirect: 'manual',
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const type = upstream.headers.get('content-type') ?? 'application/octet-stream';
+    const passed: Record<string, string> = { 'Content-Type': type, 'Cache-Control': 'no-store' };
+    const csp = upstream.headers.get('content-security-policy');
+    if (csp) passed['Content-Security-Policy'] = csp;
+    let body = Buffer.from(await upstream.arrayBuffer());
+    if (type.startsWith('text/html'))
+      body = Buffer.from(body.toString('utf8').replace(CONNECT_ALL_JS, '/fake-all.js'));
+    res.writeHead(upstream.status, passed).end(body);
+  }
+
+  /** Jira's stand-in home: who you are, and the pages to open as them. */
+  private home(res: ServerResponse, url: URL): void {
+    const people = this.options.people ?? [];
+    const as = people.find((person) => person.accountId === url.searchParams.get('as')) ?? people[0];
+    if (!as) return void res.writeHead(404).end();
+    const link = (item: HostLink) =>
+      `<li><a href="${escapeAttribute(item.href)}">${escapeAttribute(item.label)}</a></li>`;
+    const switcher = people
+      .map((person) =>
+        person === as
+          ? `<strong>${escapeAttribute(person.label)}</strong>`
+          : `<a href="/?as=${encodeURIComponent(person.accountId)}">${escapeAttribute(person.label)}</a>`,
+      )
+      .join(' · ');
+    const connect = [
+      {
+        label: 'Jira settings → Apps → Calendar Sync feeds (Connect)',
+        href: this.pageUrl('/pages/admin', as.accountId),
+      },
+      { label: 'Apps → My calendars (Connect)', href: this.pageUrl('/pages/my-calendars', as.accountId) },
+    ];
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Jira</title><style>${HOST_STYLE} main{padding:16px 24px} li{margin:6px 0}</style></head>` +
+        `<body><header>Fake Jira · a stand-in for a Jira Cloud site, for trying Calendar Sync without one</header><main>` +
+        `<h1>Signed in as ${escapeAttribute(as.label)}</h1><p>Switch to: ${switcher}</p>` +
+        `<h2>Open Calendar Sync</h2><ul>${[...connect, ...(this.options.links?.(as.accountId) ?? [])].map(link).join('')}</ul>` +
+        `</main></body></html>`,
+    );
   }
 }
