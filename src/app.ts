@@ -12,6 +12,7 @@ import { feedRouter } from './http/feed-router.js';
 import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
 import { landingRouter } from './http/landing-router.js';
+import { countFeedRequests, metricsRouter } from './http/metrics-router.js';
 import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
 import { privacyRouter } from './http/privacy-router.js';
@@ -69,10 +70,13 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   app.use(lifecycleRouter({ verifier, installations: services.installations, appKey: config.appKey, jiraHosts: config.jiraHosts }));
-  if (services.forgeDoor) {
-    app.use(forgeRouter({ door: services.forgeDoor, installations: services.installations, queue: services.queue, logger }));
+  const { forgeDoor } = services;
+  if (forgeDoor) {
+    app.use(forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }));
   }
   const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000 });
+  app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
+  app.use('/ical', countFeedRequests(services.metrics));
   app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
@@ -80,7 +84,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   api.use(
     authenticate({
       connect: new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl }),
-      forge: services.forgeDoor ? { verify: (req) => services.forgeDoor!.actor(req) } : null,
+      forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null,
     }),
   );
   api.use(express.json({ limit: '256kb' }));

@@ -60,6 +60,7 @@ export async function composeApp(deps: {
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
         staleSyncAfterMs: config.staleSyncMinutes * 60_000,
+        metrics: services.metrics,
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       }),
     stop: async () => {

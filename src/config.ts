@@ -58,6 +58,7 @@ const environmentSchema = z
       .optional(),
     FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
     FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
+    METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters (a random token the scraper sends as Bearer)').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -95,6 +96,8 @@ export type Config = {
   /** Failed feed-token lookups one address may make per minute before it gets 429. */
   feedFailuresPerMinute: number;
   shutdownTimeoutMs: number;
+  /** Bearer token Prometheus sends to GET /metrics; null leaves /metrics off (404). */
+  metricsToken: string | null;
   /** The Forge front door; null (FORGE_APP_ID unset) leaves only Connect. */
   forge: ForgeConfig | null;
 };
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     feedFailuresPerMinute: e.FEED_FAILURES_PER_MINUTE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     forge: e.FORGE_APP_ID ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS } : null,
   };
 }

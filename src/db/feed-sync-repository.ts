@@ -58,7 +58,8 @@ export type SyncSuccess = {
   nextSyncAt: Date;
 };
 
-export type DueFeed = { clientKey: string; feedId: string };
+/** `stale`: the feed was left running or queued by a process that died, and is claimed again. */
+export type DueFeed = { clientKey: string; feedId: string; stale: boolean };
 
 export class FeedSyncRepository {
   constructor(private readonly knex: Knex) {}
@@ -111,20 +112,31 @@ export class FeedSyncRepository {
    */
   async claimDue(now: Date, limit: number, staleAfterMs: number): Promise<DueFeed[]> {
     const stale = new Date(now.getTime() - staleAfterMs);
-    const rows = await this.knex.raw<{ rows: { client_key: string; feed_id: string }[] }>(
-      `UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL
-        WHERE feed_id IN (
-          SELECT feed_id FROM feed_syncs
-           WHERE (next_sync_at <= ? AND state NOT IN ('queued', 'running'))
-              OR (state = 'running' AND started_at < ?)
-              OR (state = 'queued' AND requested_at < ?)
-           ORDER BY next_sync_at
-           LIMIT ?
-           FOR UPDATE SKIP LOCKED)
-        RETURNING client_key, feed_id`,
-      [now, now, stale, stale, limit],
+    const rows = await this.knex.raw<{ rows: { client_key: string; feed_id: string; stale: boolean }[] }>(
+      `WITH due AS (
+         SELECT feed_id, state IN ('queued', 'running') AS stale FROM feed_syncs
+          WHERE (next_sync_at <= ? AND state NOT IN ('queued', 'running'))
+             OR (state = 'running' AND started_at < ?)
+             OR (state = 'queued' AND requested_at < ?)
+          ORDER BY next_sync_at
+          LIMIT ?
+          FOR UPDATE SKIP LOCKED)
+       UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL
+         FROM due WHERE feed_syncs.feed_id = due.feed_id
+       RETURNING feed_syncs.client_key, feed_syncs.feed_id, due.stale`,
+      [now, stale, stale, limit, now],
     );
-    return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id }));
+    return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id, stale: row.stale }));
+  }
+
+  /** Since when the most overdue idle feed has been due, across all tenants (the operator's view); null when none is. */
+  async oldestDueSince(now: Date): Promise<Date | null> {
+    const row = await this.knex<FeedSyncRow>('feed_syncs')
+      .where('next_sync_at', '<=', now)
+      .whereNotIn('state', ['queued', 'running'])
+      .min<{ oldest: Date | null }>('next_sync_at as oldest')
+      .first();
+    return row?.oldest ?? null;
   }
 
   async setAccessError(clientKey: string, feedId: string, error: { code: string; message: string } | null): Promise<void> {

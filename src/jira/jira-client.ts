@@ -51,6 +51,8 @@ export type JiraClientOptions = {
   random?: () => number;
   now?: () => number;
   fetch?: typeof fetch;
+  /** Told every attempt's outcome (metrics); never the request itself. */
+  onResponse?: (status: number | 'timeout' | 'network_error') => void;
 };
 
 type QueryValue = string | number | boolean | undefined;
@@ -86,6 +88,7 @@ export class JiraClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
+  private readonly onResponse: ((status: number | 'timeout' | 'network_error') => void) | undefined;
 
   constructor(site: JiraSite, options: JiraClientOptions) {
     const base = new URL(site.auth.apiBaseUrl);
@@ -102,6 +105,7 @@ export class JiraClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.onResponse = options.onResponse;
   }
 
   /** Issues matching `jql`, one page at a time; empty pages are skipped. */
@@ -379,11 +383,13 @@ export class JiraClient {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
     const started = this.now();
-    const logLine = (status: number | string) =>
+    const logLine = (status: number | 'timeout' | 'network_error') => {
+      this.onResponse?.(status);
       this.logger.debug(
         { clientKey: this.site.clientKey, ...request, status, attempt, ms: this.now() - started },
         'Jira request',
       );
+    };
 
     let response: Response;
     let text: string;

@@ -20,6 +20,7 @@ export function scheduleDueFeedsTask(deps: {
   now: () => Date;
   /** A sync still "running" this long after it started belongs to a process that died; claim it again. */
   staleAfterMs: number;
+  onStaleTakeovers?: (count: number) => void;
 }): Task {
   return async (_payload, helpers) => {
     for (const clientKey of await deps.access.sitesDueForRefresh(new Date(deps.now().getTime() - ACCESS_REFRESH_MS))) {
@@ -28,6 +29,7 @@ export function scheduleDueFeedsTask(deps: {
     for (;;) {
       const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, deps.staleAfterMs);
       for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);
+      deps.onStaleTakeovers?.(due.filter((feed) => feed.stale).length);
       if (due.length > 0) helpers.logger.info(`queued ${due.length} feed syncs`);
       if (due.length < CLAIM_BATCH) return;
     }

@@ -3,6 +3,7 @@ import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { AccessService } from '../services/access-service.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../services/metrics.js';
 import type { SyncService } from '../services/sync-service.js';
 import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
@@ -80,6 +81,16 @@ export class JobQueue implements TickQueue {
     });
   }
 
+  /** Jobs due now and not yet taken by a worker, across all tenants. */
+  async depth(): Promise<number> {
+    const result = await this.utils.withPgClient((client) =>
+      client.query<{ n: string }>(
+        'SELECT count(*) AS n FROM graphile_worker.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts',
+      ),
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
   /** Asks for a scheduling tick now instead of at the next minute; ticks asked for together run once. */
   async requestTick(): Promise<void> {
     await this.utils.addJob(SCHEDULE_DUE_FEEDS_TASK, {}, { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1 });
@@ -95,6 +106,7 @@ export class JobQueue implements TickQueue {
     now: () => Date;
     staleSyncAfterMs: number;
     pollIntervalMs?: number;
+    metrics?: Metrics;
   }): Promise<void> {
     if (this.runner) return;
     this.runner = await run({
@@ -105,7 +117,7 @@ export class JobQueue implements TickQueue {
       pollInterval: deps.pollIntervalMs ?? 2_000,
       logger: workerLogger(this.options.logger),
       taskList: {
-        [SYNC_FEED_TASK]: syncFeedTask(deps.sync),
+        [SYNC_FEED_TASK]: syncFeedTask(deps.sync, (outcome, seconds) => deps.metrics?.recordSync(outcome, seconds)),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
         [SITE_CHANGED_TASK]: siteChangedTask({ syncs: deps.syncs, requestTick: () => this.requestTick(), now: deps.now }),
         [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
@@ -114,6 +126,7 @@ export class JobQueue implements TickQueue {
           queue: this,
           now: deps.now,
           staleAfterMs: deps.staleSyncAfterMs,
+          onStaleTakeovers: (count) => deps.metrics?.recordStaleTakeovers(count),
         }),
       },
       parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),

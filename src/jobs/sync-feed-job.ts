@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
-import type { SyncService } from '../services/sync-service.js';
+import type { SyncOutcome, SyncService } from '../services/sync-service.js';
 
 export const SYNC_FEED_TASK = 'sync_feed';
 /** How long a sync waits when another sync of the same site is running. */
@@ -15,10 +15,12 @@ export const syncFeedJobKey = (feedId: string): string => `sync_feed:${feedId}`;
  * Idempotent: syncing a feed twice gives the same stored result. Throwing hands the retry (with backoff)
  * to the queue; a sync that finds its site busy queues itself again a little later.
  */
-export function syncFeedTask(sync: SyncService): Task {
+export function syncFeedTask(sync: SyncService, onOutcome?: (outcome: SyncOutcome, seconds: number) => void): Task {
   return async (rawPayload, helpers) => {
     const payload = payloadSchema.parse(rawPayload);
+    const started = performance.now();
     const outcome = await sync.syncFeed(payload.clientKey, payload.feedId, helpers.abortSignal);
+    onOutcome?.(outcome, (performance.now() - started) / 1000);
     if (outcome.status === 'deferred') {
       await helpers.addJob(SYNC_FEED_TASK, payload, {
         jobKey: syncFeedJobKey(payload.feedId),

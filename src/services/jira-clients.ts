@@ -16,6 +16,8 @@ export class JiraClients {
       authFor: JiraAuthFactory;
       requestsPerSecond: number;
       logger: Logger;
+      /** Every Jira answer by site, for metrics. */
+      onResponse?: (clientKey: string, status: number | 'timeout' | 'network_error') => void;
     } & Partial<
       Pick<JiraClientOptions, 'maxRetries' | 'baseBackoffMs' | 'maxBackoffMs' | 'requestTimeoutMs' | 'fetch'>
     >,
@@ -32,10 +34,15 @@ export class JiraClients {
 
   /** A client with an explicit credential, for a door that holds one before the installation is stored. */
   forAuth(clientKey: string, auth: JiraAuth): JiraClient {
-    const { authFor: _authFor, logger, requestsPerSecond: _rps, ...rest } = this.options;
+    const { authFor: _authFor, logger, requestsPerSecond: _rps, onResponse, ...rest } = this.options;
     return new JiraClient(
       { clientKey, auth },
-      { pacer: this.pacer, logger: logger.child({ clientKey }), ...rest },
+      {
+        pacer: this.pacer,
+        logger: logger.child({ clientKey }),
+        ...(onResponse ? { onResponse: (status) => onResponse(clientKey, status) } : {}),
+        ...rest,
+      },
     );
   }
 }

@@ -3,7 +3,10 @@ export class RenderCache {
   private readonly entries = new Map<string, { body: Buffer; bodyGzip: Buffer }>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onLookup?: (hit: boolean) => void,
+  ) {}
 
   private static key(feedId: string, variant: string, etag: string): string {
     return `${feedId}|${variant}|${etag}`;
@@ -12,6 +15,7 @@ export class RenderCache {
   get(feedId: string, variant: string, etag: string): { body: Buffer; bodyGzip: Buffer } | undefined {
     const key = RenderCache.key(feedId, variant, etag);
     const entry = this.entries.get(key);
+    this.onLookup?.(entry !== undefined);
     if (entry) {
       // Map order is insertion order: re-inserting marks the entry as recently used.
       this.entries.delete(key);

@@ -29,6 +29,7 @@ import { FeedTokens } from './feed-tokens.js';
 import { InstallationService } from './installation-service.js';
 import { JiraClients } from './jira-clients.js';
 import { JiraLookupService } from './jira-lookup-service.js';
+import { Metrics } from './metrics.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { PreviewService } from './preview-service.js';
 import { PrivacyService } from './privacy-service.js';
@@ -47,7 +48,7 @@ export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
   logger: Logger;
   knex: Knex;
-  queue: SyncQueue & SiteChangeQueue;
+  queue: SyncQueue & SiteChangeQueue & { depth(): Promise<number> };
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
   /** How often batched feed-fetch statistics are written; tests shorten it. */
@@ -89,7 +90,17 @@ export function createServices(deps: ServiceDeps) {
         return forgeJiraAuth({ ...installation, credentials }, { tokens: forgeTokenRepository, now: () => now().getTime() });
     }
   };
-  const jira = new JiraClients({ authFor, requestsPerSecond: config.jiraRequestsPerSecond, logger, ...deps.jiraClientOverrides });
+  const metrics = new Metrics(async () => {
+    const [queueDepth, oldest] = await Promise.all([queue.depth(), syncRepository.oldestDueSince(now())]);
+    return { queueDepth, oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0 };
+  });
+  const jira = new JiraClients({
+    authFor,
+    requestsPerSecond: config.jiraRequestsPerSecond,
+    logger,
+    onResponse: (clientKey, status) => metrics.recordJiraResponse(clientKey, status),
+    ...deps.jiraClientOverrides,
+  });
   const forgeDoor = config.forge
     ? new ForgeDoor({
         verifier: new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' }),
@@ -152,7 +163,7 @@ export function createServices(deps: ServiceDeps) {
   const serving = new FeedServingService({
     subscriptions,
     renders: renderRepository,
-    cache: new RenderCache(RENDER_CACHE_BYTES),
+    cache: new RenderCache(RENDER_CACHE_BYTES, (hit) => metrics.recordServingCache(hit)),
     fetches,
     feeds: feedRepository,
     access: accessRepository,
@@ -185,6 +196,7 @@ export function createServices(deps: ServiceDeps) {
     forgeTokenRepository,
     installations,
     forgeDoor,
+    metrics,
     jira,
     subscriptions,
     publisher,

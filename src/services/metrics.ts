@@ -1,0 +1,128 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SyncOutcome } from './sync-service.js';
+
+/** What the scrape asks the database, cross-tenant by design: the operator's view of the whole queue. */
+export type QueueProbe = () => Promise<{ queueDepth: number; oldestDueFeedSeconds: number }>;
+
+/** Jira statuses as a bounded label set: a hostile or broken upstream cannot grow the series. */
+function statusLabel(status: number | 'timeout' | 'network_error'): string {
+  if (typeof status !== 'number') return status;
+  return [200, 400, 401, 403, 404, 429, 500, 502, 503, 504].includes(status)
+    ? String(status)
+    : `${Math.floor(status / 100)}xx`;
+}
+
+/**
+ * The Prometheus metrics operators scrape (GET /metrics behind METRICS_TOKEN). Labels name outcomes,
+ * statuses and sites (the tenant key, which is an identifier, not a credential); never a feed token,
+ * a URL or anything a user typed.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly syncs: Counter<'outcome' | 'kind'>;
+  private readonly syncDuration: Histogram<'outcome'>;
+  private readonly jiraRequests: Counter<'status' | 'site'>;
+  private readonly jiraRateLimited: Counter<'site'>;
+  private readonly feedRequests: Counter<'status'>;
+  private readonly servingCache: Counter<'result'>;
+  private readonly staleTakeovers: Counter;
+
+  constructor(probe: QueueProbe) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'calsync_process_' });
+    this.syncs = new Counter({
+      name: 'calsync_syncs_total',
+      help: 'Feed syncs run by the job queue, by outcome (ok, failed, deferred, skipped) and kind (full, incremental).',
+      labelNames: ['outcome', 'kind'],
+      registers,
+    });
+    this.syncDuration = new Histogram({
+      name: 'calsync_sync_duration_seconds',
+      help: 'How long feed syncs took, by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.jiraRequests = new Counter({
+      name: 'calsync_jira_requests_total',
+      help: 'Requests to Jira by HTTP status (or timeout, network_error) and site.',
+      labelNames: ['status', 'site'],
+      registers,
+    });
+    this.jiraRateLimited = new Counter({
+      name: 'calsync_jira_rate_limited_total',
+      help: 'Jira answers of 429 (rate limited), by site.',
+      labelNames: ['site'],
+      registers,
+    });
+    this.feedRequests = new Counter({
+      name: 'calsync_feed_requests_total',
+      help: 'Requests to feed URLs (/ical/…) by HTTP status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.servingCache = new Counter({
+      name: 'calsync_serving_cache_total',
+      help: 'Feed bodies served from the in-memory cache (hit) or read from the database (miss).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.staleTakeovers = new Counter({
+      name: 'calsync_stale_syncs_taken_over_total',
+      help: 'Syncs left running or queued by a process that died, claimed again by the scheduler.',
+      registers,
+    });
+    let probed: Promise<{ queueDepth: number; oldestDueFeedSeconds: number }> | null = null;
+    // One probe per scrape, shared by the two gauges it feeds.
+    const probeOnce = () => {
+      probed ??= probe().finally(() => setTimeout(() => (probed = null), 0));
+      return probed;
+    };
+    new Gauge({
+      name: 'calsync_queue_depth',
+      help: 'Jobs waiting in the queue (due now, not yet running).',
+      registers,
+      async collect() {
+        this.set((await probeOnce()).queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'calsync_oldest_due_feed_seconds',
+      help: 'How long the most overdue feed has been due without a sync starting (0 when none is overdue).',
+      registers,
+      async collect() {
+        this.set((await probeOnce()).oldestDueFeedSeconds);
+      },
+    });
+  }
+
+  recordSync(outcome: SyncOutcome, seconds: number, kind: 'full' | 'incremental' = 'full'): void {
+    this.syncs.inc({ outcome: outcome.status, kind });
+    this.syncDuration.observe({ outcome: outcome.status }, seconds);
+  }
+
+  recordJiraResponse(site: string, status: number | 'timeout' | 'network_error'): void {
+    this.jiraRequests.inc({ status: statusLabel(status), site });
+    if (status === 429) this.jiraRateLimited.inc({ site });
+  }
+
+  recordFeedRequest(status: number): void {
+    this.feedRequests.inc({ status: statusLabel(status) });
+  }
+
+  recordServingCache(hit: boolean): void {
+    this.servingCache.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  recordStaleTakeovers(count: number): void {
+    if (count > 0) this.staleTakeovers.inc(count);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
