@@ -122,14 +122,15 @@ export class JiraClient {
     const seenTokens = new Set<string>();
     let nextPageToken: string | undefined;
     for (;;) {
+      // POST: a JQL near Jira's 10,000-character limit would make a GET query string no server takes.
       const page = await this.send({
-        method: 'GET',
+        method: 'POST',
         path,
-        query: {
+        body: {
           jql: params.jql,
-          fields: params.fields.join(','),
+          fields: params.fields,
           maxResults: params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE,
-          nextPageToken,
+          ...(nextPageToken === undefined ? {} : { nextPageToken }),
         },
         schema: searchResultsSchema,
         signal: params.signal,
@@ -141,7 +142,7 @@ export class JiraClient {
         throw new JiraError(
           502,
           'jira_bad_response',
-          { method: 'GET', path },
+          { method: 'POST', path },
           {
             retryable: true,
             detail: 'Jira returned a nextPageToken it had already returned',

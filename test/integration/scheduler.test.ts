@@ -149,12 +149,8 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
 
     for (const project of projects) {
       const firstPages = jira.requests.filter((request) => {
-        const query = request.query;
-        return (
-          request.path === '/rest/api/3/search/jql' &&
-          query.get('jql') === `project = ${project}` &&
-          !query.get('nextPageToken')
-        );
+        const body = request.body as { jql?: string; nextPageToken?: string } | undefined;
+        return request.path === '/rest/api/3/search/jql' && body?.jql === `project = ${project}` && !body.nextPageToken;
       });
       expect(firstPages, `searches for ${project}`).toHaveLength(1);
     }

@@ -163,26 +163,38 @@ async function failureOf(promise: Promise<unknown>): Promise<JiraError> {
 
 describe('JiraClient signing', () => {
   it('signs each request as the app with a qsh relative to the site base path', async () => {
-    const jira = await startJira(() => ({ json: { isLast: true, issues: [] } }), '/jira');
+    const jira = await startJira(() => ({ json: { groups: [] } }), '/jira');
     const { client } = makeClient(jira.baseUrl);
-    const jql = 'project = "CAL" AND summary ~ "a&b" ORDER BY duedate';
+    const query = 'team "a&b" ~x';
 
-    await collect(client.searchPages({ jql, fields: ['summary', 'duedate'], pageSize: 25 }));
+    await client.findGroups(query, 25);
 
     const [request] = jira.received;
-    expect(request!.url.startsWith('/jira/rest/api/3/search/jql?')).toBe(true);
+    expect(request!.url.startsWith('/jira/rest/api/3/groups/picker?')).toBe(true);
     expect(request!.headers.accept).toBe('application/json');
     const claims = verifyJwt(request!, jira.baseUrl);
     expect(claims.iss).toBe(APP_KEY);
     expect(claims.iat).toBe(T0 / 1000);
     expect(claims.exp).toBe(T0 / 1000 + 180);
     expect(claims.qsh).toBe(
-      sha256(
-        'GET&/rest/api/3/search/jql&fields=summary%2Cduedate' +
-          '&jql=project%20%3D%20%22CAL%22%20AND%20summary%20~%20%22a%26b%22%20ORDER%20BY%20duedate&maxResults=25',
-      ),
+      sha256('GET&/rest/api/3/groups/picker&maxResults=25&query=team%20%22a%26b%22%20~x'),
     );
-    expect(queryOf(request!).get('jql')).toBe(jql);
+    expect(queryOf(request!).get('query')).toBe(query);
+  });
+
+  it('searches with POST, the JQL in the body, so a query near the 10,000-character limit still fits', async () => {
+    const jira = await startJira(() => ({ json: { isLast: true, issues: [] } }), '/jira');
+    const { client } = makeClient(jira.baseUrl);
+    const jql = `project = CAL AND (${Array.from({ length: 700 }, (_, i) => `summary ~ "w${i}"`).join(' OR ')})`;
+    expect(jql.length).toBeGreaterThan(9_900);
+
+    await collect(client.searchPages({ jql, fields: ['summary', 'duedate'], pageSize: 25 }));
+
+    const [request] = jira.received;
+    expect(request!.method).toBe('POST');
+    expect(request!.url).toBe('/jira/rest/api/3/search/jql');
+    expect(JSON.parse(request!.body)).toEqual({ jql, fields: ['summary', 'duedate'], maxResults: 25 });
+    expect(verifyJwt(request!, jira.baseUrl).qsh).toBe(sha256('POST&/rest/api/3/search/jql&'));
   });
 
   it('signs POSTs over method, path and query, sending the body as JSON', async () => {
@@ -222,7 +234,7 @@ describe('JiraClient paging', () => {
       fields: { summary: `Issue ${id}`, duedate: '2025-02-01', customfield_10015: null },
     });
     const jira = await startJira((request) => {
-      const token = queryOf(request).get('nextPageToken');
+      const token = (JSON.parse(request.body) as { nextPageToken?: string }).nextPageToken ?? null;
       if (token === null)
         return { json: { issues: [issue(1), issue(2)], nextPageToken: 'tok-2', isLast: false } };
       if (token === 'tok-2') return { json: { issues: [issue(3), issue(4)], nextPageToken: 'tok/3+=' } };
@@ -249,14 +261,10 @@ describe('JiraClient paging', () => {
       duedate: '2025-02-01',
       customfield_10015: null,
     });
-    expect(jira.received.map((request) => queryOf(request).get('nextPageToken'))).toEqual([
-      null,
-      'tok-2',
-      'tok/3+=',
-    ]);
-    for (const request of jira.received) {
-      expect(queryOf(request).get('fields')).toBe('summary,duedate,customfield_10015');
-      expect(queryOf(request).get('maxResults')).toBe('2');
+    const bodies = jira.received.map((request) => JSON.parse(request.body) as Record<string, unknown>);
+    expect(bodies.map((body) => body['nextPageToken'] ?? null)).toEqual([null, 'tok-2', 'tok/3+=']);
+    for (const [i, request] of jira.received.entries()) {
+      expect(bodies[i]).toMatchObject({ fields: ['summary', 'duedate', 'customfield_10015'], maxResults: 2 });
       verifyJwt(request, jira.baseUrl);
     }
   });
@@ -586,7 +594,7 @@ describe('JiraClient retries', () => {
       "Field 'duedatee' does not exist or you do not have permission to view it.",
       "The value 'CAL\"' does not exist for the field 'project'.",
     ]);
-    expect(error.request).toEqual({ method: 'GET', path: '/rest/api/3/search/jql' });
+    expect(error.request).toEqual({ method: 'POST', path: '/rest/api/3/search/jql' });
     expect(error.message).toContain("Field 'duedatee' does not exist");
   });
 
@@ -678,8 +686,8 @@ describe('JiraClient logging', () => {
 
     const debug = logs.filter((line) => line['level'] === 20);
     expect(debug.map((line) => [line['method'], line['path'], line['status'], line['attempt']])).toEqual([
-      ['GET', '/rest/api/3/search/jql', 503, 1],
-      ['GET', '/rest/api/3/search/jql', 200, 2],
+      ['POST', '/rest/api/3/search/jql', 503, 1],
+      ['POST', '/rest/api/3/search/jql', 200, 2],
     ]);
     expect(debug.every((line) => typeof line['ms'] === 'number')).toBe(true);
     const warnings = logs.filter((line) => line['level'] === 40);
