@@ -218,7 +218,7 @@ export class JiraClient {
         schema: userSchema,
       });
     } catch (error) {
-      if (error instanceof JiraError && error.status === 404) return null;
+      if (error instanceof JiraError && error.jiraStatus === 404) return null;
       throw error;
     }
   }
@@ -329,7 +329,7 @@ export class JiraClient {
           ? backoffDelay(attempt - 1, this.baseBackoffMs, this.maxBackoffMs, this.random)
           : Math.min(retryAfterMs, this.maxRetryAfterMs);
       // The tenant's other requests hold off too, even when this one gives up.
-      if (retryAfterMs !== undefined || error.status === 429) {
+      if (retryAfterMs !== undefined || error.jiraStatus === 429) {
         this.pacer.pauseUntil(this.site.clientKey, this.now() + delayMs);
       }
       if (attempt > this.maxRetries) throw error;
@@ -337,7 +337,7 @@ export class JiraClient {
         {
           clientKey: this.site.clientKey,
           ...request,
-          status: error.status,
+          status: error.jiraStatus,
           code: error.code,
           attempt,
           delayMs,

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Actor } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
+import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
 const CACHE_MS = 5 * 60_000;
 
@@ -19,9 +20,9 @@ export class AdminAccess {
     const now = this.deps.now().getTime();
     const cached = this.cache.get(key);
     if (cached && now - cached.at < CACHE_MS) return cached.admin;
-    const grants = await this.deps.jira
-      .forInstallation(actor.installation)
-      .checkPermissions({ accountId: actor.accountId, globalPermissions: ['ADMINISTER'] });
+    const grants = await withUpstreamErrors(() =>
+      this.deps.jira.forInstallation(actor.installation).checkPermissions({ accountId: actor.accountId, globalPermissions: ['ADMINISTER'] }),
+    );
     const admin = grants.globalPermissions.includes('ADMINISTER');
     this.cache.set(key, { admin, at: now });
     return admin;

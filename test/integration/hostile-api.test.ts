@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeJira } from '../support/fake-jira/fake-jira.js';
+import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import {
   anyHostileString,
   combining,
@@ -498,5 +498,54 @@ describe('feeds whose free text is hostile but whose shape is valid (property)',
       { numRuns: FREE_TEXT_RUNS },
     );
     expect(outcomes.get(201) ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe('Jira failures seen through the API', () => {
+  beforeAll(async () => {
+    // The admin answer is cached, so each fault below meets the look-up itself.
+    expect((await admin.get('/feeds')).status).toBe(200);
+  });
+
+  it.each([
+    [401, '/jira/fields', 'jira_unauthorized', /credentials/],
+    [403, '/jira/groups?query=eng', 'jira_forbidden', /"Browse users and groups"/],
+    [403, '/jira/roles', 'jira_forbidden', /"Browse projects"/],
+    [404, '/jira/roles', 'jira_error', /Jira could not answer/],
+  ])('answers a Jira %d on %s as the app’s own 502 %s', async (status, path, code, message) => {
+    jira.faults.failNext(1, { status });
+    try {
+      const response = await admin.get(path);
+      expect(response.status, JSON.stringify(response.body)).toBe(502);
+      expect(response.body.error.code).toBe(code);
+      expect(response.body.error.message).toMatch(message);
+    } finally {
+      jira.faults.clear();
+    }
+  });
+
+  it('answers a Jira 401 or 403 on the admin check itself as a 502, not as the user’s 401 or 403', async () => {
+    for (const [status, account] of [
+      [401, SEED_ACCOUNTS.chloe],
+      [403, SEED_ACCOUNTS.dmitri],
+    ] as const) {
+      jira.faults.failNext(1, { status });
+      const response = await apiAs(app, jira, account).get('/feeds');
+      jira.faults.clear();
+      expect(response.status, `${status}: ${JSON.stringify(response.body)}`).toBe(502);
+    }
+  });
+
+  it('answers Jira being down as 503 and a query Jira rejects as 400', async () => {
+    jira.faults.failNext(10, { status: 503 });
+    const down = await admin.get('/jira/fields');
+    jira.faults.clear();
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe('jira_unavailable');
+    jira.faults.failNext(1, { status: 400 });
+    const rejected = await admin.post('/jql/check', { jql: 'project = CAL' });
+    jira.faults.clear();
+    expect(rejected.status).toBe(400);
+    expect(rejected.body.error.code).toBe('jql_rejected');
   });
 });
