@@ -382,6 +382,8 @@ export class JiraClient {
         method: spec.method,
         headers,
         signal,
+        // Jira never sends an app's REST call elsewhere; whoever answers from another host is not Jira.
+        redirect: 'manual',
         ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
       });
       text = await response.text();
@@ -404,6 +406,13 @@ export class JiraClient {
     if (response.ok) return this.parseBody(text, spec.schema, request);
 
     const status = response.status;
+    if (status >= 300 && status < 400) {
+      return {
+        ok: false,
+        retryAfterMs: undefined,
+        error: new JiraError(502, 'jira_bad_response', request, { retryable: false, detail: `a redirect (${status}), which the app does not follow` }),
+      };
+    }
     const jiraMessages = readJiraMessages(text);
     if (isRetryableStatus(status)) {
       const retryAfterMs =

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
@@ -17,7 +19,7 @@ import {
   toJsonText,
   wrongType,
 } from '../support/hostile.js';
-import { ADMIN, apiAs, type ApiResponse, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, type ApiResponse, NON_ADMIN, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const RUNS = 200;
@@ -498,6 +500,32 @@ describe('feeds whose free text is hostile but whose shape is valid (property)',
       { numRuns: FREE_TEXT_RUNS },
     );
     expect(outcomes.get(201) ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe('Jira answering from elsewhere', () => {
+  it('follows no redirect, so another host cannot answer the admin check', async () => {
+    const hits: string[] = [];
+    const evil = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ globalPermissions: ['ADMINISTER'], projectPermissions: [] }));
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      jira.faults.failNext(1, { redirectTo: `http://127.0.0.1:${(evil.address() as AddressInfo).port}` });
+      const response = await apiAs(app, jira, NON_ADMIN).get('/feeds');
+      expect(response.status).not.toBe(200);
+      expect(response.status).toBe(502);
+      expect(response.body.error.code).toBe('jira_bad_response');
+      expect(hits).toEqual([]);
+      expect(jira.requests.filter((request) => request.path === '/rest/api/3/permissions/check').at(-1)?.status).toBe(307);
+    } finally {
+      jira.faults.clear();
+      evil.closeAllConnections();
+      await new Promise<void>((resolve) => evil.close(() => resolve()));
+    }
   });
 });
 

@@ -295,6 +295,11 @@ export class FakeJira {
       res.destroy();
       return;
     }
+    if (fault?.redirectTo !== undefined) {
+      record.status = 307;
+      res.writeHead(307, { location: `${fault.redirectTo}${url.pathname}${url.search}` }).end();
+      return;
+    }
     if (fault?.status !== undefined) return reply(faultReply(fault));
 
     const auth = this.authenticate(req, method, url);
