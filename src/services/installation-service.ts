@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { InstallationRepository } from '../db/installation-repository.js';
 import { type ActiveInstallation, isActive } from '../domain/installation.js';
+import { type JiraSitePolicy, normaliseJiraBaseUrl } from '../domain/jira-site-url.js';
 import { AppError, badRequest } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -20,17 +21,10 @@ const lifecyclePayloadSchema = z.object({
 
 export type LifecyclePayload = z.infer<typeof lifecyclePayloadSchema>;
 
-export function hostMatches(host: string, patterns: string[]): boolean {
-  return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`, 'i');
-    return regex.test(host);
-  });
-}
-
 export class InstallationService {
   constructor(
     private readonly installations: InstallationRepository,
-    private readonly options: { appKey: string; jiraHosts: string[]; logger: Logger; now?: () => Date },
+    private readonly options: { appKey: string; sites: JiraSitePolicy; logger: Logger; now?: () => Date },
   ) {}
 
   private now(): Date {
@@ -52,11 +46,12 @@ export class InstallationService {
       throw new AppError(401, 'unauthorized', 'The clientKey in the payload does not match the signed JWT');
     }
     if (payload.key !== this.options.appKey) throw badRequest('The payload is for another app', [{ path: 'key', message: `must be ${this.options.appKey}` }]);
-    const host = new URL(payload.baseUrl).hostname;
-    if (!hostMatches(host, this.options.jiraHosts)) {
-      throw new AppError(403, 'host_not_allowed', `Jira sites on ${host} may not install this app`);
+    const baseUrl = normaliseJiraBaseUrl(payload.baseUrl, this.options.sites);
+    if (baseUrl === null) {
+      const { protocol, host } = new URL(payload.baseUrl);
+      throw new AppError(403, 'host_not_allowed', `Jira sites at ${protocol}//${host} may not install this app`);
     }
-    return payload;
+    return { ...payload, baseUrl };
   }
 
   async install(payload: LifecyclePayload): Promise<void> {

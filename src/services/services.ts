@@ -69,7 +69,12 @@ export function createServices(deps: ServiceDeps) {
     now,
     ...(deps.errorReportingFetch ? { fetch: deps.errorReportingFetch } : {}),
   });
-  const installations = new InstallationService(installationRepository, { appKey: config.appKey, jiraHosts: config.jiraHosts, logger, now });
+  const installations = new InstallationService(installationRepository, {
+    appKey: config.appKey,
+    sites: { hostPatterns: config.jiraHosts, allowLoopbackHttp: config.env !== 'production' },
+    logger,
+    now,
+  });
   const jira = new JiraClients({ appKey: config.appKey, requestsPerSecond: config.jiraRequestsPerSecond, logger, ...deps.jiraClientOverrides });
   const subscriptions = new SubscriptionService({
     subscriptions: subscriptionRepository,

@@ -336,6 +336,10 @@ describe('install callbacks', () => {
     'https://acme.atlassian.net@evil.example',
     'https://evil.example/#acme.atlassian.net',
     'http://127.0.0.2:8080',
+    'http://acme.atlassian.net',
+    'https://acme.atlassian.net:5432',
+    'https://acme.atlassian.net:80',
+    'https://admin:hunter2@acme.atlassian.net',
   ])('refuses a correctly signed install from %s with 403 and keeps the stored site', async (baseUrl) => {
     const before = await installationRow();
     const body = payload(baseUrl);
