@@ -2,6 +2,7 @@ import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
 import { startAceAddon } from './connect/ace-addon.js';
 import { requireContextJwt } from './connect/context-auth.js';
+import { InstallReplayGuard } from './connect/install-replay-guard.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { editorRouter } from './http/editor-router.js';
@@ -64,7 +65,8 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     keysUrl: config.connectKeysUrl,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  app.use(lifecycleRouter({ verifier, installations: services.installations }));
+  const guard = new InstallReplayGuard({ tokens: services.lifecycleTokenRepository, now: () => new Date() });
+  app.use(lifecycleRouter({ verifier, guard, installations: services.installations }));
   const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000 });
   app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));

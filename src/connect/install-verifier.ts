@@ -1,5 +1,6 @@
 import * as jwt from 'atlassian-jwt';
 import type { Request } from 'express';
+import { AppError } from '../errors.js';
 import { checkLifetime, extractToken, readHeader, requestQsh, unauthorized } from './connect-jwt.js';
 
 export type InstallVerifierOptions = {
@@ -8,7 +9,17 @@ export type InstallVerifierOptions = {
   fetch?: typeof fetch;
   now?: () => Date;
   keyCacheMs?: number;
+  /** How long a kid the key service did not answer for is refused without asking again. Default 10 min. */
+  missCacheMs?: number;
+  /** Key fetches per minute, for all kids together. Default 10. */
+  fetchesPerMinute?: number;
 };
+
+/** A verified lifecycle token: who signed it, when, and the token itself for single-use checks. */
+export type VerifiedLifecycleToken = { issuer: string; issuedAt: number; expiresAt: number; token: string };
+
+/** Distinct kids remembered, each way; beyond this the oldest entries go. */
+const MAX_REMEMBERED_KIDS = 1_000;
 
 // Dot segments would make the key URL resolve outside the key service's path.
 const KID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._-]{1,200}$/;
@@ -19,18 +30,25 @@ const KID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._-]{1,200}$/;
  */
 export class InstallVerifier {
   private readonly keys = new Map<string, { pem: string; fetchedAt: number }>();
+  private readonly misses = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+  private fetchTimes: number[] = [];
   private readonly fetchFn: typeof fetch;
   private readonly now: () => Date;
   private readonly keyCacheMs: number;
+  private readonly missCacheMs: number;
+  private readonly fetchesPerMinute: number;
 
   constructor(private readonly options: InstallVerifierOptions) {
     this.fetchFn = options.fetch ?? fetch;
     this.now = options.now ?? (() => new Date());
     this.keyCacheMs = options.keyCacheMs ?? 60 * 60 * 1000;
+    this.missCacheMs = options.missCacheMs ?? 10 * 60 * 1000;
+    this.fetchesPerMinute = options.fetchesPerMinute ?? 10;
   }
 
-  /** Returns the verified issuer (the site's clientKey). Throws a 401 AppError otherwise. */
-  async verify(req: Request): Promise<string> {
+  /** Returns the verified token; its issuer is the site's clientKey. Throws a 401 AppError otherwise. */
+  async verify(req: Request): Promise<VerifiedLifecycleToken> {
     const token = extractToken(req);
     if (!token) throw unauthorized('Lifecycle callbacks must carry a JWT signed by Atlassian');
     const { alg, kid } = readHeader(token);
@@ -53,12 +71,46 @@ export class InstallVerifier {
       throw unauthorized('The lifecycle JWT was signed for another request (qsh)');
     }
     if (typeof claims['iss'] !== 'string' || claims['iss'].length === 0) throw unauthorized('The lifecycle JWT has no issuer');
-    return claims['iss'];
+    if (typeof claims['iat'] !== 'number') throw unauthorized('The lifecycle JWT has no issue time (iat)');
+    return { issuer: claims['iss'], issuedAt: claims['iat'], expiresAt: claims['exp'] as number, token };
   }
 
+  /** Every unknown kid would otherwise cost one request to Atlassian's key service, for anyone who asks. */
   private async publicKey(kid: string): Promise<string> {
+    const now = this.now().getTime();
     const cached = this.keys.get(kid);
-    if (cached && this.now().getTime() - cached.fetchedAt < this.keyCacheMs) return cached.pem;
+    if (cached && now - cached.fetchedAt < this.keyCacheMs) return cached.pem;
+    const missedAt = this.misses.get(kid);
+    if (missedAt !== undefined && now - missedAt < this.missCacheMs) {
+      throw unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service');
+    }
+    const pending = this.inFlight.get(kid);
+    if (pending) return pending;
+    this.fetchTimes = this.fetchTimes.filter((at) => now - at < 60_000);
+    if (this.fetchTimes.length >= this.fetchesPerMinute) {
+      throw new AppError(503, 'key_service_busy', 'Too many install keys were looked up just now; try again in a minute', { retryable: true });
+    }
+    this.fetchTimes.push(now);
+    const fetching = this.fetchKey(kid).then(
+      (pem) => {
+        remember(this.keys, kid, { pem, fetchedAt: this.now().getTime() });
+        this.misses.delete(kid);
+        return pem;
+      },
+      (error: unknown) => {
+        remember(this.misses, kid, this.now().getTime());
+        throw error;
+      },
+    );
+    this.inFlight.set(kid, fetching);
+    try {
+      return await fetching;
+    } finally {
+      this.inFlight.delete(kid);
+    }
+  }
+
+  private async fetchKey(kid: string): Promise<string> {
     let response: Response;
     try {
       response = await this.fetchFn(`${this.options.keysUrl}/${encodeURIComponent(kid)}`, {
@@ -70,7 +122,13 @@ export class InstallVerifier {
     if (!response.ok) throw unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service');
     const pem = (await response.text()).trim();
     if (!pem.startsWith('-----BEGIN PUBLIC KEY-----')) throw unauthorized('The Connect install-keys service returned no public key');
-    this.keys.set(kid, { pem, fetchedAt: this.now().getTime() });
     return pem;
   }
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  const oldest = map.keys().next();
+  if (map.size > MAX_REMEMBERED_KIDS && !oldest.done) map.delete(oldest.value);
 }

@@ -7,6 +7,7 @@ import { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { FeedRepository } from '../db/feed-repository.js';
 import { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
+import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { Logger } from '../logger.js';
@@ -60,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
   const subscriptionRepository = new SubscriptionRepository(knex);
   const siteSettingsRepository = new SiteSettingsRepository(knex);
   const accessRepository = new AccessRepository(knex);
+  const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -158,6 +160,7 @@ export function createServices(deps: ServiceDeps) {
     subscriptionRepository,
     siteSettingsRepository,
     accessRepository,
+    lifecycleTokenRepository,
     installations,
     jira,
     subscriptions,

@@ -22,7 +22,11 @@ async function tenantTables(): Promise<string[]> {
     .knex<{ column_name: string; table_schema: string; table_name: string }>('information_schema.columns')
     .where({ column_name: 'client_key', table_schema: app.db.knex.raw('current_schema()') })
     .select('table_name');
-  return rows.map((row) => row.table_name).filter((table) => table !== 'installations').sort();
+  // lifecycle_tokens holds only hashes of used install tokens; it must outlive an uninstall (docs/security.md).
+  return rows
+    .map((row) => row.table_name)
+    .filter((table) => table !== 'installations' && table !== 'lifecycle_tokens')
+    .sort();
 }
 
 async function setUpData() {
