@@ -5,6 +5,7 @@ import { requireContextJwt } from './connect/context-auth.js';
 import { InstallReplayGuard } from './connect/install-replay-guard.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
+import { jsonBody } from './http/body-parsers.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
@@ -14,7 +15,7 @@ import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
 import { privacyRouter } from './http/privacy-router.js';
 import { requestLogger } from './http/request-logger.js';
-import { securityHeaders } from './http/security-headers.js';
+import { noStore, securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services/services.js';
@@ -36,13 +37,12 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(requestLogger(logger));
   app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors }));
 
-  app.get('/healthz', (_req, res, next) => {
+  app.get('/healthz', (_req, res) => {
     deps.healthCheck().then(
       () => res.json({ status: 'ok' }),
       (error: unknown) => {
         logger.warn({ err: error }, 'health check failed');
         res.status(503).json({ status: 'unavailable' });
-        next();
       },
     );
   });
@@ -72,8 +72,9 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
   const api = Router();
+  api.use(noStore);
   api.use(requireContextJwt({ installations: services.installations, appBaseUrl: config.baseUrl }));
-  api.use(express.json({ limit: '256kb' }));
+  api.use(jsonBody('256kb'));
   api.use(siteRouter(services));
   api.use(myCalendarsRouter(services.myCalendars));
   api.use(privacyRouter(services));

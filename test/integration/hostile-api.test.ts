@@ -1,8 +1,10 @@
-import { createServer } from 'node:http';
+import { Agent, createServer, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
+import { captureLogs } from '../support/log-capture.js';
 import {
   anyHostileString,
   combining,
@@ -500,6 +502,93 @@ describe('feeds whose free text is hostile but whose shape is valid (property)',
       { numRuns: FREE_TEXT_RUNS },
     );
     expect(outcomes.get(201) ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe('body parsing', () => {
+  const authorization = () => ({ authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}` });
+
+  it('takes a valid feed config of 100 kB: the API limit is its own 256 kB', async () => {
+    const config = JSON.stringify(sampleFeedConfig({ name: 'Large but valid' }));
+    const body = `{${' '.repeat(100_000)}${config.slice(1)}`;
+    const response = await admin.raw('POST', '/feeds', body);
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect((await admin.delete(`/feeds/${response.body.id}`)).status).toBe(204);
+  });
+
+  it('reads no body on a GET, so a broken one cannot fail a feed read', async () => {
+    for (const path of ['/api/feeds', `/api/feeds/${feedId}`]) {
+      const response = await sendRaw(app.url, { method: 'GET', path, headers: authorization(), body: '{"broken' });
+      expect(response.status, path).toBe(200);
+    }
+  });
+
+  it('authenticates before it reads a body: unsigned requests get 401, not 400 or 413', async () => {
+    const before = await storedState(app);
+    for (const path of ['/api/feeds', '/installed', '/uninstalled']) {
+      const broken = await sendRaw(app.url, { method: 'POST', path, body: '{"broken' });
+      expect(broken.status, `broken JSON to ${path}`).toBe(401);
+      const large = await sendRaw(app.url, { method: 'POST', path, body: JSON.stringify({ pad: 'x'.repeat(100_000) }) });
+      expect(large.status, `100 kB to ${path}`).toBe(401);
+    }
+    expect(await storedState(app)).toEqual(before);
+  });
+});
+
+describe('caching of API answers', () => {
+  it('marks every /api answer no-store, whatever its status', async () => {
+    const token = jira.contextToken({ accountId: ADMIN });
+    const answers = await Promise.all([
+      fetch(`${app.url}/api/feeds`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/feeds/${feedId}`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/me/calendars`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/no-such-route`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/feeds/not-a-feed`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/feeds`),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 404, expect.any(Number), 401]);
+    for (const answer of answers) expect(answer.headers.get('cache-control'), answer.url).toBe('no-store');
+  });
+});
+
+describe('/healthz with the database down', () => {
+  it('answers 503 once: nothing logged as 404, no error, and the connection stays usable', async () => {
+    const { logger, text } = captureLogs();
+    const down = await createApp({
+      config: app.config,
+      logger,
+      services: app.services,
+      healthCheck: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
+    });
+    const server = createServer(down);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let probe = 0; probe < 3; probe += 1) {
+        const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          httpGet(`${url}/healthz`, { agent }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          }).on('error', reject);
+        });
+        expect(response).toEqual({ status: 503, body: '{"status":"unavailable"}' });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      const requests = text()
+        .split('\n')
+        .filter((line) => line.includes('"path":"/healthz"') && line.includes('"status"'));
+      expect(requests.length).toBe(3);
+      for (const line of requests) expect(line).toContain('"status":503');
+      expect(text()).not.toContain('"status":404');
+      expect(text()).not.toContain('ERR_HTTP_HEADERS_SENT');
+      expect(text().match(/health check failed/g)).toHaveLength(3);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
