@@ -9,11 +9,11 @@ export const asyncHandler =
     handler(req, res).catch(next);
   };
 
-/** Lets only Jira administrators of the caller's site through. */
+/** Lets only Jira administrators of the caller's site through; `fresh` re-asks Jira instead of the cache. */
 export const adminOnly =
-  (admins: AdminAccess): RequestHandler =>
+  (admins: AdminAccess, options: { fresh?: boolean } = {}): RequestHandler =>
   (_req, res, next) => {
-    admins.requireAdmin(tenantOf(res)).then(() => next(), next);
+    admins.requireAdmin(tenantOf(res), options).then(() => next(), next);
   };
 
 export const param = (req: Request, name: string): string => req.params[name] ?? '';

@@ -15,11 +15,12 @@ export class AdminAccess {
 
   constructor(private readonly deps: { jira: JiraClients; now: () => Date }) {}
 
-  async isAdmin(actor: Actor): Promise<boolean> {
+  /** `fresh` asks Jira again whatever is cached: destructive actions must not ride on a demoted admin's cache. */
+  async isAdmin(actor: Actor, options: { fresh?: boolean } = {}): Promise<boolean> {
     const key = `${actor.clientKey}\u0000${actor.accountId}`;
     const now = this.deps.now().getTime();
     const cached = this.cache.get(key);
-    if (cached && now - cached.at < CACHE_MS) return cached.admin;
+    if (!options.fresh && cached && now - cached.at < CACHE_MS) return cached.admin;
     const grants = await withUpstreamErrors(() =>
       this.deps.jira.forInstallation(actor.installation).checkPermissions({ accountId: actor.accountId, globalPermissions: ['ADMINISTER'] }),
     );
@@ -28,8 +29,8 @@ export class AdminAccess {
     return admin;
   }
 
-  async requireAdmin(actor: Actor): Promise<void> {
-    if (!(await this.isAdmin(actor))) {
+  async requireAdmin(actor: Actor, options: { fresh?: boolean } = {}): Promise<void> {
+    if (!(await this.isAdmin(actor, options))) {
       throw new AppError(403, 'forbidden', 'Only Jira administrators can manage Calendar Sync feeds and settings');
     }
   }

@@ -666,3 +666,42 @@ describe('Jira failures seen through the API', () => {
     expect(rejected.body.error.code).toBe('jql_rejected');
   });
 });
+
+describe('a demoted Jira administrator', () => {
+  let site: FakeJira;
+  let siteApp: TestApp;
+
+  beforeAll(async () => {
+    site = await FakeJira.start();
+    siteApp = await startTestApp({ connectKeysUrl: site.keysUrl });
+    expect((await site.install(siteApp.url)).status).toBe(204);
+  });
+  afterAll(async () => {
+    await siteApp?.stop();
+    await site?.stop();
+  });
+
+  it('may still read for the cached minutes, but can no longer delete, rotate or revoke', async () => {
+    const alice = apiAs(siteApp, site, ADMIN);
+    const created = await alice.post('/feeds', sampleFeedConfig({ name: 'Before demotion' }));
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    const admins = site.data.groups.find((group) => group.name === 'site-admins')!;
+    admins.members = admins.members.filter((member) => member !== ADMIN);
+
+    expect((await alice.get('/feeds')).status).toBe(200);
+    for (const [method, path] of [
+      ['DELETE', `/feeds/${id}`],
+      ['POST', `/feeds/${id}/rotate-url`],
+      ['DELETE', `/feeds/${id}/subscriptions`],
+      ['DELETE', `/feeds/${id}/subscriptions/00000000-0000-4000-8000-000000000000`],
+      ['DELETE', `/privacy/accounts/${NON_ADMIN}`],
+    ] as const) {
+      const response = await alice.raw(method, path);
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(response.body.error.code).toBe('forbidden');
+    }
+    expect((await siteApp.db.knex('feeds').where({ id }).first())?.id).toBe(id);
+  });
+});
