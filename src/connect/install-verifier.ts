@@ -9,7 +9,7 @@ export type InstallVerifierOptions = {
   fetch?: typeof fetch;
   now?: () => Date;
   keyCacheMs?: number;
-  /** How long a kid the key service did not answer for is refused without asking again. Default 10 min. */
+  /** How long a kid the key service does not know is refused without asking again. Default 10 min. */
   missCacheMs?: number;
   /** Key fetches per minute, for all kids together. Default 10. */
   fetchesPerMinute?: number;
@@ -17,6 +17,9 @@ export type InstallVerifierOptions = {
 
 /** A verified lifecycle token: who signed it, when, and the token itself for single-use checks. */
 export type VerifiedLifecycleToken = { issuer: string; issuedAt: number; expiresAt: number; token: string };
+
+/** How long a kid is refused without asking again after the key service failed to answer at all. */
+const TRANSIENT_MISS_MS = 30_000;
 
 /** Distinct kids remembered, each way; beyond this the oldest entries go. */
 const MAX_REMEMBERED_KIDS = 1_000;
@@ -30,7 +33,7 @@ const KID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._-]{1,200}$/;
  */
 export class InstallVerifier {
   private readonly keys = new Map<string, { pem: string; fetchedAt: number }>();
-  private readonly misses = new Map<string, number>();
+  private readonly misses = new Map<string, { until: number; error: AppError }>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private fetchTimes: number[] = [];
   private readonly fetchFn: typeof fetch;
@@ -80,10 +83,8 @@ export class InstallVerifier {
     const now = this.now().getTime();
     const cached = this.keys.get(kid);
     if (cached && now - cached.fetchedAt < this.keyCacheMs) return cached.pem;
-    const missedAt = this.misses.get(kid);
-    if (missedAt !== undefined && now - missedAt < this.missCacheMs) {
-      throw unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service');
-    }
+    const miss = this.misses.get(kid);
+    if (miss && now < miss.until) throw miss.error;
     const pending = this.inFlight.get(kid);
     if (pending) return pending;
     this.fetchTimes = this.fetchTimes.filter((at) => now - at < 60_000);
@@ -91,17 +92,17 @@ export class InstallVerifier {
       throw new AppError(503, 'key_service_busy', 'Too many install keys were looked up just now; try again in a minute', { retryable: true });
     }
     this.fetchTimes.push(now);
-    const fetching = this.fetchKey(kid).then(
-      (pem) => {
-        remember(this.keys, kid, { pem, fetchedAt: this.now().getTime() });
+    const fetching = this.fetchKey(kid).then((result) => {
+      if ('pem' in result) {
+        remember(this.keys, kid, { pem: result.pem, fetchedAt: this.now().getTime() });
         this.misses.delete(kid);
-        return pem;
-      },
-      (error: unknown) => {
-        remember(this.misses, kid, this.now().getTime());
-        throw error;
-      },
-    );
+        return result.pem;
+      }
+      // A key service that is down is asked again soon; one that does not know the kid, much later.
+      const until = this.now().getTime() + (result.transient ? TRANSIENT_MISS_MS : this.missCacheMs);
+      remember(this.misses, kid, { until, error: result.error });
+      throw result.error;
+    });
     this.inFlight.set(kid, fetching);
     try {
       return await fetching;
@@ -110,19 +111,24 @@ export class InstallVerifier {
     }
   }
 
-  private async fetchKey(kid: string): Promise<string> {
+  private async fetchKey(kid: string): Promise<{ pem: string } | { error: AppError; transient: boolean }> {
     let response: Response;
     try {
       response = await this.fetchFn(`${this.options.keysUrl}/${encodeURIComponent(kid)}`, {
         signal: AbortSignal.timeout(5_000),
       });
     } catch {
-      throw unauthorized('The Connect install key could not be fetched');
+      return { error: unauthorized('The Connect install key could not be fetched'), transient: true };
     }
-    if (!response.ok) throw unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service');
+    if (!response.ok) {
+      const transient = response.status >= 500 || response.status === 429;
+      return { error: unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service'), transient };
+    }
     const pem = (await response.text()).trim();
-    if (!pem.startsWith('-----BEGIN PUBLIC KEY-----')) throw unauthorized('The Connect install-keys service returned no public key');
-    return pem;
+    if (!pem.startsWith('-----BEGIN PUBLIC KEY-----')) {
+      return { error: unauthorized('The Connect install-keys service returned no public key'), transient: true };
+    }
+    return { pem };
   }
 }
 
