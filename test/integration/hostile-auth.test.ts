@@ -1,4 +1,6 @@
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as jwt from 'atlassian-jwt';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -498,6 +500,32 @@ describe('install key look-ups', () => {
     const kid = `unknown-${randomBytes(8).toString('hex')}`;
     for (let attempt = 0; attempt < 10; attempt += 1) expect((await installWithKid(kid)).status).toBe(401);
     expect(keyFetches()).toHaveLength(1);
+  });
+
+  it('does not ask a failing key service again for every install that names the same kid', async () => {
+    const asked: string[] = [];
+    const keys = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const other = await startTestApp({ connectKeysUrl: `http://127.0.0.1:${(keys.address() as AddressInfo).port}` });
+    try {
+      const body = jira.lifecyclePayload('installed', other.config.appKey, randomBytes(36).toString('base64url'));
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const response = await fetch(`${other.url}/installed`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `JWT ${jira.signLifecycle(other.url, '/installed', body)}` },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(401);
+      }
+      expect(asked).toHaveLength(1);
+    } finally {
+      await other.stop();
+      keys.closeAllConnections();
+      await new Promise<void>((resolve) => keys.close(() => resolve()));
+    }
   });
 
   it('bounds the key fetches that a stream of made-up kids can cause', async () => {
