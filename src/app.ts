@@ -2,10 +2,12 @@ import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
 import { startAceAddon } from './connect/ace-addon.js';
 import { ConnectContextVerifier } from './connect/context-auth.js';
+import { InstallReplayGuard } from './connect/install-replay-guard.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { forgeRouter } from './forge/forge-router.js';
 import { authenticate } from './http/authenticate.js';
+import { jsonBody } from './http/body-parsers.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
@@ -17,7 +19,7 @@ import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
 import { privacyRouter } from './http/privacy-router.js';
 import { requestLogger } from './http/request-logger.js';
-import { securityHeaders } from './http/security-headers.js';
+import { noStore, securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services/services.js';
@@ -39,13 +41,12 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(requestLogger(logger));
   app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors }));
 
-  app.get('/healthz', (_req, res, next) => {
+  app.get('/healthz', (_req, res) => {
     deps.healthCheck().then(
       () => res.json({ status: 'ok' }),
       (error: unknown) => {
         logger.warn({ err: error }, 'health check failed');
         res.status(503).json({ status: 'unavailable' });
-        next();
       },
     );
   });
@@ -69,7 +70,16 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     keysUrl: config.connectKeysUrl,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  app.use(lifecycleRouter({ verifier, installations: services.installations, appKey: config.appKey, jiraHosts: config.jiraHosts }));
+  const guard = new InstallReplayGuard({ tokens: services.lifecycleTokenRepository, now: () => new Date() });
+  app.use(
+    lifecycleRouter({
+      verifier,
+      guard,
+      installations: services.installations,
+      appKey: config.appKey,
+      sites: { hostPatterns: config.jiraHosts, allowLoopbackHttp: config.env !== 'production' },
+    }),
+  );
   const { forgeDoor } = services;
   if (forgeDoor) {
     app.use(forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }));
@@ -81,13 +91,14 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
   const api = Router();
+  api.use(noStore);
   api.use(
     authenticate({
       connect: new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl }),
       forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null,
     }),
   );
-  api.use(express.json({ limit: '256kb' }));
+  api.use(jsonBody('256kb'));
   api.use(siteRouter(services));
   api.use(myCalendarsRouter(services.myCalendars));
   api.use(privacyRouter(services));

@@ -16,15 +16,14 @@ export type JwtClaims = {
 
 export const unauthorized = (message: string): AppError => new AppError(401, 'unauthorized', message);
 
-/** The raw token from `Authorization: JWT …` (or `Bearer …`), or from the `jwt` query parameter Jira adds to iframe URLs. */
+/**
+ * The raw token from `Authorization: JWT …` (or `Bearer …`). Never from `?jwt=`: Connect puts that only
+ * on iframe page loads, which need no token here, and a token in a URL ends up in proxy and CDN logs.
+ */
 export function extractToken(req: Request): string | null {
   const header = req.get('authorization');
-  if (header) {
-    const match = /^(?:JWT|Bearer)\s+(\S+)$/i.exec(header);
-    return match?.[1] ?? null;
-  }
-  const query = req.query['jwt'];
-  return typeof query === 'string' && query.length > 0 ? query : null;
+  if (!header) return null;
+  return /^(?:JWT|Bearer)\s+(\S+)$/i.exec(header)?.[1] ?? null;
 }
 
 export function readHeader(token: string): { alg: unknown; kid: unknown } {

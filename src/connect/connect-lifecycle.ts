@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConnectInstall } from '../domain/installation.js';
+import { type JiraSitePolicy, normaliseJiraBaseUrl } from '../domain/jira-site-url.js';
 import { AppError, badRequest } from '../errors.js';
 
 const lifecyclePayloadSchema = z.object({
@@ -18,22 +19,12 @@ const lifecyclePayloadSchema = z.object({
 
 export type LifecyclePayload = z.infer<typeof lifecyclePayloadSchema>;
 
-export function hostMatches(host: string, patterns: string[]): boolean {
-  return patterns.some((pattern) => {
-    const regex = new RegExp(
-      `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`,
-      'i',
-    );
-    return regex.test(host);
-  });
-}
-
 /** Validates a Connect lifecycle body whose JWT was already verified as issued by `verifiedIssuer`. */
 export function parseLifecyclePayload(
   body: unknown,
   verifiedIssuer: string,
   eventType: 'installed' | 'uninstalled',
-  options: { appKey: string; jiraHosts: string[] },
+  options: { appKey: string; sites: JiraSitePolicy },
 ): LifecyclePayload {
   const parsed = lifecyclePayloadSchema.safeParse(body);
   if (!parsed.success) {
@@ -54,11 +45,12 @@ export function parseLifecyclePayload(
     throw badRequest('The payload is for another app', [
       { path: 'key', message: `must be ${options.appKey}` },
     ]);
-  const host = new URL(payload.baseUrl).hostname;
-  if (!hostMatches(host, options.jiraHosts)) {
-    throw new AppError(403, 'host_not_allowed', `Jira sites on ${host} may not install this app`);
+  const baseUrl = normaliseJiraBaseUrl(payload.baseUrl, options.sites);
+  if (baseUrl === null) {
+    const { protocol, host } = new URL(payload.baseUrl);
+    throw new AppError(403, 'host_not_allowed', `Jira sites at ${protocol}//${host} may not install this app`);
   }
-  return payload;
+  return { ...payload, baseUrl };
 }
 
 export function toConnectInstall(payload: LifecyclePayload): ConnectInstall {

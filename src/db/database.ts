@@ -44,8 +44,8 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   const pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
   // The job queue and knex both speak the wire protocol, so PGlite is put behind a loopback socket.
   const server = new EmbeddedPostgresServer(pglite);
-  const { host, port } = await server.start();
-  const connectionString = `postgres://postgres@${host}:${port}/postgres?sslmode=disable`;
+  const { host, port, password } = await server.start();
+  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@${host}:${port}/postgres?sslmode=disable`;
   logger.info({ dataDir: dataDir ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
   const knex = createKnex(connectionString, options.poolMax ?? 4);
   return {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -6,11 +7,36 @@ const CANCEL_REQUEST = 80877102;
 /** Messages after which a client waits for the server: a batch ends here. */
 const BATCH_ENDS = new Set(['S', 'Q', 'H', 'X', 'F', 'c', 'f']);
 
-type Connection = { id: number; socket: Socket; buffer: Buffer; started: boolean; pending: Uint8Array[] };
+type Connection = {
+  id: number;
+  socket: Socket;
+  buffer: Buffer;
+  started: boolean;
+  /** The client's startup message, held back from PGlite until the password checks out. */
+  startup: Uint8Array | null;
+  authenticated: boolean;
+  pending: Uint8Array[];
+};
+
+/** AuthenticationCleartextPassword: the socket is loopback only, so the password never crosses a wire. */
+const ASK_PASSWORD = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]);
+
+function authenticationFailed(): Buffer {
+  const fields = ['SFATAL', 'VFATAL', 'C28P01', 'Mpassword authentication failed'].map((field) => `${field}\0`).join('');
+  const body = Buffer.from(`${fields}\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
+const digest = (value: Buffer | string): Buffer => createHash('sha256').update(value).digest();
 type Batch = { connection: Connection; messages: Uint8Array[] };
 
 /**
  * Serves one in-process PGlite to wire-protocol clients (knex's pg pool, the job queue) on loopback.
+ * PGlite itself trusts every client, so the server asks each one for a password generated per process:
+ * another user on the machine can reach the port, but cannot read the database.
  *
  * PGlite is a single session. Each client's messages are run as whole batches (up to a Sync or a simple
  * Query) under PGlite's lock, so one client's Parse/Bind/Execute can never interleave with another's;
@@ -23,10 +49,18 @@ export class EmbeddedPostgresServer {
   private owner: Connection | null = null;
   private running = false;
   private nextId = 1;
+  private readonly passwordDigest: Buffer;
+  readonly password: string;
 
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    options: { password?: string } = {},
+  ) {
+    this.password = options.password ?? randomBytes(24).toString('base64url');
+    this.passwordDigest = digest(this.password);
+  }
 
-  async start(): Promise<{ host: string; port: number }> {
+  async start(): Promise<{ host: string; port: number; password: string }> {
     await this.db.waitReady;
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
@@ -36,7 +70,7 @@ export class EmbeddedPostgresServer {
     });
     const address = server.address();
     if (address === null || typeof address !== 'object') throw new Error('embedded PostgreSQL server has no address');
-    return { host: '127.0.0.1', port: address.port };
+    return { host: '127.0.0.1', port: address.port, password: this.password };
   }
 
   async stop(): Promise<void> {
@@ -49,7 +83,15 @@ export class EmbeddedPostgresServer {
   }
 
   private accept(socket: Socket): void {
-    const connection: Connection = { id: this.nextId++, socket, buffer: Buffer.alloc(0), started: false, pending: [] };
+    const connection: Connection = {
+      id: this.nextId++,
+      socket,
+      buffer: Buffer.alloc(0),
+      started: false,
+      startup: null,
+      authenticated: false,
+      pending: [],
+    };
     this.connections.add(connection);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
@@ -90,14 +132,32 @@ export class EmbeddedPostgresServer {
       }
       if (buffer.length < length) return null;
       connection.started = true;
+      connection.startup = new Uint8Array(buffer.subarray(0, length));
       connection.buffer = buffer.subarray(length);
-      return { type: null, bytes: new Uint8Array(buffer.subarray(0, length)) };
+      connection.socket.write(ASK_PASSWORD);
+      return 'handled';
     }
     if (buffer.length < 5) return null;
     const length = 1 + buffer.readInt32BE(1);
     if (buffer.length < length) return null;
     connection.buffer = buffer.subarray(length);
-    return { type: String.fromCharCode(buffer[0] ?? 0), bytes: new Uint8Array(buffer.subarray(0, length)) };
+    const type = String.fromCharCode(buffer[0] ?? 0);
+    if (!connection.authenticated) return this.checkPassword(connection, type, buffer.subarray(5, length));
+    return { type, bytes: new Uint8Array(buffer.subarray(0, length)) };
+  }
+
+  /** The reply to ASK_PASSWORD; only a right one lets the held-back startup message through to PGlite. */
+  private checkPassword(connection: Connection, type: string, body: Buffer): { type: null; bytes: Uint8Array } | 'handled' {
+    const given = body.subarray(0, Math.max(0, body.indexOf(0)));
+    const startup = connection.startup;
+    if (type !== 'p' || startup === null || !timingSafeEqual(digest(given), this.passwordDigest)) {
+      connection.buffer = Buffer.alloc(0);
+      connection.socket.end(authenticationFailed());
+      return 'handled';
+    }
+    connection.authenticated = true;
+    connection.startup = null;
+    return { type: null, bytes: startup };
   }
 
   private async process(): Promise<void> {

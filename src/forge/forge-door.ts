@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { ForgeTokenRepository } from '../db/forge-token-repository.js';
+import { withUpstreamErrors } from '../jira/upstream-errors.js';
 import type { Actor } from '../services/actor.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import type { Logger } from '../logger.js';
@@ -123,7 +124,7 @@ export class ForgeDoor {
       apiBaseUrl: invocation.apiBaseUrl,
       authorization: () => `Bearer ${systemToken}`,
     });
-    const info = await client.getServerInfo();
+    const info = await withUpstreamErrors(() => client.getServerInfo());
     return info.baseUrl.replace(/\/+$/, '');
   }
 }

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { hostMatches } from '../connect/connect-lifecycle.js';
+import { hostMatches } from '../domain/jira-site-url.js';
 import { AppError } from '../errors.js';
 
 export const FIT_ISSUER = 'forge/invocation-token';

@@ -11,6 +11,8 @@ const feedId = (req: Request): string => param(req, 'feedId');
 export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
   const router = Router();
   router.use('/feeds', adminOnly(admins));
+  // The cached admin answer is fine for reading; what cannot be undone asks Jira again.
+  const freshAdmin = adminOnly(admins, { fresh: true });
 
   router.get(
     '/feeds',
@@ -52,6 +54,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
 
   router.delete(
     '/feeds/:feedId',
+    freshAdmin,
     asyncHandler(async (req, res) => {
       await feeds.delete(actorOf(res), feedId(req));
       res.status(204).end();
@@ -74,6 +77,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
 
   router.post(
     '/feeds/:feedId/rotate-url',
+    freshAdmin,
     asyncHandler(async (req, res) => {
       res.json(presentFeed(await feeds.rotateSharedUrl(actorOf(res), feedId(req))));
     }),
@@ -99,6 +103,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
 
   router.delete(
     '/feeds/:feedId/subscriptions/:subscriptionId',
+    freshAdmin,
     asyncHandler(async (req, res) => {
       await feeds.revokeSubscription(actorOf(res), feedId(req), param(req, 'subscriptionId'));
       res.status(204).end();
@@ -107,6 +112,7 @@ export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
 
   router.delete(
     '/feeds/:feedId/subscriptions',
+    freshAdmin,
     asyncHandler(async (req, res) => {
       res.json({ revoked: await feeds.revokeAllSubscriptions(actorOf(res), feedId(req)) });
     }),

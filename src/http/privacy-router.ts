@@ -28,6 +28,7 @@ export function privacyRouter(deps: { privacy: PrivacyService; admins: AdminAcce
 
   router.delete(
     '/privacy/accounts/:accountId',
+    adminOnly(deps.admins, { fresh: true }),
     asyncHandler(async (req, res) => {
       const actor = actorOf(res);
       res.json(await deps.privacy.erase(actor, deps.privacy.parseAccountId(param(req, 'accountId'))));

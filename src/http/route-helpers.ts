@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { actorOf } from './actor.js';
 import type { AdminAccess } from '../services/admin-access.js';
+import { actorOf } from './actor.js';
 
 /** Express 4 does not await handlers: route a rejected promise to the error middleware. */
 export const asyncHandler =
@@ -9,11 +9,11 @@ export const asyncHandler =
     handler(req, res).catch(next);
   };
 
-/** Lets only Jira administrators of the caller's site through. */
+/** Lets only Jira administrators of the caller's site through; `fresh` re-asks Jira instead of the cache. */
 export const adminOnly =
-  (admins: AdminAccess): RequestHandler =>
+  (admins: AdminAccess, options: { fresh?: boolean } = {}): RequestHandler =>
   (_req, res, next) => {
-    admins.requireAdmin(actorOf(res)).then(() => next(), next);
+    admins.requireAdmin(actorOf(res), options).then(() => next(), next);
   };
 
 export const param = (req: Request, name: string): string => req.params[name] ?? '';

@@ -14,3 +14,9 @@ export function securityHeaders(options: { extraFrameAncestors?: string[] } = {}
     next();
   };
 }
+
+/** API answers carry live feed URLs and personal data: no browser, proxy or CDN may keep a copy. */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};

@@ -218,7 +218,7 @@ export class JiraClient {
         schema: userSchema,
       });
     } catch (error) {
-      if (error instanceof JiraError && error.status === 404) return null;
+      if (error instanceof JiraError && error.jiraStatus === 404) return null;
       throw error;
     }
   }
@@ -340,7 +340,7 @@ export class JiraClient {
           ? backoffDelay(attempt - 1, this.baseBackoffMs, this.maxBackoffMs, this.random)
           : Math.min(retryAfterMs, this.maxRetryAfterMs);
       // The tenant's other requests hold off too, even when this one gives up.
-      if (retryAfterMs !== undefined || error.status === 429) {
+      if (retryAfterMs !== undefined || error.jiraStatus === 429) {
         this.pacer.pauseUntil(this.site.clientKey, this.now() + delayMs);
       }
       if (attempt > this.maxRetries) throw error;
@@ -348,7 +348,7 @@ export class JiraClient {
         {
           clientKey: this.site.clientKey,
           ...request,
-          status: error.status,
+          status: error.jiraStatus,
           code: error.code,
           attempt,
           delayMs,
@@ -399,6 +399,8 @@ export class JiraClient {
         method: spec.method,
         headers,
         signal,
+        // Jira never sends an app's REST call elsewhere; whoever answers from another host is not Jira.
+        redirect: 'manual',
         ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
       });
       text = await response.text();
@@ -421,6 +423,13 @@ export class JiraClient {
     if (response.ok) return this.parseBody(text, spec.schema, request);
 
     const status = response.status;
+    if (status >= 300 && status < 400) {
+      return {
+        ok: false,
+        retryAfterMs: undefined,
+        error: new JiraError(502, 'jira_bad_response', request, { retryable: false, detail: `a redirect (${status}), which the app does not follow` }),
+      };
+    }
     const jiraMessages = readJiraMessages(text);
     if (isRetryableStatus(status)) {
       const retryAfterMs =

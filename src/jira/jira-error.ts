@@ -1,5 +1,3 @@
-import { AppError } from '../errors.js';
-
 export type JiraErrorCode =
   | 'jira_error'
   | 'jira_unavailable'
@@ -12,16 +10,19 @@ export type JiraErrorCode =
 export type JiraRequestInfo = { method: string; path: string };
 
 /**
- * A Jira call that failed. `status` is Jira's HTTP status when Jira answered; otherwise 502 for an
- * unparseable answer, 503 for a network failure and 504 for a timeout.
+ * A Jira call that failed. `jiraStatus` is Jira's HTTP status when Jira answered; otherwise 502 for an
+ * unparseable answer or a redirect, 503 for a network failure and 504 for a timeout. It is deliberately
+ * not an AppError: what a Jira failure means for the user is decided once, in upstream-errors.ts.
  */
-export class JiraError extends AppError {
-  declare readonly code: JiraErrorCode;
+export class JiraError extends Error {
+  readonly jiraStatus: number;
+  readonly code: JiraErrorCode;
+  readonly retryable: boolean;
   readonly jiraMessages: string[];
   readonly request: JiraRequestInfo;
 
   constructor(
-    status: number,
+    jiraStatus: number,
     code: JiraErrorCode,
     request: JiraRequestInfo,
     options: { retryable: boolean; jiraMessages?: string[]; detail?: string; cause?: unknown },
@@ -29,15 +30,13 @@ export class JiraError extends AppError {
     const jiraMessages = options.jiraMessages ?? [];
     const detail = options.detail ?? jiraMessages.join('; ');
     super(
-      status,
-      code,
-      `Jira ${request.method} ${request.path} failed (${status})${detail ? `: ${detail}` : ''}`,
-      {
-        retryable: options.retryable,
-        cause: options.cause,
-      },
+      `Jira ${request.method} ${request.path} failed (${jiraStatus})${detail ? `: ${detail}` : ''}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.name = 'JiraError';
+    this.jiraStatus = jiraStatus;
+    this.code = code;
+    this.retryable = options.retryable;
     this.jiraMessages = jiraMessages;
     this.request = request;
   }

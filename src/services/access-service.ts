@@ -99,8 +99,8 @@ export class AccessService {
           try {
             role = await client.getProjectRole(project.id, roleId);
           } catch (error) {
-            if (isJiraError(error) && error.status === 404) continue;
-            if (isJiraError(error) && (error.status === 403 || error.status === 401)) throw new RoleAccessDenied();
+            if (isJiraError(error) && error.jiraStatus === 404) continue;
+            if (isJiraError(error) && (error.jiraStatus === 403 || error.jiraStatus === 401)) throw new RoleAccessDenied();
             throw error;
           }
           for (const user of role.actors.users) actors.push({ roleId, projectId: project.id, kind: 'user', actor: user.accountId });

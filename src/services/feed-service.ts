@@ -7,8 +7,9 @@ import type { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { Feed, FeedSubscription, FeedSyncStatus } from '../domain/feed.js';
 import { type FeedConfig, parseFeedConfig } from '../domain/feed-config.js';
 import { checkFieldCompatibility } from '../domain/field-compatibility.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { isJiraError } from '../jira/jira-error.js';
+import { upstreamError } from '../jira/upstream-errors.js';
 import type { FeedPublisher } from './feed-publisher.js';
 import type { JiraClients } from './jira-clients.js';
 import type { SubscriptionService } from './subscription-service.js';
@@ -74,7 +75,7 @@ export class FeedService {
         }
       } else {
         await client.getFilter(config.source.filterId).catch((error: unknown) => {
-          if (isJiraError(error) && (error.status === 404 || error.status === 400)) {
+          if (isJiraError(error) && (error.jiraStatus === 404 || error.jiraStatus === 400)) {
             throw badRequest('The saved filter cannot be used', [
               {
                 path: 'source.filterId',
@@ -88,8 +89,7 @@ export class FeedService {
       const problems = checkFieldCompatibility(config, await client.getFields());
       if (problems.length > 0) throw badRequest('Some fields do not fit the event rules', problems);
     } catch (error) {
-      if (!isJiraError(error)) throw error;
-      throw new AppError(502, 'jira_unavailable', `Jira could not check the feed: ${error.message}`, { retryable: true, cause: error });
+      throw isJiraError(error) ? upstreamError(error) : error;
     }
   }
 

@@ -7,6 +7,7 @@ import { notFound } from '../errors.js';
 import { ACCESS_REFRESH_MS, type AccessService } from './access-service.js';
 import type { Actor } from './actor.js';
 import type { SubscriptionService } from './subscription-service.js';
+import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
 export type MyCalendar = {
   feedId: string;
@@ -35,7 +36,7 @@ export class MyCalendarsService {
   ) {}
 
   async list(actor: Actor): Promise<MyCalendar[]> {
-    await this.deps.access.ensureFresh(actor.installation, actor.accountId);
+    await withUpstreamErrors(() => this.deps.access.ensureFresh(actor.installation, actor.accountId));
     const facts = await this.deps.access.factsFor(actor.clientKey, actor.accountId);
     const calendars: MyCalendar[] = [];
     for (const feed of await this.deps.feeds.list(actor.clientKey)) {
@@ -53,7 +54,7 @@ export class MyCalendarsService {
     const { feed, calendar } = await this.allowed(actor, feedId, calendarName);
     const current = await this.deps.subscriptions.ensure(actor.clientKey, feed.id, actor.accountId, calendar);
     const rotated = await this.deps.subscriptions.rotate(actor.clientKey, current);
-    await this.deps.access.resolve(actor.installation, feed, rotated);
+    await withUpstreamErrors(() => this.deps.access.resolve(actor.installation, feed, rotated));
     return this.present(feed, calendar, rotated);
   }
 
@@ -68,7 +69,7 @@ export class MyCalendarsService {
   private async allowed(actor: Actor, feedId: string, calendarName: string): Promise<{ feed: Feed; calendar: CalendarName }> {
     const feed = await this.deps.feeds.findById(actor.clientKey, feedId);
     if (!feed || !isCalendarName(calendarName) || !offeredCalendars(feed.config).includes(calendarName)) throw notFound('Calendar');
-    await this.deps.access.ensureFresh(actor.installation, actor.accountId);
+    await withUpstreamErrors(() => this.deps.access.ensureFresh(actor.installation, actor.accountId));
     const facts = await this.deps.access.factsFor(actor.clientKey, actor.accountId);
     if (!visibilityFor(feed.config, calendarName, actor.accountId, facts).allowed) throw notFound('Calendar');
     return { feed, calendar: calendarName };
@@ -77,7 +78,7 @@ export class MyCalendarsService {
   private async resolveIfStale(actor: Actor, feed: Feed, subscription: FeedSubscription): Promise<void> {
     const access = await this.deps.accessRepository.findSubscriptionAccess(actor.clientKey, subscription.id);
     if (!access || this.deps.now().getTime() - access.refreshedAt.getTime() > ACCESS_REFRESH_MS) {
-      await this.deps.access.resolve(actor.installation, feed, subscription);
+      await withUpstreamErrors(() => this.deps.access.resolve(actor.installation, feed, subscription));
     }
   }
 

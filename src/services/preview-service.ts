@@ -5,6 +5,7 @@ import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
+import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
 /** Google Calendar drops subscriptions much larger than this. */
 export const GOOGLE_SIZE_LIMIT_BYTES = 1_000_000;
@@ -27,7 +28,11 @@ export type Preview = {
 export class PreviewService {
   constructor(private readonly deps: { feeds: FeedService; jira: JiraClients; appHost: string; now: () => Date }) {}
 
-  async preview(actor: Actor, body: unknown): Promise<Preview> {
+  preview(actor: Actor, body: unknown): Promise<Preview> {
+    return withUpstreamErrors(() => this.build(actor, body));
+  }
+
+  private async build(actor: Actor, body: unknown): Promise<Preview> {
     const config = this.deps.feeds.parse(body);
     await this.deps.feeds.validateAgainstJira(actor, config);
     const client = this.deps.jira.forInstallation(actor.installation);

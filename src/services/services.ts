@@ -9,6 +9,7 @@ import { FeedRepository } from '../db/feed-repository.js';
 import { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
+import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -71,6 +72,7 @@ export function createServices(deps: ServiceDeps) {
   const siteSettingsRepository = new SiteSettingsRepository(knex);
   const accessRepository = new AccessRepository(knex);
   const forgeTokenRepository = new ForgeTokenRepository(knex);
+  const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -194,6 +196,7 @@ export function createServices(deps: ServiceDeps) {
     siteSettingsRepository,
     accessRepository,
     forgeTokenRepository,
+    lifecycleTokenRepository,
     installations,
     forgeDoor,
     metrics,

@@ -10,6 +10,7 @@ import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError } from '../errors.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import { isJiraError } from '../jira/jira-error.js';
+import { upstreamError } from '../jira/upstream-errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from './access-service.js';
 import type { ErrorReporter } from './error-reporter.js';
@@ -173,7 +174,7 @@ export class SyncService {
       }
     } catch (error) {
       // A 400 after the first page is Jira refusing the page token, not the query it already accepted.
-      if (jiraPages > 0 && isJiraError(error) && error.status === 400) throw new PageTokenExpired();
+      if (jiraPages > 0 && isJiraError(error) && error.jiraStatus === 400) throw new PageTokenExpired();
       throw error;
     }
     return { issues, capReached, jiraPages };
@@ -187,15 +188,7 @@ export class SyncService {
 }
 
 function describeFailure(error: unknown): { code: string; message: string; retryable: boolean } {
-  if (isJiraError(error)) {
-    if (error.status === 403 || error.status === 401) {
-      return { code: error.code, message: `Jira refused the Calendar Sync app user (${error.status}). ${error.jiraMessages.join(' ')}`.trim(), retryable: false };
-    }
-    if (error.status === 400) {
-      return { code: 'jql_rejected', message: `Jira rejected the feed's query: ${error.jiraMessages.join(' ') || error.message}`, retryable: false };
-    }
-    return { code: error.code, message: `Jira did not answer properly: ${error.message}`, retryable: error.retryable };
-  }
+  if (isJiraError(error)) error = upstreamError(error);
   if (error instanceof AppError) return { code: error.code, message: error.message, retryable: error.retryable };
   return { code: 'internal', message: 'The sync failed on our side; it has been logged and will be retried', retryable: true };
 }

@@ -1,17 +1,21 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
 import { EmbeddedPostgresServer } from '../../src/db/embedded-postgres-server.js';
+import { captureLogs } from '../support/log-capture.js';
 
 let db: PGlite;
 let server: EmbeddedPostgresServer;
 let url: string;
+let anonymousUrl: string;
 
 beforeAll(async () => {
   db = await PGlite.create();
   server = new EmbeddedPostgresServer(db);
-  const { host, port } = await server.start();
-  url = `postgres://postgres@${host}:${port}/postgres`;
+  const { host, port, password } = await server.start();
+  url = `postgres://postgres:${encodeURIComponent(password)}@${host}:${port}/postgres`;
+  anonymousUrl = `postgres://postgres@${host}:${port}/postgres`;
   await db.exec('CREATE TABLE items (id int primary key, label text)');
 });
 afterAll(async () => {
@@ -20,6 +24,39 @@ afterAll(async () => {
 });
 
 describe('embedded PostgreSQL over the wire', () => {
+  it('lets in only clients with the generated password: another local user cannot read the data', async () => {
+    await db.exec(`INSERT INTO items VALUES (1, 'a shared secret') ON CONFLICT DO NOTHING`);
+    for (const connectionString of [anonymousUrl, url.replace(/:[^:@/]+@/, ':not-the-password@')]) {
+      const intruder = new pg.Client({ connectionString });
+      await expect(intruder.connect()).rejects.toThrow(/password authentication failed/);
+      await intruder.end().catch(() => undefined);
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await client.query<{ label: string }>('SELECT label FROM items WHERE id = 1')).rows[0]?.label).toBe('a shared secret');
+    } finally {
+      await client.end();
+    }
+    await db.exec('DELETE FROM items WHERE id = 1');
+  });
+
+  it('serves the app database behind a generated password that is never logged', async () => {
+    const { logger, text } = captureLogs();
+    const opened = await openDatabase({ url: null, embeddedDataDir: null }, logger);
+    try {
+      const { password, hostname, port } = new URL(opened.connectionString);
+      expect(decodeURIComponent(password).length).toBeGreaterThanOrEqual(24);
+      const intruder = new pg.Client({ connectionString: `postgres://postgres@${hostname}:${port}/postgres` });
+      await expect(intruder.connect()).rejects.toThrow(/password authentication failed/);
+      await intruder.end().catch(() => undefined);
+      expect((await opened.knex.raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      expect(text()).not.toContain(decodeURIComponent(password));
+    } finally {
+      await opened.close();
+    }
+  });
+
   it('keeps each client\'s extended-protocol queries whole when many run at once', async () => {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     try {

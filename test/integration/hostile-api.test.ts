@@ -1,6 +1,10 @@
+import { Agent, createServer, get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeJira } from '../support/fake-jira/fake-jira.js';
+import { createApp } from '../../src/app.js';
+import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
+import { captureLogs } from '../support/log-capture.js';
 import {
   anyHostileString,
   combining,
@@ -17,7 +21,7 @@ import {
   toJsonText,
   wrongType,
 } from '../support/hostile.js';
-import { ADMIN, apiAs, type ApiResponse, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, type ApiResponse, NON_ADMIN, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const RUNS = 200;
@@ -498,5 +502,206 @@ describe('feeds whose free text is hostile but whose shape is valid (property)',
       { numRuns: FREE_TEXT_RUNS },
     );
     expect(outcomes.get(201) ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe('body parsing', () => {
+  const authorization = () => ({ authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}` });
+
+  it('takes a valid feed config of 100 kB: the API limit is its own 256 kB', async () => {
+    const config = JSON.stringify(sampleFeedConfig({ name: 'Large but valid' }));
+    const body = `{${' '.repeat(100_000)}${config.slice(1)}`;
+    const response = await admin.raw('POST', '/feeds', body);
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect((await admin.delete(`/feeds/${response.body.id}`)).status).toBe(204);
+  });
+
+  it('reads no body on a GET, so a broken one cannot fail a feed read', async () => {
+    for (const path of ['/api/feeds', `/api/feeds/${feedId}`]) {
+      const response = await sendRaw(app.url, { method: 'GET', path, headers: authorization(), body: '{"broken' });
+      expect(response.status, path).toBe(200);
+    }
+  });
+
+  it('authenticates before it reads a body: unsigned requests get 401, not 400 or 413', async () => {
+    const before = await storedState(app);
+    for (const path of ['/api/feeds', '/installed', '/uninstalled']) {
+      const broken = await sendRaw(app.url, { method: 'POST', path, body: '{"broken' });
+      expect(broken.status, `broken JSON to ${path}`).toBe(401);
+      const large = await sendRaw(app.url, { method: 'POST', path, body: JSON.stringify({ pad: 'x'.repeat(100_000) }) });
+      expect(large.status, `100 kB to ${path}`).toBe(401);
+    }
+    expect(await storedState(app)).toEqual(before);
+  });
+});
+
+describe('caching of API answers', () => {
+  it('marks every /api answer no-store, whatever its status', async () => {
+    const token = jira.contextToken({ accountId: ADMIN });
+    const answers = await Promise.all([
+      fetch(`${app.url}/api/feeds`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/feeds/${feedId}`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/me/calendars`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/no-such-route`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/feeds/not-a-feed`, { headers: { authorization: `JWT ${token}` } }),
+      fetch(`${app.url}/api/feeds`),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 404, expect.any(Number), 401]);
+    for (const answer of answers) expect(answer.headers.get('cache-control'), answer.url).toBe('no-store');
+  });
+});
+
+describe('/healthz with the database down', () => {
+  it('answers 503 once: nothing logged as 404, no error, and the connection stays usable', async () => {
+    const { logger, text } = captureLogs();
+    const down = await createApp({
+      config: app.config,
+      logger,
+      services: app.services,
+      healthCheck: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
+    });
+    const server = createServer(down);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let probe = 0; probe < 3; probe += 1) {
+        const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          httpGet(`${url}/healthz`, { agent }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          }).on('error', reject);
+        });
+        expect(response).toEqual({ status: 503, body: '{"status":"unavailable"}' });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      const requests = text()
+        .split('\n')
+        .filter((line) => line.includes('"path":"/healthz"') && line.includes('"status"'));
+      expect(requests.length).toBe(3);
+      for (const line of requests) expect(line).toContain('"status":503');
+      expect(text()).not.toContain('"status":404');
+      expect(text()).not.toContain('ERR_HTTP_HEADERS_SENT');
+      expect(text().match(/health check failed/g)).toHaveLength(3);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('Jira answering from elsewhere', () => {
+  it('follows no redirect, so another host cannot answer the admin check', async () => {
+    const hits: string[] = [];
+    const evil = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ globalPermissions: ['ADMINISTER'], projectPermissions: [] }));
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      jira.faults.failNext(1, { redirectTo: `http://127.0.0.1:${(evil.address() as AddressInfo).port}` });
+      const response = await apiAs(app, jira, NON_ADMIN).get('/feeds');
+      expect(response.status).not.toBe(200);
+      expect(response.status).toBe(502);
+      expect(response.body.error.code).toBe('jira_bad_response');
+      expect(hits).toEqual([]);
+      expect(jira.requests.filter((request) => request.path === '/rest/api/3/permissions/check').at(-1)?.status).toBe(307);
+    } finally {
+      jira.faults.clear();
+      evil.closeAllConnections();
+      await new Promise<void>((resolve) => evil.close(() => resolve()));
+    }
+  });
+});
+
+describe('Jira failures seen through the API', () => {
+  beforeAll(async () => {
+    // The admin answer is cached, so each fault below meets the look-up itself.
+    expect((await admin.get('/feeds')).status).toBe(200);
+  });
+
+  it.each([
+    [401, '/jira/fields', 'jira_unauthorized', /credentials/],
+    [403, '/jira/groups?query=eng', 'jira_forbidden', /"Browse users and groups"/],
+    [403, '/jira/roles', 'jira_forbidden', /"Browse projects"/],
+    [404, '/jira/roles', 'jira_error', /Jira could not answer/],
+  ])('answers a Jira %d on %s as the app’s own 502 %s', async (status, path, code, message) => {
+    jira.faults.failNext(1, { status });
+    try {
+      const response = await admin.get(path);
+      expect(response.status, JSON.stringify(response.body)).toBe(502);
+      expect(response.body.error.code).toBe(code);
+      expect(response.body.error.message).toMatch(message);
+    } finally {
+      jira.faults.clear();
+    }
+  });
+
+  it('answers a Jira 401 or 403 on the admin check itself as a 502, not as the user’s 401 or 403', async () => {
+    for (const [status, account] of [
+      [401, SEED_ACCOUNTS.chloe],
+      [403, SEED_ACCOUNTS.dmitri],
+    ] as const) {
+      jira.faults.failNext(1, { status });
+      const response = await apiAs(app, jira, account).get('/feeds');
+      jira.faults.clear();
+      expect(response.status, `${status}: ${JSON.stringify(response.body)}`).toBe(502);
+    }
+  });
+
+  it('answers Jira being down as 503 and a query Jira rejects as 400', async () => {
+    jira.faults.failNext(10, { status: 503 });
+    const down = await admin.get('/jira/fields');
+    jira.faults.clear();
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe('jira_unavailable');
+    jira.faults.failNext(1, { status: 400 });
+    const rejected = await admin.post('/jql/check', { jql: 'project = CAL' });
+    jira.faults.clear();
+    expect(rejected.status).toBe(400);
+    expect(rejected.body.error.code).toBe('jql_rejected');
+  });
+});
+
+describe('a demoted Jira administrator', () => {
+  let site: FakeJira;
+  let siteApp: TestApp;
+
+  beforeAll(async () => {
+    site = await FakeJira.start();
+    siteApp = await startTestApp({ connectKeysUrl: site.keysUrl });
+    expect((await site.install(siteApp.url)).status).toBe(204);
+  });
+  afterAll(async () => {
+    await siteApp?.stop();
+    await site?.stop();
+  });
+
+  it('may still read for the cached minutes, but can no longer delete, rotate or revoke', async () => {
+    const alice = apiAs(siteApp, site, ADMIN);
+    const created = await alice.post('/feeds', sampleFeedConfig({ name: 'Before demotion' }));
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    const admins = site.data.groups.find((group) => group.name === 'site-admins')!;
+    admins.members = admins.members.filter((member) => member !== ADMIN);
+
+    expect((await alice.get('/feeds')).status).toBe(200);
+    for (const [method, path] of [
+      ['DELETE', `/feeds/${id}`],
+      ['POST', `/feeds/${id}/rotate-url`],
+      ['DELETE', `/feeds/${id}/subscriptions`],
+      ['DELETE', `/feeds/${id}/subscriptions/00000000-0000-4000-8000-000000000000`],
+      ['DELETE', `/privacy/accounts/${NON_ADMIN}`],
+    ] as const) {
+      const response = await alice.raw(method, path);
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(response.body.error.code).toBe('forbidden');
+    }
+    expect((await siteApp.db.knex('feeds').where({ id }).first())?.id).toBe(id);
   });
 });

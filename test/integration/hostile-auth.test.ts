@@ -1,4 +1,6 @@
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as jwt from 'atlassian-jwt';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,13 +100,28 @@ function expectUnauthorized(
 }
 
 describe('context JWTs', () => {
-  it('accepts a good token through Authorization JWT, Authorization Bearer and ?jwt= (the control for every refusal below)', async () => {
+  it('accepts a good token through Authorization JWT and Authorization Bearer (the control for every refusal below)', async () => {
     const token = sign(HS256, contextClaims(), secret);
-    for (const transport of TRANSPORTS) {
+    for (const transport of ['JWT', 'Bearer'] as const) {
       const response = await call('GET', '/api/site', token, transport);
       expect(response.status, transport).toBe(200);
       expect(JSON.parse(response.body)).toMatchObject({ clientKey: jira.clientKey, accountId: ADMIN });
     }
+  });
+
+  // Connect puts ?jwt= only on the iframe page load; on an API call it would land in proxy and CDN logs.
+  it('refuses a good token in ?jwt= on every /api route, reads and writes alike', async () => {
+    const token = sign(HS256, contextClaims(), secret);
+    expectUnauthorized(await call('GET', '/api/site', token, 'query'), 'GET /api/site');
+    expectUnauthorized(await call('GET', '/api/feeds', token, 'query'), 'GET /api/feeds');
+    expectUnauthorized(
+      await call('POST', '/api/feeds', token, 'query', sampleFeedConfig({ name: 'Via query' })),
+      'POST /api/feeds',
+    );
+    expectUnauthorized(
+      await call('PUT', '/api/settings', token, 'query', { errorReportingEnabled: true, exportsEnabled: true }),
+      'PUT /api/settings',
+    );
   });
 
   // Connect context tokens are bearer tokens, reusable until `exp` by design (AP.context.getToken()
@@ -321,6 +338,10 @@ describe('install callbacks', () => {
     'https://acme.atlassian.net@evil.example',
     'https://evil.example/#acme.atlassian.net',
     'http://127.0.0.2:8080',
+    'http://acme.atlassian.net',
+    'https://acme.atlassian.net:5432',
+    'https://acme.atlassian.net:80',
+    'https://admin:hunter2@acme.atlassian.net',
   ])('refuses a correctly signed install from %s with 403 and keeps the stored site', async (baseUrl) => {
     const before = await installationRow();
     const body = payload(baseUrl);
@@ -383,6 +404,143 @@ describe('install callbacks', () => {
       expect(await installationRow()).toEqual(before);
     },
   );
+});
+
+describe('install replay', () => {
+  const installationRow = () => app.db.knex('installations').where({ client_key: jira.clientKey }).first();
+  const postInstalled = (token: string, body: object) =>
+    fetch(`${app.url}/installed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+      body: JSON.stringify(body),
+    });
+
+  it('refuses the same signed install token a second time, whatever the body, and keeps the site', async () => {
+    const genuine = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    const token = jira.signLifecycle(app.url, '/installed', genuine);
+    expect((await postInstalled(token, genuine)).status).toBe(204);
+    const accepted = await installationRow();
+    expect(accepted.shared_secret).toBe(genuine.sharedSecret);
+
+    const attackerSecret = randomBytes(36).toString('base64url');
+    for (const body of [
+      { ...genuine, sharedSecret: attackerSecret, baseUrl: 'https://attacker.atlassian.net' },
+      { ...genuine, sharedSecret: attackerSecret },
+      genuine,
+    ]) {
+      const replayed = await postInstalled(token, body);
+      expect(replayed.status).toBe(401);
+      expect(((await replayed.json()) as { error: { code: string } }).error.code).toBe('token_replayed');
+    }
+    expect(await installationRow()).toEqual(accepted);
+    expect(app.logs()).not.toContain(attackerSecret);
+    const site = await call('GET', '/api/site', sign(HS256, contextClaims(), genuine.sharedSecret), 'JWT');
+    expect(site.status).toBe(200);
+  });
+
+  it('takes a new secret only from a token no older than the last accepted one', async () => {
+    const latest = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    expect((await postInstalled(jira.signLifecycle(app.url, '/installed', latest), latest)).status).toBe(204);
+    const accepted = await installationRow();
+
+    // Signed by Jira a minute earlier and still unexpired: a token an attacker kept back.
+    const older = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    const stale = await postInstalled(
+      jira.signLifecycle(app.url, '/installed', older, { issuedAtOffsetSeconds: -60 }),
+      older,
+    );
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('token_replayed');
+    const oldUninstall = jira.lifecyclePayload('uninstalled', app.config.appKey, randomBytes(36).toString('base64url'));
+    const staleUninstall = await fetch(`${app.url}/uninstalled`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `JWT ${jira.signLifecycle(app.url, '/uninstalled', oldUninstall, { issuedAtOffsetSeconds: -60 })}`,
+      },
+      body: JSON.stringify(oldUninstall),
+    });
+    expect(staleUninstall.status).toBe(401);
+    expect(await installationRow()).toEqual(accepted);
+
+    const newer = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    expect(
+      (await postInstalled(jira.signLifecycle(app.url, '/installed', newer), newer)).status,
+    ).toBe(204);
+    expect((await installationRow()).shared_secret).toBe(newer.sharedSecret);
+  });
+
+  afterAll(async () => {
+    // Installs posted by hand above leave the fake Jira with an older secret than the app's.
+    const installed = await jira.install(app.url);
+    expect(installed.status).toBe(204);
+    secret = installed.sharedSecret;
+  });
+});
+
+describe('install key look-ups', () => {
+  const keyFetches = () => jira.requests.filter((request) => request.path.startsWith('/connect-install-keys/'));
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const installWithKid = (kid: string) => {
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = { iss: jira.clientKey, iat, exp: iat + 180, aud: [app.url], qsh: connectQsh('POST', `${app.url}/installed`, app.url) };
+    return fetch(`${app.url}/installed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `JWT ${jwt.encodeAsymmetric(claims, privateKey, jwt.AsymmetricAlgorithm.RS256, { kid })}` },
+      body: '{}',
+    });
+  };
+
+  it('asks the key service about an unknown kid once, however often it is sent', async () => {
+    jira.requests.length = 0;
+    const kid = `unknown-${randomBytes(8).toString('hex')}`;
+    for (let attempt = 0; attempt < 10; attempt += 1) expect((await installWithKid(kid)).status).toBe(401);
+    expect(keyFetches()).toHaveLength(1);
+  });
+
+  it('does not ask a failing key service again for every install that names the same kid', async () => {
+    const asked: string[] = [];
+    const keys = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const other = await startTestApp({ connectKeysUrl: `http://127.0.0.1:${(keys.address() as AddressInfo).port}` });
+    try {
+      const body = jira.lifecyclePayload('installed', other.config.appKey, randomBytes(36).toString('base64url'));
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const response = await fetch(`${other.url}/installed`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `JWT ${jira.signLifecycle(other.url, '/installed', body)}` },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(401);
+      }
+      expect(asked).toHaveLength(1);
+    } finally {
+      await other.stop();
+      keys.closeAllConnections();
+      await new Promise<void>((resolve) => keys.close(() => resolve()));
+    }
+  });
+
+  it('bounds the key fetches that a stream of made-up kids can cause', async () => {
+    jira.requests.length = 0;
+    const statuses = new Set<number>();
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      statuses.add((await installWithKid(`made-up-${attempt}-${randomBytes(4).toString('hex')}`)).status);
+    }
+    expect(keyFetches().length).toBeLessThanOrEqual(20);
+    expect([...statuses].every((status) => status === 401 || status === 503)).toBe(true);
+    // Jira's own, already known key still installs.
+    const installed = await jira.install(app.url);
+    expect(installed.status).toBe(204);
+    secret = installed.sharedSecret;
+  });
 });
 
 describe('feed tokens', () => {

@@ -60,18 +60,18 @@ describe('Jira client against the fake Jira', () => {
   it('fails fast on a 400 and keeps Jira\'s message', async () => {
     await expect(client.parseJql(['project = ']).then((r) => r[0]!.errors)).resolves.not.toEqual([]);
     // Jira answers 400 "The selected filter is not available to you" for unknown or unshared filters.
-    await expect(client.getFilter('999999')).rejects.toMatchObject({ status: 400, code: 'jira_error' });
+    await expect(client.getFilter('999999')).rejects.toMatchObject({ jiraStatus: 400, code: 'jira_error' });
     const error = await (async () => {
       try {
         for await (const _page of client.searchPages({ jql: 'nosuchfield = 1', fields: ['summary'] })) {
           // no page expected
         }
       } catch (caught) {
-        return caught as { status: number; jiraMessages: string[] };
+        return caught as { jiraStatus: number; jiraMessages: string[] };
       }
       return null;
     })();
-    expect(error?.status).toBe(400);
+    expect(error?.jiraStatus).toBe(400);
     expect(error?.jiraMessages.join(' ')).toMatch(/nosuchfield/);
   });
 });

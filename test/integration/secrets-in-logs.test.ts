@@ -116,8 +116,9 @@ describe('a realistic session', () => {
     expect((await fetchFeed(rotated.body.url)).status).toBe(200);
 
     const token = jira.contextToken({ accountId: ADMIN });
-    expect((await fetch(`${app.url}/api/site?jwt=${token}`)).status).toBe(200);
-    expect((await fetch(`${app.url}/api/no-such-route?jwt=${token}`)).status).toBe(404);
+    // Refused (the API takes tokens from the Authorization header only), and never logged either.
+    expect((await fetch(`${app.url}/api/site?jwt=${token}`)).status).toBe(401);
+    expect((await fetch(`${app.url}/api/no-such-route?jwt=${token}`)).status).toBe(401);
     expect((await fetch(`${app.url}/api/site`, { headers: { authorization: `JWT ${token}x` } })).status).toBe(
       401,
     );
@@ -157,6 +158,55 @@ describe('a realistic session', () => {
       'shared secret (install)',
     ]);
     expect(findSecrets(reports.join('\n'), secrets)).toEqual([]);
+  });
+});
+
+describe('hostile requests', () => {
+  it('leave none of their secrets, nor the app’s, in the logs', async () => {
+    const installed = await jira.install(app.url);
+    expect(installed.status).toBe(204);
+    secrets['shared secret (hostile)'] = installed.sharedSecret;
+    if (app.db.embedded) secrets['embedded database password'] = decodeURIComponent(new URL(app.db.connectionString).password);
+
+    // An install token replayed with the attacker's own secret.
+    const genuine = jira.lifecyclePayload('installed', app.config.appKey, installed.sharedSecret);
+    const token = jira.signLifecycle(app.url, '/installed', { ...genuine, sharedSecret: 'x'.repeat(40) });
+    const post = (body: object) =>
+      fetch(`${app.url}/installed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+        body: JSON.stringify(body),
+      });
+    const first = { ...genuine, sharedSecret: `first-${'a'.repeat(40)}` };
+    expect((await post(first)).status).toBe(204);
+    secrets['shared secret (first use of the token)'] = first.sharedSecret;
+    const attacker = { ...genuine, sharedSecret: `attacker-${'b'.repeat(40)}` };
+    expect((await post(attacker)).status).toBe(401);
+    secrets['shared secret (replayed install)'] = attacker.sharedSecret;
+    const reinstalled = await jira.install(app.url);
+    expect(reinstalled.status).toBe(204);
+    secrets['shared secret (after the replay)'] = reinstalled.sharedSecret;
+
+    // A context token in the query string of API reads and writes.
+    const context = jira.contextToken({ accountId: ADMIN });
+    expect((await fetch(`${app.url}/api/feeds?jwt=${context}`)).status).toBe(401);
+    expect((await fetch(`${app.url}/api/feeds?jwt=${context}`, { method: 'POST', body: '{}' })).status).toBe(401);
+
+    // Jira redirected elsewhere, and Jira failing with its own 401.
+    const admin = apiAs(app, jira, ADMIN);
+    jira.faults.failNext(1, { redirectTo: 'http://127.0.0.1:9' });
+    expect((await apiAs(app, jira, SEED_ACCOUNTS.gao).get('/feeds')).status).toBe(502);
+    expect((await admin.get('/feeds')).status).toBe(200);
+    jira.faults.failNext(1, { status: 401 });
+    expect((await admin.get('/jira/fields')).status).toBe(502);
+    jira.faults.clear();
+
+    const logs = app.logs();
+    expect(logs).toContain('"status":401');
+    expect(logs).toContain('"status":502');
+    expect(findSecrets(logs, secrets)).toEqual([]);
+    expect(logs).not.toContain(context);
+    expect(logs).not.toContain(token);
   });
 });
 

@@ -516,7 +516,7 @@ describe('JiraClient retries', () => {
     expect(sleeps).toEqual([90_000, 90_000]);
     expect(pacer.pauses.at(-1)).toEqual({ clientKey: CLIENT_KEY, until: T0 + 180_000 + 90_000 });
     expect(jira.received).toHaveLength(3);
-    expect(error).toMatchObject({ status: 429, code: 'jira_rate_limited', retryable: true });
+    expect(error).toMatchObject({ jiraStatus: 429, code: 'jira_rate_limited', retryable: true });
   });
 
   it('honours Retry-After on 503 and backs off exponentially when a 503 has no readable one', async () => {
@@ -566,7 +566,7 @@ describe('JiraClient retries', () => {
     expect(sleeps).toEqual([250, 500, 1_000, 1_500, 1_500]);
     expect(jira.received).toHaveLength(6);
     expect(error).toMatchObject({
-      status: 500,
+      jiraStatus: 500,
       code: 'jira_unavailable',
       retryable: true,
       jiraMessages: ['Internal server error'],
@@ -589,7 +589,7 @@ describe('JiraClient retries', () => {
 
     expect(jira.received).toHaveLength(1);
     expect(sleeps).toEqual([]);
-    expect(error).toMatchObject({ status: 400, code: 'jira_error', retryable: false });
+    expect(error).toMatchObject({ jiraStatus: 400, code: 'jira_error', retryable: false });
     expect(error.jiraMessages).toEqual([
       "Field 'duedatee' does not exist or you do not have permission to view it.",
       "The value 'CAL\"' does not exist for the field 'project'.",
@@ -605,13 +605,13 @@ describe('JiraClient retries', () => {
     const { client } = makeClient(jira.baseUrl);
 
     expect(await failureOf(client.getMyself())).toMatchObject({
-      status: 401,
+      jiraStatus: 401,
       code: 'jira_unauthorized',
       retryable: false,
       jiraMessages: [],
     });
     expect(await failureOf(client.getMyself())).toMatchObject({
-      status: 403,
+      jiraStatus: 403,
       code: 'jira_forbidden',
       jiraMessages: ['No access'],
     });
@@ -622,7 +622,7 @@ describe('JiraClient retries', () => {
     const malformed = await startJira(() => ({ raw: '{"accountId": "app-us' }));
     const first = makeClient(malformed.baseUrl, { maxRetries: 2 });
     const error = await failureOf(first.client.getMyself());
-    expect(error).toMatchObject({ status: 502, code: 'jira_bad_response', retryable: true });
+    expect(error).toMatchObject({ jiraStatus: 502, code: 'jira_bad_response', retryable: true });
     expect(malformed.received).toHaveLength(3);
     expect(first.sleeps).toHaveLength(2);
 
@@ -640,7 +640,7 @@ describe('JiraClient retries', () => {
 
     const error = await failureOf(client.getServerInfo());
 
-    expect(error).toMatchObject({ status: 504, code: 'jira_unavailable', retryable: true });
+    expect(error).toMatchObject({ jiraStatus: 504, code: 'jira_unavailable', retryable: true });
     expect(jira.received).toHaveLength(2);
   });
 

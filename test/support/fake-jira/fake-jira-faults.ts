@@ -7,6 +7,8 @@ export type FaultSpec = {
   malformedJson?: boolean;
   /** Wait before answering. */
   delayMs?: number;
+  /** Answer 307 to this origin, same path and query: a hijacked site or proxy sending the app elsewhere. */
+  redirectTo?: string;
   /** Wait, then drop the connection without any response. */
   hangMs?: number;
 };

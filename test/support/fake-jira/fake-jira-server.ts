@@ -46,6 +46,8 @@ export type LifecycleVariant = {
   iss?: string;
   qsh?: string;
   aud?: string;
+  /** Seconds added to the issue time (negative: a token Jira signed earlier, still within its lifetime). */
+  issuedAtOffsetSeconds?: number;
 };
 
 export type LifecyclePayload = {
@@ -228,7 +230,8 @@ export class FakeJira {
     variant: LifecycleVariant = {},
   ): string {
     const base = appBaseUrl.replace(/\/+$/, '');
-    const iat = Math.floor(Date.now() / 1000) - (variant.expired ? 600 : 0);
+    const iat =
+      Math.floor(Date.now() / 1000) - (variant.expired ? 600 : 0) + (variant.issuedAtOffsetSeconds ?? 0);
     const payloadIssuer = (payload as { clientKey?: unknown }).clientKey;
     const claims = {
       iss: variant.iss ?? (typeof payloadIssuer === 'string' ? payloadIssuer : this.clientKey),
@@ -236,6 +239,8 @@ export class FakeJira {
       exp: iat + 180,
       aud: [variant.aud ?? base],
       qsh: variant.qsh ?? connectQsh('POST', `${base}${path}`, base),
+      // Two installs within one second must still be two different tokens.
+      jti: randomUUID(),
     };
     const segment = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
     if (variant.alg === 'none') return `${segment({ alg: 'none', kid: this.kid })}.${segment(claims)}.`;
@@ -339,6 +344,11 @@ export class FakeJira {
       }
     } catch {
       res.destroy();
+      return;
+    }
+    if (fault?.redirectTo !== undefined) {
+      record.status = 307;
+      res.writeHead(307, { location: `${fault.redirectTo}${url.pathname}${url.search}` }).end();
       return;
     }
     if (fault?.status !== undefined) return reply(faultReply(fault));
