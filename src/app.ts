@@ -8,6 +8,7 @@ import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { forgeRouter } from './forge/forge-router.js';
 import { authenticate } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
+import { withJiraBudget } from './jira/jira-budget.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
@@ -92,6 +93,8 @@ export async function createApp(deps: AppDeps): Promise<Application> {
 
   const api = Router();
   api.use(noStore);
+  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
+  api.use((_req, _res, next) => withJiraBudget(config.jiraApiBudgetMs, () => next()));
   api.use(
     authenticate({
       connect: new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl }),

@@ -58,6 +58,7 @@ const environmentSchema = z
       .optional(),
     FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
     FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
+    JIRA_API_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
     METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters (a random token the scraper sends as Bearer)').optional(),
   })
   .superRefine((env, ctx) => {
@@ -96,6 +97,8 @@ export type Config = {
   /** Failed feed-token lookups one address may make per minute before it gets 429. */
   feedFailuresPerMinute: number;
   shutdownTimeoutMs: number;
+  /** How long a page's API call may spend on Jira before it answers "Jira is busy, try again in N s". */
+  jiraApiBudgetMs: number;
   /** Bearer token Prometheus sends to GET /metrics; null leaves /metrics off (404). */
   metricsToken: string | null;
   /** The Forge front door; null (FORGE_APP_ID unset) leaves only Connect. */
@@ -151,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     feedFailuresPerMinute: e.FEED_FAILURES_PER_MINUTE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    jiraApiBudgetMs: e.JIRA_API_BUDGET_SECONDS * 1000,
     metricsToken: e.METRICS_TOKEN ?? null,
     forge: e.FORGE_APP_ID ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS } : null,
   };

@@ -9,12 +9,19 @@ export class AppError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly fields: FieldIssue[];
+  /** When trying again makes sense (sent as Retry-After); undefined when it does not say. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    options: { retryable?: boolean; fields?: FieldIssue[]; cause?: unknown } = {},
+    options: {
+      retryable?: boolean;
+      fields?: FieldIssue[];
+      cause?: unknown;
+      retryAfterSeconds?: number | undefined;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
@@ -22,6 +29,7 @@ export class AppError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.fields = options.fields ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
+import { withJiraBudget } from '../jira/jira-budget.js';
 import type { SiteChangedPayload } from '../jobs/site-changed-job.js';
 import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
@@ -25,6 +26,8 @@ const issueEventSchema = z.object({
   issue: z.object({ id: z.union([z.string().regex(/^\d{1,18}$/), z.number().int().nonnegative()]) }),
   retryContext: retryContext.optional(),
 });
+
+const FORGE_JIRA_BUDGET_MS = 3_500;
 
 /** Paths as manifest.yml's endpoint entries name them. */
 export const FORGE_ROUTES = {
@@ -51,11 +54,12 @@ export function forgeRouter(deps: {
 
   const route = (path: string, handler: Handler) =>
     router.post(path, json, (req: Request, res: Response, next) => {
-      void (async () => {
+      // Forge gives up after 5 s and retries; any Jira call made here must fit well inside that.
+      withJiraBudget(FORGE_JIRA_BUDGET_MS, async () => {
         const admitted = await deps.door.admit(req);
         await handler(admitted, req.body);
         res.status(200).json({ ok: true });
-      })().catch(next);
+      }).catch(next);
     });
 
   const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {

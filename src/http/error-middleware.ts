@@ -30,6 +30,8 @@ export function errorMiddleware(
       if (error.status >= 500) logger.error({ err: error, code: error.code }, 'request failed');
       const body: ErrorBody = { error: { code: error.code, message: error.message } };
       if (error.fields.length > 0) body.error.fields = error.fields;
+      if (error.retryAfterSeconds !== undefined)
+        res.setHeader('Retry-After', String(error.retryAfterSeconds));
       res.status(error.status).json(body);
       return;
     }
@@ -44,10 +46,8 @@ export function errorMiddleware(
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
     onUnexpected?.(error, req, res);
-    res
-      .status(500)
-      .json({
-        error: { code: 'internal', message: 'Something went wrong on our side; it has been logged' },
-      } satisfies ErrorBody);
+    res.status(500).json({
+      error: { code: 'internal', message: 'Something went wrong on our side; it has been logged' },
+    } satisfies ErrorBody);
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { JiraAuth } from './jira-auth.js';
+import { jiraDeadline } from './jira-budget.js';
 import { JiraError, type JiraRequestInfo } from './jira-error.js';
 import {
   approximateCountSchema,
@@ -43,7 +44,7 @@ export type JiraClientOptions = {
   baseBackoffMs?: number;
   /** Default 30 s. */
   maxBackoffMs?: number;
-  /** Longest Retry-After the client honours; longer ones are cut to this. Default 60 s. */
+  /** Longest wait the client sits out itself; a longer Retry-After fails the call with that wait (retryAfterMs). Default 60 s. */
   maxRetryAfterMs?: number;
   /** Per attempt, covering the response body too. Default 30 s. */
   requestTimeoutMs?: number;
@@ -327,23 +328,34 @@ export class JiraClient {
 
   private async send<T>(spec: RequestSpec<T>): Promise<T> {
     const request: JiraRequestInfo = { method: spec.method, path: spec.path };
+    const deadline = jiraDeadline();
     for (let attempt = 1; ; attempt++) {
       spec.signal?.throwIfAborted();
+      const paced = this.pacer.waitMs(this.site.clientKey);
+      if (deadline !== undefined && this.now() + paced > deadline) {
+        throw new JiraError(429, 'jira_rate_limited', request, {
+          retryable: true,
+          detail: 'the site is holding off its Jira requests',
+          retryAfterMs: paced,
+        });
+      }
       await this.pacer.take(this.site.clientKey, spec.signal);
-      const result = await this.attempt(spec, request, attempt);
+      const result = await this.attempt(spec, request, attempt, deadline);
       if (result.ok) return result.value;
 
       const { error, retryAfterMs } = result;
       if (!error.retryable) throw error;
+      // Never sooner than Jira said: its Retry-After is a floor, not a hint.
       const delayMs =
-        retryAfterMs === undefined
-          ? backoffDelay(attempt - 1, this.baseBackoffMs, this.maxBackoffMs, this.random)
-          : Math.min(retryAfterMs, this.maxRetryAfterMs);
+        retryAfterMs ?? backoffDelay(attempt - 1, this.baseBackoffMs, this.maxBackoffMs, this.random);
       // The tenant's other requests hold off too, even when this one gives up.
       if (retryAfterMs !== undefined || error.jiraStatus === 429) {
         this.pacer.pauseUntil(this.site.clientKey, this.now() + delayMs);
       }
-      if (attempt > this.maxRetries) throw error;
+      // Past the budget, or a wait longer than this client sits out itself: the caller retries, not sooner.
+      const overBudget = deadline !== undefined && this.now() + delayMs > deadline;
+      if (attempt > this.maxRetries || overBudget || delayMs > this.maxRetryAfterMs)
+        throw error.notBefore(delayMs);
       this.logger.warn(
         {
           clientKey: this.site.clientKey,
@@ -363,6 +375,7 @@ export class JiraClient {
     spec: RequestSpec<T>,
     request: JiraRequestInfo,
     attempt: number,
+    deadline: number | undefined,
   ): Promise<AttemptResult<T>> {
     const entries = Object.entries(spec.query ?? {}).flatMap(([key, value]) =>
       value === undefined ? [] : [[key, String(value)] as const],
@@ -381,7 +394,11 @@ export class JiraClient {
     };
     if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
 
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const timeoutMs = Math.max(
+      1,
+      Math.min(this.requestTimeoutMs, deadline === undefined ? Infinity : deadline - this.now()),
+    );
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
     const started = this.now();
     const logLine = (status: number | 'timeout' | 'network_error') => {
@@ -413,12 +430,13 @@ export class JiraClient {
         retryAfterMs: undefined,
         error: new JiraError(timedOut ? 504 : 503, 'jira_unavailable', request, {
           retryable: true,
-          detail: timedOut ? `no answer within ${this.requestTimeoutMs} ms` : describeNetworkError(cause),
+          detail: timedOut ? `no answer within ${timeoutMs} ms` : describeNetworkError(cause),
           cause,
         }),
       };
     }
     logLine(response.status);
+    this.paceFromHeaders(response.headers);
 
     if (response.ok) return this.parseBody(text, spec.schema, request);
 
@@ -427,7 +445,10 @@ export class JiraClient {
       return {
         ok: false,
         retryAfterMs: undefined,
-        error: new JiraError(502, 'jira_bad_response', request, { retryable: false, detail: `a redirect (${status}), which the app does not follow` }),
+        error: new JiraError(502, 'jira_bad_response', request, {
+          retryable: false,
+          detail: `a redirect (${status}), which the app does not follow`,
+        }),
       };
     }
     const jiraMessages = readJiraMessages(text);
@@ -451,6 +472,18 @@ export class JiraClient {
     };
   }
 
+  /**
+   * Jira Cloud meters apps in points per hour per site and says where the site stands; with nothing left,
+   * the site's requests hold off until Jira's reset time instead of running into 429s.
+   */
+  private paceFromHeaders(headers: Headers): void {
+    if (headers.get('x-ratelimit-remaining')?.trim() !== '0') return;
+    const reset = Date.parse(headers.get('x-ratelimit-reset') ?? '');
+    if (Number.isNaN(reset) || reset <= this.now()) return;
+    // Bounded: a broken header must not silence a site for days.
+    this.pacer.pauseUntil(this.site.clientKey, Math.min(reset, this.now() + 60 * 60_000));
+  }
+
   private parseBody<T>(text: string, schema: z.ZodType<T>, request: JiraRequestInfo): AttemptResult<T> {
     const badResponse = (detail: string, cause?: unknown): AttemptResult<T> => ({
       ok: false,
@@ -472,7 +505,6 @@ export class JiraClient {
     }
     return { ok: true, value: parsed.data };
   }
-
 }
 
 /** Percent-encoding of the Connect canonical query string (RFC 3986 unreserved characters kept). */

@@ -20,12 +20,20 @@ export class JiraError extends Error {
   readonly retryable: boolean;
   readonly jiraMessages: string[];
   readonly request: JiraRequestInfo;
+  /** How long Jira asked the app to wait (Retry-After, or the site's pacing): no retry may come sooner. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     jiraStatus: number,
     code: JiraErrorCode,
     request: JiraRequestInfo,
-    options: { retryable: boolean; jiraMessages?: string[]; detail?: string; cause?: unknown },
+    options: {
+      retryable: boolean;
+      jiraMessages?: string[];
+      detail?: string;
+      cause?: unknown;
+      retryAfterMs?: number | undefined;
+    },
   ) {
     const jiraMessages = options.jiraMessages ?? [];
     const detail = options.detail ?? jiraMessages.join('; ');
@@ -39,6 +47,18 @@ export class JiraError extends Error {
     this.retryable = options.retryable;
     this.jiraMessages = jiraMessages;
     this.request = request;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  /** The same failure, with the wait the caller must honour before trying again. */
+  notBefore(retryAfterMs: number): JiraError {
+    return new JiraError(this.jiraStatus, this.code, this.request, {
+      retryable: this.retryable,
+      jiraMessages: this.jiraMessages,
+      detail: this.message.replace(/^Jira \S+ \S+ failed \(\d+\): ?/, ''),
+      cause: this.cause,
+      retryAfterMs,
+    });
   }
 }
 

@@ -39,6 +39,12 @@ export class TenantPacer {
     signal?.throwIfAborted();
   }
 
+  /** How long the tenant's next request would wait now, without taking its slot. */
+  waitMs(clientKey: string): number {
+    const slot = this.nextSlot.get(clientKey);
+    return slot === undefined ? 0 : Math.max(0, slot - this.toleranceMs - this.now());
+  }
+
   /** Holds every request of the tenant until `epochMs`; after that they resume one interval apart, without a burst. */
   pauseUntil(clientKey: string, epochMs: number): void {
     const current = this.nextSlot.get(clientKey) ?? 0;

@@ -15,7 +15,10 @@ export const syncFeedJobKey = (feedId: string): string => `sync_feed:${feedId}`;
  * Idempotent: syncing a feed twice gives the same stored result. Throwing hands the retry (with backoff)
  * to the queue; a sync that finds its site busy queues itself again a little later.
  */
-export function syncFeedTask(sync: SyncService, onOutcome?: (outcome: SyncOutcome, seconds: number) => void): Task {
+export function syncFeedTask(
+  sync: SyncService,
+  onOutcome?: (outcome: SyncOutcome, seconds: number) => void,
+): Task {
   return async (rawPayload, helpers) => {
     const payload = payloadSchema.parse(rawPayload);
     const started = performance.now();
@@ -25,6 +28,14 @@ export function syncFeedTask(sync: SyncService, onOutcome?: (outcome: SyncOutcom
       await helpers.addJob(SYNC_FEED_TASK, payload, {
         jobKey: syncFeedJobKey(payload.feedId),
         runAt: new Date(Date.now() + SITE_BUSY_RETRY_MS),
+      });
+      return;
+    }
+    if (outcome.status === 'failed' && outcome.retryable && outcome.retryAfterMs !== undefined) {
+      // Jira named the wait: the job waits exactly that long in the queue, not the queue's own backoff.
+      await helpers.addJob(SYNC_FEED_TASK, payload, {
+        jobKey: syncFeedJobKey(payload.feedId),
+        runAt: new Date(Date.now() + outcome.retryAfterMs),
       });
       return;
     }

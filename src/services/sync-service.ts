@@ -22,7 +22,7 @@ export type SyncOutcome =
   | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
   | { status: 'deferred'; reason: 'site-busy' }
   | { status: 'ok'; issueCount: number; eventCount: number; omitted: number; capReached: boolean; rendered: boolean; jiraPages: number }
-  | { status: 'failed'; code: string; message: string; retryable: boolean };
+  | { status: 'failed'; code: string; message: string; retryable: boolean; retryAfterMs?: number };
 
 const PAGE_SIZE = 100;
 
@@ -187,8 +187,11 @@ export class SyncService {
   }
 }
 
-function describeFailure(error: unknown): { code: string; message: string; retryable: boolean } {
+function describeFailure(error: unknown): { code: string; message: string; retryable: boolean; retryAfterMs?: number } {
   if (isJiraError(error)) error = upstreamError(error);
-  if (error instanceof AppError) return { code: error.code, message: error.message, retryable: error.retryable };
+  if (error instanceof AppError) {
+    const failure = { code: error.code, message: error.message, retryable: error.retryable };
+    return error.retryAfterSeconds === undefined ? failure : { ...failure, retryAfterMs: error.retryAfterSeconds * 1000 };
+  }
   return { code: 'internal', message: 'The sync failed on our side; it has been logged and will be retried', retryable: true };
 }

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectJiraAuth } from '../../src/connect/connect-jira-auth.js';
 import { JiraClient, type JiraClientOptions } from '../../src/jira/jira-client.js';
+import { withJiraBudget } from '../../src/jira/jira-budget.js';
 import { JiraError } from '../../src/jira/jira-error.js';
 import { TenantPacer } from '../../src/jira/pacer.js';
 
@@ -104,7 +105,10 @@ function makeClient(baseUrl: string, options: Partial<JiraClientOptions> = {}) {
     },
   });
   const client = new JiraClient(
-    { clientKey: CLIENT_KEY, auth: connectJiraAuth({ baseUrl, sharedSecret: SHARED_SECRET }, { appKey: APP_KEY, now: () => now }) },
+    {
+      clientKey: CLIENT_KEY,
+      auth: connectJiraAuth({ baseUrl, sharedSecret: SHARED_SECRET }, { appKey: APP_KEY, now: () => now }),
+    },
     {
       pacer,
       logger,
@@ -507,16 +511,79 @@ describe('JiraClient retries', () => {
     expect(issuedAt).toEqual([T0 / 1000, T0 / 1000 + 2, T0 / 1000 + 7]);
   });
 
-  it('caps a long Retry-After and gives up after maxRetries, leaving the tenant paused', async () => {
-    const jira = await startJira(() => ({ status: 429, headers: { 'retry-after': '3600' } }));
-    const { client, sleeps, pacer } = makeClient(jira.baseUrl, { maxRetries: 2, maxRetryAfterMs: 90_000 });
+  it('never retries before a long Retry-After: it gives up at once with the wait, leaving the tenant paused', async () => {
+    const jira = await startJira(() => ({ status: 429, headers: { 'retry-after': '120' } }));
+    const { client, sleeps, pacer } = makeClient(jira.baseUrl, { maxRetries: 5, maxRetryAfterMs: 60_000 });
 
     const error = await failureOf(client.getServerInfo());
 
-    expect(sleeps).toEqual([90_000, 90_000]);
-    expect(pacer.pauses.at(-1)).toEqual({ clientKey: CLIENT_KEY, until: T0 + 180_000 + 90_000 });
-    expect(jira.received).toHaveLength(3);
-    expect(error).toMatchObject({ jiraStatus: 429, code: 'jira_rate_limited', retryable: true });
+    expect(jira.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(pacer.pauses).toEqual([{ clientKey: CLIENT_KEY, until: T0 + 120_000 }]);
+    expect(error).toMatchObject({
+      jiraStatus: 429,
+      code: 'jira_rate_limited',
+      retryable: true,
+      retryAfterMs: 120_000,
+    });
+  });
+
+  it('waits out a Retry-After it may sit out itself, to the millisecond, then succeeds', async () => {
+    const jira = await startJira(
+      inOrder(
+        { status: 429, headers: { 'retry-after': '45' } },
+        { json: { baseUrl: 'https://x.atlassian.net' } },
+      ),
+    );
+    const { client, sleeps } = makeClient(jira.baseUrl, { maxRetryAfterMs: 60_000 });
+
+    await client.getServerInfo();
+
+    expect(sleeps).toEqual([45_000]);
+    expect(jira.received).toHaveLength(2);
+  });
+
+  it('under a request budget answers at once with the wait instead of sitting out Retry-After', async () => {
+    const jira = await startJira(() => ({ status: 429, headers: { 'retry-after': '30' } }));
+    const { client, sleeps, now } = makeClient(jira.baseUrl);
+
+    const error = await failureOf(withJiraBudget(5_000, () => client.getServerInfo(), now));
+
+    expect(jira.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(error.retryAfterMs).toBe(30_000);
+    // The site stays paused: the next budgeted call does not even ask Jira.
+    const paced = await failureOf(withJiraBudget(5_000, () => client.getServerInfo(), now));
+    expect(jira.received).toHaveLength(1);
+    expect(paced).toMatchObject({ code: 'jira_rate_limited', retryAfterMs: 30_000 });
+  });
+
+  it('under a request budget gives a silent Jira no more than the budget, in one attempt', async () => {
+    const jira = await startJira(() => 'hang');
+    const { client } = makeClient(jira.baseUrl, { now: Date.now, requestTimeoutMs: 30_000 });
+
+    const error = await failureOf(withJiraBudget(300, () => client.getServerInfo()));
+
+    expect(jira.received).toHaveLength(1);
+    expect(error).toMatchObject({ code: 'jira_unavailable', retryable: true });
+    expect(error.message).toMatch(/no answer within (\d{1,3}) ms/);
+  });
+
+  it('holds the site off until X-RateLimit-Reset when Jira says no points are left', async () => {
+    const reset = new Date(T0 + 90_000).toISOString();
+    const jira = await startJira(() => ({
+      json: { baseUrl: 'https://x.atlassian.net' },
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': reset,
+        'ratelimit-reason': 'jira-quota-global-based',
+      },
+    }));
+    const { client, pacer } = makeClient(jira.baseUrl);
+
+    await client.getServerInfo();
+
+    expect(pacer.pauses).toEqual([{ clientKey: CLIENT_KEY, until: T0 + 90_000 }]);
   });
 
   it('honours Retry-After on 503 and backs off exponentially when a 503 has no readable one', async () => {
