@@ -59,7 +59,7 @@ export async function composeApp(deps: {
         accessRepository: services.accessRepository,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
-        staleSyncAfterMs: config.staleSyncMinutes * 60_000,
+        liveness: { heartbeatStaleMs: config.syncHeartbeatStaleMs, queuedStaleMs: config.staleSyncMinutes * 60_000 },
         metrics: services.metrics,
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       }),

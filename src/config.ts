@@ -38,6 +38,7 @@ const environmentSchema = z
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SCHEDULER_ENABLED: booleanString.default(true),
     STALE_SYNC_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
+    SYNC_HEARTBEAT_STALE_SECONDS: z.coerce.number().min(2).max(3600).default(60),
     ERROR_REPORTING_URL: z.url().optional(),
     FRAME_ANCESTORS: z
       .string()
@@ -87,8 +88,10 @@ export type Config = {
   jiraRequestsPerSecond: number;
   syncConcurrency: number;
   schedulerEnabled: boolean;
-  /** A sync "running" longer than this is taken to belong to a dead process and is started again. */
+  /** A feed "queued" this long whose job never started is queued again (the queue lost it). */
   staleSyncMinutes: number;
+  /** A running sync whose heartbeat is older than this belongs to a dead process and is taken over. */
+  syncHeartbeatStaleMs: number;
   errorReportingUrl: string | null;
   /** Origins allowed to frame the pages besides Atlassian's (local host pages for development and tests). */
   extraFrameAncestors: string[];
@@ -149,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     syncConcurrency: e.SYNC_CONCURRENCY,
     schedulerEnabled: e.SCHEDULER_ENABLED,
     staleSyncMinutes: e.STALE_SYNC_MINUTES,
+    syncHeartbeatStaleMs: e.SYNC_HEARTBEAT_STALE_SECONDS * 1000,
     errorReportingUrl: e.ERROR_REPORTING_URL ?? null,
     extraFrameAncestors: e.FRAME_ANCESTORS,
     trustProxy: e.TRUST_PROXY,

@@ -8,6 +8,7 @@ type FeedSyncRow = {
   next_sync_at: Date;
   requested_at: Date | null;
   started_at: Date | null;
+  heartbeat_at: Date | null;
   finished_at: Date | null;
   last_success_at: Date | null;
   duration_ms: number | null;
@@ -44,7 +45,9 @@ const toStatus = (row: FeedSyncRow): FeedSyncStatus => ({
   errorMessage: row.error_message,
   consecutiveFailures: row.consecutive_failures,
   dataHash: row.data_hash,
-  accessError: row.access_error_code ? { code: row.access_error_code, message: row.access_error_message ?? '' } : null,
+  accessError: row.access_error_code
+    ? { code: row.access_error_code, message: row.access_error_message ?? '' }
+    : null,
 });
 
 export type SyncSuccess = {
@@ -58,6 +61,12 @@ export type SyncSuccess = {
   nextSyncAt: Date;
 };
 
+/**
+ * When a sync counts as abandoned: a running one whose heartbeat stopped (its process died or froze), a
+ * queued one whose job never started (the queue lost it).
+ */
+export type SyncLiveness = { heartbeatStaleMs: number; queuedStaleMs: number };
+
 /** `stale`: the feed was left running or queued by a process that died, and is claimed again. */
 export type DueFeed = { clientKey: string; feedId: string; stale: boolean };
 
@@ -69,7 +78,12 @@ export class FeedSyncRepository {
   }
 
   async create(clientKey: string, feedId: string, nextSyncAt: Date, db: Knex.Transaction): Promise<void> {
-    await db<FeedSyncRow>('feed_syncs').insert({ client_key: clientKey, feed_id: feedId, state: 'pending', next_sync_at: nextSyncAt });
+    await db<FeedSyncRow>('feed_syncs').insert({
+      client_key: clientKey,
+      feed_id: feedId,
+      state: 'pending',
+      next_sync_at: nextSyncAt,
+    });
   }
 
   async find(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<FeedSyncStatus | null> {
@@ -91,17 +105,34 @@ export class FeedSyncRepository {
    * `failedWith` limits it to feeds whose last sync failed with that code. Returns how many moved.
    */
   async bringForward(clientKey: string, at: Date, failedWith?: string): Promise<number> {
-    let query = this.scoped(clientKey).whereNotIn('state', ['queued', 'running']).andWhere('next_sync_at', '>', at);
+    let query = this.scoped(clientKey)
+      .whereNotIn('state', ['queued', 'running'])
+      .andWhere('next_sync_at', '>', at);
     if (failedWith !== undefined) query = query.andWhere({ state: 'error', error_code: failedWith });
     return query.update({ next_sync_at: at });
   }
 
-  /** Marks a feed queued; false when it was already queued or running (nothing to do). */
-  async markQueued(clientKey: string, feedId: string, now: Date): Promise<boolean> {
+  /**
+   * Marks a feed queued; false when it is already queued or running (nothing to do). A sync whose
+   * heartbeat stopped is no longer running: asking again takes it over.
+   */
+  async markQueued(clientKey: string, feedId: string, now: Date, heartbeatStaleMs: number): Promise<boolean> {
     const updated = await this.scoped(clientKey)
       .andWhere({ feed_id: feedId })
-      .whereNotIn('state', ['queued', 'running'])
-      .update({ state: 'queued', requested_at: now, started_at: null });
+      .andWhere((where) =>
+        where
+          .whereNotIn('state', ['queued', 'running'])
+          .orWhere((silent) =>
+            silent
+              .where({ state: 'running' })
+              .andWhere(
+                this.knex.raw('COALESCE(heartbeat_at, started_at)'),
+                '<',
+                new Date(now.getTime() - heartbeatStaleMs),
+              ),
+          ),
+      )
+      .update({ state: 'queued', requested_at: now, started_at: null, heartbeat_at: null });
     return updated > 0;
   }
 
@@ -110,21 +141,22 @@ export class FeedSyncRepository {
    * feed claimable by exactly one process per interval; syncs abandoned by a crashed process are
    * reclaimed once `staleAfterMs` has passed.
    */
-  async claimDue(now: Date, limit: number, staleAfterMs: number): Promise<DueFeed[]> {
-    const stale = new Date(now.getTime() - staleAfterMs);
+  async claimDue(now: Date, limit: number, liveness: SyncLiveness): Promise<DueFeed[]> {
+    const silentSince = new Date(now.getTime() - liveness.heartbeatStaleMs);
+    const queuedSince = new Date(now.getTime() - liveness.queuedStaleMs);
     const rows = await this.knex.raw<{ rows: { client_key: string; feed_id: string; stale: boolean }[] }>(
       `WITH due AS (
          SELECT feed_id, state IN ('queued', 'running') AS stale FROM feed_syncs
           WHERE (next_sync_at <= ? AND state NOT IN ('queued', 'running'))
-             OR (state = 'running' AND started_at < ?)
+             OR (state = 'running' AND COALESCE(heartbeat_at, started_at) < ?)
              OR (state = 'queued' AND requested_at < ?)
           ORDER BY next_sync_at
           LIMIT ?
           FOR UPDATE SKIP LOCKED)
-       UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL
+       UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL, heartbeat_at = NULL
          FROM due WHERE feed_syncs.feed_id = due.feed_id
        RETURNING feed_syncs.client_key, feed_syncs.feed_id, due.stale`,
-      [now, stale, stale, limit, now],
+      [now, silentSince, queuedSince, limit, now],
     );
     return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id, stale: row.stale }));
   }
@@ -139,7 +171,11 @@ export class FeedSyncRepository {
     return row?.oldest ?? null;
   }
 
-  async setAccessError(clientKey: string, feedId: string, error: { code: string; message: string } | null): Promise<void> {
+  async setAccessError(
+    clientKey: string,
+    feedId: string,
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
     await this.scoped(clientKey)
       .andWhere({ feed_id: feedId })
       .update({ access_error_code: error?.code ?? null, access_error_message: error?.message ?? null });
@@ -148,27 +184,50 @@ export class FeedSyncRepository {
   /**
    * Marks the feed running unless another feed of the same site is running (one sync at a time per
    * site). A per-site advisory lock makes the check and the update one step across processes; a
-   * "running" row older than `staleAfterMs` belongs to a dead process and does not count.
+   * "running" row whose heartbeat is older than `heartbeatStaleMs` belongs to a dead process and does not count.
    */
-  async tryMarkRunning(clientKey: string, feedId: string, startedAt: Date, staleAfterMs: number): Promise<boolean> {
+  async tryMarkRunning(
+    clientKey: string,
+    feedId: string,
+    startedAt: Date,
+    heartbeatStaleMs: number,
+  ): Promise<boolean> {
     return this.knex.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`feed-sync:${clientKey}`]);
       const busy = await this.scoped(clientKey, trx)
         .andWhere({ state: 'running' })
         .whereNot({ feed_id: feedId })
-        .andWhere('started_at', '>', new Date(startedAt.getTime() - staleAfterMs))
+        .andWhere(
+          trx.raw('COALESCE(heartbeat_at, started_at)'),
+          '>',
+          new Date(startedAt.getTime() - heartbeatStaleMs),
+        )
         .first('feed_id');
       if (busy) return false;
-      const updated = await this.scoped(clientKey, trx).andWhere({ feed_id: feedId }).update({ state: 'running', started_at: startedAt, progress_issues: 0 });
+      const updated = await this.scoped(clientKey, trx)
+        .andWhere({ feed_id: feedId })
+        .update({ state: 'running', started_at: startedAt, heartbeat_at: startedAt, progress_issues: 0 });
       return updated > 0;
     });
+  }
+
+  /** The running sync that started at `startedAt` is alive; a run that was taken over is left alone. */
+  async heartbeat(clientKey: string, feedId: string, startedAt: Date, at: Date): Promise<void> {
+    await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId, state: 'running', started_at: startedAt })
+      .update({ heartbeat_at: at });
   }
 
   async recordProgress(clientKey: string, feedId: string, issues: number): Promise<void> {
     await this.scoped(clientKey).andWhere({ feed_id: feedId }).update({ progress_issues: issues });
   }
 
-  async markSucceeded(clientKey: string, feedId: string, result: SyncSuccess, db: Knex.Transaction): Promise<void> {
+  async markSucceeded(
+    clientKey: string,
+    feedId: string,
+    result: SyncSuccess,
+    db: Knex.Transaction,
+  ): Promise<void> {
     await this.scoped(clientKey, db)
       .andWhere({ feed_id: feedId })
       .update({

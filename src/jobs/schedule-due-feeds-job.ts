@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import type { AccessRepository } from '../db/access-repository.js';
-import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import { ACCESS_REFRESH_MS } from '../services/access-service.js';
 import type { SyncQueue } from '../services/feed-service.js';
 
@@ -18,8 +18,8 @@ export function scheduleDueFeedsTask(deps: {
   access: AccessRepository;
   queue: TickQueue;
   now: () => Date;
-  /** A sync still "running" this long after it started belongs to a process that died; claim it again. */
-  staleAfterMs: number;
+  /** When a running or queued sync counts as abandoned, and is claimed again. */
+  liveness: SyncLiveness;
   onStaleTakeovers?: (count: number) => void;
 }): Task {
   return async (_payload, helpers) => {
@@ -27,7 +27,7 @@ export function scheduleDueFeedsTask(deps: {
       await deps.queue.enqueueAccessRefresh(clientKey);
     }
     for (;;) {
-      const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, deps.staleAfterMs);
+      const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, deps.liveness);
       for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);
       deps.onStaleTakeovers?.(due.filter((feed) => feed.stale).length);
       if (due.length > 0) helpers.logger.info(`queued ${due.length} feed syncs`);

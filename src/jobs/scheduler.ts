@@ -1,6 +1,6 @@
 import { Logger as WorkerLogger, makeWorkerUtils, parseCrontab, run, type Runner, type WorkerUtils } from 'graphile-worker';
 import type { AccessRepository } from '../db/access-repository.js';
-import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
+import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import type { AccessService } from '../services/access-service.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../services/metrics.js';
@@ -104,7 +104,7 @@ export class JobQueue implements TickQueue {
     accessRepository: AccessRepository;
     concurrency: number;
     now: () => Date;
-    staleSyncAfterMs: number;
+    liveness: SyncLiveness;
     pollIntervalMs?: number;
     metrics?: Metrics;
   }): Promise<void> {
@@ -125,7 +125,7 @@ export class JobQueue implements TickQueue {
           access: deps.accessRepository,
           queue: this,
           now: deps.now,
-          staleAfterMs: deps.staleSyncAfterMs,
+          liveness: deps.liveness,
           onStaleTakeovers: (count) => deps.metrics?.recordStaleTakeovers(count),
         }),
       },

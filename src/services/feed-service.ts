@@ -31,6 +31,8 @@ export class FeedService {
       jira: JiraClients;
       queue: SyncQueue;
       now: () => Date;
+      /** A running sync silent this long is stuck: "Sync now" takes it over. */
+      heartbeatStaleMs: number;
     },
   ) {}
 
@@ -154,7 +156,7 @@ export class FeedService {
   }
 
   private async requestSync(actor: Actor, feedId: string): Promise<void> {
-    if (await this.deps.syncs.markQueued(actor.clientKey, feedId, this.deps.now())) {
+    if (await this.deps.syncs.markQueued(actor.clientKey, feedId, this.deps.now(), this.deps.heartbeatStaleMs)) {
       await this.deps.queue.enqueueSync(actor.clientKey, feedId);
     }
   }

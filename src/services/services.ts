@@ -121,6 +121,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const publisher = new FeedPublisher({ renders: renderRepository, now });
   const feeds = new FeedService({
+    heartbeatStaleMs: config.syncHeartbeatStaleMs,
     knex,
     feeds: feedRepository,
     syncs: syncRepository,
@@ -155,7 +156,7 @@ export function createServices(deps: ServiceDeps) {
     publisher,
     jira,
     appHost: new URL(config.baseUrl).host,
-    staleSyncAfterMs: config.staleSyncMinutes * 60_000,
+    heartbeatStaleMs: config.syncHeartbeatStaleMs,
     logger,
     reporter,
     access,

@@ -21,7 +21,15 @@ import type { JiraClients } from './jira-clients.js';
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
   | { status: 'deferred'; reason: 'site-busy' }
-  | { status: 'ok'; issueCount: number; eventCount: number; omitted: number; capReached: boolean; rendered: boolean; jiraPages: number }
+  | {
+      status: 'ok';
+      issueCount: number;
+      eventCount: number;
+      omitted: number;
+      capReached: boolean;
+      rendered: boolean;
+      jiraPages: number;
+    }
   | { status: 'failed'; code: string; message: string; retryable: boolean; retryAfterMs?: number };
 
 const PAGE_SIZE = 100;
@@ -30,7 +38,12 @@ type Fetched = { issues: JiraIssueLike[]; capReached: boolean; jiraPages: number
 
 class PageTokenExpired extends AppError {
   constructor() {
-    super(502, 'jira_page_token_expired', 'Jira refused its own page token twice in a row; the sync will be retried', { retryable: true });
+    super(
+      502,
+      'jira_page_token_expired',
+      'Jira refused its own page token twice in a row; the sync will be retried',
+      { retryable: true },
+    );
   }
 }
 
@@ -51,7 +64,8 @@ export class SyncService {
       jira: JiraClients;
       appHost: string;
       /** A sync "running" longer than this is taken to belong to a dead process. */
-      staleSyncAfterMs: number;
+      /** A running sync beats every quarter of this; one silent this long is taken over. */
+      heartbeatStaleMs: number;
       logger: Logger;
       reporter: ErrorReporter;
       access: AccessService;
@@ -67,9 +81,19 @@ export class SyncService {
 
     const started = this.deps.now();
     const log = this.deps.logger.child({ clientKey, feedId });
-    if (!(await this.deps.syncs.tryMarkRunning(clientKey, feedId, started, this.deps.staleSyncAfterMs))) {
+    if (!(await this.deps.syncs.tryMarkRunning(clientKey, feedId, started, this.deps.heartbeatStaleMs))) {
       return { status: 'deferred', reason: 'site-busy' };
     }
+    const heartbeat = setInterval(
+      () => {
+        this.deps.syncs.heartbeat(clientKey, feedId, started, this.deps.now()).catch((error: unknown) => {
+          // A missed beat is harmless; a minute of them hands the sync to another process.
+          log.warn({ err: error }, 'could not record the sync heartbeat');
+        });
+      },
+      Math.max(500, this.deps.heartbeatStaleMs / 4),
+    );
+    heartbeat.unref();
     try {
       const outcome = await this.run(installation, feed, started, signal);
       log.info({ ...outcome, ms: this.deps.now().getTime() - started.getTime() }, 'feed synced');
@@ -77,21 +101,34 @@ export class SyncService {
     } catch (error) {
       const failure = describeFailure(error);
       const finished = this.deps.now();
-      await this.deps.syncs.markFailed(clientKey, feedId, {
-        finishedAt: finished,
-        durationMs: finished.getTime() - started.getTime(),
-        code: failure.code,
-        message: failure.message,
-        // Quick retries of transient failures are the job queue's; the schedule itself moves on.
-        nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
-      });
-      log[failure.retryable ? 'warn' : 'info']({ code: failure.code, err: error }, 'feed sync failed; last good feed kept');
+      // The database may be what failed: keep trying for a few seconds rather than leave the row "running".
+      await retrying(() =>
+        this.deps.syncs.markFailed(clientKey, feedId, {
+          finishedAt: finished,
+          durationMs: finished.getTime() - started.getTime(),
+          code: failure.code,
+          message: failure.message,
+          // Quick retries of transient failures are the job queue's; the schedule itself moves on.
+          nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+        }),
+      );
+      log[failure.retryable ? 'warn' : 'info'](
+        { code: failure.code, err: error },
+        'feed sync failed; last good feed kept',
+      );
       if (failure.code === 'internal') await this.deps.reporter.report(clientKey, error, 'sync');
       return { status: 'failed', ...failure };
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
-  private async run(installation: ActiveInstallation, feed: Feed, started: Date, signal?: AbortSignal): Promise<SyncOutcome & { status: 'ok' }> {
+  private async run(
+    installation: ActiveInstallation,
+    feed: Feed,
+    started: Date,
+    signal?: AbortSignal,
+  ): Promise<SyncOutcome & { status: 'ok' }> {
     const client = this.deps.jira.forInstallation(installation);
     const jql = await this.resolveJql(client, feed);
     const fields = requiredJiraFields(feed.config);
@@ -102,13 +139,20 @@ export class SyncService {
     } catch (error) {
       if (!(error instanceof PageTokenExpired)) throw error;
       // Jira's page tokens expire; a sync that outlived one starts over once rather than keeping a partial set.
-      this.deps.logger.info({ clientKey: installation.clientKey, feedId: feed.id }, 'page token expired mid-sync; restarting the search');
+      this.deps.logger.info(
+        { clientKey: installation.clientKey, feedId: feed.id },
+        'page token expired mid-sync; restarting the search',
+      );
       fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
     }
     const { issues, capReached, jiraPages } = fetched;
 
     const now = this.deps.now();
-    const { events, omitted } = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
+    const { events, omitted } = buildFeedEvents(feed.config, issues, {
+      jiraBaseUrl: installation.baseUrl,
+      appHost: this.deps.appHost,
+      now,
+    });
     const status = await this.deps.syncs.find(installation.clientKey, feed.id);
     const dataHash = FeedPublisher.dataHash(feed, events);
     const existing = await this.deps.renders.findMeta(installation.clientKey, feed.id, ALL_CALENDAR);
@@ -142,10 +186,21 @@ export class SyncService {
     if (rendered) {
       await this.deps.access.recomputeFeed(installation, feed).catch((error: unknown) => {
         // The sync itself stands; personal URLs render lazily and the next access refresh retries.
-        this.deps.logger.warn({ clientKey: installation.clientKey, feedId: feed.id, err: error }, 'could not refresh personal feed URLs');
+        this.deps.logger.warn(
+          { clientKey: installation.clientKey, feedId: feed.id, err: error },
+          'could not refresh personal feed URLs',
+        );
       });
     }
-    return { status: 'ok', issueCount: issues.length, eventCount: events.length, omitted: omitted.count, capReached, rendered: rendered !== null, jiraPages };
+    return {
+      status: 'ok',
+      issueCount: issues.length,
+      eventCount: events.length,
+      omitted: omitted.count,
+      capReached,
+      rendered: rendered !== null,
+      jiraPages,
+    };
   }
 
   private async fetchIssues(
@@ -160,7 +215,12 @@ export class SyncService {
     let capReached = false;
     let jiraPages = 0;
     try {
-      for await (const page of client.searchPages({ jql, fields, pageSize: PAGE_SIZE, ...(signal ? { signal } : {}) })) {
+      for await (const page of client.searchPages({
+        jql,
+        fields,
+        pageSize: PAGE_SIZE,
+        ...(signal ? { signal } : {}),
+      })) {
         jiraPages += 1;
         for (const issue of page) {
           if (issues.length >= feed.config.issueCap) {
@@ -187,11 +247,34 @@ export class SyncService {
   }
 }
 
-function describeFailure(error: unknown): { code: string; message: string; retryable: boolean; retryAfterMs?: number } {
+/** Runs `work` up to five times over about 8 s (0.5, 1, 2, 4 s apart), rethrowing the last failure. */
+async function retrying<T>(work: () => Promise<T>, attempts = 5, firstDelayMs = 500): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, firstDelayMs * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+function describeFailure(error: unknown): {
+  code: string;
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+} {
   if (isJiraError(error)) error = upstreamError(error);
   if (error instanceof AppError) {
     const failure = { code: error.code, message: error.message, retryable: error.retryable };
-    return error.retryAfterSeconds === undefined ? failure : { ...failure, retryAfterMs: error.retryAfterSeconds * 1000 };
+    return error.retryAfterSeconds === undefined
+      ? failure
+      : { ...failure, retryAfterMs: error.retryAfterSeconds * 1000 };
   }
-  return { code: 'internal', message: 'The sync failed on our side; it has been logged and will be retried', retryable: true };
+  return {
+    code: 'internal',
+    message: 'The sync failed on our side; it has been logged and will be retried',
+    retryable: true,
+  };
 }

@@ -29,8 +29,8 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('an app process killed mid-
       JIRA_HOSTS: '127.0.0.1',
       FEED_TOKEN_SECRET: 'f'.repeat(64),
       JIRA_REQUESTS_PER_SECOND: '100',
-      // Take over a "running" sync at once instead of after 30 minutes.
-      STALE_SYNC_MINUTES: '0',
+      // The dead process's sync stops beating; a few silent seconds and it is taken over (default 60 s).
+      SYNC_HEARTBEAT_STALE_SECONDS: '3',
       LOG_LEVEL: 'info',
     };
   });

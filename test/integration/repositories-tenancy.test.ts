@@ -207,7 +207,8 @@ describe('every repository is scoped by clientKey', () => {
     ).toBeNull();
     expect(await repos.feeds.delete(SITE_B, feedId)).toBe(false);
     await repos.syncs.reschedule(SITE_B, feedId, new Date(0));
-    expect(await repos.syncs.markQueued(SITE_B, feedId, now)).toBe(false);
+    expect(await repos.syncs.markQueued(SITE_B, feedId, now, 60_000)).toBe(false);
+    await repos.syncs.heartbeat(SITE_B, feedId, now, now);
     expect(await repos.syncs.tryMarkRunning(SITE_B, feedId, now, 60_000)).toBe(false);
     await repos.syncs.recordProgress(SITE_B, feedId, 99);
     await repos.syncs.setAccessError(SITE_B, feedId, { code: 'x', message: 'y' });

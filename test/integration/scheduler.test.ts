@@ -71,10 +71,11 @@ describe('scheduled syncs', () => {
     await app.db
       .knex('feed_syncs')
       .where({ feed_id: created.body.id })
-      .update({ state: 'running', started_at: longAgo, next_sync_at: new Date(Date.now() + 3_600_000) });
-    const claimed = await app.services.syncRepository.claimDue(new Date(), 100, 30 * 60_000);
+      .update({ state: 'running', started_at: longAgo, heartbeat_at: longAgo, next_sync_at: new Date(Date.now() + 3_600_000) });
+    const liveness = { heartbeatStaleMs: 60_000, queuedStaleMs: 30 * 60_000 };
+    const claimed = await app.services.syncRepository.claimDue(new Date(), 100, liveness);
     expect(claimed).toContainEqual({ clientKey: jira.clientKey, feedId: created.body.id, stale: true });
-    const notAgain = await app.services.syncRepository.claimDue(new Date(), 100, 30 * 60_000);
+    const notAgain = await app.services.syncRepository.claimDue(new Date(), 100, liveness);
     expect(notAgain.map((due) => due.feedId)).not.toContain(created.body.id);
   });
 });
