@@ -5,6 +5,7 @@ import { ConnectContextVerifier } from './connect/context-auth.js';
 import { InstallReplayGuard } from './connect/install-replay-guard.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
+import { webhookRouter } from './connect/webhook-router.js';
 import { forgeRouter } from './forge/forge-router.js';
 import { authenticate } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
@@ -56,6 +57,9 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     res.type('text/plain').send('User-agent: *\nDisallow: /api/\nDisallow: /pages/\n');
   });
 
+  // Before ACE: it mounts a route of its own, with its own JWT check, at every webhook URL in the descriptor.
+  const connectVerifier = new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl });
+  app.use(webhookRouter({ verifier: connectVerifier, queue: services.queue, logger }));
   await startAceAddon(app, {
     env: config.env,
     appKey: config.appKey,
@@ -97,7 +101,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   api.use((_req, _res, next) => withJiraBudget(config.jiraApiBudgetMs, () => next()));
   api.use(
     authenticate({
-      connect: new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl }),
+      connect: connectVerifier,
       forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null,
     }),
   );

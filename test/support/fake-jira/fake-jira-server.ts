@@ -281,15 +281,52 @@ export class FakeJira {
   }
 
   /** The descriptor's key and scopes; Connect grants READ when a descriptor names no scopes. */
-  private async readDescriptor(appBaseUrl: string): Promise<{ key: string; scopes: ConnectScope[] }> {
+  private async readDescriptor(
+    appBaseUrl: string,
+  ): Promise<{ key: string; scopes: ConnectScope[]; webhooks: { event: string; url: string }[] }> {
     const response = await fetch(`${appBaseUrl.replace(/\/+$/, '')}/atlassian-connect.json`);
     if (!response.ok) throw new Error(`GET atlassian-connect.json answered ${response.status}`);
-    const descriptor = (await response.json()) as { key?: unknown; scopes?: unknown };
+    const descriptor = (await response.json()) as {
+      key?: unknown;
+      scopes?: unknown;
+      modules?: { webhooks?: { event: string; url: string }[] };
+    };
     if (typeof descriptor.key !== 'string') throw new Error('The app descriptor has no key');
     const scopes = Array.isArray(descriptor.scopes)
       ? descriptor.scopes.map((s) => String(s).toUpperCase())
       : [];
-    return { key: descriptor.key, scopes: scopes.length > 0 ? (scopes as ConnectScope[]) : ['READ'] };
+    return {
+      key: descriptor.key,
+      scopes: scopes.length > 0 ? (scopes as ConnectScope[]) : ['READ'],
+      webhooks: descriptor.modules?.webhooks ?? [],
+    };
+  }
+
+  /**
+   * Sends `event` to every webhook the installed app's descriptor registered for it, as Jira does: a POST
+   * signed with the app's shared secret for exactly that request. Returns each answer's status.
+   */
+  async sendWebhook(appBaseUrl: string, event: string, body: Record<string, unknown> = {}): Promise<number[]> {
+    const base = appBaseUrl.replace(/\/+$/, '');
+    const { key, webhooks } = await this.readDescriptor(base);
+    const secret = this.apps.get(key)?.sharedSecret;
+    if (!secret) throw new Error(`The app '${key}' is not installed here`);
+    const statuses: number[] = [];
+    for (const webhook of webhooks.filter((candidate) => candidate.event === event)) {
+      const iat = Math.floor(Date.now() / 1000);
+      const token = jwt.encodeSymmetric(
+        { iss: this.clientKey, iat, exp: iat + 180, qsh: connectQsh('POST', `${base}${webhook.url}`, base) },
+        secret,
+        jwt.SymmetricAlgorithm.HS256,
+      );
+      const response = await fetch(`${base}${webhook.url}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+        body: JSON.stringify({ timestamp: Date.now(), webhookEvent: event, ...body }),
+      });
+      statuses.push(response.status);
+    }
+    return statuses;
   }
 
   private async postLifecycle(
