@@ -13,6 +13,7 @@ import { upstreamError } from '../jira/upstream-errors.js';
 import type { FeedPublisher } from './feed-publisher.js';
 import type { JiraClients } from './jira-clients.js';
 import type { SubscriptionService } from './subscription-service.js';
+import type { SyncRequests } from './sync-requests.js';
 
 export type FeedWithStatus = { feed: Feed; status: FeedSyncStatus; url: string | null; sizeBytes: number | null };
 export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
@@ -29,10 +30,8 @@ export class FeedService {
       publisher: FeedPublisher;
       renders: FeedRenderRepository;
       jira: JiraClients;
-      queue: SyncQueue;
+      syncRequests: SyncRequests;
       now: () => Date;
-      /** A running sync silent this long is stuck: "Sync now" takes it over. */
-      heartbeatStaleMs: number;
     },
   ) {}
 
@@ -156,9 +155,7 @@ export class FeedService {
   }
 
   private async requestSync(actor: Actor, feedId: string): Promise<void> {
-    if (await this.deps.syncs.markQueued(actor.clientKey, feedId, this.deps.now(), this.deps.heartbeatStaleMs)) {
-      await this.deps.queue.enqueueSync(actor.clientKey, feedId);
-    }
+    await this.deps.syncRequests.request(actor.clientKey, feedId);
   }
 
   private async insert(actor: Actor, config: FeedConfig): Promise<FeedWithStatus> {

@@ -11,6 +11,7 @@ import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
 import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
+import { PrivacyRepository } from '../db/privacy-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { ForgeDoor } from '../forge/forge-door.js';
@@ -37,6 +38,7 @@ import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
+import { SyncRequests } from './sync-requests.js';
 import { SyncService } from './sync-service.js';
 
 export type Services = ReturnType<typeof createServices>;
@@ -120,8 +122,9 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const publisher = new FeedPublisher({ renders: renderRepository, now });
+  const syncRequests = new SyncRequests({ syncs: syncRepository, queue, now, heartbeatStaleMs: config.syncHeartbeatStaleMs });
   const feeds = new FeedService({
-    heartbeatStaleMs: config.syncHeartbeatStaleMs,
+    syncRequests,
     knex,
     feeds: feedRepository,
     syncs: syncRepository,
@@ -130,7 +133,6 @@ export function createServices(deps: ServiceDeps) {
     publisher,
     renders: renderRepository,
     jira,
-    queue,
     now,
   });
   const access = new AccessService({
@@ -184,7 +186,7 @@ export function createServices(deps: ServiceDeps) {
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, appHost: new URL(config.baseUrl).host, now });
   const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
-  const privacy = new PrivacyService({ knex, queue, now });
+  const privacy = new PrivacyService({ privacy: new PrivacyRepository(knex), syncRequests });
 
   return {
     installationRepository,

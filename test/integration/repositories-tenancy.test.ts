@@ -8,6 +8,7 @@ import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
 import { FeedRepository } from '../../src/db/feed-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../../src/db/forge-token-repository.js';
+import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
 import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
@@ -63,6 +64,7 @@ const makeRepos = (d: Database) => ({
   settings: new SiteSettingsRepository(d.knex),
   access: new AccessRepository(d.knex),
   forgeTokens: new ForgeTokenRepository(d.knex),
+  privacy: new PrivacyRepository(d.knex),
 });
 
 let feedId: string;
@@ -190,6 +192,16 @@ describe('every repository is scoped by clientKey', () => {
     expect(await repos.access.rolesOf(SITE_B, 'acc-1', ['g'])).toEqual([]);
     expect(await repos.access.findRefresh(SITE_B)).toBeNull();
     expect(await repos.access.findSubscriptionAccess(SITE_B, subscriptionId)).toBeNull();
+    expect(await repos.privacy.footprint(SITE_B, 'acc-1')).toEqual({
+      subscriptions: [],
+      cachedAccount: null,
+      projectRoles: [],
+      feedsTouched: [],
+      eventsNaming: [],
+    });
+    expect((await repos.privacy.footprint(SITE_A, 'acc-1')).eventsNaming).toEqual([
+      { feedId, feedName: 'A feed', count: 1 },
+    ]);
     expect(await repos.forgeTokens.find(SITE_A)).toBeNull();
     expect((await repos.forgeTokens.find(SITE_B))?.token).toBe('token-b');
     expect(await repos.installations.listInstalledClientKeys('forge')).toEqual([SITE_B]);
@@ -256,6 +268,10 @@ describe('every repository is scoped by clientKey', () => {
       errorMessage: null,
     });
     expect(await repos.syncs.bringForward(SITE_B, new Date(0))).toBe(0);
+    expect(await repos.privacy.erase(SITE_B, 'acc-1', 'erased')).toEqual({
+      subscriptionsDeleted: 0,
+      feedsNamingAccount: [],
+    });
     await repos.installations.updateSiteUrl(SITE_B, 'https://elsewhere.atlassian.net', now);
     await repos.forgeTokens.saveIfNewer(SITE_B, 'token-b2', new Date(now.getTime() + 7_200_000), now);
     expect(await snapshotA()).toEqual(before);
@@ -279,16 +295,14 @@ describe('every repository is scoped by clientKey', () => {
 
   it("rows cannot be attached to another site's feed", async () => {
     await expect(
-      db
-        .knex('feed_events')
-        .insert({
-          feed_id: feedId,
-          client_key: SITE_B,
-          uid: 'x',
-          project_ids: [],
-          user_account_ids: [],
-          event: '{}',
-        }),
+      db.knex('feed_events').insert({
+        feed_id: feedId,
+        client_key: SITE_B,
+        uid: 'x',
+        project_ids: [],
+        user_account_ids: [],
+        event: '{}',
+      }),
     ).rejects.toThrow(/foreign key/);
     await expect(
       repos.subscriptions.create(SITE_B, {

@@ -1,0 +1,151 @@
+import type { Knex } from 'knex';
+
+export type AccountSubscriptionRow = {
+  feedId: string;
+  feedName: string;
+  calendar: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  lastFetchedAt: Date | null;
+  fetchCount: number;
+  lastUserAgent: string | null;
+};
+
+export type AccountFootprint = {
+  subscriptions: AccountSubscriptionRow[];
+  cachedAccount: { active: boolean; groups: string[]; refreshedAt: Date } | null;
+  projectRoles: { roleId: string; projectId: string }[];
+  feedsTouched: { feedId: string; feedName: string; created: boolean; lastEdited: boolean }[];
+  eventsNaming: { feedId: string; feedName: string; count: number }[];
+};
+
+type RoleActorRow = {
+  client_key: string;
+  actor_kind: string;
+  actor: string;
+  role_id: string;
+  project_id: string;
+};
+type FeedAuthorRow = {
+  client_key: string;
+  id: string;
+  name: string;
+  created_by_account_id: string;
+  updated_by_account_id: string;
+};
+
+/**
+ * Everything stored about one Atlassian account on one site, across the tables that hold it, and its
+ * erasure. Deliberately one repository over several tables: a personal-data request is one question.
+ */
+export class PrivacyRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async footprint(clientKey: string, accountId: string): Promise<AccountFootprint> {
+    const { knex } = this;
+    const subscriptions = (await knex('feed_subscriptions as s')
+      .join('feeds as f', 'f.id', 's.feed_id')
+      .where({ 's.client_key': clientKey, 'f.client_key': clientKey, 's.account_id': accountId })
+      .select(
+        's.feed_id',
+        'f.name',
+        's.calendar',
+        's.created_at',
+        's.revoked_at',
+        's.last_fetched_at',
+        's.fetch_count',
+        's.last_user_agent',
+      )
+      .orderBy('s.created_at')) as {
+      feed_id: string;
+      name: string;
+      calendar: string;
+      created_at: Date;
+      revoked_at: Date | null;
+      last_fetched_at: Date | null;
+      fetch_count: number;
+      last_user_agent: string | null;
+    }[];
+    const cached = (await knex('jira_users')
+      .where({ client_key: clientKey, account_id: accountId })
+      .first()) as { active: boolean; group_names: string[]; refreshed_at: Date } | undefined;
+    const roles = await knex<RoleActorRow>('jira_role_actors')
+      .where({ client_key: clientKey, actor_kind: 'user', actor: accountId })
+      .select('role_id', 'project_id');
+    const feeds = await knex<FeedAuthorRow>('feeds')
+      .where({ client_key: clientKey })
+      .andWhere((q) =>
+        q.where({ created_by_account_id: accountId }).orWhere({ updated_by_account_id: accountId }),
+      )
+      .select('id', 'name', 'created_by_account_id', 'updated_by_account_id');
+    const events = await knex.raw<{ rows: { feed_id: string; name: string; count: number | string }[] }>(
+      `SELECT e.feed_id, f.name, count(*) AS count FROM feed_events e JOIN feeds f ON f.id = e.feed_id AND f.client_key = e.client_key
+        WHERE e.client_key = ? AND ? = ANY(e.user_account_ids) GROUP BY e.feed_id, f.name ORDER BY f.name`,
+      [clientKey, accountId],
+    );
+    return {
+      subscriptions: subscriptions.map((s) => ({
+        feedId: s.feed_id,
+        feedName: s.name,
+        calendar: s.calendar,
+        createdAt: s.created_at,
+        revokedAt: s.revoked_at,
+        lastFetchedAt: s.last_fetched_at,
+        fetchCount: s.fetch_count,
+        lastUserAgent: s.last_user_agent,
+      })),
+      cachedAccount: cached
+        ? { active: cached.active, groups: cached.group_names, refreshedAt: cached.refreshed_at }
+        : null,
+      projectRoles: roles.map((role) => ({ roleId: role.role_id, projectId: role.project_id })),
+      feedsTouched: feeds.map((feed) => ({
+        feedId: feed.id,
+        feedName: feed.name,
+        created: feed.created_by_account_id === accountId,
+        lastEdited: feed.updated_by_account_id === accountId,
+      })),
+      eventsNaming: events.rows.map((row) => ({
+        feedId: row.feed_id,
+        feedName: row.name,
+        count: Number(row.count),
+      })),
+    };
+  }
+
+  /**
+   * Deletes the account's URLs (with their statistics) and cached memberships, replaces its authorship
+   * with `erasedMarker`, and unlinks it from stored events, in one transaction. Returns the feeds whose
+   * events named it, which need a fresh sync.
+   */
+  async erase(
+    clientKey: string,
+    accountId: string,
+    erasedMarker: string,
+  ): Promise<{ subscriptionsDeleted: number; feedsNamingAccount: string[] }> {
+    return this.knex.transaction(async (trx) => {
+      const affected = await trx<{ client_key: string; feed_id: string }>('feed_events')
+        .where({ client_key: clientKey })
+        .whereRaw('? = ANY(user_account_ids)', [accountId])
+        .distinct('feed_id');
+      const subscriptionsDeleted = await trx('feed_subscriptions')
+        .where({ client_key: clientKey, account_id: accountId })
+        .delete();
+      await trx('jira_users').where({ client_key: clientKey, account_id: accountId }).delete();
+      await trx('jira_role_actors')
+        .where({ client_key: clientKey, actor_kind: 'user', actor: accountId })
+        .delete();
+      await trx('feeds')
+        .where({ client_key: clientKey, created_by_account_id: accountId })
+        .update({ created_by_account_id: erasedMarker });
+      await trx('feeds')
+        .where({ client_key: clientKey, updated_by_account_id: accountId })
+        .update({ updated_by_account_id: erasedMarker });
+      // Until the re-sync lands, events no longer link the account to per-user calendars.
+      await trx.raw(
+        'UPDATE feed_events SET user_account_ids = array_remove(user_account_ids, ?) WHERE client_key = ? AND ? = ANY(user_account_ids)',
+        [accountId, clientKey, accountId],
+      );
+      return { subscriptionsDeleted, feedsNamingAccount: affected.map((row) => row.feed_id) };
+    });
+  }
+}
