@@ -106,11 +106,11 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     }),
   );
   api.use(jsonBody('256kb'));
-  api.use(siteRouter(services));
-  api.use(myCalendarsRouter(services.myCalendars));
-  api.use(privacyRouter(services));
-  api.use(editorRouter(services));
-  api.use(feedRouter(services.feeds, services.admins));
+  api.use(siteRouter());
+  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
+  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
+  api.use(editorRouter({ previews: services.previews, lookups: services.lookups, settings: services.settings, admins: services.admins }));
+  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -8,7 +8,8 @@ import { presentFeed } from './feed-presenter.js';
 const feedId = (req: Request): string => param(req, 'feedId');
 
 /** Feed administration for feed creators; every call is scoped to the caller's Jira site. */
-export function feedRouter(feeds: FeedService, admins: AdminAccess): Router {
+export function feedRouter(deps: { feeds: FeedService; admins: AdminAccess }): Router {
+  const { feeds, admins } = deps;
   const router = Router();
   router.use('/feeds', adminOnly(admins));
   // The cached admin answer is fine for reading; what cannot be undone asks Jira again.

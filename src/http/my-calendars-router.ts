@@ -4,7 +4,8 @@ import { asyncHandler, param } from './route-helpers.js';
 import type { MyCalendarsService } from '../services/my-calendars-service.js';
 
 /** Any signed-in Jira user: their own personal feed URLs. */
-export function myCalendarsRouter(calendars: MyCalendarsService): Router {
+export function myCalendarsRouter(deps: { myCalendars: MyCalendarsService }): Router {
+  const calendars = deps.myCalendars;
   const router = Router();
 
   router.get(
