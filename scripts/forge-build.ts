@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { TEMPLATE_NAMES } from '../src/domain/templates.js';
+import { BROWSER_MODULES } from '../src/http/browser-modules.js';
 import { CONNECT_ALL_JS } from '../src/http/pages-router.js';
 import { PROJECT_ROOT, VIEWS_DIR } from '../src/paths.js';
 
@@ -33,13 +33,12 @@ export async function buildForgeResources(appDir = FORGE_DIR): Promise<string[]>
   });
   const bridgeCode = bridge.outputFiles[0]?.contents;
   if (!bridgeCode) throw new Error('esbuild produced no bridge bundle');
-  const templateNames = `export const TEMPLATE_NAMES = ${JSON.stringify(TEMPLATE_NAMES)};\n`;
   const written: string[] = [];
   for (const resource of RESOURCES) {
     const target = path.join(staticDir, resource.dir);
     await mkdir(target, { recursive: true });
     await cp(path.join(VIEWS_DIR, 'assets'), path.join(target, 'assets'), { recursive: true });
-    await writeFile(path.join(target, 'assets', 'template-names.js'), templateNames);
+    for (const [file, source] of Object.entries(BROWSER_MODULES)) await writeFile(path.join(target, 'assets', file), source);
     await writeFile(path.join(target, BRIDGE_FILE), bridgeCode);
     const html = await readFile(path.join(VIEWS_DIR, resource.page), 'utf8');
     const connectScript = `<script src="${CONNECT_ALL_JS}"></script>`;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import express, { type RequestHandler, Router } from 'express';
-import { TEMPLATE_NAMES } from '../domain/templates.js';
 import { VIEWS_DIR } from '../paths.js';
+import { BROWSER_MODULES } from './browser-modules.js';
 
 export type PagesRouterOptions = {
   appKey: string;
@@ -51,10 +51,11 @@ export function pagesRouter(options: PagesRouterOptions): Router {
         if (error) next(error);
       });
     };
-  const templateNames = `export const TEMPLATE_NAMES = ${JSON.stringify(TEMPLATE_NAMES)};\n`;
-  router.get('/pages/assets/template-names.js', (_req, res) => {
-    res.type('text/javascript').send(templateNames);
-  });
+  for (const [file, source] of Object.entries(BROWSER_MODULES)) {
+    router.get(`/pages/assets/${file}`, (_req, res) => {
+      res.type('text/javascript').send(source);
+    });
+  }
   router.get('/pages/admin', page('admin.html'));
   router.get('/pages/my-calendars', page('my-calendars.html'));
   router.use(

@@ -1,18 +1,7 @@
-import type { JiraField } from '../jira/jira-client.js';
+import { type FieldType, fieldType } from '../domain/field-compatibility.js';
 import type { Actor } from './actor.js';
 import type { JiraClients } from './jira-clients.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
-
-export type FieldType = 'date' | 'datetime' | 'number' | 'string' | 'option' | 'user' | 'users' | 'sprint' | 'other';
-
-export function fieldType(field: JiraField): FieldType {
-  const schema = field.schema;
-  if (!schema) return 'other';
-  if (schema.custom === 'com.pyxis.greenhopper.jira:gh-sprint') return 'sprint';
-  if (schema.type === 'array') return schema.items === 'user' ? 'users' : 'other';
-  if (['date', 'datetime', 'number', 'string', 'option', 'user'].includes(schema.type)) return schema.type as FieldType;
-  return 'other';
-}
 
 /** Read-only look-ups the feed editor offers as pickers, made as the app user. */
 export class JiraLookupService {

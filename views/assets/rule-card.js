@@ -1,5 +1,6 @@
 // One event rule of the feed editor: kind, fields fitting that kind, start and end options.
 import { h, replaceChildren, resizeFrame, uniqueId } from './common.js';
+import { FITS } from './field-slots.js';
 import {
   checkbox,
   makeField,
@@ -19,19 +20,7 @@ const KINDS = [
   ['version', 'Versions (release dates)'],
 ];
 
-/** Field types each picker offers (the API's simplified types). */
-export const FITS = {
-  allDay: ['date', 'datetime'],
-  timed: ['datetime'],
-  dateWithTime: ['date'],
-  range: ['date', 'datetime'],
-  sprint: ['sprint'],
-  durationField: ['number'],
-  endField: ['datetime'],
-  startTimeField: ['string', 'option', 'number'],
-  timeZoneField: ['string', 'option', 'number'],
-  divideByUserFields: ['user', 'users'],
-};
+export { FITS };
 
 const END_TYPES = [
   ['duration', 'After a fixed duration'],
