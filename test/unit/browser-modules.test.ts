@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseFeedConfig } from '../../src/domain/feed-config.js';
 import { FIELD_SLOTS } from '../../src/domain/field-compatibility.js';
 import { TEMPLATE_NAMES } from '../../src/domain/templates.js';
 import { BROWSER_MODULES } from '../../src/http/browser-modules.js';
@@ -14,6 +15,35 @@ describe('browser modules made from the server rules', () => {
     expect(FITS).toEqual(
       Object.fromEntries(Object.entries(FIELD_SLOTS).map(([slot, { accepts }]) => [slot, [...accepts]])),
     );
+  });
+
+  it('start a new feed from the schema defaults, which the server accepts once a name and query are filled in', async () => {
+    const { DEFAULT_CONFIG } = (await load('feed-defaults.js')) as {
+      DEFAULT_CONFIG: Record<string, unknown>;
+    };
+    expect(DEFAULT_CONFIG).toMatchObject({
+      name: '',
+      source: { type: 'jql', jql: '' },
+      timeZone: 'UTC',
+      issueCap: 5000,
+      syncIntervalMinutes: 60,
+    });
+    expect(DEFAULT_CONFIG['content']).not.toHaveProperty('templateFields');
+    const parsed = parseFeedConfig({
+      ...DEFAULT_CONFIG,
+      name: 'Filled in',
+      source: { type: 'jql', jql: 'project = CAL' },
+    });
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok)
+      expect({
+        ...parsed.config,
+        content: { ...parsed.config.content, templateFields: undefined },
+      }).toMatchObject({
+        ...DEFAULT_CONFIG,
+        name: 'Filled in',
+        source: { type: 'jql', jql: 'project = CAL' },
+      });
   });
 
   it('give the editor exactly the server’s template placeholder names', async () => {

@@ -22,30 +22,13 @@ import {
   textInput,
   timeZones,
 } from './form-fields.js';
+import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { renderPreview } from './preview.js';
 import { FITS, RuleCard } from './rule-card.js';
 import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
 
 const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
 
-export const DEFAULT_CONFIG = {
-  name: '',
-  source: { type: 'jql', jql: '' },
-  timeZone: 'UTC',
-  rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],
-  content: {
-    summaryTemplate: '{key}: {summary}',
-    descriptionTemplate: '{status} · {assignee}',
-    categories: [],
-    transparency: 'free',
-    alarmMinutesBefore: null,
-    resolved: 'show',
-  },
-  window: { pastDays: 30, futureDays: 365, keepUnresolvedOverdue: true },
-  issueCap: 5000,
-  syncIntervalMinutes: 60,
-  access: { mode: 'none', groups: [], roles: [], divideByUserFields: [], respectPermissions: false },
-};
 
 export function browserTimeZone() {
   try {
