@@ -4,6 +4,7 @@ import { adminOnly, asyncHandler, param } from './route-helpers.js';
 import type { AdminAccess } from '../services/admin-access.js';
 import type { FeedService } from '../services/feed-service.js';
 import { presentFeed } from './feed-presenter.js';
+import { presentSubscription } from './subscription-presenter.js';
 
 const feedId = (req: Request): string => param(req, 'feedId');
 
@@ -88,17 +89,7 @@ export function feedRouter(deps: { feeds: FeedService; admins: AdminAccess }): R
     '/feeds/:feedId/subscriptions',
     asyncHandler(async (req, res) => {
       const subscriptions = await feeds.listSubscriptions(actorOf(res), feedId(req));
-      res.json({
-        subscriptions: subscriptions.map((s) => ({
-          id: s.id,
-          accountId: s.accountId,
-          calendar: s.calendar,
-          createdAt: s.createdAt.toISOString(),
-          lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
-          fetchCount: s.fetchCount,
-          lastUserAgent: s.lastUserAgent,
-        })),
-      });
+      res.json({ subscriptions: subscriptions.map(presentSubscription) });
     }),
   );
 

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { actorOf } from './actor.js';
 import { asyncHandler, param } from './route-helpers.js';
+import { presentPersonalCalendar } from './subscription-presenter.js';
 import type { MyCalendarsService } from '../services/my-calendars-service.js';
 
 /** Any signed-in Jira user: their own personal feed URLs. */
@@ -11,7 +12,7 @@ export function myCalendarsRouter(deps: { myCalendars: MyCalendarsService }): Ro
   router.get(
     '/me/calendars',
     asyncHandler(async (_req, res) => {
-      res.json({ calendars: await calendars.list(actorOf(res)) });
+      res.json({ calendars: (await calendars.list(actorOf(res))).map(presentPersonalCalendar) });
     }),
   );
 
@@ -19,7 +20,9 @@ export function myCalendarsRouter(deps: { myCalendars: MyCalendarsService }): Ro
     '/me/calendars/:feedId/:calendar/regenerate',
     asyncHandler(async (req, res) => {
       res.json({
-        calendar: await calendars.regenerate(actorOf(res), param(req, 'feedId'), param(req, 'calendar')),
+        calendar: presentPersonalCalendar(
+          await calendars.regenerate(actorOf(res), param(req, 'feedId'), param(req, 'calendar')),
+        ),
       });
     }),
   );

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { actorOf } from './actor.js';
+import { presentPersonalData } from './privacy-presenter.js';
 import { adminOnly, asyncHandler, param } from './route-helpers.js';
 import type { AdminAccess } from '../services/admin-access.js';
 import type { PrivacyService } from '../services/privacy-service.js';
@@ -12,7 +13,7 @@ export function privacyRouter(deps: { privacy: PrivacyService; admins: AdminAcce
     '/me/personal-data',
     asyncHandler(async (_req, res) => {
       const actor = actorOf(res);
-      res.json(await deps.privacy.report(actor, actor.accountId));
+      res.json(presentPersonalData(actor.accountId, await deps.privacy.report(actor, actor.accountId)));
     }),
   );
 
@@ -21,8 +22,8 @@ export function privacyRouter(deps: { privacy: PrivacyService; admins: AdminAcce
   router.get(
     '/privacy/accounts/:accountId',
     asyncHandler(async (req, res) => {
-      const actor = actorOf(res);
-      res.json(await deps.privacy.report(actor, deps.privacy.parseAccountId(param(req, 'accountId'))));
+      const accountId = deps.privacy.parseAccountId(param(req, 'accountId'));
+      res.json(presentPersonalData(accountId, await deps.privacy.report(actorOf(res), accountId)));
     }),
   );
 

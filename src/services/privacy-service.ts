@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PrivacyRepository } from '../db/privacy-repository.js';
+import type { AccountFootprint, PrivacyRepository } from '../db/privacy-repository.js';
 import { badRequest } from '../errors.js';
 import type { Actor } from './actor.js';
 import type { SyncRequests } from './sync-requests.js';
@@ -10,25 +10,6 @@ const accountIdSchema = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9:_-]+$/, 'Must be an Atlassian account id');
-
-export type PersonalDataReport = {
-  accountId: string;
-  subscriptions: {
-    feedId: string;
-    feedName: string;
-    calendar: string;
-    createdAt: string;
-    revokedAt: string | null;
-    lastFetchedAt: string | null;
-    fetchCount: number;
-    lastUserAgent: string | null;
-  }[];
-  cachedAccount: { active: boolean; groups: string[]; refreshedAt: string } | null;
-  projectRoles: { roleId: string; projectId: string }[];
-  feedsCreatedOrEdited: { feedId: string; feedName: string; created: boolean; lastEdited: boolean }[];
-  /** Events currently stored that name this account (in a "divide by user" field); their text comes from Jira. */
-  eventsNamingAccount: { feedId: string; feedName: string; count: number }[];
-};
 
 export const ERASED_ACCOUNT = 'erased-account';
 
@@ -48,31 +29,9 @@ export class PrivacyService {
     return parsed.data;
   }
 
-  async report(actor: Actor, accountId: string): Promise<PersonalDataReport> {
-    const found = await this.deps.privacy.footprint(actor.clientKey, accountId);
-    return {
-      accountId,
-      subscriptions: found.subscriptions.map((s) => ({
-        feedId: s.feedId,
-        feedName: s.feedName,
-        calendar: s.calendar,
-        createdAt: s.createdAt.toISOString(),
-        revokedAt: s.revokedAt?.toISOString() ?? null,
-        lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
-        fetchCount: s.fetchCount,
-        lastUserAgent: s.lastUserAgent,
-      })),
-      cachedAccount: found.cachedAccount
-        ? {
-            active: found.cachedAccount.active,
-            groups: found.cachedAccount.groups,
-            refreshedAt: found.cachedAccount.refreshedAt.toISOString(),
-          }
-        : null,
-      projectRoles: found.projectRoles,
-      feedsCreatedOrEdited: found.feedsTouched,
-      eventsNamingAccount: found.eventsNaming,
-    };
+  /** What is stored about the account on the actor's site. */
+  report(actor: Actor, accountId: string): Promise<AccountFootprint> {
+    return this.deps.privacy.footprint(actor.clientKey, accountId);
   }
 
   /**
