@@ -5,12 +5,14 @@ import { jiraDeadline } from './jira-budget.js';
 import { JiraError, type JiraRequestInfo } from './jira-error.js';
 import {
   approximateCountSchema,
+  bulkIssueResultsSchema,
   bulkPermissionGrantsSchema,
   errorCollectionSchema,
   fieldSchema,
   filterSchema,
   foundGroupsSchema,
   groupNamesSchema,
+  issueIdPageSchema,
   myPermissionsSchema,
   pageSchema,
   parsedJqlQueriesSchema,
@@ -72,6 +74,8 @@ type AttemptResult<T> =
   { ok: true; value: T } | { ok: false; error: JiraError; retryAfterMs: number | undefined };
 
 const DEFAULT_SEARCH_PAGE_SIZE = 100;
+const ID_SEARCH_PAGE_SIZE = 5000;
+const BULK_FETCH_SIZE = 100;
 const PROJECT_PAGE_SIZE = 50;
 
 /** A paced, retrying client for one Jira site, acting as the app itself; the site's door authorises each call. */
@@ -110,16 +114,52 @@ export class JiraClient {
   }
 
   /** Issues matching `jql`, one page at a time; empty pages are skipped. */
-  async *searchPages(params: {
+  searchPages(params: {
     jql: string;
     fields: string[];
     pageSize?: number;
     signal?: AbortSignal;
   }): AsyncGenerator<JiraIssue[]> {
-    const path = '/rest/api/3/search/jql';
     if (params.fields.length === 0 || params.fields.some((field) => field.startsWith('*'))) {
       throw new TypeError('searchPages needs an explicit list of fields');
     }
+    return this.search(params.jql, params.fields, params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE, searchResultsSchema, params.signal);
+  }
+
+  /** Ids of the issues matching `jql`: with no field asked for, Jira pages 5,000 at a time instead of 100. */
+  async *searchIssueIds(params: { jql: string; signal?: AbortSignal }): AsyncGenerator<string[]> {
+    for await (const page of this.search(params.jql, ['id'], ID_SEARCH_PAGE_SIZE, issueIdPageSchema, params.signal)) {
+      yield page.map((issue) => issue.id);
+    }
+  }
+
+  /** The issues with these ids, 100 per request (POST /rest/api/3/issue/bulkfetch); ids Jira cannot show are left out. */
+  async bulkFetch(ids: readonly string[], fields: string[], signal?: AbortSignal): Promise<JiraIssue[]> {
+    if (fields.length === 0 || fields.some((field) => field.startsWith('*'))) {
+      throw new TypeError('bulkFetch needs an explicit list of fields');
+    }
+    const issues: JiraIssue[] = [];
+    for (let start = 0; start < ids.length; start += BULK_FETCH_SIZE) {
+      const result = await this.send({
+        method: 'POST',
+        path: '/rest/api/3/issue/bulkfetch',
+        body: { issueIdsOrKeys: ids.slice(start, start + BULK_FETCH_SIZE), fields },
+        schema: bulkIssueResultsSchema,
+        signal,
+      });
+      issues.push(...result.issues);
+    }
+    return issues;
+  }
+
+  private async *search<S extends z.ZodType<{ issues: unknown[]; nextPageToken?: string | null | undefined; isLast?: boolean | undefined }>>(
+    jql: string,
+    fields: string[],
+    pageSize: number,
+    schema: S,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<z.output<S>['issues']> {
+    const path = '/rest/api/3/search/jql';
     const seenTokens = new Set<string>();
     let nextPageToken: string | undefined;
     for (;;) {
@@ -127,28 +167,18 @@ export class JiraClient {
       const page = await this.send({
         method: 'POST',
         path,
-        body: {
-          jql: params.jql,
-          fields: params.fields,
-          maxResults: params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE,
-          ...(nextPageToken === undefined ? {} : { nextPageToken }),
-        },
-        schema: searchResultsSchema,
-        signal: params.signal,
+        body: { jql, fields, maxResults: pageSize, ...(nextPageToken === undefined ? {} : { nextPageToken }) },
+        schema,
+        signal,
       });
       if (page.issues.length > 0) yield page.issues;
       const token = page.nextPageToken ?? undefined;
       if (page.isLast === true || token === undefined || token === '') return;
       if (seenTokens.has(token)) {
-        throw new JiraError(
-          502,
-          'jira_bad_response',
-          { method: 'POST', path },
-          {
-            retryable: true,
-            detail: 'Jira returned a nextPageToken it had already returned',
-          },
-        );
+        throw new JiraError(502, 'jira_bad_response', { method: 'POST', path }, {
+          retryable: true,
+          detail: 'Jira returned a nextPageToken it had already returned',
+        });
       }
       seenTokens.add(token);
       nextPageToken = token;

@@ -16,6 +16,19 @@ export const searchResultsSchema = z.looseObject({
   isLast: z.boolean().optional(),
 });
 
+/** A search page asked for no field: ids only. */
+export const issueIdPageSchema = z.looseObject({
+  issues: z.array(z.looseObject({ id: z.string() })).default([]),
+  nextPageToken: z.string().nullish(),
+  isLast: z.boolean().optional(),
+});
+
+/** POST /rest/api/3/issue/bulkfetch (BulkIssueResults). */
+export const bulkIssueResultsSchema = z.looseObject({
+  issues: z.array(issueSchema).default([]),
+  issueErrors: z.array(z.unknown()).optional(),
+});
+
 export const fieldSchema = z.looseObject({
   id: z.string(),
   key: z.string().optional(),

@@ -323,6 +323,13 @@ describe('contract with the Jira OpenAPI document', () => {
       '/rest/api/3/project/CAL/role/10001',
     ],
     ['site roles', 'GET', '/rest/api/3/role', '/rest/api/3/role'],
+    [
+      'bulk fetch',
+      'POST',
+      '/rest/api/3/issue/bulkfetch',
+      '/rest/api/3/issue/bulkfetch',
+      { issueIdsOrKeys: ['10001', 'CAL-2'], fields: ['summary', 'duedate', 'fixVersions'] },
+    ],
     ['my permissions', 'GET', '/rest/api/3/mypermissions', '/rest/api/3/mypermissions?permissions=ADMINISTER,USER_PICKER'],
     ['group picker', 'GET', '/rest/api/3/groups/picker', '/rest/api/3/groups/picker?query=ing&maxResults=5'],
     [

@@ -130,6 +130,20 @@ export const OAUTH_SCOPES: Readonly<Record<string, OAuthScopes>> = {
       'read:project-category:jira',
     ],
   },
+  'POST /rest/api/3/issue/bulkfetch': {
+    current: ['read:jira-work'],
+    granular: [
+      'read:issue-meta:jira',
+      'read:issue-security-level:jira',
+      'read:issue.vote:jira',
+      'read:issue.changelog:jira',
+      'read:avatar:jira',
+      'read:issue:jira',
+      'read:status:jira',
+      'read:user:jira',
+      'read:field-configuration:jira',
+    ],
+  },
   'GET /rest/api/3/mypermissions': {
     current: ['read:jira-work'],
     granular: ['read:permission:jira'],

@@ -420,10 +420,27 @@ export const ROUTES: readonly Route[] = [
       }),
   },
   {
+    method: 'POST',
+    template: '/rest/api/3/issue/bulkfetch',
+    // Jira's document names WRITE for this read-only POST; PROJECT_ADMIN includes it.
+    scope: 'WRITE',
+    query: [],
+    handle: (site, { body }) => bulkFetch(site, body),
+  },
+  {
     method: 'GET',
     template: '/rest/api/3/mypermissions',
     scope: 'READ',
-    query: ['projectKey', 'projectId', 'issueKey', 'issueId', 'permissions', 'projectUuid', 'projectConfigurationUuid', 'commentId'],
+    query: [
+      'projectKey',
+      'projectId',
+      'issueKey',
+      'issueId',
+      'permissions',
+      'projectUuid',
+      'projectConfigurationUuid',
+      'commentId',
+    ],
     handle: (site, { query }) => myPermissions(site, query),
   },
   {
@@ -576,6 +593,31 @@ function withAdminProject(site: Site, idOrKey: string, then: (project: FakeProje
 const userNotFound = (accountId: string): Reply =>
   jiraError(404, `Specified user does not exist or you do not have required permissions: '${accountId}'.`);
 
+const BULK_FETCH_BODY = new Set(['expand', 'fields', 'fieldsByKeys', 'issueIdsOrKeys', 'properties']);
+
+/** Up to 100 issues by id or key; ones the app may not browse or that do not exist are left out, as Jira does. */
+function bulkFetch(site: Site, body: unknown): Reply {
+  if (!isRecord(body)) return jiraError(400, 'The request body must be a JSON object.');
+  const unknown = Object.keys(body).filter((key) => !BULK_FETCH_BODY.has(key));
+  if (unknown.length > 0) return jiraError(400, `Unrecognized field "${unknown[0]}" in the request body.`);
+  const { issueIdsOrKeys, fields = [] } = body;
+  if (!Array.isArray(issueIdsOrKeys) || issueIdsOrKeys.some((value) => typeof value !== 'string')) {
+    return jiraError(400, 'issueIdsOrKeys must be an array of strings.');
+  }
+  if (issueIdsOrKeys.length === 0 || issueIdsOrKeys.length > 100) {
+    return jiraError(400, 'issueIdsOrKeys must name between 1 and 100 issues.');
+  }
+  if (!Array.isArray(fields) || fields.some((field) => typeof field !== 'string'))
+    return jiraError(400, 'fields must be an array of strings.');
+  const app = site.data.appUserAccountId;
+  const wanted = new Set(issueIdsOrKeys as string[]);
+  const selection = selectFields(site, fields as string[]);
+  const issues = site.data.issues
+    .filter((issue) => (wanted.has(issue.id) || wanted.has(issue.key)) && canBrowse(site.data, app, issue))
+    .map((issue) => presentIssue(site.baseUrl, site.data, issue, selection));
+  return ok({ issues, issueErrors: [] });
+}
+
 /** The caller's own global permissions (the fake knows no project context for this call). */
 function myPermissions(site: Site, query: URLSearchParams): Reply {
   const keys = (query.get('permissions') ?? '').split(',').filter((key) => key.length > 0);
@@ -586,7 +628,14 @@ function myPermissions(site: Site, query: URLSearchParams): Reply {
     permissions: Object.fromEntries(
       keys.map((key) => [
         key,
-        { id: key, key, name: key, type: 'GLOBAL', description: key, havePermission: hasGlobalPermission(site.data, site.caller, key) },
+        {
+          id: key,
+          key,
+          name: key,
+          type: 'GLOBAL',
+          description: key,
+          havePermission: hasGlobalPermission(site.data, site.caller, key),
+        },
       ]),
     ),
   });
