@@ -106,7 +106,11 @@ describe('GET /metrics', () => {
     await app.db
       .knex('feed_syncs')
       .where({ feed_id: created.body.id })
-      .update({ state: 'running', started_at: new Date(Date.now() - 3 * 60 * 60_000) });
+      .update({
+        state: 'running',
+        started_at: new Date(Date.now() - 3 * 60 * 60_000),
+        heartbeat_at: new Date(Date.now() - 3 * 60 * 60_000),
+      });
     await app.queue.requestTick();
     await waitFor(
       'the takeover to be counted',
