@@ -1,6 +1,6 @@
 import type { EventRule, FeedConfig, RuleEnd } from './feed-config.js';
 import { MAX_DURATION_MINUTES } from './feed-config.js';
-import { MAX_SEQUENCE, type FeedEvent, type JiraIssueLike } from './feed-event.js';
+import type { FeedEvent, JiraIssueLike } from './feed-event.js';
 import type { OmittedIssues } from './feed.js';
 import {
   endsBeforeWindow,
@@ -42,8 +42,6 @@ export type BuildResult = {
 
 const MAX_OMITTED_EXAMPLES = 20;
 const MS_PER_MINUTE = 60_000;
-/** Sprint and version sequences count seconds from here to the latest update of their issues. */
-const SEQUENCE_EPOCH_MS = Date.UTC(2020, 0, 1);
 /** Jira's time-tracking fields hold seconds; other number fields used as durations are read as minutes. */
 const SECONDS_FIELDS = new Set([
   'timeoriginalestimate',
@@ -61,7 +59,6 @@ type DateValue =
 type IssueFacts = {
   issue: JiraIssueLike;
   updatedMs: number;
-  createdMs: number;
   projectId: string | null;
   projectKey: string | null;
   resolved: boolean;
@@ -94,6 +91,7 @@ type Draft = Omit<FeedEvent, 'allDay' | 'start' | 'end'>;
 
 /**
  * Turns Jira issues into calendar events following the feed's rules. Pure: `now` only positions the window.
+ * Events come out at SEQUENCE 0, stamped with their data's last update; `applyRevisions` gives them their history.
  * Sprint events end at `completeDate` when a closed sprint has one (when it really ended, early or late),
  * otherwise at `endDate`.
  */
@@ -172,7 +170,7 @@ class FeedEventBuilder {
       description: finishDescription(renderTemplate(this.descriptionTemplate, issue, context)),
       url: issueUrl(this.ctx.jiraBaseUrl, issue.key),
       stamp: toUtcIso(facts.updatedMs),
-      sequence: clampSequence((facts.updatedMs - facts.createdMs) / 1000),
+      sequence: 0,
       userAccountIds: facts.userAccountIds,
     };
   }
@@ -341,7 +339,7 @@ class FeedEventBuilder {
       issueKey: null,
       projectIds: sortedUnique(issues.flatMap((facts) => (facts.projectId ? [facts.projectId] : []))),
       stamp: toUtcIso(updatedMs),
-      sequence: clampSequence((updatedMs - SEQUENCE_EPOCH_MS) / 1000),
+      sequence: 0,
       userAccountIds: sortedUnique(issues.flatMap((facts) => facts.userAccountIds)),
     };
   }
@@ -460,7 +458,6 @@ function issueFacts(issue: JiraIssueLike, userFields: string[]): IssueFacts {
   return {
     issue,
     updatedMs,
-    createdMs: created ?? updatedMs,
     projectId: idString(project?.['id']),
     projectKey: typeof project?.['key'] === 'string' ? project['key'] : null,
     resolved: !isEmpty(fields['resolution']),
@@ -627,10 +624,6 @@ function asRecord(value: unknown): Record<string, unknown> | null {
 function idString(value: unknown): string | null {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null;
-}
-
-function clampSequence(seconds: number): number {
-  return Math.min(Math.max(Math.floor(seconds), 0), MAX_SEQUENCE);
 }
 
 function sortedUnique(values: string[]): string[] {

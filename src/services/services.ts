@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
+import { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { FeedRepository } from '../db/feed-repository.js';
@@ -109,6 +110,7 @@ export function createServices(deps: ServiceDeps) {
     feeds: feedRepository,
     syncs: syncRepository,
     events: eventRepository,
+    revisions: new FeedEventRevisionRepository(knex),
     renders: renderRepository,
     publisher,
     jira,

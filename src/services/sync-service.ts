@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import type { FeedEventRepository } from '../db/feed-event-repository.js';
+import type { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { ALL_CALENDAR, type Feed } from '../domain/feed.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { applyRevisions } from '../domain/event-revisions.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError } from '../errors.js';
@@ -45,6 +47,7 @@ export class SyncService {
       feeds: FeedRepository;
       syncs: FeedSyncRepository;
       events: FeedEventRepository;
+      revisions: FeedEventRevisionRepository;
       renders: FeedRenderRepository;
       publisher: FeedPublisher;
       jira: JiraClients;
@@ -107,7 +110,10 @@ export class SyncService {
     const { issues, capReached, jiraPages } = fetched;
 
     const now = this.deps.now();
-    const { events, omitted } = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
+    const built = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
+    const { omitted } = built;
+    const previous = await this.deps.revisions.listByUid(installation.clientKey, feed.id);
+    const { events, changed } = applyRevisions(built.events, previous, now);
     const status = await this.deps.syncs.find(installation.clientKey, feed.id);
     const dataHash = FeedPublisher.dataHash(feed, events);
     const existing = await this.deps.renders.findMeta(installation.clientKey, feed.id, ALL_CALENDAR);
@@ -116,6 +122,7 @@ export class SyncService {
 
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
+      if (changed.length > 0) await this.deps.revisions.save(installation.clientKey, feed.id, changed, trx);
       if (rendered) {
         await this.deps.events.replaceAll(installation.clientKey, feed.id, events, trx);
         await this.deps.renders.save(installation.clientKey, rendered, trx);

@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { AccessRepository } from '../../src/db/access-repository.js';
 import { ConnectStoreRepository } from '../../src/db/connect-store-repository.js';
 import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
+import { FeedEventRevisionRepository } from '../../src/db/feed-event-revision-repository.js';
 import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
 import { FeedRepository } from '../../src/db/feed-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
@@ -45,6 +46,8 @@ const event: FeedEvent = {
   userAccountIds: ['acc-1'],
 };
 
+const revision = { uid: event.uid, contentHash: 'c', sequence: 3, changedAt: '2026-05-01T00:00:00.000Z' };
+
 let repos: ReturnType<typeof makeRepos>;
 const makeRepos = (d: Database) => ({
   installations: new InstallationRepository(d.knex),
@@ -52,6 +55,7 @@ const makeRepos = (d: Database) => ({
   feeds: new FeedRepository(d.knex),
   syncs: new FeedSyncRepository(d.knex),
   events: new FeedEventRepository(d.knex),
+  revisions: new FeedEventRevisionRepository(d.knex),
   renders: new FeedRenderRepository(d.knex),
   subscriptions: new SubscriptionRepository(d.knex),
   settings: new SiteSettingsRepository(d.knex),
@@ -63,7 +67,7 @@ let subscriptionId: string;
 
 /** A full snapshot of site A's rows, to prove calls made as site B changed none of them. */
 async function snapshotA() {
-  const tables = ['installations', 'connect_store', 'feeds', 'feed_syncs', 'feed_events', 'feed_renders', 'feed_subscriptions', 'site_settings', 'jira_users', 'jira_role_actors', 'access_refreshes', 'subscription_access'];
+  const tables = ['installations', 'connect_store', 'feeds', 'feed_syncs', 'feed_events', 'feed_event_revisions', 'feed_renders', 'feed_subscriptions', 'site_settings', 'jira_users', 'jira_role_actors', 'access_refreshes', 'subscription_access'];
   return Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await db.knex(table).where({ client_key: SITE_A }).select()])));
 }
 
@@ -78,6 +82,7 @@ beforeAll(async () => {
     feedId = feed.id;
     await repos.syncs.create(SITE_A, feedId, now, trx);
     await repos.events.replaceAll(SITE_A, feedId, [event], trx);
+    await repos.revisions.save(SITE_A, feedId, [revision], trx);
     await repos.renders.save(SITE_A, { feedId, variant: 'all', body: Buffer.from('x'), bodyGzip: Buffer.from('y'), etag: '"e"', dataHash: 'h', lastModified: now, eventCount: 1 }, trx);
   });
   subscriptionId = randomUUID();
@@ -100,6 +105,7 @@ describe('every repository is scoped by clientKey', () => {
     expect((await repos.syncs.listByFeed(SITE_B)).size).toBe(0);
     expect(await repos.events.list(SITE_B, feedId)).toEqual([]);
     expect(await repos.events.count(SITE_B, feedId)).toBe(0);
+    expect((await repos.revisions.listByUid(SITE_B, feedId)).size).toBe(0);
     expect(await repos.renders.find(SITE_B, feedId, 'all')).toBeNull();
     expect(await repos.subscriptions.findLive(SITE_B, feedId, 'acc-1', 'all')).toBeNull();
     expect(await repos.subscriptions.listLive(SITE_B, feedId)).toEqual([]);
@@ -114,6 +120,7 @@ describe('every repository is scoped by clientKey', () => {
     // And the same reads as site A do find the data, so the checks above can fail.
     expect(await repos.feeds.findById(SITE_A, feedId)).not.toBeNull();
     expect(await repos.events.count(SITE_A, feedId)).toBe(1);
+    expect([...(await repos.revisions.listByUid(SITE_A, feedId)).values()]).toEqual([revision]);
     expect(await repos.access.rolesOf(SITE_A, 'acc-1', ['g'])).toEqual([{ roleId: '1', projectId: '10000' }]);
   });
 
@@ -130,6 +137,7 @@ describe('every repository is scoped by clientKey', () => {
     await db.knex.transaction(async (trx) => {
       await repos.syncs.markSucceeded(SITE_B, feedId, { finishedAt: now, durationMs: 1, issueCount: 0, eventCount: 0, omitted: { count: 0, byReason: {}, examples: [] }, capReached: false, dataHash: 'z', nextSyncAt: now }, trx);
       await repos.renders.deleteVariantsExcept(SITE_B, feedId, 'none', trx);
+      await repos.revisions.save(SITE_B, feedId, [{ ...revision, sequence: 0, contentHash: 'hijacked' }], trx);
     });
     expect(await repos.subscriptions.rotate(SITE_B, subscriptionId, { nonce: 'm', tokenHash: 'other', now })).toBeNull();
     expect(await repos.subscriptions.revoke(SITE_B, subscriptionId, now)).toBe(false);
@@ -143,6 +151,9 @@ describe('every repository is scoped by clientKey', () => {
 
   it('rows cannot be attached to another site\'s feed', async () => {
     await expect(db.knex('feed_events').insert({ feed_id: feedId, client_key: SITE_B, uid: 'x', project_ids: [], user_account_ids: [], event: '{}' })).rejects.toThrow(/foreign key/);
+    await expect(
+      db.knex.transaction((trx) => repos.revisions.save(SITE_B, feedId, [{ ...revision, uid: 'new' }], trx)),
+    ).rejects.toThrow(/foreign key/);
     await expect(
       repos.subscriptions.create(SITE_B, { id: randomUUID(), feedId, accountId: null, calendar: 'all', nonce: 'n', tokenHash: `t-${randomUUID()}`, now }),
     ).rejects.toThrow(/foreign key/);
