@@ -30,7 +30,12 @@ import {
 
 export type { JiraIssueLike };
 
-export type BuildContext = { jiraBaseUrl: string; appHost: string; now: Date };
+export type BuildContext = {
+  jiraBaseUrl: string;
+  /** Right-hand side of every UID (`eventUidDomain`): names the site and the feed. */
+  uidDomain: string;
+  now: Date;
+};
 
 export type BuildResult = {
   events: FeedEvent[];
@@ -160,7 +165,7 @@ class FeedEventBuilder {
     if (facts.resolved && this.config.content.resolved === 'mark') summary = finishSummary(`✓ ${summary}`);
     return {
       ...this.shared(facts.resolved),
-      uid: `${issue.id}-${ruleId}@${this.ctx.appHost}`,
+      uid: `${issue.id}-${ruleId}@${this.ctx.uidDomain}`,
       kind: 'issue',
       ruleId,
       issueId: issue.id,
@@ -332,7 +337,7 @@ class FeedEventBuilder {
     const updatedMs = issues.reduce((latest, facts) => Math.max(latest, facts.updatedMs), 0);
     return {
       ...this.shared(resolved),
-      uid: `${uidPrefix}@${this.ctx.appHost}`,
+      uid: `${uidPrefix}@${this.ctx.uidDomain}`,
       kind,
       ruleId,
       issueId: null,

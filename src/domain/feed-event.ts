@@ -8,7 +8,7 @@ export type FeedEventKind = 'issue' | 'sprint' | 'version';
  * All-day events carry 'YYYY-MM-DD' dates with an exclusive end; timed events carry UTC ISO instants.
  */
 export type FeedEvent = {
-  /** `${issueId}-${ruleId}@${appHost}`, `sprint-${sprintId}-${ruleId}@…` or `version-${versionId}-${ruleId}@…`. */
+  /** `${issueId}-${ruleId}@${uidDomain}`, `sprint-${sprintId}-${ruleId}@…` or `version-${versionId}-${ruleId}@…` (see `eventUidDomain`). */
   uid: string;
   kind: FeedEventKind;
   ruleId: string;

@@ -1,5 +1,6 @@
 import { renderCalendar } from '../calendar/render-calendar.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { eventUidDomain } from '../domain/event-uids.js';
 import type { OmittedIssues } from '../domain/feed.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { Actor, FeedService } from './feed-service.js';
@@ -9,6 +10,8 @@ import type { JiraClients } from './jira-clients.js';
 export const GOOGLE_SIZE_LIMIT_BYTES = 1_000_000;
 const PREVIEW_ISSUE_LIMIT = 500;
 const PREVIEW_EVENT_LIMIT = 100;
+/** An unsaved configuration has no feed id; its preview UIDs are never published. */
+const PREVIEW_FEED_ID = 'preview';
 
 export type Preview = {
   events: { uid: string; summary: string; description: string; start: string; end: string; allDay: boolean; url: string | null }[];
@@ -24,7 +27,7 @@ export type Preview = {
 
 /** Runs an unsaved configuration against Jira and shows what the feed would contain. Nothing is stored. */
 export class PreviewService {
-  constructor(private readonly deps: { feeds: FeedService; jira: JiraClients; appHost: string; now: () => Date }) {}
+  constructor(private readonly deps: { feeds: FeedService; jira: JiraClients; now: () => Date }) {}
 
   async preview(actor: Actor, body: unknown): Promise<Preview> {
     const config = this.deps.feeds.parse(body);
@@ -47,7 +50,7 @@ export class PreviewService {
     }
 
     const now = this.deps.now();
-    const { events, omitted } = buildFeedEvents(config, issues, { jiraBaseUrl: actor.installation.baseUrl, appHost: this.deps.appHost, now });
+    const { events, omitted } = buildFeedEvents(config, issues, { jiraBaseUrl: actor.installation.baseUrl, uidDomain: eventUidDomain(actor.clientKey, PREVIEW_FEED_ID), now });
     const sampleBytes = Buffer.byteLength(renderCalendar({ name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes }, events));
     const { sizeBytes, sizeEstimated } = await this.estimateSize(config, sampleBytes, issues.length, more, () => client.approximateCount(jql));
     const nowIso = now.toISOString().slice(0, 10);

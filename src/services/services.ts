@@ -114,7 +114,6 @@ export function createServices(deps: ServiceDeps) {
     renders: renderRepository,
     publisher,
     jira,
-    appHost: new URL(config.baseUrl).host,
     staleSyncAfterMs: config.staleSyncMinutes * 60_000,
     logger,
     reporter,
@@ -141,7 +140,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const admins = new AdminAccess({ jira, now });
   const lookups = new JiraLookupService(jira);
-  const previews = new PreviewService({ feeds, jira, appHost: new URL(config.baseUrl).host, now });
+  const previews = new PreviewService({ feeds, jira, now });
   const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
   const privacy = new PrivacyService({ knex, queue, now });
 

@@ -7,6 +7,7 @@ import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { ALL_CALENDAR, type Feed } from '../domain/feed.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
 import { applyRevisions } from '../domain/event-revisions.js';
+import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError } from '../errors.js';
@@ -51,7 +52,6 @@ export class SyncService {
       renders: FeedRenderRepository;
       publisher: FeedPublisher;
       jira: JiraClients;
-      appHost: string;
       /** A sync "running" longer than this is taken to belong to a dead process. */
       staleSyncAfterMs: number;
       logger: Logger;
@@ -110,7 +110,7 @@ export class SyncService {
     const { issues, capReached, jiraPages } = fetched;
 
     const now = this.deps.now();
-    const built = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, appHost: this.deps.appHost, now });
+    const built = buildFeedEvents(feed.config, issues, { jiraBaseUrl: installation.baseUrl, uidDomain: eventUidDomain(installation.clientKey, feed.id), now });
     const { omitted } = built;
     const previous = await this.deps.revisions.listByUid(installation.clientKey, feed.id);
     const { events, changed } = applyRevisions(built.events, previous, now);

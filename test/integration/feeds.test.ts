@@ -133,7 +133,7 @@ describe('sync and serving', () => {
     expect(vevents(feed.text)).toHaveLength(status.eventCount);
     expect(status.sizeBytes).toBe(Buffer.byteLength(feed.text));
     const uids = vevents(feed.text).map((event) => String(event.getFirstPropertyValue('uid')));
-    expect(uids.some((uid) => /^\d+-due@127\.0\.0\.1:\d+$/.test(uid))).toBe(true);
+    expect(uids.some((uid) => new RegExp(`^\\d+-due@${feedId}\\.[0-9a-f]{20}\\.calendar-sync$`).test(uid))).toBe(true);
     expect(uids.some((uid) => uid.startsWith('sprint-'))).toBe(true);
     expect(uids.some((uid) => uid.startsWith('version-'))).toBe(true);
   });

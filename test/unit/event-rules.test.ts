@@ -5,7 +5,7 @@ import type { FeedEvent, JiraIssueLike } from '../../src/domain/feed-event.js';
 
 const ctx: BuildContext = {
   jiraBaseUrl: 'https://acme.atlassian.net',
-  appHost: 'cal.example.com',
+  uidDomain: 'cal.example.com',
   now: new Date('2024-06-15T12:00:00.000Z'),
 };
 
