@@ -387,7 +387,7 @@ function issueSpan(
         if (fromIssue === 'invalid') return { ok: false, reason: `invalid:${rule.startTimeField}` };
         if (fromIssue !== 'empty') startMinutes = fromIssue;
       }
-      return timedSpan(atWallClock(zone, date, startMinutes), rule.end, issue, zone, date);
+      return timedSpan(atWallClock(zone, date, startMinutes), rule.end, issue, zone, { date, minutes: startMinutes });
     }
     case 'range': {
       const start = readDateValue(fields[rule.startField]);
@@ -413,13 +413,16 @@ function issueSpan(
   }
 }
 
-/** `startDate` is the date a dateWithTime rule placed the event on (for fixed end times); null for timed rules. */
+/**
+ * `startWall` is the wall-clock date and time a dateWithTime rule placed the event at (for fixed end
+ * times); null for timed rules.
+ */
 function timedSpan(
   startMs: number,
   end: RuleEnd,
   issue: JiraIssueLike,
   zone: string,
-  startDate: string | null,
+  startWall: { date: string; minutes: number } | null,
 ): Outcome {
   let endMs: number;
   switch (end.type) {
@@ -439,9 +442,15 @@ function timedSpan(
       endMs = value.kind === 'datetime' ? value.ms : atWallClock(zone, addDays(value.date, 1), 0);
       break;
     }
-    case 'fixedEndTime':
-      endMs = atWallClock(zone, startDate ?? dateInZone(zone, startMs), parseWallClock(end.time) ?? 0);
+    case 'fixedEndTime': {
+      const endMinutes = parseWallClock(end.time) ?? 0;
+      endMs = atWallClock(zone, startWall?.date ?? dateInZone(zone, startMs), endMinutes);
+      // A start in a DST gap moves forward by the gap (02:30 → 03:30) and may pass the end (03:00):
+      // keep the duration the wall-clock times meant (RFC 5545 3.3.5) rather than drop the event.
+      const intendedMinutes = startWall ? endMinutes - startWall.minutes : 0;
+      if (endMs <= startMs && intendedMinutes > 0) endMs = startMs + intendedMinutes * MS_PER_MINUTE;
       break;
+    }
   }
   if (endMs < startMs) return { ok: false, reason: 'end-before-start' };
   if (endMs === startMs) return { ok: false, reason: 'zero-length' };

@@ -18,6 +18,11 @@ function notModified(req: Request, etag: string, lastModified: Date): boolean {
   return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
+/** The gzip body is its own representation and gets its own strong validator (RFC 9110 8.8.3). */
+export function gzipEtag(etag: string): string {
+  return `${etag.slice(0, -1)}-gzip"`;
+}
+
 function acceptsGzip(req: Request): boolean {
   const header = req.get('accept-encoding');
   if (!header) return false;
@@ -55,13 +60,15 @@ export function feedServingRouter(deps: {
       return;
     }
     const { meta, subscription } = found;
+    const gzip = acceptsGzip(req);
+    const etag = gzip ? gzipEtag(meta.etag) : meta.etag;
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
-    res.setHeader('ETag', meta.etag);
+    res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', meta.lastModified.toUTCString());
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.setHeader('Vary', 'Accept-Encoding');
     deps.serving.recordFetch(subscription, req.get('user-agent') ?? null);
-    if (notModified(req, meta.etag, meta.lastModified)) {
+    if (notModified(req, etag, meta.lastModified)) {
       res.status(304).end();
       return;
     }
@@ -72,7 +79,6 @@ export function feedServingRouter(deps: {
       res.status(404).end();
       return;
     }
-    const gzip = acceptsGzip(req);
     const body = gzip ? bytes.bodyGzip : bytes.body;
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', String(body.length));

@@ -207,6 +207,13 @@ describe('dateWithTime rule', () => {
     expect(span(event)).toEqual(['2024-03-31T01:30:00.000Z', '2024-03-31T02:30:00.000Z']);
   });
 
+  it('keeps an event whose start falls in the gap and whose fixed end is just after it (New York 02:30-03:00)', () => {
+    const cfg = rule({ startTime: '02:30', end: { type: 'fixedEndTime', time: '03:00' } }, 'America/New_York');
+    const event = only(build(cfg, [issue(10001, { duedate: '2026-03-08' })]).events);
+    // 02:30 does not exist; it moves to 03:30 EDT (07:30Z) and keeps the half hour it was meant to last.
+    expect(span(event)).toEqual(['2026-03-08T07:30:00.000Z', '2026-03-08T08:00:00.000Z']);
+  });
+
   it('takes the earlier instant in the fall-back overlap (America/New_York 2024-11-03 01:30 EDT)', () => {
     const cfg = rule(
       { startTime: '01:30', end: { type: 'fixedEndTime', time: '03:00' } },
