@@ -29,7 +29,7 @@ export type DatabaseOptions = {
 
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   if (options.url) {
-    const knex = createKnex(options.url, options.poolMax ?? 10);
+    const knex = createKnex(options.url, options.poolMax ?? 10, logger);
     return { knex, connectionString: options.url, embedded: false, close: () => knex.destroy() };
   }
   return openEmbeddedDatabase(options, logger);
@@ -47,7 +47,7 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   const { host, port } = await server.start();
   const connectionString = `postgres://postgres@${host}:${port}/postgres?sslmode=disable`;
   logger.info({ dataDir: dataDir ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
-  const knex = createKnex(connectionString, options.poolMax ?? 4);
+  const knex = createKnex(connectionString, options.poolMax ?? 4, logger);
   return {
     knex,
     connectionString,
@@ -60,12 +60,21 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   };
 }
 
-function createKnex(connectionString: string, poolMax: number): Knex {
+function createKnex(connectionString: string, poolMax: number, logger: Logger): Knex {
+  // knex writes connection trouble to the console; it belongs in the structured (and scrubbed) log.
+  const log = logger.child({ component: 'knex' });
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
   return knexFactory({
     client: 'pg',
     connection: { connectionString, application_name: 'calendar-sync' },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 30_000,
+    log: {
+      warn: (message: unknown) => log.warn(text(message)),
+      error: (message: unknown) => log.error(text(message)),
+      deprecate: (method: string, alternative: string) => log.warn({ method, alternative }, 'knex deprecation'),
+      debug: (message: unknown) => log.debug(text(message)),
+    },
   });
 }
 
