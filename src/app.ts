@@ -7,6 +7,7 @@ import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
+import { clientAddress } from './http/client-address.js';
 import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
 import { myCalendarsRouter } from './http/my-calendars-router.js';
@@ -65,7 +66,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   app.use(lifecycleRouter({ verifier, installations: services.installations }));
-  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000 });
+  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000, keyOf: (req) => clientAddress(req, config.trustProxy) });
   app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 

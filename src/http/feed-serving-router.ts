@@ -45,18 +45,23 @@ export function feedServingRouter(deps: {
 }): Router {
   const router = Router();
 
-  const serve = async (req: Request, res: Response) => {
+  /** Only failures are limited: a guesser over budget gets 429, and never a subscriber with a valid URL. */
+  const refuse = (req: Request, res: Response) => {
     const retryAfterMs = deps.limiter.retryAfterMs(req);
+    deps.limiter.recordFailure(req);
     if (retryAfterMs > 0) {
       res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
       res.status(429).end();
       return;
     }
+    res.status(404).end();
+  };
+
+  const serve = async (req: Request, res: Response) => {
     const token = (req.params['token'] ?? '').replace(/\.ics$/, '');
     const found = await deps.serving.find(token);
     if (!found) {
-      deps.limiter.recordFailure(req);
-      res.status(404).end();
+      refuse(req, res);
       return;
     }
     const { meta, subscription } = found;
@@ -95,8 +100,7 @@ export function feedServingRouter(deps: {
       next(error);
       return;
     }
-    deps.limiter.recordFailure(req);
-    res.status(404).end();
+    refuse(req, res);
   });
   return router;
 }
