@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { EmbeddedPostgresServer } from './embedded-postgres-server.js';
+import { listenPostgres, type NotificationHandlers, type StopListening } from './notifications.js';
 
 // Counts come back as strings by default; int8 values here are row counts and sizes, far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -15,6 +16,8 @@ export type Database = {
   /** What other Postgres clients (the job queue) connect to: the real server, or the embedded one's socket. */
   connectionString: string;
   embedded: boolean;
+  /** Calls `handlers` for each NOTIFY on `channel` (in-process for the embedded database). */
+  listen(channel: string, handlers: NotificationHandlers): Promise<StopListening>;
   close(): Promise<void>;
 };
 
@@ -30,7 +33,14 @@ export type DatabaseOptions = {
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   if (options.url) {
     const knex = createKnex(options.url, options.poolMax ?? 10, logger);
-    return { knex, connectionString: options.url, embedded: false, close: () => knex.destroy() };
+    const url = options.url;
+    return {
+      knex,
+      connectionString: url,
+      embedded: false,
+      listen: (channel, handlers) => listenPostgres(url, channel, handlers, logger),
+      close: () => knex.destroy(),
+    };
   }
   return openEmbeddedDatabase(options, logger);
 }
@@ -52,6 +62,18 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
     knex,
     connectionString,
     embedded: true,
+    async listen(channel, handlers) {
+      // The session itself listens; notifications raised through the socket are read from its output.
+      const unlisten = await pglite.listen(channel, (payload) => handlers.message(payload));
+      const off = server.onNotification((name, payload) => {
+        if (name === channel) handlers.message(payload);
+      });
+      handlers.up();
+      return async () => {
+        off();
+        await unlisten();
+      };
+    },
     async close() {
       await knex.destroy();
       await server.stop();

@@ -1,7 +1,9 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../logger.js';
-import type { FeedServingService } from '../services/feed-serving-service.js';
+import { FeedLookupUnavailable, type FeedServingService } from '../services/feed-serving-service.js';
 import type { FailureLimiter } from './failure-limiter.js';
+
+const RETRY_AFTER_OUTAGE_SECONDS = 30;
 
 /** Whether the client's validators match; If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
 function notModified(req: Request, etag: string, lastModified: Date): boolean {
@@ -92,7 +94,17 @@ export function feedServingRouter(deps: {
   };
 
   router.get('/ical/:token', (req, res, next) => {
-    serve(req, res).catch(next);
+    serve(req, res).catch((error: unknown) => {
+      if (!(error instanceof FeedLookupUnavailable) || res.headersSent) {
+        next(error);
+        return;
+      }
+      // The service has logged the outage; a calendar client retries later.
+      res.removeHeader('ETag');
+      res.removeHeader('Last-Modified');
+      res.setHeader('Retry-After', String(RETRY_AFTER_OUTAGE_SECONDS));
+      res.status(503).end();
+    });
   });
   // Express fails to decode a token such as %80 with a 400 of its own; to a guesser it is one more unknown token.
   router.use('/ical', (error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -26,6 +26,7 @@ import { MyCalendarsService } from './my-calendars-service.js';
 import { PreviewService } from './preview-service.js';
 import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
+import { ServedFeeds } from './served-feeds.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
 import { SyncService } from './sync-service.js';
@@ -34,6 +35,8 @@ export type Services = ReturnType<typeof createServices>;
 
 /** Rendered feeds kept in memory per process; a feed is at most a few MB, most far less. */
 const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
+/** Feed URLs whose answer a process keeps in memory (a few hundred bytes each, bytes shared via the cache). */
+const SERVED_URLS_MAX = 100_000;
 
 export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
@@ -125,6 +128,9 @@ export function createServices(deps: ServiceDeps) {
     subscriptions,
     renders: renderRepository,
     cache: new RenderCache(RENDER_CACHE_BYTES),
+    served: new ServedFeeds(SERVED_URLS_MAX),
+    logger,
+    now,
     fetches,
     feeds: feedRepository,
     access: accessRepository,

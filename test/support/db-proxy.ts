@@ -38,7 +38,8 @@ export async function withOutageSwitch(target: Database): Promise<DatabaseOutage
   proxied.port = String((server.address() as AddressInfo).port);
   const db = await openDatabase({ url: proxied.toString(), embeddedDataDir: null }, createLogger({ level: 'silent' }));
   return {
-    db,
+    // PGlite's notifications reach only in-process listeners, never a client of its socket.
+    db: target.embedded ? { ...db, listen: (channel, handlers) => target.listen(channel, handlers) } : db,
     cut() {
       down = true;
       for (const socket of sockets) socket.destroy();
