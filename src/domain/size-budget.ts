@@ -30,7 +30,7 @@ export type BudgetFit = { kept: FeedEvent[]; dropped: FeedEvent[] };
 
 /**
  * The most events nearest to today whose rendering (`sizeOf`, told how many are dropped, for the note)
- * fits `maxBytes`; the farthest go first. `kept` stays in the input's order. Renders O(log n) times.
+ * fits `maxBytes`; the farthest go first. `kept` stays in the input's order.
  */
 export function fitToBudget(
   events: FeedEvent[],
@@ -38,14 +38,30 @@ export function fitToBudget(
   maxBytes: number | null,
   sizeOf: (events: FeedEvent[], dropped: number) => number,
 ): BudgetFit {
-  if (maxBytes === null || sizeOf(events, 0) <= maxBytes) return { kept: events, dropped: [] };
+  if (maxBytes === null) return { kept: events, dropped: [] };
+  const total = sizeOf(events, 0);
+  if (total <= maxBytes) return { kept: events, dropped: [] };
   const ranked = nearestFirst(events, now);
   const keep = (count: number) => {
     const chosen = new Set(ranked.slice(0, count));
     return events.filter((event) => chosen.has(event));
   };
-  let fits = 0;
+  const fitsWith = (count: number) => count === 0 || sizeOf(keep(count), ranked.length - count) <= maxBytes;
+  // Events are of similar size: start from the proportional guess and widen by steps until it is bracketed,
+  // so a 10,000-event feed is not rendered in full a dozen times.
+  let fits: number;
   let tooMany = ranked.length;
+  const step = Math.max(1, Math.ceil(ranked.length / 50));
+  let probe = Math.min(ranked.length - 1, Math.floor((ranked.length * maxBytes) / total));
+  if (fitsWith(probe)) {
+    fits = probe;
+    for (probe = fits + step; probe < tooMany && fitsWith(probe); probe += step) fits = probe;
+    tooMany = Math.min(tooMany, probe);
+  } else {
+    tooMany = probe;
+    for (probe = tooMany - step; probe > 0 && !fitsWith(probe); probe -= step) tooMany = probe;
+    fits = Math.max(0, probe);
+  }
   while (tooMany - fits > 1) {
     const middle = Math.floor((fits + tooMany) / 2);
     if (sizeOf(keep(middle), ranked.length - middle) <= maxBytes) fits = middle;
