@@ -67,6 +67,7 @@ describe('a database outage', () => {
       expect(unknown.status).toBe(503);
       expect(Number(unknown.headers['retry-after'])).toBeGreaterThan(0);
       expect(unknown.body).toBe('');
+      expect(unknown.headers['content-type']).toBeUndefined();
       expect((await plainGet(`${app.url}/ical/not-a-token.ics`)).status).toBe(404);
       expect(app.logs()).toContain('database unreachable: serving feeds from memory');
     } finally {
