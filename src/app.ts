@@ -13,6 +13,7 @@ import { withJiraBudget } from './jira/jira-budget.js';
 import { editorRouter } from './http/editor-router.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { feedRouter } from './http/feed-router.js';
+import { clientAddress } from './http/client-address.js';
 import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
 import { landingRouter } from './http/landing-router.js';
@@ -89,7 +90,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   if (forgeDoor) {
     app.use(forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }));
   }
-  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000 });
+  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000, keyOf: (req) => clientAddress(req, config.trustProxy) });
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
   app.use('/ical', countFeedRequests(services.metrics));
   app.use(feedServingRouter({ serving: services.serving, limiter, logger }));

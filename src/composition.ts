@@ -39,6 +39,7 @@ export async function composeApp(deps: {
     ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
     ...(deps.fetchStatsFlushMs === undefined ? {} : { fetchStatsFlushMs: deps.fetchStatsFlushMs }),
   });
+  await services.serving.startListening(db);
   const app = await createApp({
     config,
     logger,
@@ -64,6 +65,7 @@ export async function composeApp(deps: {
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       }),
     stop: async () => {
+      await services.serving.stopListening();
       await services.fetches.stop();
       await queue.stop();
     },

@@ -30,6 +30,16 @@ export function scrubSecrets(text: string): string {
   return text.replace(JWT_PATTERN, '[jwt]').replace(URL_SECRET_PATTERN, '$1[redacted]');
 }
 
+function scrubStrings(object: Record<string, unknown>): Record<string, unknown> {
+  let scrubbed: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value !== 'string') continue;
+    const clean = scrubSecrets(value);
+    if (clean !== value) (scrubbed ??= { ...object })[key] = clean;
+  }
+  return scrubbed ?? object;
+}
+
 export function createLogger(
   options: { level: string; pretty?: boolean },
   destination?: pino.DestinationStream,
@@ -38,10 +48,8 @@ export function createLogger(
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: {
-      log(object) {
-        const msg = object['msg'];
-        return typeof msg === 'string' ? { ...object, msg: scrubSecrets(msg) } : object;
-      },
+      // Whatever a call site logs (a path, a URL, a message), a feed token or JWT in it is scrubbed.
+      log: scrubStrings,
     },
     hooks: {
       logMethod(args, method) {

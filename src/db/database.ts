@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { EmbeddedPostgresServer } from './embedded-postgres-server.js';
+import { listenPostgres, type NotificationHandlers, type StopListening } from './notifications.js';
 
 // Counts come back as strings by default; int8 values here are row counts and sizes, far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -15,6 +16,8 @@ export type Database = {
   /** What other Postgres clients (the job queue) connect to: the real server, or the embedded one's socket. */
   connectionString: string;
   embedded: boolean;
+  /** Calls `handlers` for each NOTIFY on `channel` (in-process for the embedded database). */
+  listen(channel: string, handlers: NotificationHandlers): Promise<StopListening>;
   close(): Promise<void>;
 };
 
@@ -29,8 +32,15 @@ export type DatabaseOptions = {
 
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   if (options.url) {
-    const knex = createKnex(options.url, options.poolMax ?? 10);
-    return { knex, connectionString: options.url, embedded: false, close: () => knex.destroy() };
+    const knex = createKnex(options.url, options.poolMax ?? 10, logger);
+    const url = options.url;
+    return {
+      knex,
+      connectionString: url,
+      embedded: false,
+      listen: (channel, handlers) => listenPostgres(url, channel, handlers, logger),
+      close: () => knex.destroy(),
+    };
   }
   return openEmbeddedDatabase(options, logger);
 }
@@ -47,11 +57,23 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   const { host, port, password } = await server.start();
   const connectionString = `postgres://postgres:${encodeURIComponent(password)}@${host}:${port}/postgres?sslmode=disable`;
   logger.info({ dataDir: dataDir ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
-  const knex = createKnex(connectionString, options.poolMax ?? 4);
+  const knex = createKnex(connectionString, options.poolMax ?? 4, logger);
   return {
     knex,
     connectionString,
     embedded: true,
+    async listen(channel, handlers) {
+      // The session itself listens; notifications raised through the socket are read from its output.
+      const unlisten = await pglite.listen(channel, (payload) => handlers.message(payload));
+      const off = server.onNotification((name, payload) => {
+        if (name === channel) handlers.message(payload);
+      });
+      handlers.up();
+      return async () => {
+        off();
+        await unlisten();
+      };
+    },
     async close() {
       await knex.destroy();
       await server.stop();
@@ -60,12 +82,21 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   };
 }
 
-function createKnex(connectionString: string, poolMax: number): Knex {
+function createKnex(connectionString: string, poolMax: number, logger: Logger): Knex {
+  // knex writes connection trouble to the console; it belongs in the structured (and scrubbed) log.
+  const log = logger.child({ component: 'knex' });
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
   return knexFactory({
     client: 'pg',
     connection: { connectionString, application_name: 'calendar-sync' },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 30_000,
+    log: {
+      warn: (message: unknown) => log.warn(text(message)),
+      error: (message: unknown) => log.error(text(message)),
+      deprecate: (method: string, alternative: string) => log.warn({ method, alternative }, 'knex deprecation'),
+      debug: (message: unknown) => log.debug(text(message)),
+    },
   });
 }
 

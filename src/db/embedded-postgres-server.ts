@@ -51,6 +51,7 @@ export class EmbeddedPostgresServer {
   private nextId = 1;
   private readonly passwordDigest: Buffer;
   readonly password: string;
+  private readonly notificationListeners = new Set<(channel: string, payload: string) => void>();
 
   constructor(
     private readonly db: PGlite,
@@ -58,6 +59,15 @@ export class EmbeddedPostgresServer {
   ) {
     this.password = options.password ?? randomBytes(24).toString('base64url');
     this.passwordDigest = digest(this.password);
+  }
+
+  /**
+   * NOTIFY payloads for channels the session LISTENs on. PGlite hands its listeners only what its own query
+   * methods read, so notifications raised by wire clients are picked out of their output here.
+   */
+  onNotification(listener: (channel: string, payload: string) => void): () => void {
+    this.notificationListeners.add(listener);
+    return () => this.notificationListeners.delete(listener);
   }
 
   async start(): Promise<{ host: string; port: number; password: string }> {
@@ -171,9 +181,13 @@ export class EmbeddedPostgresServer {
         const { connection, messages } = batch;
         await this.db.runExclusive(async () => {
           for (const message of messages) {
+            const scanner = new NotificationScanner((channel, payload) => {
+              for (const listener of this.notificationListeners) listener(channel, payload);
+            });
             await this.db.execProtocolRawStream(message, {
               // PGlite reuses this memory for its next output: a write the socket has to queue must own a copy.
               onRawData: (data) => {
+                if (this.notificationListeners.size > 0) scanner.push(data);
                 if (!connection.socket.destroyed) connection.socket.write(Buffer.from(data));
               },
             });
@@ -195,5 +209,60 @@ export class EmbeddedPostgresServer {
       if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
     }
     void this.process();
+  }
+}
+
+/** Walks a backend message stream by headers, copying out only NotificationResponse ('A') messages. */
+class NotificationScanner {
+  private header = Buffer.alloc(0);
+  private skip = 0;
+  private notification: Buffer[] | null = null;
+  private notificationLeft = 0;
+
+  constructor(private readonly emit: (channel: string, payload: string) => void) {}
+
+  push(data: Uint8Array): void {
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.notification) {
+        const take = Math.min(this.notificationLeft, data.length - offset);
+        this.notification.push(Buffer.from(data.subarray(offset, offset + take)));
+        this.notificationLeft -= take;
+        offset += take;
+        if (this.notificationLeft === 0) {
+          this.finish(Buffer.concat(this.notification));
+          this.notification = null;
+        }
+        continue;
+      }
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, data.length - offset);
+        this.skip -= take;
+        offset += take;
+        continue;
+      }
+      const need = 5 - this.header.length;
+      const take = Math.min(need, data.length - offset);
+      this.header = Buffer.concat([this.header, Buffer.from(data.subarray(offset, offset + take))]);
+      offset += take;
+      if (this.header.length < 5) continue;
+      const type = this.header[0];
+      const bodyLength = this.header.readInt32BE(1) - 4;
+      this.header = Buffer.alloc(0);
+      if (type === 0x41 && bodyLength > 0) {
+        this.notification = [];
+        this.notificationLeft = bodyLength;
+      } else {
+        this.skip = Math.max(bodyLength, 0);
+      }
+    }
+  }
+
+  private finish(body: Buffer): void {
+    // int32 process id, then channel and payload as NUL-terminated strings.
+    const channelEnd = body.indexOf(0, 4);
+    const payloadEnd = body.indexOf(0, channelEnd + 1);
+    if (channelEnd < 0 || payloadEnd < 0) return;
+    this.emit(body.toString('utf8', 4, channelEnd), body.toString('utf8', channelEnd + 1, payloadEnd));
   }
 }

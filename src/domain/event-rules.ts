@@ -1,6 +1,6 @@
 import type { EventRule, FeedConfig, RuleEnd } from './feed-config.js';
 import { MAX_DURATION_MINUTES } from './feed-config.js';
-import { MAX_SEQUENCE, type FeedEvent, type JiraIssueLike } from './feed-event.js';
+import type { FeedEvent, JiraIssueLike } from './feed-event.js';
 import type { OmittedIssues } from './feed.js';
 import {
   endsBeforeWindow,
@@ -30,7 +30,12 @@ import {
 
 export type { JiraIssueLike };
 
-export type BuildContext = { jiraBaseUrl: string; appHost: string; now: Date };
+export type BuildContext = {
+  jiraBaseUrl: string;
+  /** Right-hand side of every UID (`eventUidDomain`): names the site and the feed. */
+  uidDomain: string;
+  now: Date;
+};
 
 export type BuildResult = {
   events: FeedEvent[];
@@ -42,8 +47,6 @@ export type BuildResult = {
 
 const MAX_OMITTED_EXAMPLES = 20;
 const MS_PER_MINUTE = 60_000;
-/** Sprint and version sequences count seconds from here to the latest update of their issues. */
-const SEQUENCE_EPOCH_MS = Date.UTC(2020, 0, 1);
 /** Jira's time-tracking fields hold seconds; other number fields used as durations are read as minutes. */
 const SECONDS_FIELDS = new Set([
   'timeoriginalestimate',
@@ -61,7 +64,6 @@ type DateValue =
 type IssueFacts = {
   issue: JiraIssueLike;
   updatedMs: number;
-  createdMs: number;
   projectId: string | null;
   projectKey: string | null;
   resolved: boolean;
@@ -94,6 +96,7 @@ type Draft = Omit<FeedEvent, 'allDay' | 'start' | 'end'>;
 
 /**
  * Turns Jira issues into calendar events following the feed's rules. Pure: `now` only positions the window.
+ * Events come out at SEQUENCE 0, stamped with their data's last update; `applyRevisions` gives them their history.
  * Sprint events end at `completeDate` when a closed sprint has one (when it really ended, early or late),
  * otherwise at `endDate`.
  */
@@ -162,7 +165,7 @@ class FeedEventBuilder {
     if (facts.resolved && this.config.content.resolved === 'mark') summary = finishSummary(`✓ ${summary}`);
     return {
       ...this.shared(facts.resolved),
-      uid: `${issue.id}-${ruleId}@${this.ctx.appHost}`,
+      uid: `${issue.id}-${ruleId}@${this.ctx.uidDomain}`,
       kind: 'issue',
       ruleId,
       issueId: issue.id,
@@ -172,7 +175,7 @@ class FeedEventBuilder {
       description: finishDescription(renderTemplate(this.descriptionTemplate, issue, context)),
       url: issueUrl(this.ctx.jiraBaseUrl, issue.key),
       stamp: toUtcIso(facts.updatedMs),
-      sequence: clampSequence((facts.updatedMs - facts.createdMs) / 1000),
+      sequence: 0,
       userAccountIds: facts.userAccountIds,
     };
   }
@@ -334,14 +337,14 @@ class FeedEventBuilder {
     const updatedMs = issues.reduce((latest, facts) => Math.max(latest, facts.updatedMs), 0);
     return {
       ...this.shared(resolved),
-      uid: `${uidPrefix}@${this.ctx.appHost}`,
+      uid: `${uidPrefix}@${this.ctx.uidDomain}`,
       kind,
       ruleId,
       issueId: null,
       issueKey: null,
       projectIds: sortedUnique(issues.flatMap((facts) => (facts.projectId ? [facts.projectId] : []))),
       stamp: toUtcIso(updatedMs),
-      sequence: clampSequence((updatedMs - SEQUENCE_EPOCH_MS) / 1000),
+      sequence: 0,
       userAccountIds: sortedUnique(issues.flatMap((facts) => facts.userAccountIds)),
     };
   }
@@ -384,7 +387,7 @@ function issueSpan(
         if (fromIssue === 'invalid') return { ok: false, reason: `invalid:${rule.startTimeField}` };
         if (fromIssue !== 'empty') startMinutes = fromIssue;
       }
-      return timedSpan(atWallClock(zone, date, startMinutes), rule.end, issue, zone, date);
+      return timedSpan(atWallClock(zone, date, startMinutes), rule.end, issue, zone, { date, minutes: startMinutes });
     }
     case 'range': {
       const start = readDateValue(fields[rule.startField]);
@@ -410,13 +413,16 @@ function issueSpan(
   }
 }
 
-/** `startDate` is the date a dateWithTime rule placed the event on (for fixed end times); null for timed rules. */
+/**
+ * `startWall` is the wall-clock date and time a dateWithTime rule placed the event at (for fixed end
+ * times); null for timed rules.
+ */
 function timedSpan(
   startMs: number,
   end: RuleEnd,
   issue: JiraIssueLike,
   zone: string,
-  startDate: string | null,
+  startWall: { date: string; minutes: number } | null,
 ): Outcome {
   let endMs: number;
   switch (end.type) {
@@ -436,9 +442,15 @@ function timedSpan(
       endMs = value.kind === 'datetime' ? value.ms : atWallClock(zone, addDays(value.date, 1), 0);
       break;
     }
-    case 'fixedEndTime':
-      endMs = atWallClock(zone, startDate ?? dateInZone(zone, startMs), parseWallClock(end.time) ?? 0);
+    case 'fixedEndTime': {
+      const endMinutes = parseWallClock(end.time) ?? 0;
+      endMs = atWallClock(zone, startWall?.date ?? dateInZone(zone, startMs), endMinutes);
+      // A start in a DST gap moves forward by the gap (02:30 → 03:30) and may pass the end (03:00):
+      // keep the duration the wall-clock times meant (RFC 5545 3.3.5) rather than drop the event.
+      const intendedMinutes = startWall ? endMinutes - startWall.minutes : 0;
+      if (endMs <= startMs && intendedMinutes > 0) endMs = startMs + intendedMinutes * MS_PER_MINUTE;
       break;
+    }
   }
   if (endMs < startMs) return { ok: false, reason: 'end-before-start' };
   if (endMs === startMs) return { ok: false, reason: 'zero-length' };
@@ -460,7 +472,6 @@ function issueFacts(issue: JiraIssueLike, userFields: string[]): IssueFacts {
   return {
     issue,
     updatedMs,
-    createdMs: created ?? updatedMs,
     projectId: idString(project?.['id']),
     projectKey: typeof project?.['key'] === 'string' ? project['key'] : null,
     resolved: !isEmpty(fields['resolution']),
@@ -627,10 +638,6 @@ function asRecord(value: unknown): Record<string, unknown> | null {
 function idString(value: unknown): string | null {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null;
-}
-
-function clampSequence(seconds: number): number {
-  return Math.min(Math.max(Math.floor(seconds), 0), MAX_SEQUENCE);
 }
 
 function sortedUnique(values: string[]): string[] {

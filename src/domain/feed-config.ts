@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SIZE_BUDGET_BYTES } from './size-budget.js';
 import { parseTemplate, templateJiraFields, templatePlaceholders } from './templates.js';
 import { isValidTimeZone, parseWallClock } from './time-zones.js';
 
@@ -230,6 +231,14 @@ export const feedConfigSchema = z.object({
   content: contentSchema.prefault({}),
   window: windowSchema.prefault({}),
   issueCap: z.number().int().min(1).max(20_000).default(5000),
+  /** Bytes the shared calendar may take (null: no limit); past it the events farthest from today are left out. */
+  sizeBudget: z
+    .object({
+      maxBytes: z.number().int().min(20_000).max(20_000_000).nullable().default(DEFAULT_SIZE_BUDGET_BYTES),
+      /** Say in the calendar's description how many events were left out. */
+      note: z.boolean().default(true),
+    })
+    .prefault({}),
   syncIntervalMinutes: z.number().int().min(15).max(1440).default(60),
   access: accessSchema.prefault({}),
 });

@@ -8,7 +8,7 @@ export type FeedEventKind = 'issue' | 'sprint' | 'version';
  * All-day events carry 'YYYY-MM-DD' dates with an exclusive end; timed events carry UTC ISO instants.
  */
 export type FeedEvent = {
-  /** `${issueId}-${ruleId}@${appHost}`, `sprint-${sprintId}-${ruleId}@…` or `version-${versionId}-${ruleId}@…`. */
+  /** `${issueId}-${ruleId}@${uidDomain}`, `sprint-${sprintId}-${ruleId}@…` or `version-${versionId}-${ruleId}@…` (see `eventUidDomain`). */
   uid: string;
   kind: FeedEventKind;
   ruleId: string;
@@ -26,8 +26,12 @@ export type FeedEvent = {
   transparent: boolean;
   alarmMinutesBefore: number | null;
   resolved: boolean;
-  /** UTC ISO; from the issue's `updated` (sprints and versions: the latest `updated` of their issues). */
+  /**
+   * UTC ISO; when the event's content last changed (DTSTAMP and LAST-MODIFIED). Before revisions are applied:
+   * the issue's `updated` (sprints and versions: the latest `updated` of their issues).
+   */
   stamp: string;
+  /** Rises by one each time the rendered content changes; see `applyRevisions`. */
   sequence: number;
   /** Account ids found in the feed's `access.divideByUserFields`. */
   userAccountIds: string[];

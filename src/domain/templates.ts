@@ -145,15 +145,34 @@ export function cleanText(text: string): string {
   );
 }
 
-/** Cuts to `max` code points, ending in '…' when something was cut; never splits a surrogate pair. */
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Cuts to at most `max` code points, ending in '…' when something was cut. The cut falls between
+ * graphemes, so an emoji sequence or a letter with its accents is kept whole or dropped whole.
+ */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const codePoints = Array.from(text);
-  if (codePoints.length <= max) return text;
-  return `${codePoints
-    .slice(0, max - 1)
-    .join('')
-    .trimEnd()}…`;
+  if (text.length <= max || codePointCount(text, max) <= max) return text;
+  let kept = 0;
+  let end = 0;
+  // The segmenter is lazy: a 200 KB field costs only the graphemes before the cut.
+  for (const { segment, index } of GRAPHEMES.segment(text)) {
+    const size = codePointCount(segment, max);
+    if (kept + size > max - 1) break;
+    kept += size;
+    end = index + segment.length;
+  }
+  return `${text.slice(0, end).trimEnd()}…`;
+}
+
+/** Code points in `text`, counting no further than `limit + 1`. */
+function codePointCount(text: string, limit: number): number {
+  let count = 0;
+  for (const _ of text) {
+    count += 1;
+    if (count > limit) break;
+  }
+  return count;
 }
 
 /** Plain text of a Jira field value: users by display name, options by value, arrays comma-joined, ADF as text. */

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { type Logger, scrubSecrets } from '../logger.js';
 
 export type ErrorBody = {
   error: { code: string; message: string; fields?: { path: string; message: string }[] };
@@ -44,7 +44,7 @@ export function errorMiddleware(
       res.status(status).json({ error: { code, message } } satisfies ErrorBody);
       return;
     }
-    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
+    logger.error({ err: error, method: req.method, path: scrubSecrets(req.path) }, 'unexpected error');
     onUnexpected?.(error, req, res);
     res.status(500).json({
       error: { code: 'internal', message: 'Something went wrong on our side; it has been logged' },

@@ -6,27 +6,31 @@ export type FailureLimiterOptions = {
   windowMs: number;
   /** Addresses tracked at once; the oldest windows are dropped first. */
   maxTracked?: number;
+  /** Whom a request counts against: the real client address (see `clientAddress`). */
+  keyOf?: (req: Request) => string;
   now?: () => number;
 };
 
 /**
- * Counts failed feed-token lookups per client address. An address over the budget is answered 429
- * before any lookup, so guessing costs the guesser, while subscribers from other addresses (and the
- * same address once the window passes) are served as usual.
+ * Counts failed feed-token lookups per client address. Callers look the token up first and ask only
+ * on a failure, so a valid URL is never refused: an address over its budget, whoever drove it there,
+ * only has its wrong guesses answered 429 instead of 404.
  */
 export class FailureLimiter {
   private readonly windows = new Map<string, { start: number; failures: number }>();
   private readonly now: () => number;
   private readonly maxTracked: number;
+  private readonly key: (req: Request) => string;
 
   constructor(private readonly options: FailureLimiterOptions) {
     this.now = options.now ?? Date.now;
     this.maxTracked = options.maxTracked ?? 10_000;
+    this.key = options.keyOf ?? socketKey;
   }
 
   /** Milliseconds until the address may try again, or 0 when it may now. */
   retryAfterMs(req: Request): number {
-    const window = this.windows.get(key(req));
+    const window = this.windows.get(this.key(req));
     if (!window) return 0;
     const elapsed = this.now() - window.start;
     if (elapsed >= this.options.windowMs) return 0;
@@ -34,7 +38,7 @@ export class FailureLimiter {
   }
 
   recordFailure(req: Request): void {
-    const address = key(req);
+    const address = this.key(req);
     const now = this.now();
     const window = this.windows.get(address);
     if (window && now - window.start < this.options.windowMs) {
@@ -50,4 +54,4 @@ export class FailureLimiter {
   }
 }
 
-const key = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+const socketKey = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -1,3 +1,4 @@
+import { SIZE_BUDGET_REASON } from '../domain/size-budget.js';
 import { FEED_SIZE_WARNING_BYTES } from '../services/feed-publisher.js';
 import type { FeedWithStatus } from '../services/feed-service.js';
 
@@ -8,7 +9,13 @@ export function presentFeed({ feed, status, url, sizeBytes }: FeedWithStatus) {
   const warnings: string[] = [];
   if (status.capReached) {
     warnings.push(
-      `Only the first ${feed.config.issueCap} issues are in the feed. Narrow the JQL or raise the issue cap to include the rest.`,
+      `Only the ${feed.config.issueCap} issues with events nearest to today are in the feed. Narrow the JQL or raise the issue cap to include the rest.`,
+    );
+  }
+  const cut = status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0;
+  if (cut > 0 && feed.config.sizeBudget.maxBytes !== null) {
+    warnings.push(
+      `${cut} events farthest from today were left out to keep the feed under ${Math.round(feed.config.sizeBudget.maxBytes / 1000)} KB. Shorten the date window or narrow the JQL to choose what goes.`,
     );
   }
   if (sizeBytes !== null && sizeBytes >= FEED_SIZE_WARNING_BYTES) {

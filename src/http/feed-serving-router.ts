@@ -1,7 +1,9 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../logger.js';
-import type { FeedServingService } from '../services/feed-serving-service.js';
+import { FeedLookupUnavailable, type FeedServingService } from '../services/feed-serving-service.js';
 import type { FailureLimiter } from './failure-limiter.js';
+
+const RETRY_AFTER_OUTAGE_SECONDS = 30;
 
 /** Whether the client's validators match; If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
 function notModified(req: Request, etag: string, lastModified: Date): boolean {
@@ -16,6 +18,11 @@ function notModified(req: Request, etag: string, lastModified: Date): boolean {
   if (ifModifiedSince === undefined) return false;
   const since = Date.parse(ifModifiedSince);
   return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+}
+
+/** The gzip body is its own representation and gets its own strong validator (RFC 9110 8.8.3). */
+export function gzipEtag(etag: string): string {
+  return `${etag.slice(0, -1)}-gzip"`;
 }
 
 function acceptsGzip(req: Request): boolean {
@@ -40,28 +47,35 @@ export function feedServingRouter(deps: {
 }): Router {
   const router = Router();
 
-  const serve = async (req: Request, res: Response) => {
+  /** Only failures are limited: a guesser over budget gets 429, and never a subscriber with a valid URL. */
+  const refuse = (req: Request, res: Response) => {
     const retryAfterMs = deps.limiter.retryAfterMs(req);
+    deps.limiter.recordFailure(req);
     if (retryAfterMs > 0) {
       res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
       res.status(429).end();
       return;
     }
+    res.status(404).end();
+  };
+
+  const serve = async (req: Request, res: Response) => {
     const token = (req.params['token'] ?? '').replace(/\.ics$/, '');
     const found = await deps.serving.find(token);
     if (!found) {
-      deps.limiter.recordFailure(req);
-      res.status(404).end();
+      refuse(req, res);
       return;
     }
     const { meta, subscription } = found;
+    const gzip = acceptsGzip(req);
+    const etag = gzip ? gzipEtag(meta.etag) : meta.etag;
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
-    res.setHeader('ETag', meta.etag);
+    res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', meta.lastModified.toUTCString());
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.setHeader('Vary', 'Accept-Encoding');
     deps.serving.recordFetch(subscription, req.get('user-agent') ?? null);
-    if (notModified(req, meta.etag, meta.lastModified)) {
+    if (notModified(req, etag, meta.lastModified)) {
       res.status(304).end();
       return;
     }
@@ -72,7 +86,6 @@ export function feedServingRouter(deps: {
       res.status(404).end();
       return;
     }
-    const gzip = acceptsGzip(req);
     const body = gzip ? bytes.bodyGzip : bytes.body;
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', String(body.length));
@@ -81,7 +94,16 @@ export function feedServingRouter(deps: {
   };
 
   router.get('/ical/:token', (req, res, next) => {
-    serve(req, res).catch(next);
+    serve(req, res).catch((error: unknown) => {
+      if (!(error instanceof FeedLookupUnavailable) || res.headersSent) {
+        next(error);
+        return;
+      }
+      // The service has logged the outage; a calendar client retries later.
+      for (const header of ['ETag', 'Last-Modified', 'Content-Type', 'Cache-Control']) res.removeHeader(header);
+      res.setHeader('Retry-After', String(RETRY_AFTER_OUTAGE_SECONDS));
+      res.status(503).end();
+    });
   });
   // Express fails to decode a token such as %80 with a 400 of its own; to a guesser it is one more unknown token.
   router.use('/ical', (error: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -89,8 +111,7 @@ export function feedServingRouter(deps: {
       next(error);
       return;
     }
-    deps.limiter.recordFailure(req);
-    res.status(404).end();
+    refuse(req, res);
   });
   return router;
 }

@@ -16,15 +16,25 @@ export class FeedPublisher {
   /** What decides the bytes: if this hash is unchanged, so is the output, and nothing is rendered. */
   static dataHash(feed: Feed, events: FeedEvent[]): string {
     return createHash('sha256')
-      .update(JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, events }))
+      .update(
+        JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, budget: feed.config.sizeBudget, events }),
+      )
       .digest('base64url');
   }
 
-  render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
-    const text = renderCalendar(
-      { name: feed.name, refreshIntervalMinutes: feed.config.syncIntervalMinutes },
+  /** The calendar text alone; `note` becomes its description. */
+  renderText(feed: Feed, events: FeedEvent[], note: string | null = null): string {
+    return renderCalendar(
+      { name: feed.name, refreshIntervalMinutes: feed.config.syncIntervalMinutes, ...(note ? { description: note } : {}) },
       events,
     );
+  }
+
+  render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
+    return this.fromText(feed, variant, this.renderText(feed, events), events.length, dataHash);
+  }
+
+  fromText(feed: Feed, variant: string, text: string, eventCount: number, dataHash: string): RenderedFeed {
     const body = Buffer.from(text, 'utf8');
     return {
       feedId: feed.id,
@@ -34,7 +44,7 @@ export class FeedPublisher {
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
       dataHash,
       lastModified: this.deps.now(),
-      eventCount: events.length,
+      eventCount,
     };
   }
 

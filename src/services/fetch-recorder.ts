@@ -39,6 +39,13 @@ export class FetchRecorder {
       try {
         await this.deps.subscriptions.recordFetches(fetches.clientKey, id, fetches);
       } catch (error) {
+        // Kept for the next flush (a database outage must not lose the counts).
+        const newer = this.pending.get(id);
+        if (newer) {
+          newer.count += fetches.count;
+        } else {
+          this.pending.set(id, fetches);
+        }
         this.deps.logger.warn({ err: error }, 'could not record feed fetches');
       }
     }

@@ -1,6 +1,10 @@
 import { renderCalendar } from '../calendar/render-calendar.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { eventUidDomain } from '../domain/event-uids.js';
 import type { OmittedIssues } from '../domain/feed.js';
+import type { FeedEvent } from '../domain/feed-event.js';
+import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
+import { budgetNote, fitToBudget } from '../domain/size-budget.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
@@ -11,6 +15,8 @@ import { withUpstreamErrors } from '../jira/upstream-errors.js';
 export const GOOGLE_SIZE_LIMIT_BYTES = 1_000_000;
 const PREVIEW_ISSUE_LIMIT = 500;
 const PREVIEW_EVENT_LIMIT = 100;
+/** An unsaved configuration has no feed id; a placeholder as long as a real one keeps sizes (and budget cuts) exact. */
+const PREVIEW_FEED_ID = '00000000-0000-4000-8000-000000000000';
 
 export type Preview = {
   events: { uid: string; summary: string; description: string; start: string; end: string; allDay: boolean; url: string | null }[];
@@ -22,11 +28,15 @@ export type Preview = {
   sizeBytes: number;
   sizeEstimated: boolean;
   sizeLimitBytes: number;
+  /** What the feed's size budget will leave out (estimated like the size when the sample is partial). */
+  budgetCut: { maxBytes: number | null; events: number; estimated: boolean; examples: { summary: string; start: string; allDay: boolean }[] };
 };
+
+const BUDGET_EXAMPLES = 10;
 
 /** Runs an unsaved configuration against Jira and shows what the feed would contain. Nothing is stored. */
 export class PreviewService {
-  constructor(private readonly deps: { feeds: FeedService; jira: JiraClients; appHost: string; now: () => Date }) {}
+  constructor(private readonly deps: { feeds: FeedService; jira: JiraClients; now: () => Date }) {}
 
   preview(actor: Actor, body: unknown): Promise<Preview> {
     return withUpstreamErrors(() => this.build(actor, body));
@@ -37,9 +47,10 @@ export class PreviewService {
     await this.deps.feeds.validateAgainstJira(actor, config);
     const client = this.deps.jira.forInstallation(actor.installation);
     const jql = config.source.type === 'jql' ? config.source.jql : (await client.getFilter(config.source.filterId)).jql;
-    const limit = Math.min(config.issueCap, PREVIEW_ISSUE_LIMIT);
+    // Like a sync, read past the cap to keep the issues nearest to today, as far as the preview's limit allows.
+    const limit = Math.min(issuesToRead(config.issueCap), Math.max(config.issueCap, PREVIEW_ISSUE_LIMIT));
 
-    const issues: JiraIssueLike[] = [];
+    let issues: JiraIssueLike[] = [];
     let more = false;
     for await (const page of client.searchPages({ jql, fields: requiredJiraFields(config), pageSize: 100 })) {
       for (const issue of page) {
@@ -53,9 +64,17 @@ export class PreviewService {
     }
 
     const now = this.deps.now();
-    const { events, omitted } = buildFeedEvents(config, issues, { jiraBaseUrl: actor.installation.baseUrl, appHost: this.deps.appHost, now });
+    const ctx = { jiraBaseUrl: actor.installation.baseUrl, uidDomain: eventUidDomain(actor.clientKey, PREVIEW_FEED_ID), now };
+    let built = buildFeedEvents(config, issues, ctx);
+    const overCap = issues.length > config.issueCap;
+    if (overCap) {
+      issues = keepNearestIssues(issues, built.events, config.issueCap, now);
+      built = buildFeedEvents(config, issues, ctx);
+    }
+    const { events, omitted } = built;
     const sampleBytes = Buffer.byteLength(renderCalendar({ name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes }, events));
     const { sizeBytes, sizeEstimated } = await this.estimateSize(config, sampleBytes, issues.length, more, () => client.approximateCount(jql));
+    const budgetCut = this.budgetCut(config, events, now, sizeBytes, sizeEstimated, issues.length);
     const nowIso = now.toISOString().slice(0, 10);
     const upcoming = events.filter((event) => event.end.slice(0, 10) >= nowIso).slice(0, PREVIEW_EVENT_LIMIT);
     return {
@@ -63,11 +82,32 @@ export class PreviewService {
       eventCount: events.length,
       issueCount: issues.length,
       omitted,
-      capReached: more && limit === config.issueCap,
+      capReached: overCap || (more && limit === config.issueCap),
       sizeBytes,
       sizeEstimated,
-      sizeLimitBytes: GOOGLE_SIZE_LIMIT_BYTES,
+      sizeLimitBytes: config.sizeBudget.maxBytes ?? GOOGLE_SIZE_LIMIT_BYTES,
+      budgetCut,
     };
+  }
+
+  /** The same choice the sync makes, on the sample: which events the budget drops, farthest from today first. */
+  private budgetCut(config: FeedConfig, events: FeedEvent[], now: Date, sizeBytes: number, sizeEstimated: boolean, sampleIssues: number): Preview['budgetCut'] {
+    const { maxBytes, note } = config.sizeBudget;
+    const meta = { name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes };
+    const fit = fitToBudget(events, now, maxBytes, (subset, dropped) => {
+      const description = note ? budgetNote(dropped) : null;
+      return Buffer.byteLength(renderCalendar(description ? { ...meta, description } : meta, subset));
+    });
+    const examples = [...fit.dropped]
+      .reverse()
+      .slice(0, BUDGET_EXAMPLES)
+      .map(({ summary, start, allDay }) => ({ summary, start, allDay }));
+    if (!sizeEstimated || maxBytes === null || sampleIssues === 0) {
+      return { maxBytes, events: fit.dropped.length, estimated: false, examples };
+    }
+    const share = sizeBytes > maxBytes ? 1 - maxBytes / sizeBytes : 0;
+    const estimatedEvents = Math.round((events.length * sizeBytes) / Math.max(1, Buffer.byteLength(renderCalendar(meta, events))));
+    return { maxBytes, events: Math.round(estimatedEvents * share), estimated: true, examples };
   }
 
   private async estimateSize(

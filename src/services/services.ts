@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
 import { connectJiraAuth } from '../connect/connect-jira-auth.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
+import { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { FeedRepository } from '../db/feed-repository.js';
@@ -36,6 +37,7 @@ import { MyCalendarsService } from './my-calendars-service.js';
 import { PreviewService } from './preview-service.js';
 import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
+import { ServedFeeds } from './served-feeds.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
 import { SyncRequests } from './sync-requests.js';
@@ -46,6 +48,8 @@ export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload):
 
 /** Rendered feeds kept in memory per process; a feed is at most a few MB, most far less. */
 const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
+/** Feed URLs whose answer a process keeps in memory (a few hundred bytes each, bytes shared via the cache). */
+const SERVED_URLS_MAX = 100_000;
 
 export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
@@ -154,10 +158,10 @@ export function createServices(deps: ServiceDeps) {
     feeds: feedRepository,
     syncs: syncRepository,
     events: eventRepository,
+    revisions: new FeedEventRevisionRepository(knex),
     renders: renderRepository,
     publisher,
     jira,
-    appHost: new URL(config.baseUrl).host,
     heartbeatStaleMs: config.syncHeartbeatStaleMs,
     logger,
     reporter,
@@ -169,6 +173,9 @@ export function createServices(deps: ServiceDeps) {
     subscriptions,
     renders: renderRepository,
     cache: new RenderCache(RENDER_CACHE_BYTES, (hit) => metrics.recordServingCache(hit)),
+    served: new ServedFeeds(SERVED_URLS_MAX),
+    logger,
+    now,
     fetches,
     feeds: feedRepository,
     access: accessRepository,
@@ -184,7 +191,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const admins = new AdminAccess({ jira, now });
   const lookups = new JiraLookupService(jira);
-  const previews = new PreviewService({ feeds, jira, appHost: new URL(config.baseUrl).host, now });
+  const previews = new PreviewService({ feeds, jira, now });
   const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
   const privacy = new PrivacyService({ privacy: new PrivacyRepository(knex), syncRequests });
 

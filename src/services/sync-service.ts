@@ -1,10 +1,16 @@
 import type { Knex } from 'knex';
 import type { FeedEventRepository } from '../db/feed-event-repository.js';
+import type { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
-import { ALL_CALENDAR, type Feed } from '../domain/feed.js';
+import { ALL_CALENDAR, type Feed, type OmittedIssues } from '../domain/feed.js';
+import type { FeedEvent } from '../domain/feed-event.js';
+import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
+import { budgetNote, fitToBudget, SIZE_BUDGET_REASON } from '../domain/size-budget.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { applyRevisions } from '../domain/event-revisions.js';
+import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError } from '../errors.js';
@@ -59,10 +65,10 @@ export class SyncService {
       feeds: FeedRepository;
       syncs: FeedSyncRepository;
       events: FeedEventRepository;
+      revisions: FeedEventRevisionRepository;
       renders: FeedRenderRepository;
       publisher: FeedPublisher;
       jira: JiraClients;
-      appHost: string;
       /** A sync "running" longer than this is taken to belong to a dead process. */
       /** A running sync beats every quarter of this; one silent this long is taken over. */
       heartbeatStaleMs: number;
@@ -145,22 +151,33 @@ export class SyncService {
       );
       fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
     }
-    const { issues, capReached, jiraPages } = fetched;
+    const { capReached, jiraPages } = fetched;
 
     const now = this.deps.now();
-    const { events, omitted } = buildFeedEvents(feed.config, issues, {
-      jiraBaseUrl: installation.baseUrl,
-      appHost: this.deps.appHost,
-      now,
-    });
+    const ctx = { jiraBaseUrl: installation.baseUrl, uidDomain: eventUidDomain(installation.clientKey, feed.id), now };
+    let built = buildFeedEvents(feed.config, fetched.issues, ctx);
+    let issues = fetched.issues;
+    if (issues.length > feed.config.issueCap) {
+      // Over the cap, the issues kept are those whose events are nearest to today, not Jira's first ones.
+      issues = keepNearestIssues(issues, built.events, feed.config.issueCap, now);
+      built = buildFeedEvents(feed.config, issues, ctx);
+    }
+    const previous = await this.deps.revisions.listByUid(installation.clientKey, feed.id);
+    const revised = applyRevisions(built.events, previous, now);
+    const { changed } = revised;
     const status = await this.deps.syncs.find(installation.clientKey, feed.id);
-    const dataHash = FeedPublisher.dataHash(feed, events);
+    const dataHash = FeedPublisher.dataHash(feed, revised.events);
     const existing = await this.deps.renders.findMeta(installation.clientKey, feed.id, ALL_CALENDAR);
     const unchanged = status?.dataHash === dataHash && existing?.dataHash === dataHash;
-    const rendered = unchanged ? null : this.deps.publisher.render(feed, ALL_CALENDAR, events, dataHash);
+    // Unchanged data left the stored event set (and what the budget cut) as it was.
+    const fitted = unchanged ? null : this.fitToBudget(feed, revised.events, now);
+    const events = fitted?.events ?? revised.events;
+    const omitted = fitted ? withBudgetCut(built.omitted, fitted.dropped) : keptBudgetCut(built.omitted, status?.omitted ?? null);
+    const rendered = fitted ? this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, events.length, dataHash) : null;
 
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
+      if (changed.length > 0) await this.deps.revisions.save(installation.clientKey, feed.id, changed, trx);
       if (rendered) {
         await this.deps.events.replaceAll(installation.clientKey, feed.id, events, trx);
         await this.deps.renders.save(installation.clientKey, rendered, trx);
@@ -203,6 +220,21 @@ export class SyncService {
     };
   }
 
+  /** The event set and calendar text that fit the feed's size budget, nearest events first. */
+  private fitToBudget(feed: Feed, all: FeedEvent[], now: Date): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
+    const { maxBytes, note } = feed.config.sizeBudget;
+    const last = { events: null as FeedEvent[] | null, text: '' };
+    const fit = fitToBudget(all, now, maxBytes, (subset, dropped) => {
+      last.events = subset;
+      last.text = this.deps.publisher.renderText(feed, subset, note ? budgetNote(dropped) : null);
+      return Buffer.byteLength(last.text, 'utf8');
+    });
+    // The last size check usually rendered exactly what is kept (always when everything fits).
+    const text =
+      last.events === fit.kept ? last.text : this.deps.publisher.renderText(feed, fit.kept, note ? budgetNote(fit.dropped.length) : null);
+    return { events: fit.kept, dropped: fit.dropped, text };
+  }
+
   private async fetchIssues(
     client: JiraClient,
     clientKey: string,
@@ -223,13 +255,11 @@ export class SyncService {
       })) {
         jiraPages += 1;
         for (const issue of page) {
-          if (issues.length >= feed.config.issueCap) {
-            capReached = true;
-            break;
-          }
+          if (issues.length >= feed.config.issueCap) capReached = true;
+          if (issues.length >= issuesToRead(feed.config.issueCap)) break;
           issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
         }
-        if (capReached) break;
+        if (issues.length >= issuesToRead(feed.config.issueCap)) break;
         await this.deps.syncs.recordProgress(clientKey, feed.id, issues.length);
       }
     } catch (error) {
@@ -245,6 +275,33 @@ export class SyncService {
     const filter = await client.getFilter(feed.config.source.filterId);
     return filter.jql;
   }
+}
+
+const MAX_BUDGET_EXAMPLES = 20;
+
+/** The omissions of a sync plus the events the size budget left out, farthest from today last. */
+function withBudgetCut(omitted: OmittedIssues, dropped: FeedEvent[]): OmittedIssues {
+  if (dropped.length === 0) return omitted;
+  const examples = [...omitted.examples];
+  for (const event of dropped.slice(0, MAX_BUDGET_EXAMPLES)) {
+    examples.push({ issueKey: event.issueKey ?? event.summary, reason: SIZE_BUDGET_REASON });
+  }
+  return {
+    count: omitted.count + dropped.length,
+    byReason: { ...omitted.byReason, [SIZE_BUDGET_REASON]: (omitted.byReason[SIZE_BUDGET_REASON] ?? 0) + dropped.length },
+    examples,
+  };
+}
+
+/** An unchanged sync still reports what the size budget left out at the last render. */
+function keptBudgetCut(omitted: OmittedIssues, before: OmittedIssues | null): OmittedIssues {
+  const dropped = before?.byReason[SIZE_BUDGET_REASON] ?? 0;
+  if (!before || dropped === 0) return omitted;
+  return {
+    count: omitted.count + dropped,
+    byReason: { ...omitted.byReason, [SIZE_BUDGET_REASON]: dropped },
+    examples: [...omitted.examples, ...before.examples.filter((example) => example.reason === SIZE_BUDGET_REASON)],
+  };
 }
 
 /** Runs `work` up to five times over about 8 s (0.5, 1, 2, 4 s apart), rethrowing the last failure. */

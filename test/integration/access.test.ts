@@ -31,16 +31,14 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     name: string,
     access: Record<string, unknown>,
   ): Promise<{ id: string; events: StoredEvent[] }> {
-    const created = await site
-      .api(ADMIN)
-      .post(
-        '/feeds',
-        sampleFeedConfig({
-          name,
-          source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' },
-          access,
-        }),
-      );
+    const created = await site.api(ADMIN).post(
+      '/feeds',
+      sampleFeedConfig({
+        name,
+        source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' },
+        access,
+      }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(await app.services.sync.syncFeed(site.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
     const rows = await app.db.knex('feed_events').where({ feed_id: created.body.id });
@@ -264,20 +262,42 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       }
     });
 
-    it('many wrong tokens from one address are turned away without slowing other subscribers', async () => {
+    it('turns away an address after 1,000 wrong tokens, yet serves it a valid URL at once', async () => {
       const feed = await createSyncedFeed('Brute force target', { mode: 'all' });
       const url = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
       const statuses: number[] = [];
-      for (let attempt = 0; attempt < 30; attempt += 1) {
-        const guess = `${app.url}/ical/${'G'.repeat(40)}${String(attempt).padStart(3, '0')}.ics`;
+      for (let attempt = 0; attempt < 1_000; attempt += 1) {
+        const guess = `${app.url}/ical/${'G'.repeat(39)}${String(attempt).padStart(4, '0')}.ics`;
         statuses.push((await fetch(guess, { headers: { 'x-forwarded-for': '192.0.2.7' } })).status);
       }
       expect(statuses.slice(0, 20).every((status) => status === 404)).toBe(true);
       expect(statuses.slice(20).every((status) => status === 429)).toBe(true);
-      const blocked = await fetch(url, { headers: { 'x-forwarded-for': '192.0.2.7' } });
-      expect(blocked.status).toBe(429);
-      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      const wrong = await fetch(`${app.url}/ical/${'H'.repeat(43)}.ics`, {
+        headers: { 'x-forwarded-for': '192.0.2.7' },
+      });
+      expect(wrong.status).toBe(429);
+      expect(Number(wrong.headers.get('retry-after'))).toBeGreaterThan(0);
+      const valid = await fetch(url, { headers: { 'x-forwarded-for': '192.0.2.7' } });
+      expect(valid.status).toBe(200);
+      expect(await valid.text()).toContain('BEGIN:VCALENDAR');
       expect((await fetch(url, { headers: { 'x-forwarded-for': '198.51.100.9' } })).status).toBe(200);
+    });
+
+    it('keys on the address the trusted proxy saw: a forged X-Forwarded-For neither bypasses nor aims the limit', async () => {
+      const victim = '198.51.100.20';
+      const attacker = '203.0.113.66';
+      for (let attempt = 0; attempt < 40; attempt += 1) {
+        // The attacker writes the left part; the one trusted proxy appends the address it saw.
+        const forged = `${attempt % 2 === 0 ? victim : `10.0.0.${attempt}`}, ${attacker}`;
+        await fetch(`${app.url}/ical/${'F'.repeat(39)}${String(attempt).padStart(4, '0')}.ics`, {
+          headers: { 'x-forwarded-for': forged },
+        });
+      }
+      const guess = `${app.url}/ical/${'E'.repeat(43)}.ics`;
+      expect(
+        (await fetch(guess, { headers: { 'x-forwarded-for': `192.0.2.200, ${attacker}` } })).status,
+      ).toBe(429);
+      expect((await fetch(guess, { headers: { 'x-forwarded-for': victim } })).status).toBe(404);
     });
   });
 });

@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { AccessRepository } from '../../src/db/access-repository.js';
 import { ConnectStoreRepository } from '../../src/db/connect-store-repository.js';
 import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
+import { FeedEventRevisionRepository } from '../../src/db/feed-event-revision-repository.js';
 import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
 import { FeedRepository } from '../../src/db/feed-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
@@ -52,6 +53,8 @@ const event: FeedEvent = {
   userAccountIds: ['acc-1'],
 };
 
+const revision = { uid: event.uid, contentHash: 'c', sequence: 3, changedAt: '2026-05-01T00:00:00.000Z' };
+
 let repos: ReturnType<typeof makeRepos>;
 const makeRepos = (d: Database) => ({
   installations: new InstallationRepository(d.knex),
@@ -59,6 +62,7 @@ const makeRepos = (d: Database) => ({
   feeds: new FeedRepository(d.knex),
   syncs: new FeedSyncRepository(d.knex),
   events: new FeedEventRepository(d.knex),
+  revisions: new FeedEventRevisionRepository(d.knex),
   renders: new FeedRenderRepository(d.knex),
   subscriptions: new SubscriptionRepository(d.knex),
   settings: new SiteSettingsRepository(d.knex),
@@ -79,6 +83,7 @@ async function snapshotA() {
     'feeds',
     'feed_syncs',
     'feed_events',
+    'feed_event_revisions',
     'feed_renders',
     'feed_subscriptions',
     'site_settings',
@@ -121,6 +126,7 @@ beforeAll(async () => {
     feedId = feed.id;
     await repos.syncs.create(SITE_A, feedId, now, trx);
     await repos.events.replaceAll(SITE_A, feedId, [event], trx);
+    await repos.revisions.save(SITE_A, feedId, [revision], trx);
     await repos.renders.save(
       SITE_A,
       {
@@ -181,6 +187,7 @@ describe('every repository is scoped by clientKey', () => {
     expect((await repos.syncs.listByFeed(SITE_B)).size).toBe(0);
     expect(await repos.events.list(SITE_B, feedId)).toEqual([]);
     expect(await repos.events.count(SITE_B, feedId)).toBe(0);
+    expect((await repos.revisions.listByUid(SITE_B, feedId)).size).toBe(0);
     expect(await repos.renders.find(SITE_B, feedId, 'all')).toBeNull();
     expect(await repos.subscriptions.findLive(SITE_B, feedId, 'acc-1', 'all')).toBeNull();
     expect(await repos.subscriptions.listLive(SITE_B, feedId)).toEqual([]);
@@ -209,6 +216,7 @@ describe('every repository is scoped by clientKey', () => {
     // And the same reads as site A do find the data, so the checks above can fail.
     expect(await repos.feeds.findById(SITE_A, feedId)).not.toBeNull();
     expect(await repos.events.count(SITE_A, feedId)).toBe(1);
+    expect([...(await repos.revisions.listByUid(SITE_A, feedId)).values()]).toEqual([revision]);
     expect(await repos.access.rolesOf(SITE_A, 'acc-1', ['g'])).toEqual([{ roleId: '1', projectId: '10000' }]);
   });
 
@@ -248,6 +256,12 @@ describe('every repository is scoped by clientKey', () => {
         trx,
       );
       await repos.renders.deleteVariantsExcept(SITE_B, feedId, 'none', trx);
+      await repos.revisions.save(
+        SITE_B,
+        feedId,
+        [{ ...revision, sequence: 0, contentHash: 'hijacked' }],
+        trx,
+      );
     });
     expect(
       await repos.subscriptions.rotate(SITE_B, subscriptionId, { nonce: 'm', tokenHash: 'other', now }),
@@ -303,6 +317,9 @@ describe('every repository is scoped by clientKey', () => {
         user_account_ids: [],
         event: '{}',
       }),
+    ).rejects.toThrow(/foreign key/);
+    await expect(
+      db.knex.transaction((trx) => repos.revisions.save(SITE_B, feedId, [{ ...revision, uid: 'new' }], trx)),
     ).rejects.toThrow(/foreign key/);
     await expect(
       repos.subscriptions.create(SITE_B, {

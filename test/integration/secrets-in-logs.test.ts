@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
+import { withOutageSwitch } from '../support/db-proxy.js';
 import { findSecrets } from '../support/hostile.js';
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -276,5 +277,47 @@ describe('error reports', () => {
     )!;
     expect(report).not.toContain(issue.summary);
     expect(findSecrets(app.logs(), secrets)).toEqual([]);
+  });
+});
+
+describe('5xx paths and a database outage', () => {
+  it('log what failed and none of the secrets in the URLs that hit it', async () => {
+    const installed = await jira.install(app.url);
+    expect(installed.status).toBe(204);
+    secrets['shared secret (outage install)'] = installed.sharedSecret;
+    const outage = await withOutageSwitch(app.db);
+    const second = await startTestApp({ db: outage.db, config: { feedTokenSecret: app.config.feedTokenSecret } });
+    try {
+      const admin = apiAs(second, jira, ADMIN);
+      const created = await admin.post('/feeds', sampleFeedConfig({ name: 'Outage' }));
+      expect(created.status).toBe(201);
+      rememberUrl('outage', created.body.url);
+      expect(await second.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
+      const served = created.body.url.replace(app.url, second.url);
+      expect((await fetchFeed(served)).status).toBe(200);
+      const unseen = served.replace(TOKEN_IN_URL, `/ical/${'Q'.repeat(43)}.ics`);
+      rememberUrl('unseen during outage', unseen);
+
+      outage.cut();
+      const token = jira.contextToken({ accountId: ADMIN });
+      const statuses = [
+        (await fetchFeed(served)).status,
+        (await fetchFeed(unseen)).status,
+        (await fetch(`${second.url}/api/feeds?jwt=${token}`)).status,
+        (await fetch(`${second.url}/api/feeds/${created.body.id}`, { headers: { authorization: `JWT ${token}` } })).status,
+      ];
+      await second.services.sync.syncFeed(jira.clientKey, created.body.id).catch(() => undefined);
+      outage.restore();
+      expect(statuses.some((status) => status >= 500)).toBe(true);
+
+      const logs = second.logs();
+      expect(logs).toMatch(/"level":50/);
+      expect(findSecrets(logs, secrets)).toEqual([]);
+      expect(findSecrets(app.logs(), secrets)).toEqual([]);
+    } finally {
+      outage.restore();
+      await second.stop();
+      await outage.close();
+    }
   });
 });

@@ -53,7 +53,7 @@ describe('presentFeed', () => {
       sizeBytes: 950_000,
     }).status.warnings;
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/first 100 issues/);
+    expect(warnings[0]).toMatch(/100 issues with events nearest to today/);
     expect(warnings[1]).toMatch(/950 KB.*1 MB/);
   });
 

@@ -329,7 +329,7 @@ describe('sync pipeline under hostile Jira data (property)', () => {
       fc.property(hostileIssues, fc.constantFrom('Team; dates, all', 'Ünïcødé 🎉 feed'), (issues, name) => {
         const context = {
           jiraBaseUrl: 'https://acme.atlassian.net',
-          appHost: 'cal.example.com',
+          uidDomain: 'cal.example.com',
           now: new Date('2024-03-15T12:00:00.000Z'),
         };
         const { events: built } = buildFeedEvents(config, issues, context);
@@ -366,7 +366,7 @@ describe('sync pipeline under hostile Jira data (property)', () => {
         };
         const { events: built } = buildFeedEvents(parsed.config, [issue], {
           jiraBaseUrl: 'https://acme.atlassian.net',
-          appHost: 'cal.example.com',
+          uidDomain: 'cal.example.com',
           now: new Date('2024-03-15T12:00:00.000Z'),
         });
         expect(built).toHaveLength(1);
@@ -399,7 +399,7 @@ describe('sync pipeline under hostile Jira data (property)', () => {
     };
     const { events: built } = buildFeedEvents(parsed.config, [issue], {
       jiraBaseUrl: 'https://acme.atlassian.net',
-      appHost: 'cal.example.com',
+      uidDomain: 'cal.example.com',
       now: new Date('2024-03-15T12:00:00.000Z'),
     });
     expect(built.length).toBeGreaterThan(0);

@@ -136,7 +136,7 @@ function pipeline(input: typeof PIPELINE_INPUT): string {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.fields));
   const { events } = buildFeedEvents(parsed.config, input.issues, {
     jiraBaseUrl: 'https://acme.atlassian.net',
-    appHost: 'cal.example.com',
+    uidDomain: 'cal.example.com',
     now: new Date('2024-06-15T12:00:00.000Z'),
   });
   return renderCalendar(
@@ -151,7 +151,7 @@ const { parseFeedConfig } = await import(${JSON.stringify(new URL('../../src/dom
 const { buildFeedEvents } = await import(${JSON.stringify(new URL('../../src/domain/event-rules.ts', import.meta.url).href)});
 const { renderCalendar } = await import(${JSON.stringify(new URL('../../src/calendar/render-calendar.ts', import.meta.url).href)});
 const parsed = parseFeedConfig(input.config);
-const { events } = buildFeedEvents(parsed.config, input.issues, { jiraBaseUrl: 'https://acme.atlassian.net', appHost: 'cal.example.com', now: new Date('2024-06-15T12:00:00.000Z') });
+const { events } = buildFeedEvents(parsed.config, input.issues, { jiraBaseUrl: 'https://acme.atlassian.net', uidDomain: 'cal.example.com', now: new Date('2024-06-15T12:00:00.000Z') });
 process.stdout.write(JSON.stringify({ offset: new Date(2024, 0, 1).getTimezoneOffset(), ics: renderCalendar({ name: parsed.config.name, refreshIntervalMinutes: parsed.config.syncIntervalMinutes }, events) }));
 `;
 

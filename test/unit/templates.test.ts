@@ -156,6 +156,19 @@ describe('finishSummary and finishDescription', () => {
     expect(finishSummary('short')).toBe('short');
   });
 
+  it('cuts between graphemes: an emoji family or an accented letter at the cut is kept or dropped whole', () => {
+    const family = '👨‍👩‍👧‍👦'; // 7 code points joined by ZWJ
+    const straddling = finishSummary(`${'a'.repeat(250)}${family} tail`);
+    expect(straddling).toBe(`${'a'.repeat(250)}…`);
+    const fitting = finishSummary(`${'a'.repeat(240)}${family}${family}${family}`);
+    expect(fitting).toBe(`${'a'.repeat(240)}${family}${family}…`);
+    const accent = 'e\u0301'; // e + combining acute
+    expect(finishSummary(`${'b'.repeat(253)}${accent}c`)).toBe(`${'b'.repeat(253)}…`);
+    expect(finishSummary(`${'b'.repeat(252)}${accent}cc`)).toBe(`${'b'.repeat(252)}${accent}…`);
+    const flags = '🇩🇪'.repeat(200);
+    expect(Array.from(finishSummary(flags)).length % 2).toBe(1); // pairs of regional indicators, then '…'
+  });
+
   it('repairs lone surrogates instead of passing broken UTF-16 on', () => {
     expect(finishSummary('a\ud800b').isWellFormed()).toBe(true);
   });

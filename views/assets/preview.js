@@ -104,6 +104,13 @@ function sizeSection(preview) {
       'data-testid': 'preview-size',
       text: `${about}${formatBytes(preview.sizeBytes)} of Google Calendar’s ~${formatBytes(preview.sizeLimitBytes)} limit (${Math.round(ratio * 100)}%)`,
     }),
+    preview.budgetCut && preview.budgetCut.events > 0
+      ? h('p', {
+          class: 'section-message section-message--warning',
+          'data-testid': 'preview-budget-cut',
+          text: `To stay under ${formatBytes(preview.budgetCut.maxBytes)}, ${preview.budgetCut.estimated ? 'about ' : ''}${plural(preview.budgetCut.events, 'event')} farthest from today will be left out${preview.budgetCut.examples.length > 0 ? `, such as ${preview.budgetCut.examples.map((example) => `“${example.summary}” (${example.start.slice(0, 10)})`).join(', ')}` : ''}.`,
+        })
+      : null,
     level === 'danger'
       ? h('p', {
           class: 'field-error',
@@ -283,7 +290,7 @@ export function renderPreview(container, preview, { timeZone, fieldName }) {
           'div',
           { class: 'section-message section-message--warning' },
           h('p', {
-            text: 'The issue cap was reached: the feed will only hold the first issues. Narrow the query or raise the cap.',
+            text: 'The issue cap was reached: the feed will hold the issues whose events are nearest to today. Narrow the query or raise the cap.',
           }),
         )
       : null,

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { keepNearestIssues } from '../../src/domain/issue-cap.js';
+import type { FeedEvent } from '../../src/domain/feed-event.js';
+import { distanceFromNow, fitToBudget, nearestFirst } from '../../src/domain/size-budget.js';
+
+const now = new Date('2026-06-15T12:00:00.000Z');
+
+function dayEvent(id: number, date: string): FeedEvent {
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return {
+    uid: `${id}-due@x`,
+    kind: 'issue',
+    ruleId: 'due',
+    issueId: String(id),
+    issueKey: `A-${id}`,
+    projectIds: [],
+    allDay: true,
+    start: date,
+    end: next,
+    summary: `A-${id}`,
+    description: '',
+    url: null,
+    categories: [],
+    transparent: false,
+    alarmMinutesBefore: null,
+    resolved: false,
+    stamp: '2026-01-01T00:00:00.000Z',
+    sequence: 0,
+    userAccountIds: [],
+  };
+}
+
+const events = [
+  dayEvent(1, '2026-01-01'),
+  dayEvent(2, '2026-06-15'),
+  dayEvent(3, '2026-06-20'),
+  dayEvent(4, '2026-06-10'),
+  dayEvent(5, '2027-06-01'),
+];
+
+describe('size budget', () => {
+  it('ranks events by distance from now, an event under way first', () => {
+    expect(distanceFromNow(events[1]!, now.getTime())).toBe(0);
+    expect(nearestFirst(events, now).map((event) => event.issueId)).toEqual(['2', '4', '3', '1', '5']);
+  });
+
+  it('keeps the most nearest events that fit, in their order, and reports the farthest as dropped', () => {
+    const sizeOf = (subset: FeedEvent[], dropped: number) => subset.length * 100 + (dropped > 0 ? 10 : 0);
+    const fit = fitToBudget(events, now, 320, sizeOf);
+    expect(fit.kept.map((event) => event.issueId)).toEqual(['2', '3', '4']);
+    expect(fit.dropped.map((event) => event.issueId)).toEqual(['1', '5']);
+    expect(fitToBudget(events, now, 10_000, sizeOf)).toEqual({ kept: events, dropped: [] });
+    expect(fitToBudget(events, now, null, sizeOf)).toEqual({ kept: events, dropped: [] });
+    expect(fitToBudget(events, now, 50, sizeOf).kept).toEqual([]);
+  });
+
+  it('over the issue cap keeps the issues whose events are nearest, eventless issues last', () => {
+    const issues = [1, 2, 3, 4, 5, 6].map((id) => ({ id: String(id), key: `A-${id}`, fields: {} }));
+    expect(keepNearestIssues(issues, events, 3, now).map((issue) => issue.id)).toEqual(['2', '3', '4']);
+    expect(keepNearestIssues(issues, events, 6, now)).toBe(issues);
+    expect(keepNearestIssues(issues, [], 2, now).map((issue) => issue.id)).toEqual(['1', '2']);
+  });
+});
