@@ -114,7 +114,7 @@ export class JiraClient {
   }
 
   /** Issues matching `jql`, one page at a time; empty pages are skipped. */
-  searchPages(params: {
+  async *searchPages(params: {
     jql: string;
     fields: string[];
     pageSize?: number;
@@ -123,7 +123,7 @@ export class JiraClient {
     if (params.fields.length === 0 || params.fields.some((field) => field.startsWith('*'))) {
       throw new TypeError('searchPages needs an explicit list of fields');
     }
-    return this.search(params.jql, params.fields, params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE, searchResultsSchema, params.signal);
+    yield* this.search(params.jql, params.fields, params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE, searchResultsSchema, params.signal);
   }
 
   /** Ids of the issues matching `jql`: with no field asked for, Jira pages 5,000 at a time instead of 100. */
