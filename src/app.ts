@@ -110,7 +110,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   api.use(siteRouter());
   api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
   api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
-  api.use(editorRouter({ previews: services.previews, lookups: services.lookups, settings: services.settings, admins: services.admins }));
+  api.use(editorRouter({ previews: services.previews, explanations: services.explanations, lookups: services.lookups, settings: services.settings, admins: services.admins }));
   api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
   app.use('/api', api);
 

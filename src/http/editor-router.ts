@@ -4,6 +4,7 @@ import { actorOf } from './actor.js';
 import { adminOnly, asyncHandler } from './route-helpers.js';
 import { badRequest } from '../errors.js';
 import type { AdminAccess } from '../services/admin-access.js';
+import type { ExplainService } from '../services/explain-service.js';
 import type { JiraLookupService } from '../services/jira-lookup-service.js';
 import type { PreviewService } from '../services/preview-service.js';
 import type { SettingsService } from '../services/settings-service.js';
@@ -15,10 +16,18 @@ export function editorRouter(deps: {
   admins: AdminAccess;
   lookups: JiraLookupService;
   previews: PreviewService;
+  explanations: ExplainService;
   settings: SettingsService;
 }): Router {
   const router = Router();
-  router.use(['/feeds/preview', '/jql', '/jira', '/settings'], adminOnly(deps.admins));
+  router.use(['/feeds/preview', '/feeds/explain', '/jql', '/jira', '/settings'], adminOnly(deps.admins));
+
+  router.post(
+    '/feeds/explain',
+    asyncHandler(async (req, res) => {
+      res.json(await deps.explanations.explain(actorOf(res), req.body));
+    }),
+  );
 
   router.post(
     '/feeds/preview',

@@ -5,8 +5,10 @@ import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
-import { type CalendarName, isCalendarName, type MembershipFacts, visibilityFor, visibleEvents } from '../domain/access-rules.js';
+import { type CalendarName, isCalendarName, type MembershipFacts, offeredCalendars, visibilityFor, visibleEvents } from '../domain/access-rules.js';
 import { ALL_CALENDAR, type Feed, type FeedSubscription, type RenderedFeed } from '../domain/feed.js';
+import type { FeedConfig } from '../domain/feed-config.js';
+import type { FeedEvent } from '../domain/feed-event.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import { isJiraError } from '../jira/jira-error.js';
@@ -198,6 +200,45 @@ export class AccessService {
     await this.deps.access.saveSubscriptionAccess(clientKey, result);
     if (result.allowed && result.variant !== ALL_CALENDAR) await this.renderVariant(clientKey, feed, subscription, result);
     return result;
+  }
+
+  /**
+   * Which of `events` the user would see through any calendar of a feed with `config`, by the same rules
+   * a personal URL follows (access mode, roles, "divide by user", Jira's browse permission), or why none.
+   */
+  async visibleTo(
+    installation: ActiveInstallation,
+    config: FeedConfig,
+    accountId: string,
+    events: FeedEvent[],
+  ): Promise<{ events: FeedEvent[]; reason: string | null }> {
+    await this.ensureFresh(installation, accountId);
+    const facts = await this.factsFor(installation.clientKey, accountId);
+    const reasons: string[] = [];
+    for (const calendar of offeredCalendars(config)) {
+      const visibility = visibilityFor(config, calendar, accountId, facts);
+      if (!visibility.allowed) {
+        reasons.push(visibility.reason.charAt(0).toLowerCase() + visibility.reason.slice(1));
+        continue;
+      }
+      let visible = visibleEvents(events, visibility, null);
+      if (visible.length === 0) {
+        reasons.push(calendar === 'mine' ? "the feed's user fields do not name them" : "their project roles do not cover the issue's project");
+        continue;
+      }
+      if (config.access.respectPermissions) {
+        const browsable = await this.browsable(installation, accountId, visible);
+        visible = visible.filter((event) =>
+          event.issueId === null ? event.projectIds.some((project) => browsable.projects.has(project)) : browsable.issues.has(event.issueId),
+        );
+        if (visible.length === 0) {
+          reasons.push('Jira does not let them browse the issue');
+          continue;
+        }
+      }
+      return { events: visible, reason: null };
+    }
+    return { events: [], reason: reasons[0] ?? 'this feed is not shared with users' };
   }
 
   /** Renders (or reuses) the bytes for a restricted URL from the feed's stored events; never calls Jira. */

@@ -9,6 +9,7 @@ import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
+import { readIssues } from './read-issues.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
 /** Google Calendar drops subscriptions much larger than this. */
@@ -50,18 +51,9 @@ export class PreviewService {
     // Like a sync, read past the cap to keep the issues nearest to today, as far as the preview's limit allows.
     const limit = Math.min(issuesToRead(config.issueCap), Math.max(config.issueCap, PREVIEW_ISSUE_LIMIT));
 
-    let issues: JiraIssueLike[] = [];
-    let more = false;
-    for await (const page of client.searchPages({ jql, fields: requiredJiraFields(config), pageSize: 100 })) {
-      for (const issue of page) {
-        if (issues.length >= limit) {
-          more = true;
-          break;
-        }
-        issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
-      }
-      if (more) break;
-    }
+    const read = await readIssues(client, { jql, fields: requiredJiraFields(config), limit });
+    let issues: JiraIssueLike[] = read.issues;
+    const { more } = read;
 
     const now = this.deps.now();
     const ctx = { jiraBaseUrl: actor.installation.baseUrl, uidDomain: eventUidDomain(actor.clientKey, PREVIEW_FEED_ID), now };

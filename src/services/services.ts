@@ -34,6 +34,7 @@ import { JiraClients } from './jira-clients.js';
 import { JiraLookupService } from './jira-lookup-service.js';
 import { Metrics } from './metrics.js';
 import { MyCalendarsService } from './my-calendars-service.js';
+import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
 import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
@@ -192,6 +193,7 @@ export function createServices(deps: ServiceDeps) {
   const admins = new AdminAccess({ jira, now });
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, now });
+  const explanations = new ExplainService({ feeds, jira, access, now });
   const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
   const privacy = new PrivacyService({ privacy: new PrivacyRepository(knex), syncRequests });
 
@@ -222,6 +224,7 @@ export function createServices(deps: ServiceDeps) {
     myCalendars,
     lookups,
     previews,
+    explanations,
     settings,
     privacy,
     reporter,

@@ -256,6 +256,24 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     await finish(opened);
   });
 
+  it('answers "why isn’t it there?" for an issue, in words, from the feed as it stands in the form', async () => {
+    const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin#new');
+    const { frame } = opened;
+    await frame.getByLabel('Feed name').fill('Explained');
+    await frame.getByLabel('JQL query', { exact: true }).fill('project = CAL');
+    await frame.getByLabel('Issue key').fill('CAL-3');
+    await frame.getByRole('button', { name: 'Explain' }).click();
+    await expect.poll(() => frame.getByTestId('explain-answer').textContent()).toMatch(/CAL-3 gives no event: .*duedate.* is empty/);
+    await frame.getByLabel('Issue key').fill('OPS-2');
+    await frame.getByRole('button', { name: 'Explain' }).click();
+    await expect.poll(() => frame.getByTestId('explain-answer').textContent()).toBe("OPS-2 does not match the feed's query.");
+    await frame.getByLabel('Issue key').fill('CAL-1');
+    await frame.getByRole('button', { name: 'Explain' }).click();
+    await expect.poll(() => frame.getByTestId('explain-answer').textContent()).toMatch(/^It is there: /);
+    await saveScreenshot(opened.page, 'feed-editor-explainer');
+    await finish(opened);
+  });
+
   it('shows Jira’s own message next to the JQL field for a bad query, and the save errors in place', async () => {
     const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin#new');
     opened.problems.allow(/api\/feeds\): Failed to load resource: the server responded with a status of 400/);

@@ -23,6 +23,7 @@ import {
   timeZones,
 } from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
+import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
 import { FITS, RuleCard } from './rule-card.js';
 import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
@@ -153,6 +154,7 @@ export class FeedEditor {
         }),
       ),
       this.previewBody,
+      explainerSection(() => this.readConfig()),
     );
 
     replaceChildren(

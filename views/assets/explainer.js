@@ -1,0 +1,63 @@
+// "Why isn't it there?": one issue followed through the feed's query, rules, window, cap, size budget
+// and (optionally) one user's access, answered in words by the server.
+import { api, ApiError, explainError, h, replaceChildren, resizeFrame, uniqueId } from './common.js';
+
+/** The editor's side section; `readConfig` gives the configuration as it stands in the form. */
+export function explainerSection(readConfig) {
+  const keyId = uniqueId('explain-key');
+  const userId = uniqueId('explain-user');
+  const key = h('input', { id: keyId, class: 'input', type: 'text', placeholder: 'CAL-42', autocomplete: 'off' });
+  const user = h('input', {
+    id: userId,
+    class: 'input',
+    type: 'text',
+    placeholder: 'Atlassian account id (optional)',
+    autocomplete: 'off',
+  });
+  const answer = h('div', { 'aria-live': 'polite', 'data-testid': 'explain-answer' });
+  const button = h('button', { type: 'button', class: 'button button--compact', text: 'Explain' });
+
+  const ask = async () => {
+    button.disabled = true;
+    replaceChildren(answer, h('p', { class: 'subtle', text: 'Following the issue through the feed…' }));
+    try {
+      const body = { config: readConfig(), issueKey: key.value };
+      if (user.value.trim() !== '') body.accountId = user.value.trim();
+      const result = await api('POST', 'feeds/explain', body);
+      replaceChildren(
+        answer,
+        h('p', {
+          class: result.present ? 'explain explain--present' : 'explain explain--absent',
+          'data-reason': result.reason,
+          text: result.message,
+        }),
+      );
+    } catch (error) {
+      const fields = error instanceof ApiError ? error.fields.map((field) => field.message).join(' ') : '';
+      replaceChildren(answer, h('p', { class: 'field-error', text: fields || explainError(error) }));
+    } finally {
+      button.disabled = false;
+      resizeFrame();
+    }
+  };
+  button.addEventListener('click', () => void ask());
+  key.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') void ask();
+  });
+
+  return h(
+    'section',
+    { class: 'explainer', 'aria-labelledby': `${keyId}-heading` },
+    h('h3', { id: `${keyId}-heading`, text: 'Why isn’t it there?' }),
+    h('p', {
+      class: 'subtle',
+      text: 'Enter an issue key, and optionally a user, to see whether the feed shows it and, if not, why.',
+    }),
+    h('label', { for: keyId, text: 'Issue key' }),
+    key,
+    h('label', { for: userId, text: 'User (optional)' }),
+    user,
+    h('div', { class: 'toolbar' }, button),
+    answer,
+  );
+}
