@@ -44,6 +44,11 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(requestLogger(logger));
   app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors }));
 
+  // Feed URLs first: calendar apps poll them all day, and they need none of the routers below.
+  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000, keyOf: (req) => clientAddress(req, config.trustProxy) });
+  app.use('/ical', countFeedRequests(services.metrics));
+  app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
+
   app.get('/healthz', (_req, res) => {
     deps.healthCheck().then(
       () => res.json({ status: 'ok' }),
@@ -90,10 +95,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   if (forgeDoor) {
     app.use(forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }));
   }
-  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000, keyOf: (req) => clientAddress(req, config.trustProxy) });
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
-  app.use('/ical', countFeedRequests(services.metrics));
-  app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
 
   const api = Router();
