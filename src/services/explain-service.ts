@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { renderCalendar } from '../calendar/render-calendar.js';
 import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
-import { budgetNote, fitToBudget } from '../domain/size-budget.js';
 import { badRequest } from '../errors.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import { isJiraError } from '../jira/jira-error.js';
@@ -15,6 +13,7 @@ import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
 import { readIssues } from './read-issues.js';
+import { fitUnsavedFeed } from './unsaved-feed-budget.js';
 
 const requestSchema = z.object({
   config: z.unknown(),
@@ -160,11 +159,7 @@ export class ExplainService {
       }
       built = buildFeedEvents(config, kept, ctx);
     }
-    const meta = { name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes };
-    const fit = fitToBudget(built.events, now, config.sizeBudget.maxBytes, (subset, dropped) => {
-      const description = config.sizeBudget.note ? budgetNote(dropped) : null;
-      return Buffer.byteLength(renderCalendar(description ? { ...meta, description } : meta, subset));
-    });
+    const fit = fitUnsavedFeed(config, built.events, now);
     let events = fit.kept.filter((event) => uids.has(event.uid));
     if (events.length === 0) {
       return absent(

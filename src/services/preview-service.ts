@@ -4,12 +4,12 @@ import { eventUidDomain } from '../domain/event-uids.js';
 import type { OmittedIssues } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
-import { budgetNote, fitToBudget } from '../domain/size-budget.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
 import { readIssues } from './read-issues.js';
+import { fitUnsavedFeed } from './unsaved-feed-budget.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
 /** Google Calendar drops subscriptions much larger than this. */
@@ -84,12 +84,9 @@ export class PreviewService {
 
   /** The same choice the sync makes, on the sample: which events the budget drops, farthest from today first. */
   private budgetCut(config: FeedConfig, events: FeedEvent[], now: Date, sizeBytes: number, sizeEstimated: boolean, sampleIssues: number): Preview['budgetCut'] {
-    const { maxBytes, note } = config.sizeBudget;
+    const { maxBytes } = config.sizeBudget;
     const meta = { name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes };
-    const fit = fitToBudget(events, now, maxBytes, (subset, dropped) => {
-      const description = note ? budgetNote(dropped) : null;
-      return Buffer.byteLength(renderCalendar(description ? { ...meta, description } : meta, subset));
-    });
+    const fit = fitUnsavedFeed(config, events, now);
     const examples = [...fit.dropped]
       .reverse()
       .slice(0, BUDGET_EXAMPLES)
