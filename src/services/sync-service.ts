@@ -16,6 +16,7 @@ import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError } from '../errors.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import { isJiraError } from '../jira/jira-error.js';
+import { sleepFor } from '../jira/retry.js';
 import { upstreamError } from '../jira/upstream-errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from './access-service.js';
@@ -311,7 +312,7 @@ async function retrying<T>(work: () => Promise<T>, attempts = 5, firstDelayMs = 
       return await work();
     } catch (error) {
       if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, firstDelayMs * 2 ** (attempt - 1)));
+      await sleepFor(firstDelayMs * 2 ** (attempt - 1));
     }
   }
 }
