@@ -161,6 +161,24 @@ export class FeedSyncRepository {
     return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id, stale: row.stale }));
   }
 
+  /**
+   * When the earliest live-looking running or queued sync would turn stale if it stops beating, across
+   * all tenants; null when none is in flight. The tick uses it to come back for a takeover then, rather
+   * than at the next cron minute.
+   */
+  async nextStaleAt(liveness: SyncLiveness): Promise<Date | null> {
+    const row = await this.knex.raw<{ rows: { at: Date | null }[] }>(
+      `SELECT min(at) AS at FROM (
+         SELECT COALESCE(heartbeat_at, started_at) + make_interval(secs => ?) AS at FROM feed_syncs WHERE state = 'running'
+         UNION ALL
+         SELECT requested_at + make_interval(secs => ?) AS at FROM feed_syncs WHERE state = 'queued'
+       ) AS pending`,
+      [liveness.heartbeatStaleMs / 1000, liveness.queuedStaleMs / 1000],
+    );
+    const at = row.rows[0]?.at;
+    return at ? new Date(at) : null;
+  }
+
   /** Since when the most overdue idle feed has been due, across all tenants (the operator's view); null when none is. */
   async oldestDueSince(now: Date): Promise<Date | null> {
     const row = await this.knex<FeedSyncRow>('feed_syncs')

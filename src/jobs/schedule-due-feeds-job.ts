@@ -7,7 +7,14 @@ import type { SyncQueue } from '../services/feed-service.js';
 export const SCHEDULE_DUE_FEEDS_TASK = 'schedule_due_feeds';
 const CLAIM_BATCH = 500;
 
-export type TickQueue = SyncQueue & { enqueueAccessRefresh(clientKey: string): Promise<void> };
+export type TickQueue = SyncQueue & {
+  enqueueAccessRefresh(clientKey: string): Promise<void>;
+  /** One more tick at `runAt`, replacing any follow-up asked for before. */
+  requestTickAt(runAt: Date): Promise<void>;
+};
+
+/** A follow-up further away than this is left to the cron minute. */
+const CRON_MINUTE_MS = 60_000;
 
 /**
  * The one recurring tick: claim every feed whose interval has passed and fan out one keyed job per
@@ -31,7 +38,12 @@ export function scheduleDueFeedsTask(deps: {
       for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);
       deps.onStaleTakeovers?.(due.filter((feed) => feed.stale).length);
       if (due.length > 0) helpers.logger.info(`queued ${due.length} feed syncs`);
-      if (due.length < CLAIM_BATCH) return;
+      if (due.length < CLAIM_BATCH) break;
+    }
+    // A sync that stops beating now is taken over when it turns stale, not up to a minute later.
+    const staleAt = await deps.syncs.nextStaleAt(deps.liveness);
+    if (staleAt && staleAt.getTime() - deps.now().getTime() < CRON_MINUTE_MS) {
+      await deps.queue.requestTickAt(new Date(staleAt.getTime() + 100));
     }
   };
 }

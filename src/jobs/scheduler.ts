@@ -96,6 +96,14 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(SCHEDULE_DUE_FEEDS_TASK, {}, { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1 });
   }
 
+  async requestTickAt(runAt: Date): Promise<void> {
+    await this.utils.addJob(
+      SCHEDULE_DUE_FEEDS_TASK,
+      {},
+      { jobKey: `${SCHEDULE_DUE_FEEDS_TASK}:follow-up`, jobKeyMode: 'replace', runAt, maxAttempts: 1 },
+    );
+  }
+
   /** Starts working jobs in this process: the minute tick plus feed syncs. */
   async startWorker(deps: {
     sync: SyncService;

@@ -96,6 +96,28 @@ describe('a sync that cannot freeze its site', () => {
     });
   });
 
+  it('comes back for a sync that stops beating when it turns stale, not at the next cron minute', async () => {
+    const feedId = await syncedFeed('Killed just now');
+    // As a process killed right after its last beat leaves it: the tick that runs now still sees it alive.
+    const lastBeat = new Date();
+    await app.db.knex('feed_syncs').where({ feed_id: feedId }).update({
+      state: 'running',
+      started_at: new Date(lastBeat.getTime() - 5_000),
+      heartbeat_at: lastBeat,
+      next_sync_at: new Date(Date.now() + 3_600_000),
+    });
+    await app.queue.requestTick();
+    const followUp = await waitFor('the tick to ask for a follow-up', async () =>
+      app.db.knex('graphile_worker.jobs').where({ key: 'schedule_due_feeds:follow-up' }).first(),
+    );
+    expect(followUp.run_at.getTime()).toBeGreaterThanOrEqual(lastBeat.getTime() + HEARTBEAT_STALE_MS);
+    expect(followUp.run_at.getTime()).toBeLessThan(lastBeat.getTime() + HEARTBEAT_STALE_MS + 5_000);
+    await waitFor('the follow-up tick to take it over', async () => {
+      const current = await row(feedId);
+      return current?.state === 'ok' && current.finished_at > lastBeat;
+    });
+  });
+
   it('keeps trying to record a failure while the database does not answer', async () => {
     const feedId = await syncedFeed('Failure to record');
     const syncs = app.services.syncRepository;
