@@ -7,10 +7,19 @@ import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
 import type { Admitted, ForgeDoor } from './forge-door.js';
 
-const PRODUCT_EVENTS = [
-  'avi:jira:created:issue',
-  'avi:jira:updated:issue',
-  'avi:jira:deleted:issue',
+const ISSUE_EVENTS = ['avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue'] as const;
+const SPRINT_EVENTS = [
+  'avi:jira-software:started:sprint',
+  'avi:jira-software:updated:sprint',
+  'avi:jira-software:closed:sprint',
+  'avi:jira-software:deleted:sprint',
+] as const;
+const VERSION_EVENTS = [
+  'avi:jira:updated:version',
+  'avi:jira:released:version',
+  'avi:jira:unreleased:version',
+  'avi:jira:deleted:version',
+  'avi:jira:merged:version',
 ] as const;
 const LIFECYCLE_EVENTS = ['avi:forge:installed:app', 'avi:forge:upgraded:app'] as const;
 
@@ -21,11 +30,25 @@ const lifecycleSchema = z.object({
   eventType: z.enum(LIFECYCLE_EVENTS),
   retryContext: retryContext.optional(),
 });
+const jiraId = z.union([z.string().regex(/^\d{1,18}$/), z.number().int().nonnegative()]);
 const issueEventSchema = z.object({
-  eventType: z.enum(PRODUCT_EVENTS),
-  issue: z.object({ id: z.union([z.string().regex(/^\d{1,18}$/), z.number().int().nonnegative()]) }),
+  eventType: z.enum(ISSUE_EVENTS),
+  issue: z.object({ id: jiraId }),
   retryContext: retryContext.optional(),
 });
+
+const planningEventSchema = z.discriminatedUnion('eventType', [
+  z.object({
+    eventType: z.enum(SPRINT_EVENTS),
+    sprint: z.object({ id: jiraId }),
+    retryContext: retryContext.optional(),
+  }),
+  z.object({
+    eventType: z.enum(VERSION_EVENTS),
+    version: z.object({ id: jiraId }),
+    retryContext: retryContext.optional(),
+  }),
+]);
 
 const FORGE_JIRA_BUDGET_MS = 3_500;
 
@@ -34,6 +57,7 @@ export const FORGE_ROUTES = {
   lifecycle: '/forge/lifecycle',
   preUninstall: '/forge/lifecycle/pre-uninstall',
   issueEvents: '/forge/events/issue',
+  planningEvents: '/forge/events/planning',
   hourly: '/forge/cron/hourly',
 } as const;
 
@@ -94,6 +118,19 @@ export function forgeRouter(deps: {
         retry: event.retryContext?.retryCount,
       },
       'Forge issue event',
+    );
+    await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
+  });
+
+  route(FORGE_ROUTES.planningEvents, async ({ installation }, body) => {
+    const event = parse(planningEventSchema, body);
+    deps.logger.debug(
+      {
+        clientKey: installation.clientKey,
+        eventType: event.eventType,
+        retry: event.retryContext?.retryCount,
+      },
+      'Forge sprint or version event',
     );
     await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
   });

@@ -143,6 +143,46 @@ describe('product events', () => {
     expect(served.status).toBe(200);
   });
 
+  it('a sprint rescheduled and a release date moved, delivered as sprint and version events, reach the feed', async () => {
+    const feed = (await site.api(ADMIN).get('/feeds')).body.feeds[0];
+    const before = (await fetchFeed(feed.url)).text;
+    // Neither change touches any issue's `updated`: only the events can tell the app.
+    const sprint = jira.data.sprints.find((candidate) => candidate.id === 3)!;
+    sprint.startDate = '2026-05-11T07:00:00.000Z';
+    sprint.endDate = '2026-05-25T07:00:00.000Z';
+    expect(before).not.toContain('DTEND:20260525T070000Z');
+    expect(
+      await forge().deliverEvent('avi:jira-software:updated:sprint', { sprint: { id: sprint.id } }),
+    ).toEqual([{ attempt: 0, status: 200 }]);
+    await waitFor('the new sprint end in the feed', async () =>
+      (await fetchFeed(feed.url)).text.includes('DTEND:20260525T070000Z'),
+    );
+
+    const version = jira.data.versions.find(
+      (candidate) => candidate.projectId === '10000' && candidate.name === '1.0',
+    )!;
+    version.releaseDate = '2026-10-19';
+    // An all-day event ends the day after the release date.
+    expect(before).not.toContain('DTEND;VALUE=DATE:20261020');
+    expect(await forge().deliverEvent('avi:jira:updated:version', { version: { id: version.id } })).toEqual([
+      { attempt: 0, status: 200 },
+    ]);
+    await waitFor('the new release date in the feed', async () =>
+      (await fetchFeed(feed.url)).text.includes('DTEND;VALUE=DATE:20261020'),
+    );
+  }, 60_000);
+
+  it('a sprint or version event Forge could not have sent gets a 400', async () => {
+    for (const body of [
+      { eventType: 'avi:jira-software:updated:sprint', version: { id: '10100' } },
+      { eventType: 'avi:jira:updated:version', version: { id: 'x; DROP' } },
+      { eventType: 'avi:jira:updated:issue', issue: { id: '1' } },
+    ]) {
+      const answer = await forge().sendOnce('ev-planning', body);
+      expect(answer.status).toBe(400);
+    }
+  });
+
   it('a burst of events for one site is one job, not one sync per event', async () => {
     for (let i = 0; i < 5; i += 1) {
       expect(
