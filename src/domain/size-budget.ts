@@ -1,9 +1,9 @@
 import type { FeedEvent } from './feed-event.js';
+import { compare } from './ordering.js';
 
 /** Google Calendar stops refreshing subscriptions over about 1 MB; the default budget stays just under it. */
 export const DEFAULT_SIZE_BUDGET_BYTES = 990_000;
 export const SIZE_BUDGET_REASON = 'size-budget';
-
 
 /** How far an event is from `now`: 0 while it runs, otherwise to its nearer end. All-day dates count from UTC midnight. */
 export function distanceFromNow(event: FeedEvent, nowMs: number): number {
@@ -82,9 +82,5 @@ function instant(value: string, allDay: boolean): number {
   if (!allDay) return Date.parse(value);
   const [year, month, day] = value.split('-').map(Number);
   return Date.UTC(year ?? 1970, (month ?? 1) - 1, day ?? 1);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 

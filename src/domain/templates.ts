@@ -93,7 +93,21 @@ export function templateJiraFields(template: string): string[] {
 export type TemplateContext = { jiraBaseUrl: string };
 
 export function issueUrl(jiraBaseUrl: string, issueKey: string): string {
-  return `${jiraBaseUrl.replace(/\/+$/, '')}/browse/${encodeURIComponent(issueKey.toWellFormed())}`;
+  return siteUrl(jiraBaseUrl, `/browse/${encodeURIComponent(issueKey.toWellFormed())}`);
+}
+
+/** The board a sprint belongs to, in Jira's UI. */
+export function boardUrl(jiraBaseUrl: string, boardId: string): string {
+  return siteUrl(jiraBaseUrl, `/secure/RapidBoard.jspa?rapidView=${encodeURIComponent(boardId)}`);
+}
+
+export function versionUrl(jiraBaseUrl: string, projectKey: string, versionId: string): string {
+  const project = encodeURIComponent(projectKey.toWellFormed());
+  return siteUrl(jiraBaseUrl, `/projects/${project}/versions/${encodeURIComponent(versionId)}`);
+}
+
+function siteUrl(jiraBaseUrl: string, path: string): string {
+  return `${jiraBaseUrl.replace(/\/+$/, '')}${path}`;
 }
 
 export function renderTemplate(
