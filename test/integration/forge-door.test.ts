@@ -363,6 +363,26 @@ describe('hostile invocation tokens', () => {
       const createdB = await b.post('/feeds', sampleFeedConfig({ name: 'B only' }));
       expect(createdB.status).toBe(201);
       expect((await site.api(ADMIN).get(`/feeds/${createdB.body.id}`)).status).toBe(404);
+      // B's events move B's feeds only.
+      const syncOf = (feedId: string) => door.app.db.knex('feed_syncs').where({ feed_id: feedId }).first();
+      const beforeA = await syncOf(feedA.id);
+      const beforeB = await waitFor('B\'s first sync', async () => {
+        const row = await syncOf(createdB.body.id);
+        return row?.state === 'ok' ? row : null;
+      });
+      expect(
+        await siteB.forge!.deliverEvent('avi:jira-software:updated:sprint', { sprint: { id: 3 } }),
+      ).toEqual([{ attempt: 0, status: 200 }]);
+      expect(
+        await siteB.forge!.deliverEvent('avi:jira:updated:issue', { issue: { id: '10001' } }),
+      ).toEqual([{ attempt: 0, status: 200 }]);
+      await waitFor('B to sync on its events', async () => {
+        const row = await syncOf(createdB.body.id);
+        return row?.state === 'ok' && row.finished_at > beforeB.finished_at;
+      });
+      const afterA = await syncOf(feedA.id);
+      expect(afterA.next_sync_at).toEqual(beforeA.next_sync_at);
+      expect(afterA.finished_at).toEqual(beforeA.finished_at);
       // B's system token only opens B's Jira: the app never sends it to A's.
       expect(other.requests.every((request) => !request.path.includes(jira.cloudId))).toBe(true);
       await siteB.uninstall();
