@@ -365,17 +365,25 @@ describe('hostile invocation tokens', () => {
       expect((await site.api(ADMIN).get(`/feeds/${createdB.body.id}`)).status).toBe(404);
       // B's events move B's feeds only.
       const syncOf = (feedId: string) => door.app.db.knex('feed_syncs').where({ feed_id: feedId }).first();
-      const beforeA = await syncOf(feedA.id);
-      const beforeB = await waitFor('B\'s first sync', async () => {
+      // A's own earlier events settle first, so that anything moving A below would come from B's.
+      const beforeA = await waitFor('A to be idle with no event pending', async () => {
+        const pending = await door.app.db
+          .knex('graphile_worker.jobs')
+          .where('key', 'like', `site_changed:${site.clientKey}:%`)
+          .first();
+        const row = await syncOf(feedA.id);
+        return !pending && row?.state === 'ok' ? row : null;
+      });
+      const beforeB = await waitFor("B's first sync", async () => {
         const row = await syncOf(createdB.body.id);
         return row?.state === 'ok' ? row : null;
       });
       expect(
         await siteB.forge!.deliverEvent('avi:jira-software:updated:sprint', { sprint: { id: 3 } }),
       ).toEqual([{ attempt: 0, status: 200 }]);
-      expect(
-        await siteB.forge!.deliverEvent('avi:jira:updated:issue', { issue: { id: '10001' } }),
-      ).toEqual([{ attempt: 0, status: 200 }]);
+      expect(await siteB.forge!.deliverEvent('avi:jira:updated:issue', { issue: { id: '10001' } })).toEqual([
+        { attempt: 0, status: 200 },
+      ]);
       await waitFor('B to sync on its events', async () => {
         const row = await syncOf(createdB.body.id);
         return row?.state === 'ok' && row.finished_at > beforeB.finished_at;
