@@ -1,10 +1,17 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { composeApp } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest, openDatabase } from './db/database.js';
 import { loadOrCreateFeedTokenSecret } from './feed-token-secret.js';
 import { createLogger } from './logger.js';
+
+/**
+ * Slow clients: request headers must arrive within 10 s and a whole request within 30 s (the largest
+ * body the API takes is 1 MB), checked every second, so a trickle of bytes cannot hold sockets for the
+ * five minutes Node allows by default. Calendar apps and Jira send a request in one go.
+ */
+const SLOW_CLIENT_LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
 
 async function main(): Promise<void> {
   let config;
@@ -35,7 +42,9 @@ async function main(): Promise<void> {
   const { app } = composed;
 
   const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.port, config.host, () => resolve(listening));
+    const listening = createServer(SLOW_CLIENT_LIMITS, app).listen(config.port, config.host, () =>
+      resolve(listening),
+    );
   });
   logger.info({ port: config.port, baseUrl: config.baseUrl }, 'Calendar Sync listening');
   if (config.schedulerEnabled) {

@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, startAppProcess } from '../support/app-process.js';
@@ -24,6 +25,17 @@ describe('the app process', () => {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
+      // A client that trickles its headers is cut off (408) instead of holding the socket for minutes.
+      const socket = connect(port, '127.0.0.1');
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 500);
+      const answer = await new Promise<string>((resolve) => {
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+      });
+      clearInterval(trickle);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(run.output().stdout).toContain('"msg":"stopped"');
@@ -31,5 +43,5 @@ describe('the app process', () => {
       run.child.kill('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });

@@ -32,7 +32,8 @@ export function startAppProcess(env: Record<string, string>): AppProcess {
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const output = () => ({ stdout, stderr });
-  const waitFor = async (text: string, timeoutMs = 30_000) => {
+  // A cold start compiles the app with tsx: on a loaded 2-core machine that alone has taken 35 s.
+  const waitFor = async (text: string, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!stdout.includes(text)) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${text}" from the app: ${JSON.stringify(output()).slice(-2000)}`);
