@@ -8,7 +8,7 @@ import { ALL_CALENDAR, type Feed, type OmittedIssues } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
 import { budgetNote, fitToBudget, SIZE_BUDGET_REASON } from '../domain/size-budget.js';
-import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { buildFeedEvents } from '../domain/event-rules.js';
 import { applyRevisions } from '../domain/event-revisions.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
@@ -24,6 +24,7 @@ import type { ErrorReporter } from './error-reporter.js';
 import { FeedPublisher } from './feed-publisher.js';
 import type { InstallationService } from './installation-service.js';
 import type { JiraClients } from './jira-clients.js';
+import { readIssues } from './read-issues.js';
 
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
@@ -38,21 +39,6 @@ export type SyncOutcome =
       jiraPages: number;
     }
   | { status: 'failed'; code: string; message: string; retryable: boolean; retryAfterMs?: number };
-
-const PAGE_SIZE = 100;
-
-type Fetched = { issues: JiraIssueLike[]; capReached: boolean; jiraPages: number };
-
-class PageTokenExpired extends AppError {
-  constructor() {
-    super(
-      502,
-      'jira_page_token_expired',
-      'Jira refused its own page token twice in a row; the sync will be retried',
-      { retryable: true },
-    );
-  }
-}
 
 /**
  * One sync of one feed: run its JQL as the app user, keep only what the feed shows, and swap the
@@ -140,19 +126,16 @@ export class SyncService {
     const jql = await this.resolveJql(client, feed);
     const fields = requiredJiraFields(feed.config);
 
-    let fetched: Fetched;
-    try {
-      fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
-    } catch (error) {
-      if (!(error instanceof PageTokenExpired)) throw error;
-      // Jira's page tokens expire; a sync that outlived one starts over once rather than keeping a partial set.
-      this.deps.logger.info(
-        { clientKey: installation.clientKey, feedId: feed.id },
-        'page token expired mid-sync; restarting the search',
-      );
-      fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
-    }
-    const { capReached, jiraPages } = fetched;
+    const limit = issuesToRead(feed.config.issueCap);
+    const fetched = await readIssues(client, {
+      jql,
+      fields,
+      limit,
+      ...(signal ? { signal } : {}),
+      onPage: (count) => this.deps.syncs.recordProgress(installation.clientKey, feed.id, count),
+    });
+    const { jiraPages } = fetched;
+    const capReached = fetched.more || fetched.issues.length > feed.config.issueCap;
 
     const now = this.deps.now();
     const ctx = { jiraBaseUrl: installation.baseUrl, uidDomain: eventUidDomain(installation.clientKey, feed.id), now };
@@ -234,41 +217,6 @@ export class SyncService {
     const text =
       last.events === fit.kept ? last.text : this.deps.publisher.renderText(feed, fit.kept, note ? budgetNote(fit.dropped.length) : null);
     return { events: fit.kept, dropped: fit.dropped, text };
-  }
-
-  private async fetchIssues(
-    client: JiraClient,
-    clientKey: string,
-    feed: Feed,
-    jql: string,
-    fields: string[],
-    signal: AbortSignal | undefined,
-  ): Promise<Fetched> {
-    const issues: JiraIssueLike[] = [];
-    let capReached = false;
-    let jiraPages = 0;
-    try {
-      for await (const page of client.searchPages({
-        jql,
-        fields,
-        pageSize: PAGE_SIZE,
-        ...(signal ? { signal } : {}),
-      })) {
-        jiraPages += 1;
-        for (const issue of page) {
-          if (issues.length >= feed.config.issueCap) capReached = true;
-          if (issues.length >= issuesToRead(feed.config.issueCap)) break;
-          issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
-        }
-        if (issues.length >= issuesToRead(feed.config.issueCap)) break;
-        await this.deps.syncs.recordProgress(clientKey, feed.id, issues.length);
-      }
-    } catch (error) {
-      // A 400 after the first page is Jira refusing the page token, not the query it already accepted.
-      if (jiraPages > 0 && isJiraError(error) && error.jiraStatus === 400) throw new PageTokenExpired();
-      throw error;
-    }
-    return { issues, capReached, jiraPages };
   }
 
   private async resolveJql(client: JiraClient, feed: Feed): Promise<string> {
