@@ -18,8 +18,6 @@ export type ReadIssuesResult = {
   issues: JiraIssueLike[];
   /** The query matched more than `limit` issues. */
   more: boolean;
-  /** Search requests made, counting a restart. */
-  jiraPages: number;
 };
 
 export class PageTokenExpired extends AppError {
@@ -36,11 +34,11 @@ export class PageTokenExpired extends AppError {
  */
 export async function readIssues(client: JiraClient, params: ReadIssuesParams): Promise<ReadIssuesResult> {
   try {
-    return await readOnce(client, params, 0);
+    return await readOnce(client, params);
   } catch (error) {
     if (!(error instanceof TokenRefused)) throw error;
     try {
-      return await readOnce(client, params, error.pages);
+      return await readOnce(client, params);
     } catch (again) {
       if (again instanceof TokenRefused) throw new PageTokenExpired();
       throw again;
@@ -48,13 +46,9 @@ export async function readIssues(client: JiraClient, params: ReadIssuesParams): 
   }
 }
 
-class TokenRefused extends Error {
-  constructor(readonly pages: number) {
-    super('Jira refused its page token');
-  }
-}
+class TokenRefused extends Error {}
 
-async function readOnce(client: JiraClient, params: ReadIssuesParams, pagesBefore: number): Promise<ReadIssuesResult> {
+async function readOnce(client: JiraClient, params: ReadIssuesParams): Promise<ReadIssuesResult> {
   const issues: JiraIssueLike[] = [];
   let pages = 0;
   try {
@@ -66,15 +60,15 @@ async function readOnce(client: JiraClient, params: ReadIssuesParams, pagesBefor
     })) {
       pages += 1;
       for (const issue of page) {
-        if (issues.length >= params.limit) return { issues, more: true, jiraPages: pagesBefore + pages };
+        if (issues.length >= params.limit) return { issues, more: true };
         issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
       }
       await params.onPage?.(issues.length);
     }
   } catch (error) {
     // A 400 after the first page is Jira refusing the page token, not the query it already accepted.
-    if (pages > 0 && isJiraError(error) && error.jiraStatus === 400) throw new TokenRefused(pagesBefore + pages + 1);
+    if (pages > 0 && isJiraError(error) && error.jiraStatus === 400) throw new TokenRefused('Jira refused its page token');
     throw error;
   }
-  return { issues, more: false, jiraPages: pagesBefore + pages };
+  return { issues, more: false };
 }
