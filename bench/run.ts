@@ -9,12 +9,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_JIRA_REQUESTS_PER_SECOND, startBenchSite, type BenchSite } from './bench-site.js';
 import { formatBytes, round, table } from './bench-stats.js';
+import { runIncrementalBench } from './incremental-bench.js';
 import { runLoadBench, type LoadBenchResult } from './load-bench.js';
 import { runRenderBench, type RenderBenchRow } from './render-bench.js';
 import { runServingBench, type ServingBenchRow } from './serving-bench.js';
 import { runSyncBench, SyncStuckError, type SyncBenchRow } from './sync-bench.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only=incremental` runs the incremental sync cases alone. */
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const SETTINGS = {
   syncSizes: quick ? [1000] : [1000, 10_000],
   syncRuns: 3,
@@ -166,6 +169,20 @@ async function main(): Promise<void> {
   results['machine'] = host;
   const syncRows: SyncRow[] = [];
   let stuck = false;
+  const incremental = async () => {
+    const size = quick ? 1000 : 10_000;
+    log(`incremental: ${size} issues, unchanged and 1% changed re-syncs, 300 ms per request, template amplification`);
+    results['incremental'] = await runIncrementalBench(site, size, 300);
+    out(`## Incremental sync\n\n\`\`\`json\n${JSON.stringify(results['incremental'], null, 2)}\n\`\`\`\n`);
+  };
+  if (only === 'incremental') {
+    try {
+      await incremental();
+    } finally {
+      await site.stop();
+    }
+    return;
+  }
   const syncSize = async (size: number) => {
     log(`sync: ${size} issues × ${SETTINGS.syncRuns} runs, then one unchanged re-sync`);
     try {
@@ -211,6 +228,7 @@ async function main(): Promise<void> {
       if (stuck) syncRows.push({ issues: size, stuck: 'not run: an earlier sync got stuck' });
       else await syncSize(size);
     }
+    if (!stuck) await incremental();
   } finally {
     Object.assign(results, { sync: syncRows, render, serving, load, logs: site.logs });
     // A stuck sync holds a database connection that will never be released: do not wait on it.

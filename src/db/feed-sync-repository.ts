@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { FeedSyncStatus, OmittedIssues, SyncState } from '../domain/feed.js';
+import type { FeedSyncStatus, OmittedIssues, SyncBasis, SyncKind, SyncState } from '../domain/feed.js';
 
 type FeedSyncRow = {
   feed_id: string;
@@ -24,9 +24,16 @@ type FeedSyncRow = {
   data_hash: string | null;
   access_error_code: string | null;
   access_error_message: string | null;
+  sync_kind: SyncKind | null;
+  jira_requests: number | null;
+  issues_fetched: number | null;
+  basis_hash: string | null;
+  watermark_at: Date | null;
+  last_full_at: Date | null;
+  window_entry_at: Date | null;
 };
 
-const toStatus = (row: FeedSyncRow): FeedSyncStatus => ({
+const toStatus = (row: FeedSyncRow & { requests_today?: number | null }): FeedSyncStatus => ({
   feedId: row.feed_id,
   state: row.state,
   nextSyncAt: row.next_sync_at,
@@ -45,6 +52,10 @@ const toStatus = (row: FeedSyncRow): FeedSyncStatus => ({
   errorMessage: row.error_message,
   consecutiveFailures: row.consecutive_failures,
   dataHash: row.data_hash,
+  lastSync: row.sync_kind
+    ? { kind: row.sync_kind, jiraRequests: row.jira_requests ?? 0, issuesFetched: row.issues_fetched ?? 0 }
+    : null,
+  jiraRequestsToday: row.requests_today ?? 0,
   accessError: row.access_error_code
     ? { code: row.access_error_code, message: row.access_error_message ?? '' }
     : null,
@@ -59,7 +70,15 @@ export type SyncSuccess = {
   capReached: boolean;
   dataHash: string;
   nextSyncAt: Date;
+  kind: SyncKind;
+  jiraRequests: number;
+  issuesFetched: number;
+  /** Left unchanged when absent. */
+  basis?: SyncBasis;
 };
+
+/** Jira requests a feed's syncs made on one UTC day (`YYYY-MM-DD`). */
+export type RequestDay = { feedId: string; day: string; jiraRequests: number; syncs: number };
 
 /**
  * When a sync counts as abandoned: a running one whose heartbeat stopped (its process died or froze), a
@@ -77,6 +96,18 @@ export class FeedSyncRepository {
     return db<FeedSyncRow>('feed_syncs').where({ client_key: clientKey });
   }
 
+  /** Status rows with today's (UTC) Jira request count of each feed. */
+  private withRequestsToday(clientKey: string, db: Knex | Knex.Transaction = this.knex) {
+    return this.scoped(clientKey, db).select(
+      'feed_syncs.*',
+      db.raw(
+        `(SELECT d.jira_requests FROM feed_sync_days d
+           WHERE d.client_key = feed_syncs.client_key AND d.feed_id = feed_syncs.feed_id
+             AND d.day = (now() AT TIME ZONE 'UTC')::date) AS requests_today`,
+      ),
+    );
+  }
+
   async create(clientKey: string, feedId: string, nextSyncAt: Date, db: Knex.Transaction): Promise<void> {
     await db<FeedSyncRow>('feed_syncs').insert({
       client_key: clientKey,
@@ -87,12 +118,12 @@ export class FeedSyncRepository {
   }
 
   async find(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<FeedSyncStatus | null> {
-    const row = await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).first();
+    const row = (await this.withRequestsToday(clientKey, db).andWhere({ feed_id: feedId }).first()) as FeedSyncRow | undefined;
     return row ? toStatus(row) : null;
   }
 
   async listByFeed(clientKey: string): Promise<Map<string, FeedSyncStatus>> {
-    const rows = await this.scoped(clientKey);
+    const rows = (await this.withRequestsToday(clientKey)) as FeedSyncRow[];
     return new Map(rows.map((row) => [row.feed_id, toStatus(row)]));
   }
 
@@ -264,14 +295,77 @@ export class FeedSyncRepository {
         consecutive_failures: 0,
         data_hash: result.dataHash,
         next_sync_at: result.nextSyncAt,
+        sync_kind: result.kind,
+        jira_requests: result.jiraRequests,
+        issues_fetched: result.issuesFetched,
+        ...(result.basis
+          ? {
+              basis_hash: result.basis.hash,
+              watermark_at: result.basis.watermarkAt,
+              last_full_at: result.basis.lastFullAt,
+              window_entry_at: result.basis.windowChangeAt,
+            }
+          : {}),
       });
+    await this.countRequests(clientKey, feedId, result.finishedAt, result.jiraRequests, db);
+  }
+
+  /** What the feed's stored items were read with; null when its next sync must read everything. */
+  async findBasis(clientKey: string, feedId: string): Promise<SyncBasis | null> {
+    const row = await this.scoped(clientKey).andWhere({ feed_id: feedId }).first();
+    if (!row?.basis_hash || !row.watermark_at || !row.last_full_at || !row.window_entry_at) return null;
+    return {
+      hash: row.basis_hash,
+      watermarkAt: row.watermark_at,
+      lastFullAt: row.last_full_at,
+      windowChangeAt: row.window_entry_at,
+    };
+  }
+
+  /** The next sync of the feed reads everything (its configuration changed). */
+  async forgetBasis(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<void> {
+    await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).update({ basis_hash: null });
+  }
+
+  /** Adds a sync's Jira requests to the feed's count for the UTC day it finished on. */
+  async countRequests(
+    clientKey: string,
+    feedId: string,
+    at: Date,
+    requests: number,
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<void> {
+    await db.raw(
+      `INSERT INTO feed_sync_days (client_key, feed_id, day, jira_requests, syncs)
+       SELECT client_key, feed_id, ?::date, ?, 1 FROM feed_syncs WHERE client_key = ? AND feed_id = ?
+       ON CONFLICT (feed_id, day) DO UPDATE
+         SET jira_requests = feed_sync_days.jira_requests + EXCLUDED.jira_requests, syncs = feed_sync_days.syncs + 1`,
+      [at.toISOString().slice(0, 10), requests, clientKey, feedId],
+    );
+  }
+
+  /** Requests per feed per day of the site, from `sinceDay` (`YYYY-MM-DD`) on, oldest first. */
+  async listRequestDays(clientKey: string, sinceDay: string): Promise<RequestDay[]> {
+    const result = await this.knex.raw<{ rows: { feed_id: string; day: string; jira_requests: number; syncs: number }[] }>(
+      `SELECT feed_id, to_char(day, 'YYYY-MM-DD') AS day, jira_requests, syncs FROM feed_sync_days
+        WHERE client_key = ? AND day >= ?::date ORDER BY day, feed_id`,
+      [clientKey, sinceDay],
+    );
+    return result.rows.map((row) => ({ feedId: row.feed_id, day: row.day, jiraRequests: row.jira_requests, syncs: row.syncs }));
   }
 
   /** The last good events and bytes stay as they are; only the status says what went wrong. */
   async markFailed(
     clientKey: string,
     feedId: string,
-    failure: { finishedAt: Date; durationMs: number; code: string; message: string; nextSyncAt: Date },
+    failure: {
+      finishedAt: Date;
+      durationMs: number;
+      code: string;
+      message: string;
+      nextSyncAt: Date;
+      jiraRequests: number;
+    },
   ): Promise<void> {
     await this.scoped(clientKey)
       .andWhere({ feed_id: feedId })
@@ -285,5 +379,6 @@ export class FeedSyncRepository {
         consecutive_failures: this.knex.raw('consecutive_failures + 1'),
         next_sync_at: failure.nextSyncAt,
       });
+    if (failure.jiraRequests > 0) await this.countRequests(clientKey, feedId, failure.finishedAt, failure.jiraRequests);
   }
 }

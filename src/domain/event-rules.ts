@@ -18,6 +18,23 @@ export function buildFeedEvents(config: FeedConfig, issues: JiraIssueLike[], ctx
   return builder.finish();
 }
 
+/** `buildFeedEvents` that awaits `pause` every `every` issues, so a big sync does not hold the event loop. */
+export async function buildFeedEventsInChunks(
+  config: FeedConfig,
+  issues: JiraIssueLike[],
+  ctx: BuildContext,
+  pause: () => Promise<void>,
+  every = 250,
+): Promise<BuildResult> {
+  const builder = new FeedEventBuilder(config, ctx);
+  let added = 0;
+  for (const issue of uniqueIssues(issues)) {
+    builder.addIssue(issue);
+    if (++added % every === 0) await pause();
+  }
+  return builder.finish();
+}
+
 /** Drops repeated issues (a page boundary moving mid-sync), keeping the most recently updated copy; sorts by id. */
 function uniqueIssues(issues: JiraIssueLike[]): JiraIssueLike[] {
   const byId = new Map<string, JiraIssueLike>();

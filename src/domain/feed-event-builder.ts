@@ -44,6 +44,8 @@ export type BuildResult = {
   omitted: OmittedIssues;
   /** Events built but left out on purpose by the feed's settings. */
   filtered: { outsideWindow: number; resolvedHidden: number };
+  /** Each omission with the issue it was counted against, in the order counted (an incremental sync's bookkeeping). */
+  omissions: { issueKey: string; reason: string }[];
 };
 
 const MAX_OMITTED_EXAMPLES = 20;
@@ -61,6 +63,7 @@ export class FeedEventBuilder {
   private readonly events: FeedEvent[] = [];
   private readonly omitted: OmittedIssues = { count: 0, byReason: {}, examples: [] };
   private readonly filtered = { outsideWindow: 0, resolvedHidden: 0 };
+  private readonly omissions: { issueKey: string; reason: string }[] = [];
   private readonly sprints = new Map<string, Map<string, Carried<SprintData>>>();
   private readonly versions = new Map<string, Map<string, Carried<VersionData>>>();
 
@@ -101,7 +104,7 @@ export class FeedEventBuilder {
       if (rule.kind === 'version') this.finishVersions(rule.id, rule.useStartDate);
     }
     this.events.sort((a, b) => compare(a.start, b.start) || compare(a.uid, b.uid));
-    return { events: this.events, omitted: this.omitted, filtered: this.filtered };
+    return { events: this.events, omitted: this.omitted, filtered: this.filtered, omissions: this.omissions };
   }
 
   private issueDraft(ruleId: string, facts: IssueFacts): Draft {
@@ -245,6 +248,7 @@ export class FeedEventBuilder {
 
   private omit(issueKey: string, reason: string): void {
     this.omitted.count += 1;
+    this.omissions.push({ issueKey, reason });
     this.omitted.byReason[reason] = (this.omitted.byReason[reason] ?? 0) + 1;
     if (this.omitted.examples.length < MAX_OMITTED_EXAMPLES) this.omitted.examples.push({ issueKey, reason });
   }

@@ -13,6 +13,19 @@ export type Feed = {
 
 export type SyncState = 'pending' | 'queued' | 'running' | 'ok' | 'error';
 
+export type SyncKind = 'full' | 'incremental';
+
+/** What an incremental sync needs to trust the items the last good sync left (see `feed_sync_items`). */
+export type SyncBasis = {
+  /** The configuration, JQL and site the items were read with. */
+  hash: string;
+  /** When the last good sync started: issues updated since then (less an overlap) are read again. */
+  watermarkAt: Date;
+  lastFullAt: Date;
+  /** When the feed's window next takes in or drops an event. */
+  windowChangeAt: Date;
+};
+
 export type OmittedIssues = {
   count: number;
   byReason: Record<string, number>;
@@ -38,6 +51,10 @@ export type FeedSyncStatus = {
   errorMessage: string | null;
   consecutiveFailures: number;
   dataHash: string | null;
+  /** What the last finished sync was and cost: a full read or only what changed, Jira requests, issues read with all fields. */
+  lastSync: { kind: SyncKind; jiraRequests: number; issuesFetched: number } | null;
+  /** Jira requests the feed's syncs made today (UTC), all syncs counted, failed ones too. */
+  jiraRequestsToday: number;
   /** Set when the feed's access rules could not be resolved (e.g. the app user lacks project admin). */
   accessError: { code: string; message: string } | null;
 };

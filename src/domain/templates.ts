@@ -110,18 +110,29 @@ function siteUrl(jiraBaseUrl: string, path: string): string {
   return `${jiraBaseUrl.replace(/\/+$/, '')}${path}`;
 }
 
+/**
+ * The template's text for `issue`. It stops once the text is certainly longer than `maxChars` after
+ * `finishSummary` or `finishDescription` (control characters and spacing removed): a template that repeats a
+ * large field costs about the limit, never the field size times the repeats.
+ */
 export function renderTemplate(
   template: ParsedTemplate,
   issue: JiraIssueLike,
   context: TemplateContext,
+  maxChars = DESCRIPTION_MAX_CHARS,
 ): string {
   let out = '';
+  let checkAt = 2 * maxChars + 64;
   for (const part of template) {
     if ('text' in part) out += part.text;
     else if ('field' in part) out += formatFieldValue(issue.fields[part.field]);
     else if (part.name === 'key') out += issue.key;
     else if (part.name === 'url') out += issueUrl(context.jiraBaseUrl, issue.key);
     else out += formatFieldValue(issue.fields[NAME_TO_FIELD[part.name] ?? part.name]);
+    if (out.length < checkAt) continue;
+    // Raw length overstates what is kept (control characters go); count what finishing keeps, rarely.
+    if (codePointCount(cleanText(out).replace(/\s+/g, ' ').trim(), maxChars + 16) > maxChars + 16) break;
+    checkAt = 2 * out.length;
   }
   return out;
 }

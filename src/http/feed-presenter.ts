@@ -43,6 +43,8 @@ export function presentFeed({ feed, status, url, sizeBytes }: FeedWithStatus) {
       omittedCount: status.omittedCount,
       omitted: status.omitted,
       capReached: status.capReached,
+      lastSync: status.lastSync,
+      jiraRequestsToday: status.jiraRequestsToday,
       progressIssues: status.progressIssues,
       error: status.errorCode ? { code: status.errorCode, message: status.errorMessage ?? '' } : null,
       accessError: status.accessError,

@@ -9,17 +9,42 @@ import type { FeedEvent } from '../domain/feed-event.js';
 /** Google drops subscriptions much over 1 MB; the status warns before that. */
 export const FEED_SIZE_WARNING_BYTES = 900_000;
 
+const EVENT_KEYS: (keyof FeedEvent)[] = [
+  'uid',
+  'kind',
+  'ruleId',
+  'issueId',
+  'issueKey',
+  'projectIds',
+  'allDay',
+  'start',
+  'end',
+  'summary',
+  'description',
+  'url',
+  'categories',
+  'transparent',
+  'alarmMinutesBefore',
+  'resolved',
+  'stamp',
+  'sequence',
+  'userAccountIds',
+];
+
 /** Turns event sets into stored, ready-to-serve bytes (plain and gzip) with their validators. */
 export class FeedPublisher {
   constructor(private readonly deps: { renders: FeedRenderRepository; now: () => Date }) {}
 
-  /** What decides the bytes: if this hash is unchanged, so is the output, and nothing is rendered. */
+  /**
+   * What decides the bytes: if this hash is unchanged, so is the output, and nothing is rendered. Events
+   * hash in one key order, whether built just now or read back from jsonb (which keeps its own order).
+   */
   static dataHash(feed: Feed, events: FeedEvent[]): string {
-    return createHash('sha256')
-      .update(
-        JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, budget: feed.config.sizeBudget, events }),
-      )
-      .digest('base64url');
+    const hash = createHash('sha256').update(
+      JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, budget: feed.config.sizeBudget }),
+    );
+    for (const event of events) hash.update(JSON.stringify(event, EVENT_KEYS));
+    return hash.digest('base64url');
   }
 
   /** The calendar text alone; `note` becomes its description. */

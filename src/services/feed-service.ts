@@ -194,6 +194,8 @@ function missingStatus(feedId: string): FeedSyncStatus {
     omittedCount: null,
     omitted: null,
     capReached: false,
+    lastSync: null,
+    jiraRequestsToday: 0,
     progressIssues: null,
     errorCode: null,
     errorMessage: null,

@@ -28,19 +28,27 @@ export class JiraClients {
     });
   }
 
-  forInstallation(installation: ActiveInstallation): JiraClient {
-    return this.forAuth(installation.clientKey, this.options.authFor(installation));
+  /** `onRequest` is told every attempt the client makes (a sync counting its cost). */
+  forInstallation(installation: ActiveInstallation, onRequest?: () => void): JiraClient {
+    return this.forAuth(installation.clientKey, this.options.authFor(installation), onRequest);
   }
 
   /** A client with an explicit credential, for a door that holds one before the installation is stored. */
-  forAuth(clientKey: string, auth: JiraAuth): JiraClient {
+  forAuth(clientKey: string, auth: JiraAuth, onRequest?: () => void): JiraClient {
     const { authFor: _authFor, logger, requestsPerSecond: _rps, onResponse, ...rest } = this.options;
     return new JiraClient(
       { clientKey, auth },
       {
         pacer: this.pacer,
         logger: logger.child({ clientKey }),
-        ...(onResponse ? { onResponse: (status) => onResponse(clientKey, status) } : {}),
+        ...(onResponse || onRequest
+          ? {
+              onResponse: (status) => {
+                onRequest?.();
+                onResponse?.(clientKey, status);
+              },
+            }
+          : {}),
         ...rest,
       },
     );

@@ -7,6 +7,7 @@ import { FeedEventRevisionRepository } from '../db/feed-event-revision-repositor
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { FeedRepository } from '../db/feed-repository.js';
+import { FeedSyncItemRepository } from '../db/feed-sync-item-repository.js';
 import { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
@@ -158,6 +159,7 @@ export function createServices(deps: ServiceDeps) {
     installations,
     feeds: feedRepository,
     syncs: syncRepository,
+    items: new FeedSyncItemRepository(knex),
     events: eventRepository,
     revisions: new FeedEventRevisionRepository(knex),
     renders: renderRepository,

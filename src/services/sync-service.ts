@@ -4,11 +4,22 @@ import type { FeedEventRevisionRepository } from '../db/feed-event-revision-repo
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
-import { ALL_CALENDAR, type Feed, type OmittedIssues } from '../domain/feed.js';
+import { createHash } from 'node:crypto';
+import type { FeedSyncItemRepository } from '../db/feed-sync-item-repository.js';
+import { compareEvents } from '../db/feed-event-repository.js';
+import {
+  ALL_CALENDAR,
+  type Feed,
+  type FeedSyncStatus,
+  type OmittedIssues,
+  type SyncBasis,
+  type SyncKind,
+} from '../domain/feed.js';
+import { itemsOf, omittedOf, splitByWindow, withLookahead, type SyncItem } from '../domain/sync-items.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
 import { budgetNote, fitToBudget, SIZE_BUDGET_REASON } from '../domain/size-budget.js';
-import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { buildFeedEventsInChunks, type BuildContext, type JiraIssueLike } from '../domain/event-rules.js';
 import { applyRevisions } from '../domain/event-revisions.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
@@ -24,35 +35,25 @@ import type { ErrorReporter } from './error-reporter.js';
 import { FeedPublisher } from './feed-publisher.js';
 import type { InstallationService } from './installation-service.js';
 import type { JiraClients } from './jira-clients.js';
+import { readIncrementally } from './incremental-read.js';
+import { readIssues } from './read-issues.js';
 
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
   | { status: 'deferred'; reason: 'site-busy' }
   | {
       status: 'ok';
+      kind: SyncKind;
       issueCount: number;
       eventCount: number;
       omitted: number;
       capReached: boolean;
       rendered: boolean;
-      jiraPages: number;
+      jiraRequests: number;
+      /** Issues read with every field the feed needs (an unchanged incremental sync reads none). */
+      issuesFetched: number;
     }
   | { status: 'failed'; code: string; message: string; retryable: boolean; retryAfterMs?: number };
-
-const PAGE_SIZE = 100;
-
-type Fetched = { issues: JiraIssueLike[]; capReached: boolean; jiraPages: number };
-
-class PageTokenExpired extends AppError {
-  constructor() {
-    super(
-      502,
-      'jira_page_token_expired',
-      'Jira refused its own page token twice in a row; the sync will be retried',
-      { retryable: true },
-    );
-  }
-}
 
 /**
  * One sync of one feed: run its JQL as the app user, keep only what the feed shows, and swap the
@@ -65,6 +66,7 @@ export class SyncService {
       installations: InstallationService;
       feeds: FeedRepository;
       syncs: FeedSyncRepository;
+      items: FeedSyncItemRepository;
       events: FeedEventRepository;
       revisions: FeedEventRevisionRepository;
       renders: FeedRenderRepository;
@@ -101,8 +103,9 @@ export class SyncService {
       Math.max(500, this.deps.heartbeatStaleMs / 4),
     );
     heartbeat.unref();
+    const requests = { count: 0 };
     try {
-      const outcome = await this.run(installation, feed, started, signal);
+      const outcome = await this.run(installation, feed, started, requests, signal);
       log.info({ ...outcome, ms: this.deps.now().getTime() - started.getTime() }, 'feed synced');
       return outcome;
     } catch (error) {
@@ -117,6 +120,7 @@ export class SyncService {
           message: failure.message,
           // Quick retries of transient failures are the job queue's; the schedule itself moves on.
           nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+          jiraRequests: requests.count,
         }),
       );
       log[failure.retryable ? 'warn' : 'info'](
@@ -134,68 +138,98 @@ export class SyncService {
     installation: ActiveInstallation,
     feed: Feed,
     started: Date,
+    requests: { count: number },
     signal?: AbortSignal,
   ): Promise<SyncOutcome & { status: 'ok' }> {
-    const client = this.deps.jira.forInstallation(installation);
+    const { clientKey } = installation;
+    const client = this.deps.jira.forInstallation(installation, () => {
+      requests.count += 1;
+    });
     const jql = await this.resolveJql(client, feed);
     const fields = requiredJiraFields(feed.config);
-
-    let fetched: Fetched;
-    try {
-      fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
-    } catch (error) {
-      if (!(error instanceof PageTokenExpired)) throw error;
-      // Jira's page tokens expire; a sync that outlived one starts over once rather than keeping a partial set.
-      this.deps.logger.info(
-        { clientKey: installation.clientKey, feedId: feed.id },
-        'page token expired mid-sync; restarting the search',
-      );
-      fetched = await this.fetchIssues(client, installation.clientKey, feed, jql, fields, signal);
-    }
-    const { capReached, jiraPages } = fetched;
-
     const now = this.deps.now();
-    const ctx = { jiraBaseUrl: installation.baseUrl, uidDomain: eventUidDomain(installation.clientKey, feed.id), now };
-    let built = buildFeedEvents(feed.config, fetched.issues, ctx);
-    let issues = fetched.issues;
-    if (issues.length > feed.config.issueCap) {
-      // Over the cap, the issues kept are those whose events are nearest to today, not Jira's first ones.
-      issues = keepNearestIssues(issues, built.events, feed.config.issueCap, now);
-      built = buildFeedEvents(feed.config, issues, ctx);
+    const ctx = { jiraBaseUrl: installation.baseUrl, uidDomain: eventUidDomain(clientKey, feed.id), now };
+    const basisHash = createHash('sha256')
+      .update(JSON.stringify({ jql, fields, config: feed.config, ...ctx, now: undefined }))
+      .digest('base64url');
+    const status = await this.deps.syncs.find(clientKey, feed.id);
+    const basis = await this.deps.syncs.findBasis(clientKey, feed.id);
+    const existing = await this.deps.renders.findMeta(clientKey, feed.id, ALL_CALENDAR);
+
+    let read: Read | null = null;
+    if (incrementalAllowed(basis, basisHash, status, now) && basis) {
+      const items = await this.deps.items.list(clientKey, feed.id);
+      const incremental =
+        items.length > 0 || status?.issueCount === 0
+          ? await readIncrementally(client, {
+              jql,
+              fields,
+              config: feed.config,
+              items,
+              watermarkAt: basis.watermarkAt,
+              now,
+              cap: feed.config.issueCap,
+              ...(signal ? { signal } : {}),
+            })
+          : null;
+      if (incremental && !incremental.changed && status?.dataHash && existing?.dataHash === status.dataHash) {
+        return this.finishUnchanged(clientKey, feed, started, status, { ...basis, watermarkAt: started }, requests.count);
+      }
+      if (incremental) {
+        const kept = incremental.keep(await this.deps.events.list(clientKey, feed.id));
+        const built = await this.build(feed, incremental.fetched, ctx);
+        const items = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
+        read = {
+          kind: 'incremental',
+          issueCount: incremental.memberCount,
+          issuesFetched: incremental.fetched.length,
+          events: [...kept.events, ...built.shown].sort(compareEvents),
+          omitted: omittedOf(items),
+          capReached: false,
+          items,
+          windowChangeAt: new Date(Math.min(basis.windowChangeAt.getTime(), built.changesAt.getTime())),
+          lastFullAt: basis.lastFullAt,
+        };
+      }
     }
-    const previous = await this.deps.revisions.listByUid(installation.clientKey, feed.id);
-    const revised = applyRevisions(built.events, previous, now);
+    read ??= await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
+
+    const previous = await this.deps.revisions.listByUid(clientKey, feed.id);
+    const revised = applyRevisions(read.events, previous, now);
     const { changed } = revised;
-    const status = await this.deps.syncs.find(installation.clientKey, feed.id);
     const dataHash = FeedPublisher.dataHash(feed, revised.events);
-    const existing = await this.deps.renders.findMeta(installation.clientKey, feed.id, ALL_CALENDAR);
     const unchanged = status?.dataHash === dataHash && existing?.dataHash === dataHash;
     // Unchanged data left the stored event set (and what the budget cut) as it was.
     const fitted = unchanged ? null : this.fitToBudget(feed, revised.events, now);
     const events = fitted?.events ?? revised.events;
-    const omitted = fitted ? withBudgetCut(built.omitted, fitted.dropped) : keptBudgetCut(built.omitted, status?.omitted ?? null);
+    const omitted = fitted ? withBudgetCut(read.omitted, fitted.dropped) : keptBudgetCut(read.omitted, status?.omitted ?? null);
     const rendered = fitted ? this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, events.length, dataHash) : null;
 
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
-      if (changed.length > 0) await this.deps.revisions.save(installation.clientKey, feed.id, changed, trx);
+      if (changed.length > 0) await this.deps.revisions.save(clientKey, feed.id, changed, trx);
       if (rendered) {
-        await this.deps.events.replaceAll(installation.clientKey, feed.id, events, trx);
-        await this.deps.renders.save(installation.clientKey, rendered, trx);
-        await this.deps.renders.deleteVariantsExcept(installation.clientKey, feed.id, ALL_CALENDAR, trx);
+        await this.deps.events.replaceAll(clientKey, feed.id, events, trx);
+        await this.deps.renders.save(clientKey, rendered, trx);
+        await this.deps.renders.deleteVariantsExcept(clientKey, feed.id, ALL_CALENDAR, trx);
       }
+      await this.deps.items.replaceAll(clientKey, feed.id, read.items, trx);
       await this.deps.syncs.markSucceeded(
-        installation.clientKey,
+        clientKey,
         feed.id,
         {
           finishedAt: finished,
           durationMs: finished.getTime() - started.getTime(),
-          issueCount: issues.length,
+          issueCount: read.issueCount,
           eventCount: events.length,
           omitted,
-          capReached,
+          capReached: read.capReached,
           dataHash,
           nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+          kind: read.kind,
+          jiraRequests: requests.count,
+          issuesFetched: read.issuesFetched,
+          basis: { hash: basisHash, watermarkAt: started, lastFullAt: read.lastFullAt, windowChangeAt: read.windowChangeAt },
         },
         trx,
       );
@@ -204,21 +238,112 @@ export class SyncService {
     if (rendered) {
       await this.deps.access.recomputeFeed(installation, feed).catch((error: unknown) => {
         // The sync itself stands; personal URLs render lazily and the next access refresh retries.
-        this.deps.logger.warn(
-          { clientKey: installation.clientKey, feedId: feed.id, err: error },
-          'could not refresh personal feed URLs',
-        );
+        this.deps.logger.warn({ clientKey, feedId: feed.id, err: error }, 'could not refresh personal feed URLs');
       });
     }
     return {
       status: 'ok',
-      issueCount: issues.length,
+      kind: read.kind,
+      issueCount: read.issueCount,
       eventCount: events.length,
       omitted: omitted.count,
-      capReached,
+      capReached: read.capReached,
       rendered: rendered !== null,
-      jiraPages,
+      jiraRequests: requests.count,
+      issuesFetched: read.issuesFetched,
     };
+  }
+
+  /** Nothing the feed shows changed: the stored events, bytes and items stand; only the status moves on. */
+  private async finishUnchanged(
+    clientKey: string,
+    feed: Feed,
+    started: Date,
+    status: FeedSyncStatus,
+    basis: SyncBasis,
+    jiraRequests: number,
+  ): Promise<SyncOutcome & { status: 'ok' }> {
+    const finished = this.deps.now();
+    const omitted = status.omitted ?? { count: 0, byReason: {}, examples: [] };
+    await this.deps.knex.transaction(async (trx) => {
+      await this.deps.syncs.markSucceeded(
+        clientKey,
+        feed.id,
+        {
+          finishedAt: finished,
+          durationMs: finished.getTime() - started.getTime(),
+          issueCount: status.issueCount ?? 0,
+          eventCount: status.eventCount ?? 0,
+          omitted,
+          capReached: status.capReached,
+          dataHash: status.dataHash ?? '',
+          nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+          kind: 'incremental',
+          jiraRequests,
+          issuesFetched: 0,
+          basis,
+        },
+        trx,
+      );
+    });
+    return {
+      status: 'ok',
+      kind: 'incremental',
+      issueCount: status.issueCount ?? 0,
+      eventCount: status.eventCount ?? 0,
+      omitted: omitted.count,
+      capReached: status.capReached,
+      rendered: false,
+      jiraRequests,
+      issuesFetched: 0,
+    };
+  }
+
+  private async readFull(
+    client: JiraClient,
+    clientKey: string,
+    feed: Feed,
+    jql: string,
+    fields: string[],
+    ctx: BuildContext,
+    started: Date,
+    signal: AbortSignal | undefined,
+  ): Promise<Read> {
+    const fetched = await readIssues(client, {
+      jql,
+      fields,
+      limit: issuesToRead(feed.config.issueCap),
+      ...(signal ? { signal } : {}),
+      onPage: (count) => this.deps.syncs.recordProgress(clientKey, feed.id, count),
+    });
+    let issues = fetched.issues;
+    let built = await this.build(feed, issues, ctx);
+    if (issues.length > feed.config.issueCap) {
+      // Over the cap, the issues kept are those whose events are nearest to today, not Jira's first ones.
+      issues = keepNearestIssues(issues, built.shown, feed.config.issueCap, ctx.now);
+      built = await this.build(feed, issues, ctx);
+    }
+    return {
+      kind: 'full',
+      issueCount: issues.length,
+      issuesFetched: fetched.issues.length,
+      events: built.shown,
+      omitted: built.omitted,
+      capReached: fetched.more || fetched.issues.length > feed.config.issueCap,
+      items: itemsOf(feed.config, issues, built.omissions),
+      windowChangeAt: built.changesAt,
+      lastFullAt: started,
+    };
+  }
+
+  /**
+   * The feed's events from `issues`, built a little further ahead than the window so the sync knows when
+   * the window next changes what it shows; the build yields to the event loop between chunks of issues.
+   */
+  private async build(feed: Feed, issues: JiraIssueLike[], ctx: BuildContext) {
+    const built = await buildFeedEventsInChunks(withLookahead(feed.config), issues, ctx, yieldToEventLoop);
+    const split = splitByWindow(built.events, feed.config.window, feed.config.timeZone, ctx.now);
+    return { ...built, ...split };
   }
 
   /** The event set and calendar text that fit the feed's size budget, nearest events first. */
@@ -236,47 +361,38 @@ export class SyncService {
     return { events: fit.kept, dropped: fit.dropped, text };
   }
 
-  private async fetchIssues(
-    client: JiraClient,
-    clientKey: string,
-    feed: Feed,
-    jql: string,
-    fields: string[],
-    signal: AbortSignal | undefined,
-  ): Promise<Fetched> {
-    const issues: JiraIssueLike[] = [];
-    let capReached = false;
-    let jiraPages = 0;
-    try {
-      for await (const page of client.searchPages({
-        jql,
-        fields,
-        pageSize: PAGE_SIZE,
-        ...(signal ? { signal } : {}),
-      })) {
-        jiraPages += 1;
-        for (const issue of page) {
-          if (issues.length >= feed.config.issueCap) capReached = true;
-          if (issues.length >= issuesToRead(feed.config.issueCap)) break;
-          issues.push({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
-        }
-        if (issues.length >= issuesToRead(feed.config.issueCap)) break;
-        await this.deps.syncs.recordProgress(clientKey, feed.id, issues.length);
-      }
-    } catch (error) {
-      // A 400 after the first page is Jira refusing the page token, not the query it already accepted.
-      if (jiraPages > 0 && isJiraError(error) && error.jiraStatus === 400) throw new PageTokenExpired();
-      throw error;
-    }
-    return { issues, capReached, jiraPages };
-  }
-
   private async resolveJql(client: JiraClient, feed: Feed): Promise<string> {
     if (feed.config.source.type === 'jql') return feed.config.source.jql;
     const filter = await client.getFilter(feed.config.source.filterId);
     return filter.jql;
   }
 }
+
+const DAY_MS = 86_400_000;
+
+type Read = {
+  kind: SyncKind;
+  issueCount: number;
+  issuesFetched: number;
+  events: FeedEvent[];
+  omitted: OmittedIssues;
+  capReached: boolean;
+  items: SyncItem[];
+  windowChangeAt: Date;
+  lastFullAt: Date;
+};
+
+/**
+ * Whether the items the last good sync left can be trusted: read with this configuration, a full read
+ * within a day (the safety pass), the window not yet due to change, and nothing cut by the cap or size budget.
+ */
+function incrementalAllowed(basis: SyncBasis | null, hash: string, status: FeedSyncStatus | null, now: Date): boolean {
+  if (!basis || !status || basis.hash !== hash) return false;
+  if (now.getTime() - basis.lastFullAt.getTime() >= DAY_MS || now >= basis.windowChangeAt) return false;
+  return !status.capReached && !status.omitted?.byReason[SIZE_BUDGET_REASON];
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const MAX_BUDGET_EXAMPLES = 20;
 

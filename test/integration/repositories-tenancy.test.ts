@@ -7,6 +7,7 @@ import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
 import { FeedEventRevisionRepository } from '../../src/db/feed-event-revision-repository.js';
 import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
 import { FeedRepository } from '../../src/db/feed-repository.js';
+import { FeedSyncItemRepository } from '../../src/db/feed-sync-item-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../../src/db/forge-token-repository.js';
 import { PrivacyRepository } from '../../src/db/privacy-repository.js';
@@ -69,6 +70,7 @@ const makeRepos = (d: Database) => ({
   access: new AccessRepository(d.knex),
   forgeTokens: new ForgeTokenRepository(d.knex),
   privacy: new PrivacyRepository(d.knex),
+  items: new FeedSyncItemRepository(d.knex),
 });
 
 let feedId: string;
@@ -84,6 +86,8 @@ async function snapshotA() {
     'feed_syncs',
     'feed_events',
     'feed_event_revisions',
+    'feed_sync_items',
+    'feed_sync_days',
     'feed_renders',
     'feed_subscriptions',
     'site_settings',
@@ -127,6 +131,16 @@ beforeAll(async () => {
     await repos.syncs.create(SITE_A, feedId, now, trx);
     await repos.events.replaceAll(SITE_A, feedId, [event], trx);
     await repos.revisions.save(SITE_A, feedId, [revision], trx);
+    await repos.items.replaceAll(
+      SITE_A,
+      feedId,
+      [
+        { kind: 'issue', id: '1', key: 'A-1', updatedMs: now.getTime(), carries: ['sprint:7'], omitted: [] },
+        { kind: 'sprint', id: '7', dates: { startDate: '2026-06-01', endDate: '2026-06-14' } },
+      ],
+      trx,
+    );
+    await repos.syncs.countRequests(SITE_A, feedId, now, 4, trx);
     await repos.renders.save(
       SITE_A,
       {
@@ -188,6 +202,11 @@ describe('every repository is scoped by clientKey', () => {
     expect(await repos.events.list(SITE_B, feedId)).toEqual([]);
     expect(await repos.events.count(SITE_B, feedId)).toBe(0);
     expect((await repos.revisions.listByUid(SITE_B, feedId)).size).toBe(0);
+    expect(await repos.items.list(SITE_A, feedId)).toHaveLength(2);
+    expect(await repos.items.list(SITE_B, feedId)).toEqual([]);
+    expect(await repos.syncs.listRequestDays(SITE_A, '2026-01-01')).toHaveLength(1);
+    expect(await repos.syncs.listRequestDays(SITE_B, '2026-01-01')).toEqual([]);
+    expect(await repos.syncs.findBasis(SITE_B, feedId)).toBeNull();
     expect(await repos.renders.find(SITE_B, feedId, 'all')).toBeNull();
     expect(await repos.subscriptions.findLive(SITE_B, feedId, 'acc-1', 'all')).toBeNull();
     expect(await repos.subscriptions.listLive(SITE_B, feedId)).toEqual([]);
@@ -238,7 +257,11 @@ describe('every repository is scoped by clientKey', () => {
       code: 'x',
       message: 'y',
       nextSyncAt: now,
+      jiraRequests: 3,
     });
+    await repos.syncs.countRequests(SITE_B, feedId, now, 9);
+    await repos.syncs.forgetBasis(SITE_B, feedId);
+    await repos.items.clear(SITE_B, feedId);
     await db.knex.transaction(async (trx) => {
       await repos.syncs.markSucceeded(
         SITE_B,
@@ -252,9 +275,14 @@ describe('every repository is scoped by clientKey', () => {
           capReached: false,
           dataHash: 'z',
           nextSyncAt: now,
+          kind: 'full',
+          jiraRequests: 1,
+          issuesFetched: 0,
+          basis: { hash: 'b', watermarkAt: now, lastFullAt: now, windowChangeAt: now },
         },
         trx,
       );
+      await repos.items.replaceAll(SITE_B, feedId, [], trx);
       await repos.renders.deleteVariantsExcept(SITE_B, feedId, 'none', trx);
       await repos.revisions.save(
         SITE_B,

@@ -40,6 +40,8 @@ const status: FeedSyncStatus = {
   errorMessage: null,
   consecutiveFailures: 0,
   dataHash: 'h',
+  lastSync: { kind: 'incremental', jiraRequests: 3, issuesFetched: 0 },
+  jiraRequestsToday: 12,
   accessError: null,
 };
 

@@ -183,3 +183,44 @@ describe('formatFieldValue', () => {
     expect(formatFieldValue([null, 'a', { name: 'b' }])).toBe('a, b');
   });
 });
+
+describe('renderTemplate on a template that repeats a large field', () => {
+  const big = 'Lorem ipsum dolor sit amet. '.repeat(600);
+  const repeated = parseTemplate('{summary} '.repeat(444));
+  if (!repeated.ok) throw new Error(repeated.message);
+  /** An issue whose summary counts how often it is read. */
+  const counted = (summary: string) => {
+    const reads = { count: 0 };
+    const fields = {
+      get summary() {
+        reads.count += 1;
+        return summary;
+      },
+    };
+    return { reads, issue: { id: '1', key: 'BIG-1', fields } as JiraIssueLike };
+  };
+  const fullText = (summary: string) => `${summary} `.repeat(444);
+
+  it('stops reading the field once the text is past the longest description', () => {
+    const { reads, issue: subject } = counted(big);
+    const text = renderTemplate(repeated.template, subject, { jiraBaseUrl: 'https://acme.atlassian.net/' });
+    expect(reads.count).toBeLessThan(4);
+    expect(text.length).toBeLessThan(big.length * 4);
+  });
+
+  it('finishes to exactly what the whole text would', () => {
+    const { issue: subject } = counted(big);
+    const text = renderTemplate(repeated.template, subject, { jiraBaseUrl: 'https://acme.atlassian.net/' });
+    expect(finishSummary(text)).toBe(finishSummary(fullText(big)));
+    expect(finishDescription(text)).toBe(finishDescription(fullText(big)));
+  });
+
+  it('keeps reading past raw length that finishing would throw away', () => {
+    // Control characters count for nothing once finished: 9,000 of them must not stop the text short.
+    const noisy = `${'\u0001'.repeat(9000)}kept words`;
+    const { reads, issue: subject } = counted(noisy);
+    const text = renderTemplate(repeated.template, subject, { jiraBaseUrl: 'https://acme.atlassian.net/' });
+    expect(reads.count).toBeGreaterThan(3);
+    expect(finishDescription(text)).toBe(finishDescription(fullText(noisy)));
+  });
+});

@@ -135,6 +135,26 @@ function eventsCell(feed) {
   return cell;
 }
 
+/** How long the last export took and what it cost the site's Jira quota (Jira meters apps per site). */
+function costCell(feed) {
+  const status = feed.status;
+  const cell = h('td', { 'data-label': 'Time to export', 'data-testid': 'feed-cost' }, formatDuration(status.durationMs));
+  if (status.lastSync) {
+    const kind = status.lastSync.kind === 'incremental' ? 'Changes only' : 'Full read';
+    const cost = `${kind}: ${plural(status.lastSync.jiraRequests, 'Jira request')}, ${plural(status.lastSync.issuesFetched, 'issue')} read`;
+    cell.append(h('div', { class: 'subtlest', text: cost }));
+  }
+  if (status.jiraRequestsToday)
+    cell.append(
+      h('div', {
+        class: 'subtlest',
+        title: "Requests this feed's syncs made to Jira since midnight UTC; they count against the site's Jira rate limit",
+        text: `${plural(status.jiraRequestsToday, 'Jira request')} today`,
+      }),
+    );
+  return cell;
+}
+
 function feedRow(feed) {
   const busy = ACTIVE_STATES.has(feed.status.state);
   const actions = h(
@@ -189,7 +209,7 @@ function feedRow(feed) {
     h('td', { 'data-label': 'Last edit' }, timeElement(feed.updatedAt)),
     statusCell(feed),
     h('td', { 'data-label': 'Last export' }, timeElement(feed.status.lastExportAt)),
-    h('td', { 'data-label': 'Time to export', text: formatDuration(feed.status.durationMs) }),
+    costCell(feed),
     eventsCell(feed),
     h('td', { 'data-label': 'Actions' }, actions),
   );

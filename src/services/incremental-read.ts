@@ -1,0 +1,187 @@
+import type { FeedConfig } from '../domain/feed-config.js';
+import type { FeedEvent, JiraIssueLike } from '../domain/feed-event.js';
+import {
+  hasSources,
+  issueSources,
+  issueUpdatedMs,
+  narrowJql,
+  sourceFields,
+  sourceRef,
+  type IssueItem,
+  type SourceItem,
+  type SyncItem,
+} from '../domain/sync-items.js';
+import type { JiraClient } from '../jira/jira-client.js';
+import { SEARCH_PAGE_SIZE } from './read-issues.js';
+
+/** Jira's search is eventually consistent: issues updated this long before the watermark are looked at again. */
+export const WATERMARK_OVERLAP_MS = 5 * 60_000;
+
+export type IncrementalRead = {
+  memberCount: number;
+  /** Issues read with all the feed's fields: new, changed, and those sharing a sprint or version with one. */
+  fetched: JiraIssueLike[];
+  /** Whether anything the feed shows may have changed; when false, `kept` is not computed. */
+  changed: boolean;
+  /** What of the stored state still holds: the items, and the stored events of what was not read again. */
+  keep: (stored: readonly FeedEvent[]) => { events: FeedEvent[]; items: SyncItem[] };
+};
+
+/**
+ * Reads what changed since the last good sync: the query's membership (ids only, 5,000 a request), the
+ * issues updated since the watermark (less an overlap), and a re-read of the feed's sprints and versions
+ * through one issue carrying each, since moving a sprint or release touches no issue's `updated`. Issues are
+ * read in full only when new or changed, with every issue sharing a sprint or version with them, so each
+ * sprint and version event is rebuilt from all its issues. Null when the query cannot be narrowed or holds
+ * more than `cap` issues: the caller reads in full.
+ */
+export async function readIncrementally(
+  client: JiraClient,
+  params: {
+    jql: string;
+    fields: string[];
+    config: FeedConfig;
+    items: readonly SyncItem[];
+    watermarkAt: Date;
+    now: Date;
+    cap: number;
+    signal?: AbortSignal;
+  },
+): Promise<IncrementalRead | null> {
+  const { config, signal } = params;
+  const minutes = Math.ceil((params.now.getTime() - params.watermarkAt.getTime() + WATERMARK_OVERLAP_MS) / 60_000);
+  const recentJql = narrowJql(params.jql, `updated >= "-${Math.max(1, minutes)}m"`);
+  if (recentJql === null) return null;
+
+  const members = new Set<string>();
+  for await (const page of client.searchIssueIds({ jql: params.jql, ...(signal ? { signal } : {}) })) {
+    for (const id of page) members.add(id);
+    if (members.size > params.cap) return null;
+  }
+
+  const issues = new Map<string, IssueItem>();
+  const sources = new Map<string, SourceItem>();
+  for (const item of params.items) {
+    if (item.kind === 'issue') issues.set(item.id, item);
+    else sources.set(sourceRef(item.kind, item.id), item);
+  }
+  const carriers = new Map<string, string[]>();
+  for (const item of issues.values()) {
+    if (!members.has(item.id)) continue;
+    for (const ref of item.carries) carriers.set(ref, [...(carriers.get(ref) ?? []), item.id]);
+  }
+
+  const wanted = new Set<string>();
+  for (const id of members) if (!issues.has(id)) wanted.add(id);
+  for await (const page of client.searchPages({
+    jql: recentJql,
+    fields: ['updated'],
+    pageSize: SEARCH_PAGE_SIZE,
+    ...(signal ? { signal } : {}),
+  })) {
+    for (const issue of page) {
+      const known = issues.get(issue.id);
+      const updatedMs = issueUpdatedMs({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
+      if (members.has(issue.id) && known?.updatedMs !== updatedMs) wanted.add(issue.id);
+    }
+  }
+
+  const gone = new Set([...issues.keys()].filter((id) => !members.has(id)));
+  const affected = new Set<string>();
+  for (const id of gone) for (const ref of issues.get(id)?.carries ?? []) affected.add(ref);
+
+  if (hasSources(config) && sources.size > 0) {
+    await recheckSources(client, { config, sources, carriers, issues, wanted, affected, signal });
+  }
+
+  // Everything sharing a sprint or version with what is read again is read again, until nothing new joins.
+  const fetched = new Map<string, JiraIssueLike>();
+  const missing = new Set<string>();
+  for (;;) {
+    for (const ref of affected) for (const id of carriers.get(ref) ?? []) wanted.add(id);
+    const next = [...wanted].filter((id) => !fetched.has(id) && !missing.has(id));
+    if (next.length === 0) break;
+    const read = await client.bulkFetch(next, params.fields, signal);
+    for (const issue of read) {
+      const like = { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} };
+      fetched.set(issue.id, like);
+      for (const source of issueSources(config, like)) affected.add(source.ref);
+    }
+    for (const id of next) {
+      if (fetched.has(id)) {
+        for (const ref of issues.get(id)?.carries ?? []) affected.add(ref);
+        continue;
+      }
+      // In the query but no longer visible to the app (or deleted since): it leaves the feed.
+      missing.add(id);
+      for (const ref of issues.get(id)?.carries ?? []) affected.add(ref);
+    }
+  }
+
+  const redone = (id: string) => fetched.has(id) || missing.has(id) || gone.has(id);
+  return {
+    memberCount: members.size - missing.size,
+    fetched: [...fetched.values()],
+    changed: fetched.size > 0 || missing.size > 0 || gone.size > 0 || affected.size > 0,
+    keep: (stored) => ({
+      events: stored.filter((event) =>
+        event.kind === 'issue' ? event.issueId !== null && !redone(event.issueId) : !affected.has(eventSourceRef(event)),
+      ),
+      items: params.items.filter((item) =>
+        item.kind === 'issue' ? !redone(item.id) : !affected.has(sourceRef(item.kind, item.id)),
+      ),
+    }),
+  };
+}
+
+/**
+ * Reads one issue per sprint and version the feed shows, with only the fields that hold them, and marks
+ * those whose dates (or state, name, goal) moved. An issue found changed on the way is read again too.
+ */
+async function recheckSources(
+  client: JiraClient,
+  ctx: {
+    config: FeedConfig;
+    sources: Map<string, SourceItem>;
+    carriers: Map<string, string[]>;
+    issues: Map<string, IssueItem>;
+    wanted: Set<string>;
+    affected: Set<string>;
+    signal: AbortSignal | undefined;
+  },
+): Promise<void> {
+  const representatives = new Map<string, string[]>();
+  for (const ref of ctx.sources.keys()) {
+    const id = (ctx.carriers.get(ref) ?? []).find((candidate) => !ctx.wanted.has(candidate));
+    if (id === undefined) {
+      ctx.affected.add(ref);
+      continue;
+    }
+    representatives.set(id, [...(representatives.get(id) ?? []), ref]);
+  }
+  if (representatives.size === 0) return;
+  const read = await client.bulkFetch([...representatives.keys()], [...sourceFields(ctx.config), 'updated'], ctx.signal);
+  const byId = new Map(read.map((issue) => [issue.id, { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} }]));
+  for (const [id, refs] of representatives) {
+    const issue = byId.get(id);
+    if (!issue || issueUpdatedMs(issue) !== ctx.issues.get(id)?.updatedMs) ctx.wanted.add(id);
+    const now = new Map(issue ? issueSources(ctx.config, issue).map((source) => [source.ref, source.dates]) : []);
+    for (const ref of refs) {
+      if (!sameValues(now.get(ref), ctx.sources.get(ref)?.dates)) ctx.affected.add(ref);
+    }
+  }
+}
+
+/** Key order aside (jsonb keeps its own). */
+function sameValues(a: Record<string, string | null> | undefined, b: Record<string, string | null> | undefined): boolean {
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);
+}
+
+/** `sprint:<id>` of `sprint-<id>-<rule>@…`, `version:<id>` of `version-<id>-<rule>@…`. */
+function eventSourceRef(event: FeedEvent): string {
+  const kind = event.kind === 'version' ? 'version' : 'sprint';
+  const end = event.uid.lastIndexOf(`-${event.ruleId}@`);
+  return sourceRef(kind, event.uid.slice(kind.length + 1, end));
+}
