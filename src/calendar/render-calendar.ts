@@ -13,12 +13,52 @@ export type CalendarMeta = {
 
 export const DEFAULT_PROD_ID = '-//Calendar Sync//Jira feeds//EN';
 
+const END = 'END:VCALENDAR';
+
 /**
  * Renders a subscription feed. The bytes depend only on the arguments: no render time, no random ids,
  * no calendar time zone (which would make ical-generator format dates in the server's local zone).
  */
 export function renderCalendar(meta: CalendarMeta, events: FeedEvent[]): string {
-  const calendar = ical({
+  return RenderedEvents.of(events).join(meta);
+}
+
+/**
+ * A calendar's events, each rendered once: they can be sized, and any of them joined under any header,
+ * without rendering again. Lines fold one at a time and every event ends its own lines, so the joined
+ * text is byte for byte what one ical-generator calendar of those events gives.
+ */
+export class RenderedEvents {
+  private constructor(
+    private readonly blocks: string[],
+    readonly bytes: number[],
+  ) {}
+
+  static of(events: FeedEvent[]): RenderedEvents {
+    const calendar = ical({ prodId: 'x' });
+    const frame = calendar.toString().length - END.length;
+    const blocks = events.map((event) => {
+      calendar.clear();
+      calendar.createEvent(eventData(event));
+      const text = calendar.toString();
+      return text.slice(frame, text.length - END.length);
+    });
+    return new RenderedEvents(
+      blocks,
+      blocks.map((block) => Buffer.byteLength(block, 'utf8')),
+    );
+  }
+
+  /** The whole calendar of the events at `indices` (all of them when omitted), in that order. */
+  join(meta: CalendarMeta, indices?: readonly number[]): string {
+    const blocks = indices ? indices.map((index) => this.blocks[index]!) : this.blocks;
+    return `${calendarHeader(meta)}${blocks.join('')}${END}\r\n`;
+  }
+}
+
+/** The calendar's own lines, before its first event. */
+export function calendarHeader(meta: CalendarMeta): string {
+  const text = ical({
     // ical-generator writes `PRODID:-` followed by the string it is given.
     prodId: cleanText(meta.prodId ?? DEFAULT_PROD_ID)
       .replace(/\n/g, ' ')
@@ -27,10 +67,8 @@ export function renderCalendar(meta: CalendarMeta, events: FeedEvent[]): string 
     name: escapeText(cleanText(meta.name)),
     description: meta.description ? escapeText(cleanText(meta.description)) : null,
     ttl: Math.max(1, Math.round(meta.refreshIntervalMinutes)) * 60,
-  });
-  for (const event of events) calendar.createEvent(eventData(event));
-  // ical-generator leaves the last line (END:VCALENDAR) without the CRLF RFC 5545 requires.
-  return `${calendar.toString()}\r\n`;
+  }).toString();
+  return text.slice(0, text.length - END.length);
 }
 
 function eventData(event: FeedEvent): ICalEventData {

@@ -15,61 +15,57 @@ export function distanceFromNow(event: FeedEvent, nowMs: number): number {
 
 /** Events ordered nearest to `now` first; ties by start, then UID, so the order never depends on input order. */
 export function nearestFirst(events: FeedEvent[], now: Date): FeedEvent[] {
+  return rankNearest(events, now).map((index) => events[index]!);
+}
+
+/** The indices of `events`, nearest to `now` first (the order of `nearestFirst`). */
+function rankNearest(events: FeedEvent[], now: Date): number[] {
   const nowMs = now.getTime();
-  const keyed = events.map((event) => ({ event, distance: distanceFromNow(event, nowMs) }));
-  keyed.sort(
-    (a, b) =>
-      a.distance - b.distance ||
-      compare(a.event.start, b.event.start) ||
-      compare(a.event.uid, b.event.uid),
-  );
-  return keyed.map(({ event }) => event);
+  const distances = events.map((event) => distanceFromNow(event, nowMs));
+  return events
+    .map((_, index) => index)
+    .sort(
+      (a, b) =>
+        distances[a]! - distances[b]! ||
+        compare(events[a]!.start, events[b]!.start) ||
+        compare(events[a]!.uid, events[b]!.uid),
+    );
 }
 
 export type BudgetFit = { kept: FeedEvent[]; dropped: FeedEvent[] };
 
 /**
- * The most events nearest to today whose rendering (`sizeOf`, told how many are dropped, for the note)
- * fits `maxBytes`; the farthest go first. `kept` stays in the input's order.
+ * What the fit needs to know of a rendering: the bytes of each event (by index), and of the calendar
+ * around them when `dropped` events are left out (its note says how many).
  */
-export function fitToBudget(
-  events: FeedEvent[],
-  now: Date,
-  maxBytes: number | null,
-  sizeOf: (events: FeedEvent[], dropped: number) => number,
-): BudgetFit {
+export type BudgetSizes = { eventBytes: (index: number) => number; frameBytes: (dropped: number) => number };
+
+/**
+ * The most events nearest to today whose calendar fits `maxBytes`; the farthest go first. `kept` stays
+ * in the input's order. Each event is sized once, so a 10,000-event feed is never rendered more than once.
+ */
+export function fitToBudget(events: FeedEvent[], now: Date, maxBytes: number | null, sizes: BudgetSizes): BudgetFit {
   if (maxBytes === null) return { kept: events, dropped: [] };
-  const total = sizeOf(events, 0);
+  let total = sizes.frameBytes(0);
+  for (let index = 0; index < events.length; index++) total += sizes.eventBytes(index);
   if (total <= maxBytes) return { kept: events, dropped: [] };
-  const ranked = nearestFirst(events, now);
-  const keep = (count: number) => {
-    const chosen = new Set(ranked.slice(0, count));
-    return events.filter((event) => chosen.has(event));
-  };
-  const fitsWith = (count: number) => count === 0 || sizeOf(keep(count), ranked.length - count) <= maxBytes;
-  // Events are of similar size: start from the proportional guess and widen by steps until it is bracketed,
-  // so a 10,000-event feed is not rendered in full a dozen times.
-  let fits: number;
+  const ranked = rankNearest(events, now);
+  const prefix = [0];
+  for (const index of ranked) prefix.push(prefix[prefix.length - 1]! + sizes.eventBytes(index));
+  const fits = (count: number) => count === 0 || sizes.frameBytes(ranked.length - count) + prefix[count]! <= maxBytes;
+  // The events' bytes only grow with the count; the note's digits barely move the frame.
+  let fitting = 0;
   let tooMany = ranked.length;
-  const step = Math.max(1, Math.ceil(ranked.length / 50));
-  let probe = Math.min(ranked.length - 1, Math.floor((ranked.length * maxBytes) / total));
-  if (fitsWith(probe)) {
-    fits = probe;
-    for (probe = fits + step; probe < tooMany && fitsWith(probe); probe += step) fits = probe;
-    tooMany = Math.min(tooMany, probe);
-  } else {
-    tooMany = probe;
-    for (probe = tooMany - step; probe > 0 && !fitsWith(probe); probe -= step) tooMany = probe;
-    fits = Math.max(0, probe);
-  }
-  while (tooMany - fits > 1) {
-    const middle = Math.floor((fits + tooMany) / 2);
-    if (sizeOf(keep(middle), ranked.length - middle) <= maxBytes) fits = middle;
+  while (tooMany - fitting > 1) {
+    const middle = Math.floor((fitting + tooMany) / 2);
+    if (fits(middle)) fitting = middle;
     else tooMany = middle;
   }
-  const kept = keep(fits);
-  const keptSet = new Set(kept);
-  return { kept, dropped: ranked.filter((event) => !keptSet.has(event)) };
+  const keep = new Set(ranked.slice(0, fitting));
+  return {
+    kept: events.filter((_, index) => keep.has(index)),
+    dropped: ranked.filter((index) => !keep.has(index)).map((index) => events[index]!),
+  };
 }
 
 /** The calendar's description when events were left out for size, or null. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
-import { renderCalendar } from '../calendar/render-calendar.js';
+import { fitCalendar } from '../calendar/fit-calendar.js';
+import { type CalendarMeta, renderCalendar } from '../calendar/render-calendar.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { ALL_CALENDAR, type Feed, type RenderedFeed } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
@@ -47,16 +48,14 @@ export class FeedPublisher {
     return hash.digest('base64url');
   }
 
-  /** The calendar text alone; `note` becomes its description. */
-  renderText(feed: Feed, events: FeedEvent[], note: string | null = null): string {
-    return renderCalendar(
-      { name: feed.name, refreshIntervalMinutes: feed.config.syncIntervalMinutes, ...(note ? { description: note } : {}) },
-      events,
-    );
+  render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
+    return this.fromText(feed, variant, renderCalendar(calendarMeta(feed), events), events.length, dataHash);
   }
 
-  render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
-    return this.fromText(feed, variant, this.renderText(feed, events), events.length, dataHash);
+  /** The shared calendar's events and text within the feed's size budget, nearest events first. */
+  fitToBudget(feed: Feed, events: FeedEvent[], now: Date): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
+    const fit = fitCalendar(calendarMeta(feed), events, now, feed.config.sizeBudget);
+    return { events: fit.kept, dropped: fit.dropped, text: fit.text };
   }
 
   fromText(feed: Feed, variant: string, text: string, eventCount: number, dataHash: string): RenderedFeed {
@@ -76,4 +75,8 @@ export class FeedPublisher {
   async publishEmpty(clientKey: string, feed: Feed, db: Knex.Transaction): Promise<void> {
     await this.deps.renders.save(clientKey, this.render(feed, ALL_CALENDAR, [], FeedPublisher.dataHash(feed, [])), db);
   }
+}
+
+function calendarMeta(feed: Feed): CalendarMeta {
+  return { name: feed.name, refreshIntervalMinutes: feed.config.syncIntervalMinutes };
 }

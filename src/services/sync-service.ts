@@ -18,7 +18,7 @@ import {
 import { itemsOf, omittedOf, splitByWindow, withLookahead, type SyncItem } from '../domain/sync-items.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
-import { budgetNote, fitToBudget, SIZE_BUDGET_REASON } from '../domain/size-budget.js';
+import { SIZE_BUDGET_REASON } from '../domain/size-budget.js';
 import { buildFeedEventsInChunks, type BuildContext, type JiraIssueLike } from '../domain/event-rules.js';
 import { applyRevisions } from '../domain/event-revisions.js';
 import { eventUidDomain } from '../domain/event-uids.js';
@@ -200,7 +200,7 @@ export class SyncService {
     const dataHash = FeedPublisher.dataHash(feed, revised.events);
     const unchanged = status?.dataHash === dataHash && existing?.dataHash === dataHash;
     // Unchanged data left the stored event set (and what the budget cut) as it was.
-    const fitted = unchanged ? null : this.fitToBudget(feed, revised.events, now);
+    const fitted = unchanged ? null : this.deps.publisher.fitToBudget(feed, revised.events, now);
     const events = fitted?.events ?? revised.events;
     const omitted = fitted ? withBudgetCut(read.omitted, fitted.dropped) : keptBudgetCut(read.omitted, status?.omitted ?? null);
     const rendered = fitted ? this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, events.length, dataHash) : null;
@@ -344,21 +344,6 @@ export class SyncService {
     const built = await buildFeedEventsInChunks(withLookahead(feed.config), issues, ctx, yieldToEventLoop);
     const split = splitByWindow(built.events, feed.config.window, feed.config.timeZone, ctx.now);
     return { ...built, ...split };
-  }
-
-  /** The event set and calendar text that fit the feed's size budget, nearest events first. */
-  private fitToBudget(feed: Feed, all: FeedEvent[], now: Date): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
-    const { maxBytes, note } = feed.config.sizeBudget;
-    const last = { events: null as FeedEvent[] | null, text: '' };
-    const fit = fitToBudget(all, now, maxBytes, (subset, dropped) => {
-      last.events = subset;
-      last.text = this.deps.publisher.renderText(feed, subset, note ? budgetNote(dropped) : null);
-      return Buffer.byteLength(last.text, 'utf8');
-    });
-    // The last size check usually rendered exactly what is kept (always when everything fits).
-    const text =
-      last.events === fit.kept ? last.text : this.deps.publisher.renderText(feed, fit.kept, note ? budgetNote(fit.dropped.length) : null);
-    return { events: fit.kept, dropped: fit.dropped, text };
   }
 
   private async resolveJql(client: JiraClient, feed: Feed): Promise<string> {

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { renderCalendar } from '../../src/calendar/render-calendar.js';
+import { fitCalendar } from '../../src/calendar/fit-calendar.js';
+import { RenderedEvents, renderCalendar } from '../../src/calendar/render-calendar.js';
 import { buildFeedEvents } from '../../src/domain/event-rules.js';
 import { parseFeedConfig } from '../../src/domain/feed-config.js';
+import { budgetNote } from '../../src/domain/size-budget.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
 import { checkIcs, readIcsEvents } from '../support/ics-check.js';
 
@@ -300,6 +302,45 @@ describe('renderCalendar: events', () => {
     );
     const text = render(events);
     expect(readIcsEvents(text).events).toHaveLength(5000);
+  });
+});
+
+describe('events rendered once', () => {
+  const pipelineEvents = () => {
+    const parsed = parseFeedConfig(PIPELINE_INPUT.config);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.fields));
+    return buildFeedEvents(parsed.config, PIPELINE_INPUT.issues, {
+      jiraBaseUrl: 'https://acme.atlassian.net',
+      uidDomain: 'cal.example.com',
+      now: new Date('2024-06-15T12:00:00.000Z'),
+    }).events;
+  };
+  const meta = { name: 'Joined; feed', refreshIntervalMinutes: 60 };
+
+  it('join any of them, in any order, into the bytes of a calendar of just those', () => {
+    const events = pipelineEvents();
+    expect(events.length).toBeGreaterThan(3);
+    const rendered = RenderedEvents.of(events);
+    const picked = [3, 0, 1];
+    expect(rendered.join(meta, picked)).toBe(renderCalendar(meta, picked.map((index) => events[index]!)));
+    expect(rendered.join({ ...meta, description: 'A note' })).toBe(
+      renderCalendar({ ...meta, description: 'A note' }, events),
+    );
+    expect(rendered.bytes.reduce((sum, bytes) => sum + bytes, 0)).toBe(
+      Buffer.byteLength(renderCalendar(meta, events)) - Buffer.byteLength(renderCalendar(meta, [])),
+    );
+  });
+
+  it('fit a budget with the text of the kept events and the note, within the budget', () => {
+    const events = pipelineEvents();
+    const whole = Buffer.byteLength(renderCalendar(meta, events));
+    const maxBytes = whole - 400;
+    const fit = fitCalendar(meta, events, new Date('2024-06-15T12:00:00.000Z'), { maxBytes, note: true });
+    expect(fit.dropped.length).toBeGreaterThan(0);
+    expect(fit.text).toBe(renderCalendar({ ...meta, description: budgetNote(fit.dropped.length)! }, fit.kept));
+    expect(Buffer.byteLength(fit.text)).toBeLessThanOrEqual(maxBytes);
+    const unlimited = fitCalendar(meta, events, new Date(), { maxBytes: null, note: true });
+    expect(unlimited.text).toBe(renderCalendar(meta, events));
   });
 });
 

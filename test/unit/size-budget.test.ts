@@ -45,7 +45,7 @@ describe('size budget', () => {
   });
 
   it('keeps the most nearest events that fit, in their order, and reports the farthest as dropped', () => {
-    const sizeOf = (subset: FeedEvent[], dropped: number) => subset.length * 100 + (dropped > 0 ? 10 : 0);
+    const sizeOf = { eventBytes: () => 100, frameBytes: (dropped: number) => (dropped > 0 ? 10 : 0) };
     const fit = fitToBudget(events, now, 320, sizeOf);
     expect(fit.kept.map((event) => event.issueId)).toEqual(['2', '3', '4']);
     expect(fit.dropped.map((event) => event.issueId)).toEqual(['1', '5']);
