@@ -1,9 +1,9 @@
 import type { JiraIssueLike } from '../domain/event-rules.js';
-import type { JiraClient } from '../jira/jira-client.js';
+import type { JiraReader } from '../jira/jira-reader.js';
 
 /** Reads the issues of `jql` with `fields`, up to `limit`; `more` says the query had more than that. */
 export async function readIssues(
-  client: JiraClient,
+  client: JiraReader,
   params: { jql: string; fields: string[]; limit: number; signal?: AbortSignal },
 ): Promise<{ issues: JiraIssueLike[]; more: boolean }> {
   const issues: JiraIssueLike[] = [];
