@@ -128,6 +128,20 @@ describe('the Jira Data Center door', () => {
     });
   });
 
+  it('serves the same pages standalone: no Connect script, never framed, the standalone adapter named', async () => {
+    const page = await fetch(`${app.url}/pages/admin`);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).not.toContain('connect-cdn.atl-paas.net');
+    expect(html).toContain('<meta name="calendar-sync-platform" content="standalone" />');
+    expect(html).toContain('data-calsync-signout');
+    expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'.*script-src 'self';/);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const root = await fetch(`${app.url}/`, { redirect: 'manual' });
+    expect(root.headers.get('location')).toBe('/pages/my-calendars');
+    expect((await fetch(`${app.url}/atlassian-connect.json`)).status).toBe(404);
+  });
+
   describe('CSRF', () => {
     it('refuses every state-changing call without the session’s token, or from another origin', async () => {
       const noToken = sessionApi(app, alice.sessionCookie, null);
