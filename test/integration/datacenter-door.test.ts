@@ -142,6 +142,30 @@ describe('the Jira Data Center door', () => {
     expect((await fetch(`${app.url}/atlassian-connect.json`)).status).toBe(404);
   });
 
+  it('keeps two deployments on one database apart: a session of one reaches nothing of the other', async () => {
+    const otherJira = await FakeJiraDc.start();
+    const other = await startDataCenterApp(otherJira, { db: app.db });
+    try {
+      const created = await alice.api.post('/feeds', sampleFeedConfig({ name: 'Tenant A only' }));
+      expect(created.status).toBe(201);
+      const stranger = await signInThroughJira(other.app, otherJira, A.alice);
+      expect((await stranger.api.get('/feeds')).body.feeds).toEqual([]);
+      expect((await stranger.api.get(`/feeds/${created.body.id as string}`)).status).toBe(404);
+      expect((await stranger.api.post(`/feeds/${created.body.id as string}/take-over`)).status).toBe(404);
+      // The cookie of deployment A means nothing to deployment B, and the other way round.
+      expect((await sessionApi(other.app, alice.sessionCookie, alice.csrfToken).get('/session')).status).toBe(
+        401,
+      );
+      expect((await sessionApi(app, stranger.sessionCookie, stranger.csrfToken).get('/session')).status).toBe(
+        401,
+      );
+      expect((await alice.api.delete(`/feeds/${created.body.id as string}`)).status).toBe(204);
+    } finally {
+      await other.app.stop();
+      await otherJira.stop();
+    }
+  });
+
   describe('CSRF', () => {
     it('refuses every state-changing call without the session’s token, or from another origin', async () => {
       const noToken = sessionApi(app, alice.sessionCookie, null);
@@ -164,7 +188,16 @@ describe('the Jira Data Center door', () => {
       });
       expect(otherOrigin.status).toBe(403);
       expect((await noToken.get('/feeds')).status).toBe(200);
-      expect(Number((await app.db.knex('feeds').count<{ count: string }[]>('* as count'))[0]?.count)).toBe(0);
+      expect(
+        Number(
+          (
+            await app.db
+              .knex('feeds')
+              .where({ client_key: clientKey })
+              .count<{ count: string }[]>('* as count')
+          )[0]?.count,
+        ),
+      ).toBe(0);
     });
 
     it('gives another session’s token no power', async () => {
