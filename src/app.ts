@@ -6,8 +6,9 @@ import { InstallReplayGuard } from './connect/install-replay-guard.js';
 import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { webhookRouter } from './connect/webhook-router.js';
+import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter/datacenter-router.js';
 import { forgeRouter } from './forge/forge-router.js';
-import { authenticate } from './http/authenticate.js';
+import { authenticate, type CredentialVerifier } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
 import { withJiraBudget } from './jira/jira-budget.js';
 import { editorRouter } from './http/editor-router.js';
@@ -42,7 +43,9 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLogger(logger));
-  app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors }));
+  const { dataCenterDoor } = services;
+  // Data Center pages stand alone: nothing may frame them.
+  app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors, standalone: dataCenterDoor !== null }));
 
   // Feed URLs first: calendar apps poll them all day, and they need none of the routers below.
   const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000, keyOf: (req) => clientAddress(req, config.trustProxy) });
@@ -58,11 +61,49 @@ export async function createApp(deps: AppDeps): Promise<Application> {
       },
     );
   });
-  app.use(landingRouter({ baseUrl: config.baseUrl, forgeEnabled: config.forge !== null }));
+  if (dataCenterDoor) app.get('/', (_req, res) => res.redirect(302, '/pages/my-calendars'));
+  else app.use(landingRouter({ baseUrl: config.baseUrl, forgeEnabled: config.forge !== null }));
   app.get('/robots.txt', (_req, res) => {
     res.type('text/plain').send('User-agent: *\nDisallow: /api/\nDisallow: /pages/\n');
   });
 
+  let doors: Parameters<typeof authenticate>[0];
+  if (dataCenterDoor) {
+    app.use(dataCenterSignInRouter({ door: dataCenterDoor }));
+    doors = { datacenter: { verify: (req) => dataCenterDoor.actor(req) } };
+  } else {
+    doors = await mountCloudDoors(app, deps);
+  }
+  app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
+  app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone: dataCenterDoor !== null }));
+
+  const api = Router();
+  api.use(noStore);
+  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
+  api.use((_req, _res, next) => withJiraBudget(config.jiraApiBudgetMs, () => next()));
+  api.use(authenticate(doors));
+  api.use(jsonBody('256kb'));
+  api.use(siteRouter());
+  if (dataCenterDoor) api.use(dataCenterApiRouter({ door: dataCenterDoor, takeovers: services.takeovers, admins: services.admins }));
+  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
+  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
+  api.use(editorRouter({ previews: services.previews, explanations: services.explanations, lookups: services.lookups, settings: services.settings, admins: services.admins }));
+  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
+  app.use('/api', api);
+
+  app.use(notFoundHandler);
+  app.use(
+    errorMiddleware(logger, (error, req, res) => {
+      const actor = res.locals['actor'] as { clientKey?: string } | undefined;
+      void services.reporter.report(actor?.clientKey ?? null, error, `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`);
+    }),
+  );
+  return app;
+}
+
+/** The Jira Cloud edition's two doors: Connect (webhooks, ACE, signed lifecycle) and, when configured, Forge. */
+async function mountCloudDoors(app: Application, deps: AppDeps): Promise<{ connect: CredentialVerifier; forge: CredentialVerifier | null }> {
+  const { config, logger, services } = deps;
   // Before ACE: it mounts a route of its own, with its own JWT check, at every webhook URL in the descriptor.
   const connectVerifier = new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl });
   app.use(webhookRouter({ verifier: connectVerifier, queue: services.queue, logger }));
@@ -95,33 +136,5 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   if (forgeDoor) {
     app.use(forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }));
   }
-  app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
-  app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl }));
-
-  const api = Router();
-  api.use(noStore);
-  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
-  api.use((_req, _res, next) => withJiraBudget(config.jiraApiBudgetMs, () => next()));
-  api.use(
-    authenticate({
-      connect: connectVerifier,
-      forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null,
-    }),
-  );
-  api.use(jsonBody('256kb'));
-  api.use(siteRouter());
-  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
-  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
-  api.use(editorRouter({ previews: services.previews, explanations: services.explanations, lookups: services.lookups, settings: services.settings, admins: services.admins }));
-  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
-  app.use('/api', api);
-
-  app.use(notFoundHandler);
-  app.use(
-    errorMiddleware(logger, (error, req, res) => {
-      const actor = res.locals['actor'] as { clientKey?: string } | undefined;
-      void services.reporter.report(actor?.clientKey ?? null, error, `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`);
-    }),
-  );
-  return app;
+  return { connect: connectVerifier, forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null };
 }

@@ -17,6 +17,20 @@ const hostPatterns = z
 const FORGE_APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
 const FORGE_APP_ID = /^(ari:cloud:ecosystem::app\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** 32 random bytes, as 64 hex digits or base64 (`openssl rand -hex 32` or `openssl rand -base64 32`). */
+const encryptionKey = z
+  .string()
+  .transform((value, ctx) => {
+    const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+    if (bytes.length !== 32 || (!/^[0-9a-f]{64}$/i.test(value) && bytes.toString('base64') !== value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)' });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const DATACENTER_VARIABLES = ['JIRA_DC_BASE_URL', 'JIRA_DC_CLIENT_ID', 'JIRA_DC_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEY'] as const;
+
 const environmentSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -60,9 +74,28 @@ const environmentSchema = z
     FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
     FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
     JIRA_API_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
+    EDITION: z.enum(['cloud', 'datacenter']).default('cloud'),
+    JIRA_DC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    JIRA_DC_CLIENT_ID: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'the client id Jira showed for the incoming application link').optional(),
+    JIRA_DC_CLIENT_SECRET: z.string().regex(/^[\x21-\x7e]{16,500}$/, 'the client secret Jira showed for the incoming application link (16+ characters)').optional(),
+    TOKEN_ENCRYPTION_KEY: encryptionKey.optional(),
+    SESSION_HOURS: z.coerce.number().min(1).max(24 * 30).default(12),
     METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters (a random token the scraper sends as Bearer)').optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.EDITION === 'datacenter') {
+      for (const name of DATACENTER_VARIABLES) {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with EDITION=datacenter' });
+      }
+      if (env.FORGE_APP_ID) ctx.addIssue({ code: 'custom', path: ['FORGE_APP_ID'], message: 'belongs to the Cloud edition; unset it with EDITION=datacenter' });
+      if (env.NODE_ENV === 'production' && env.JIRA_DC_BASE_URL && !env.JIRA_DC_BASE_URL.startsWith('https://')) {
+        ctx.addIssue({ code: 'custom', path: ['JIRA_DC_BASE_URL'], message: 'must be https in production (tokens travel to it)' });
+      }
+    } else {
+      for (const name of DATACENTER_VARIABLES) {
+        if (env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is only read with EDITION=datacenter' });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.BASE_URL?.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'is required in production and must be https' });
@@ -106,6 +139,19 @@ export type Config = {
   metricsToken: string | null;
   /** The Forge front door; null (FORGE_APP_ID unset) leaves only Connect. */
   forge: ForgeConfig | null;
+  /** The self-managed Data Center edition (EDITION=datacenter): its one Jira instance; null is the Cloud edition. */
+  datacenter: DataCenterConfig | null;
+};
+
+export type DataCenterConfig = {
+  /** The Jira instance's base URL, as its users reach it. */
+  baseUrl: string;
+  /** From the incoming application link (OAuth 2.0) the Jira administrator created. */
+  clientId: string;
+  clientSecret: string;
+  /** AES-256-GCM key for refresh tokens at rest. */
+  tokenEncryptionKey: Buffer;
+  sessionTtlMs: number;
 };
 
 export type ForgeConfig = {
@@ -160,6 +206,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     jiraApiBudgetMs: e.JIRA_API_BUDGET_SECONDS * 1000,
     metricsToken: e.METRICS_TOKEN ?? null,
+    datacenter:
+      e.EDITION === 'datacenter' && e.JIRA_DC_BASE_URL && e.JIRA_DC_CLIENT_ID && e.JIRA_DC_CLIENT_SECRET && e.TOKEN_ENCRYPTION_KEY
+        ? {
+            baseUrl: e.JIRA_DC_BASE_URL.replace(/\/+$/, ''),
+            clientId: e.JIRA_DC_CLIENT_ID,
+            clientSecret: e.JIRA_DC_CLIENT_SECRET,
+            tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
+            sessionTtlMs: e.SESSION_HOURS * 60 * 60_000,
+          }
+        : null,
     forge: e.FORGE_APP_ID ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS } : null,
   };
 }

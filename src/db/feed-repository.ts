@@ -9,6 +9,7 @@ type FeedRow = {
   config: FeedConfig;
   created_by_account_id: string;
   updated_by_account_id: string;
+  run_as_account_id: string | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -20,6 +21,7 @@ const toFeed = (row: FeedRow): Feed => ({
   config: row.config,
   createdByAccountId: row.created_by_account_id,
   updatedByAccountId: row.updated_by_account_id,
+  runAsAccountId: row.run_as_account_id,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -69,6 +71,16 @@ export class FeedRepository {
         updated_by_account_id: feed.accountId,
         updated_at: feed.now,
       })
+      .returning('*');
+    return row ? toFeed(row) : null;
+  }
+
+  /** Hands the feed's queries to another user's Jira rights (an administrator taking it over). */
+  async setRunAs(clientKey: string, feedId: string, accountId: string, now: Date): Promise<Feed | null> {
+    if (!UUID.test(feedId)) return null;
+    const [row] = await this.scoped(clientKey)
+      .andWhere({ id: feedId })
+      .update({ run_as_account_id: accountId, updated_by_account_id: accountId, updated_at: now })
       .returning('*');
     return row ? toFeed(row) : null;
   }

@@ -34,6 +34,9 @@ function toCredentials(row: InstallationRow): Credentials | null {
       ? null
       : { door: 'connect', sharedSecret: row.shared_secret, oauthClientId: row.oauth_client_id };
   }
+  if (row.door === 'datacenter') {
+    return row.api_base_url === null ? null : { door: 'datacenter', apiBaseUrl: row.api_base_url };
+  }
   return row.cloud_id === null || row.api_base_url === null
     ? null
     : { door: 'forge', cloudId: row.cloud_id, apiBaseUrl: row.api_base_url };
@@ -119,6 +122,26 @@ export class InstallationRepository {
       shared_secret: null,
       cloud_id: install.cloudId,
       api_base_url: install.apiBaseUrl,
+      state: 'installed',
+      updated_at: now,
+      uninstalled_at: null,
+    }));
+  }
+
+  /** The one Jira Data Center instance this deployment serves, recorded on its first sign-in. */
+  async saveDataCenterInstall(clientKey: string, install: { baseUrl: string; serverVersion: string | null }, now: Date): Promise<{ installation: Installation; reinstall: boolean }> {
+    return this.upsert(clientKey, 'datacenter', now, () => ({
+      door: 'datacenter',
+      base_url: install.baseUrl,
+      display_url: install.baseUrl,
+      product_type: 'jira',
+      description: 'Jira Data Center',
+      server_version: install.serverVersion,
+      plugins_version: null,
+      oauth_client_id: null,
+      shared_secret: null,
+      cloud_id: null,
+      api_base_url: install.baseUrl,
       state: 'installed',
       updated_at: now,
       uninstalled_at: null,

@@ -7,6 +7,8 @@ export type Feed = {
   config: FeedConfig;
   createdByAccountId: string;
   updatedByAccountId: string;
+  /** Whose Jira rights the sync uses where there is no app user (Data Center); null: the creator's. */
+  runAsAccountId: string | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -87,3 +89,6 @@ export type FeedSubscription = {
 
 /** The shared calendar every permitted subscriber of a feed gets; per-user calendars use other names. */
 export const ALL_CALENDAR = 'all';
+
+/** The user a feed's queries run as on an edition without an app user: whoever took it over, else its creator. */
+export const runsAs = (feed: Feed): string => feed.runAsAccountId ?? feed.createdByAccountId;

@@ -1,7 +1,7 @@
 export type InstallationState = 'installed' | 'uninstalled';
 
 /** The front door a site installed the app through. */
-export type Door = 'connect' | 'forge';
+export type Door = 'connect' | 'forge' | 'datacenter';
 
 /** How the app proves itself to a Connect site: the shared secret from the signed install callback. */
 export type ConnectCredentials = { door: 'connect'; sharedSecret: string; oauthClientId: string | null };
@@ -12,7 +12,13 @@ export type ConnectCredentials = { door: 'connect'; sharedSecret: string; oauthC
  */
 export type ForgeCredentials = { door: 'forge'; cloudId: string; apiBaseUrl: string };
 
-export type Credentials = ConnectCredentials | ForgeCredentials;
+/**
+ * A self-managed Jira Data Center instance (one per deployment): reached at `apiBaseUrl` as each
+ * signed-in user, with that user's OAuth 2.0 token (datacenter_user_tokens); the app has no user of its own.
+ */
+export type DataCenterCredentials = { door: 'datacenter'; apiBaseUrl: string };
+
+export type Credentials = ConnectCredentials | ForgeCredentials | DataCenterCredentials;
 
 /**
  * One Jira site that installed the app. `clientKey` is the tenant key every table is scoped by: the

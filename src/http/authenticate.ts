@@ -22,13 +22,14 @@ function isForgeInvocation(req: Request): boolean {
  * The one authentication step of /api: whichever door the credential belongs to, the routes behind it
  * see the same Actor. Which door is only a hint; the chosen verifier checks everything itself.
  */
-export function authenticate(doors: {
-  connect: CredentialVerifier;
-  forge: CredentialVerifier | null;
-}): RequestHandler {
+export function authenticate(
+  doors:
+    | { connect: CredentialVerifier; forge: CredentialVerifier | null }
+    /** The Data Center edition has one door: its own session. */
+    | { datacenter: CredentialVerifier },
+): RequestHandler {
   return (req, res, next) => {
-    const forge = isForgeInvocation(req);
-    const verifier = forge ? doors.forge : doors.connect;
+    const verifier = 'datacenter' in doors ? doors.datacenter : isForgeInvocation(req) ? doors.forge : doors.connect;
     if (!verifier) {
       next(new AppError(401, 'unauthorized', 'This Calendar Sync server has no Forge app configured'));
       return;

@@ -1,3 +1,4 @@
+import { runsAs } from '../domain/feed.js';
 import { SIZE_BUDGET_REASON } from '../domain/size-budget.js';
 import { FEED_SIZE_WARNING_BYTES } from '../services/feed-publisher.js';
 import type { FeedWithStatus } from '../services/feed-service.js';
@@ -31,6 +32,8 @@ export function presentFeed({ feed, status, url, sizeBytes }: FeedWithStatus) {
     updatedAt: feed.updatedAt.toISOString(),
     createdBy: feed.createdByAccountId,
     updatedBy: feed.updatedByAccountId,
+    /** Whose Jira rights the sync uses where the edition has no app user (Data Center). */
+    runsAs: runsAs(feed),
     url,
     status: {
       state: status.state,

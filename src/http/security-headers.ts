@@ -2,13 +2,14 @@ import type { RequestHandler } from 'express';
 
 const JIRA_FRAME_ANCESTORS = "'self' https://*.atlassian.net https://*.jira.com https://*.jira-dev.com";
 
-/** Pages may only be framed by Jira; everything else is never framed at all. */
-export function securityHeaders(options: { extraFrameAncestors?: string[] } = {}): RequestHandler {
+/** Pages may only be framed by Jira (Cloud editions); everything else is never framed at all. */
+export function securityHeaders(options: { extraFrameAncestors?: string[]; standalone?: boolean } = {}): RequestHandler {
   const ancestors = [JIRA_FRAME_ANCESTORS, ...(options.extraFrameAncestors ?? [])].join(' ');
   return (req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    const framed = req.path.startsWith('/pages/');
+    // Standalone pages (the Data Center edition) are never framed, not even by Jira.
+    const framed = !options.standalone && req.path.startsWith('/pages/');
     res.setHeader('Content-Security-Policy', `frame-ancestors ${framed ? ancestors : "'none'"}`);
     if (!framed) res.setHeader('X-Frame-Options', 'DENY');
     next();

@@ -10,7 +10,7 @@ import { ALL_CALENDAR, type Feed, type FeedSubscription, type RenderedFeed } fro
 import type { FeedConfig } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import type { ActiveInstallation } from '../domain/installation.js';
-import type { JiraClient } from '../jira/jira-client.js';
+import type { JiraReader } from '../jira/jira-reader.js';
 import { isJiraError } from '../jira/jira-error.js';
 import type { Logger } from '../logger.js';
 import { FeedPublisher } from './feed-publisher.js';
@@ -92,7 +92,7 @@ export class AccessService {
     }
   }
 
-  private async readRoleActors(client: JiraClient, roleIds: string[]): Promise<RoleActor[]> {
+  private async readRoleActors(client: JiraReader, roleIds: string[]): Promise<RoleActor[]> {
     const actors: RoleActor[] = [];
     for await (const page of client.listProjects()) {
       for (const project of page) {

@@ -23,7 +23,7 @@ export class AdminAccess {
     if (!options.fresh && cached && now - cached.at < CACHE_MS) return cached.admin;
     const admin = await withUpstreamErrors(async () =>
       actor.asUser
-        ? (await this.deps.jira.forAuth(actor.clientKey, actor.asUser).getMyPermissions(['ADMINISTER'])).has('ADMINISTER')
+        ? (await this.deps.jira.forUser(actor.installation, actor.asUser).getMyPermissions(['ADMINISTER'])).has('ADMINISTER')
         : (
             await this.deps.jira
               .forInstallation(actor.installation)

@@ -5,7 +5,7 @@ import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
 import { badRequest } from '../errors.js';
-import type { JiraClient } from '../jira/jira-client.js';
+import type { JiraReader } from '../jira/jira-reader.js';
 import { isJiraError } from '../jira/jira-error.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 import type { AccessService } from './access-service.js';
@@ -109,7 +109,7 @@ export class ExplainService {
       message,
       events: [],
     });
-    const client = this.deps.jira.forInstallation(actor.installation);
+    const client = this.deps.jira.forActor(actor);
     const jql =
       config.source.type === 'jql' ? config.source.jql : (await client.getFilter(config.source.filterId)).jql;
     const fields = requiredJiraFields(config);
@@ -184,7 +184,7 @@ export class ExplainService {
     };
   }
 
-  private async findIssue(client: JiraClient, key: string, fields: string[]): Promise<JiraIssueLike | null> {
+  private async findIssue(client: JiraReader, key: string, fields: string[]): Promise<JiraIssueLike | null> {
     try {
       for await (const page of client.searchPages({ jql: `key = "${key}"`, fields, pageSize: 1 })) {
         const [issue] = page;
@@ -198,7 +198,7 @@ export class ExplainService {
     return null;
   }
 
-  private async matches(client: JiraClient, jql: string, key: string, issueId: string): Promise<boolean> {
+  private async matches(client: JiraReader, jql: string, key: string, issueId: string): Promise<boolean> {
     for await (const ids of client.searchIssueIds({ jql: `(${withoutOrderBy(jql)}) AND key = "${key}"` })) {
       if (ids.includes(issueId)) return true;
     }

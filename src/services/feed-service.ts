@@ -67,7 +67,16 @@ export class FeedService {
 
   /** Checks the configuration against the site: the JQL or filter, and the fields the rules name. */
   async validateAgainstJira(actor: Actor, config: FeedConfig): Promise<void> {
-    const client = this.deps.jira.forInstallation(actor.installation);
+    const client = this.deps.jira.forActor(actor);
+    if (config.access.respectPermissions && !client.capabilities.permissionChecksForOthers) {
+      throw badRequest('This Jira cannot check what each subscriber may browse', [
+        {
+          path: 'access.respectPermissions',
+          message:
+            'Jira Data Center does not tell the app what another user may browse. Every feed here already shows only what its owner may browse; turn this option off.',
+        },
+      ]);
+    }
     try {
       if (config.source.type === 'jql') {
         const [parsed] = await client.parseJql([config.source.jql]);

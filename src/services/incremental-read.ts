@@ -11,7 +11,7 @@ import {
   type SourceItem,
   type SyncItem,
 } from '../domain/sync-items.js';
-import type { JiraClient } from '../jira/jira-client.js';
+import type { JiraReader } from '../jira/jira-reader.js';
 import { SEARCH_PAGE_SIZE } from './read-issues.js';
 
 /** Jira's search is eventually consistent: issues updated this long before the watermark are looked at again. */
@@ -36,7 +36,7 @@ export type IncrementalRead = {
  * more than `cap` issues: the caller reads in full.
  */
 export async function readIncrementally(
-  client: JiraClient,
+  client: JiraReader,
   params: {
     jql: string;
     fields: string[];
@@ -139,7 +139,7 @@ export async function readIncrementally(
  * those whose dates (or state, name, goal) moved. An issue found changed on the way is read again too.
  */
 async function recheckSources(
-  client: JiraClient,
+  client: JiraReader,
   ctx: {
     config: FeedConfig;
     sources: Map<string, SourceItem>;

@@ -46,6 +46,16 @@ export class InstallationService {
     return installation;
   }
 
+  /** The Data Center instance of this deployment, recorded (again) when someone signs in. */
+  async installDataCenter(clientKey: string, install: { baseUrl: string; serverVersion: string | null }): Promise<ActiveInstallation> {
+    const known = await this.findActive(clientKey);
+    if (known && known.credentials.door === 'datacenter' && known.baseUrl === install.baseUrl) return known;
+    const { installation } = await this.installations.saveDataCenterInstall(clientKey, install, this.now());
+    this.options.logger.info({ clientKey, baseUrl: install.baseUrl, door: 'datacenter' }, 'app installed');
+    if (!isActive(installation)) throw new Error('a saved Data Center installation is always active');
+    return installation;
+  }
+
   async updateSiteUrl(clientKey: string, siteUrl: string): Promise<void> {
     await this.installations.updateSiteUrl(clientKey, siteUrl, this.now());
   }

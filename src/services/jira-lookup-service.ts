@@ -8,14 +8,14 @@ export class JiraLookupService {
   constructor(private readonly jira: JiraClients) {}
 
   async fields(actor: Actor): Promise<{ id: string; name: string; type: FieldType; custom: boolean }[]> {
-    const fields = await withUpstreamErrors(() => this.jira.forInstallation(actor.installation).getFields());
+    const fields = await withUpstreamErrors(() => this.jira.forActor(actor).getFields());
     return fields
       .map((field) => ({ id: field.id, name: field.name, type: fieldType(field), custom: field.custom ?? field.id.startsWith('customfield_') }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   groups(actor: Actor, query: string): Promise<{ groupId: string | null; name: string }[]> {
-    return withUpstreamErrors(() => this.jira.forInstallation(actor.installation).findGroups(query.slice(0, 100)));
+    return withUpstreamErrors(() => this.jira.forActor(actor).findGroups(query.slice(0, 100)));
   }
 
   /**
@@ -23,7 +23,7 @@ export class JiraLookupService {
    * the same set, so the first visible project's roles answer the question.
    */
   roles(actor: Actor): Promise<{ id: string; name: string }[]> {
-    const client = this.jira.forInstallation(actor.installation);
+    const client = this.jira.forActor(actor);
     return withUpstreamErrors(async () => {
       for await (const page of client.listProjects()) {
         const project = page[0];
@@ -35,7 +35,7 @@ export class JiraLookupService {
 
   /** Jira's verdict on a query and, when it is valid, roughly how many issues it matches. */
   async checkJql(actor: Actor, jql: string): Promise<{ valid: boolean; errors: string[]; count: number | null }> {
-    const client = this.jira.forInstallation(actor.installation);
+    const client = this.jira.forActor(actor);
     const [parsed] = await withUpstreamErrors(() => client.parseJql([jql]));
     const errors = parsed?.errors ?? [];
     if (errors.length > 0) return { valid: false, errors, count: null };

@@ -46,7 +46,7 @@ export class PreviewService {
   private async build(actor: Actor, body: unknown): Promise<Preview> {
     const config = this.deps.feeds.parse(body);
     await this.deps.feeds.validateAgainstJira(actor, config);
-    const client = this.deps.jira.forInstallation(actor.installation);
+    const client = this.deps.jira.forActor(actor);
     const jql = config.source.type === 'jql' ? config.source.jql : (await client.getFilter(config.source.filterId)).jql;
     // Like a sync, read past the cap to keep the issues nearest to today, as far as the preview's limit allows.
     const limit = Math.min(issuesToRead(config.issueCap), Math.max(config.issueCap, PREVIEW_ISSUE_LIMIT));

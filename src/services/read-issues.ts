@@ -1,6 +1,6 @@
 import type { JiraIssueLike } from '../domain/event-rules.js';
 import { AppError } from '../errors.js';
-import type { JiraClient } from '../jira/jira-client.js';
+import type { JiraReader } from '../jira/jira-reader.js';
 import { isJiraError } from '../jira/jira-error.js';
 
 export const SEARCH_PAGE_SIZE = 100;
@@ -32,7 +32,7 @@ export class PageTokenExpired extends AppError {
  * Reads the issues of `jql` with `fields`, up to `limit`: the one search loop of syncs, previews and the
  * explainer. Jira's page tokens expire; a read that outlived one starts over once rather than keep a partial set.
  */
-export async function readIssues(client: JiraClient, params: ReadIssuesParams): Promise<ReadIssuesResult> {
+export async function readIssues(client: JiraReader, params: ReadIssuesParams): Promise<ReadIssuesResult> {
   try {
     return await readOnce(client, params);
   } catch (error) {
@@ -48,7 +48,7 @@ export async function readIssues(client: JiraClient, params: ReadIssuesParams): 
 
 class TokenRefused extends Error {}
 
-async function readOnce(client: JiraClient, params: ReadIssuesParams): Promise<ReadIssuesResult> {
+async function readOnce(client: JiraReader, params: ReadIssuesParams): Promise<ReadIssuesResult> {
   const issues: JiraIssueLike[] = [];
   let pages = 0;
   try {

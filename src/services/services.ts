@@ -3,6 +3,15 @@ import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
 import { connectJiraAuth } from '../connect/connect-jira-auth.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
+import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
+import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
+import { DataCenterDoor } from '../datacenter/datacenter-door.js';
+import { DataCenterOAuth } from '../datacenter/datacenter-oauth.js';
+import { DataCenterTokens, ownerSignInNeeded } from '../datacenter/datacenter-tokens.js';
+import { FeedTakeoverService } from '../datacenter/feed-takeover-service.js';
+import { TokenCipher } from '../datacenter/token-cipher.js';
+import { runsAs } from '../domain/feed.js';
+import { AppError } from '../errors.js';
 import { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
@@ -81,6 +90,8 @@ export function createServices(deps: ServiceDeps) {
   const accessRepository = new AccessRepository(knex);
   const forgeTokenRepository = new ForgeTokenRepository(knex);
   const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
+  const dataCenterTokenRepository = new DataCenterTokenRepository(knex);
+  const dataCenterSessionRepository = new DataCenterSessionRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -91,6 +102,26 @@ export function createServices(deps: ServiceDeps) {
     ...(deps.errorReportingFetch ? { fetch: deps.errorReportingFetch } : {}),
   });
   const installations = new InstallationService(installationRepository, { logger, now });
+  const dataCenterOAuth = config.datacenter
+    ? new DataCenterOAuth({
+      baseUrl: config.datacenter.baseUrl,
+      clientId: config.datacenter.clientId,
+      clientSecret: config.datacenter.clientSecret,
+      redirectUri: `${config.baseUrl}/oauth/callback`,
+    })
+    : null;
+  const dataCenterTokens = config.datacenter && dataCenterOAuth
+    ? new DataCenterTokens({
+        knex,
+        tokens: dataCenterTokenRepository,
+        cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
+        oauth: dataCenterOAuth,
+        apiBaseUrl: config.datacenter.baseUrl,
+        siteReaders: async (clientKey) => (await feedRepository.list(clientKey)).map(runsAs),
+        logger,
+        now,
+      })
+    : null;
   const authFor = (installation: ActiveInstallation): JiraAuth => {
     const { credentials } = installation;
     switch (credentials.door) {
@@ -98,6 +129,9 @@ export function createServices(deps: ServiceDeps) {
         return connectJiraAuth({ baseUrl: installation.baseUrl, sharedSecret: credentials.sharedSecret }, { appKey: config.appKey });
       case 'forge':
         return forgeJiraAuth({ ...installation, credentials }, { tokens: forgeTokenRepository, now: () => now().getTime() });
+      case 'datacenter':
+        if (!dataCenterTokens) throw new AppError(503, 'datacenter_off', 'This Calendar Sync server is not set up for Jira Data Center (EDITION=datacenter)');
+        return dataCenterTokens.siteAuth(installation.clientKey);
     }
   };
   const metrics = new Metrics(async () => {
@@ -106,6 +140,10 @@ export function createServices(deps: ServiceDeps) {
   });
   const jira = new JiraClients({
     authFor,
+    feedAuthFor: (installation, feed) =>
+      installation.credentials.door === 'datacenter' && dataCenterTokens
+        ? dataCenterTokens.userAuth(installation.clientKey, runsAs(feed), ownerSignInNeeded)
+        : null,
     requestsPerSecond: config.jiraRequestsPerSecond,
     logger,
     onResponse: (clientKey, status) => metrics.recordJiraResponse(clientKey, status),
@@ -197,6 +235,23 @@ export function createServices(deps: ServiceDeps) {
   const previews = new PreviewService({ feeds, jira, now });
   const explanations = new ExplainService({ feeds, jira, access, now });
   const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
+  const dataCenterDoor =
+    config.datacenter && dataCenterTokens && dataCenterOAuth
+      ? new DataCenterDoor({
+          config: config.datacenter,
+          appBaseUrl: config.baseUrl,
+          oauth: dataCenterOAuth,
+          tokens: dataCenterTokens,
+          sessions: dataCenterSessionRepository,
+          installations,
+          jira,
+          cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
+          queue,
+          logger,
+          now,
+        })
+      : null;
+  const takeovers = new FeedTakeoverService({ feeds: feedRepository, feedService: feeds, syncRequests, now });
   const privacy = new PrivacyService({ privacy: new PrivacyRepository(knex), syncRequests });
 
   return {
@@ -213,6 +268,11 @@ export function createServices(deps: ServiceDeps) {
     lifecycleTokenRepository,
     installations,
     forgeDoor,
+    dataCenterDoor,
+    dataCenterTokens,
+    dataCenterTokenRepository,
+    dataCenterSessionRepository,
+    takeovers,
     metrics,
     jira,
     subscriptions,

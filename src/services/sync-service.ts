@@ -25,7 +25,7 @@ import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { AppError } from '../errors.js';
-import type { JiraClient } from '../jira/jira-client.js';
+import type { JiraReader } from '../jira/jira-reader.js';
 import { isJiraError } from '../jira/jira-error.js';
 import { sleepFor } from '../jira/retry.js';
 import { upstreamError } from '../jira/upstream-errors.js';
@@ -142,7 +142,7 @@ export class SyncService {
     signal?: AbortSignal,
   ): Promise<SyncOutcome & { status: 'ok' }> {
     const { clientKey } = installation;
-    const client = this.deps.jira.forInstallation(installation, () => {
+    const client = this.deps.jira.forFeed(installation, feed, () => {
       requests.count += 1;
     });
     const jql = await this.resolveJql(client, feed);
@@ -300,7 +300,7 @@ export class SyncService {
   }
 
   private async readFull(
-    client: JiraClient,
+    client: JiraReader,
     clientKey: string,
     feed: Feed,
     jql: string,
@@ -346,7 +346,7 @@ export class SyncService {
     return { ...built, ...split };
   }
 
-  private async resolveJql(client: JiraClient, feed: Feed): Promise<string> {
+  private async resolveJql(client: JiraReader, feed: Feed): Promise<string> {
     if (feed.config.source.type === 'jql') return feed.config.source.jql;
     const filter = await client.getFilter(feed.config.source.filterId);
     return filter.jql;

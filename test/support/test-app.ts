@@ -24,6 +24,8 @@ export type TestAppOptions = {
   db?: Database;
   connectKeysUrl?: string;
   config?: Partial<Config>;
+  /** Configuration that depends on the app's own address (an OAuth redirect URL, say). */
+  configFor?: (url: string) => Partial<Config>;
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
   /** Work the job queue in this app (cron tick and syncs), as a deployed process does. */
@@ -45,6 +47,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     jiraRequestsPerSecond: 100,
     ...(options.connectKeysUrl ? { connectKeysUrl: options.connectKeysUrl } : {}),
     ...options.config,
+    ...options.configFor?.(url),
     feedTokenSecret: options.config?.feedTokenSecret ?? randomBytes(32).toString('hex'),
   };
   const { logger, text } = captureLogs();

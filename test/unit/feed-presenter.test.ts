@@ -17,6 +17,7 @@ const feed = {
   name: 'F',
   config: parsed.config,
   createdByAccountId: 'a',
+  runAsAccountId: null,
   updatedByAccountId: 'a',
   createdAt: now,
   updatedAt: now,

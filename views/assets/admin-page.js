@@ -82,6 +82,16 @@ function statusCell(feed) {
       }),
       errorHint(status.error?.code) ? h('p', { text: errorHint(status.error.code) }) : null,
       status.error?.code ? h('p', { class: 'subtlest', text: `Code: ${status.error.code}` }) : null,
+      status.error?.code === 'owner_sign_in_needed'
+        ? h('button', {
+            type: 'button',
+            class: 'button button--compact',
+            'data-testid': 'take-over',
+            text: 'Take this feed over',
+            title: 'From now on the feed runs with your Jira permissions',
+            on: { click: () => void takeOver(feed) },
+          })
+        : null,
       status.lastAttemptAt
         ? h('p', { class: 'subtlest' }, 'Last attempt ', timeElement(status.lastAttemptAt))
         : null,
@@ -276,6 +286,18 @@ async function copyFeedUrl(feed) {
       title: 'Could not copy automatically',
       body: `Copy the URL by hand: ${feed.url}`,
     });
+}
+
+/** Data Center: the feed's owner can no longer sign in to Jira; an administrator's rights carry it on. */
+async function takeOver(feed) {
+  try {
+    const taken = await api('POST', `feeds/${encodeURIComponent(feed.id)}/take-over`);
+    upsertFeed(taken);
+    showFlag({ type: 'success', title: `You took “${feed.name}” over`, body: 'It now syncs with your Jira permissions.' });
+    watch(taken, true);
+  } catch (error) {
+    showErrorFlag(`take “${feed.name}” over`, error);
+  }
 }
 
 async function syncNow(feed) {

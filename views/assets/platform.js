@@ -2,7 +2,9 @@
  * The host a page runs in. Inside Jira through Connect, `AP` (all.js) gives a context JWT per call and the
  * page calls the server itself; inside Jira through Forge, forge-bridge.js (built from forge/src) sets
  * `window.calendarSyncPlatform`, which reaches the same /api routes through `invokeRemote`. Every page
- * calls the server through `platform().request(...)` and never asks which door it is behind.
+ * calls the server through `platform().request(...)` and never asks which door it is behind. Served on
+ * their own (the Jira Data Center edition, marked by `<meta name="calendar-sync-platform" content="standalone">`),
+ * pages call the server with the session cookie and send the session's CSRF token on every write.
  *
  * A platform: { name, available, request(method, path, body) → { status, body }, flag?(opts), resize() }.
  */
@@ -76,7 +78,74 @@ function connectPlatform() {
   };
 }
 
-/** Forge's adapter when forge-bridge.js installed it, otherwise Connect's. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** Sends the browser to Jira's sign-in, coming back to this page. */
+function signIn() {
+  const returnTo = window.location.pathname;
+  window.location.assign(new URL(`../signin?returnTo=${encodeURIComponent(returnTo)}`, window.location.href));
+}
+
+function standalonePlatform() {
+  /** @type {Promise<string> | null} */
+  let csrf = null;
+  const csrfToken = () => {
+    csrf ??= fetch(new URL('../api/session', window.location.href), {
+      headers: { Accept: 'application/json' },
+      cache: 'no-store',
+      credentials: 'same-origin',
+    }).then(async (response) => {
+      if (response.status === 401) {
+        signIn();
+        throw new PlatformError('signin_required', 'Signing you in with Jira…');
+      }
+      const body = await readJson(response);
+      if (!response.ok || typeof body?.csrfToken !== 'string') {
+        csrf = null;
+        throw new PlatformError('no_session', 'Calendar Sync could not read your session. Reload the page.');
+      }
+      return body.csrfToken;
+    });
+    return csrf;
+  };
+  const send = async (method, path, body) => {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (!SAFE_METHODS.has(method)) headers['X-CSRF-Token'] = await csrfToken();
+    return fetch(new URL(path, window.location.href), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  };
+  for (const button of document.querySelectorAll('[data-calsync-signout]')) {
+    button.addEventListener('click', () => {
+      void send('POST', '../signout').finally(() => window.location.assign(new URL('../', window.location.href)));
+    });
+  }
+  return {
+    name: 'standalone',
+    available: true,
+    async request(method, path, body) {
+      const response = await send(method, `../api/${path}`, body);
+      if (response.status === 401) signIn();
+      return { status: response.status, body: await readJson(response) };
+    },
+    flag: null,
+    resize() {},
+  };
+}
+
+let standalone = null;
+
+/** Forge's adapter when forge-bridge.js installed it, the standalone one on a page served on its own, otherwise Connect's. */
 export function platform() {
-  return window.calendarSyncPlatform ?? connectPlatform();
+  if (window.calendarSyncPlatform) return window.calendarSyncPlatform;
+  if (document.querySelector('meta[name="calendar-sync-platform"][content="standalone"]')) {
+    standalone ??= standalonePlatform();
+    return standalone;
+  }
+  return connectPlatform();
 }
