@@ -2,4 +2,6 @@
 type FeedConfig = import('../../../src/domain/feed-config.js').FeedConfig;
 
 /** A new feed's configuration (without the server-derived `content.templateFields`). */
-export const DEFAULT_CONFIG: Omit<FeedConfig, 'content'> & { content: Omit<FeedConfig['content'], 'templateFields'> };
+export const DEFAULT_CONFIG: Omit<FeedConfig, 'content'> & {
+  content: Omit<FeedConfig['content'], 'templateFields'>;
+};
