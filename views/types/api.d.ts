@@ -19,7 +19,7 @@ export type FieldProblem = { path: string; message: string };
 /** A Jira field as /api/jira/fields lists it; `type` is the simplified type FITS speaks of. */
 export type JiraField = { id: string; name: string; type: string; custom?: boolean };
 export type ProjectRole = { id: string | number; name: string };
-export type JiraGroup = { groupId?: string | null; name: string };
+export type JiraGroup = { groupId?: string | null | undefined; name: string };
 
 export type OmittedIssues = {
   count: number;
