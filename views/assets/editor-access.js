@@ -224,39 +224,27 @@ class RolePicker {
    * @param {Register} register
    */
   constructor(chosenRoles, siteRoles, register) {
-    /** @type {{ role: ProjectRole, input: HTMLInputElement }[]} */
-    this.checks = [];
     const chosen = new Set(chosenRoles.map((role) => String(role.id)));
     const roles = siteRoles;
     for (const role of chosenRoles)
       if (!roles.some((known) => String(known.id) === String(role.id))) roles.push(role);
-    const list = h(
-      'div',
-      {},
-      roles.length === 0
-        ? h('p', { class: 'subtle', text: 'Jira returned no project roles the app can see.' })
-        : null,
-      roles.map((role) => {
-        const check = checkbox(role.name, chosen.has(String(role.id)));
-        this.checks.push({ role, input: check.input });
-        return check.element;
-      }),
-    );
+    this.checks = new CheckList(roles, 'Jira returned no project roles the app can see.', (role) => [
+      role.name,
+      chosen.has(String(role.id)),
+    ]);
     this.field = register(
       'access.roles',
       makeField({
         label: 'Project roles',
-        control: list,
+        control: this.checks.element,
         group: true,
-        focusTarget: this.checks[0]?.input ?? list,
+        focusTarget: this.checks.focusTarget,
       }),
     );
   }
 
   read() {
-    return this.checks
-      .filter((check) => check.input.checked)
-      .map((check) => ({ id: String(check.role.id), name: check.role.name }));
+    return this.checks.checked().map((role) => ({ id: String(role.id), name: role.name }));
   }
 }
 
@@ -268,40 +256,61 @@ class UserFieldPicker {
    * @param {Register} register
    */
   constructor(chosenIds, siteFields, register) {
-    /** @type {{ id: string, input: HTMLInputElement }[]} */
-    this.checks = [];
     const chosen = new Set(chosenIds);
     /** @type {JiraField[]} */
     const fields = siteFields.filter((field) => FITS.divideByUserFields.includes(field.type));
     for (const id of chosen)
       if (!fields.some((field) => field.id === id))
         fields.push({ id, name: `${id} (not a user field on this site)`, type: 'other' });
-    const list = h(
-      'div',
-      {},
-      fields.length === 0 ? h('p', { class: 'subtle', text: 'No user fields found.' }) : null,
-      fields.map((field) => {
-        const check = checkbox(
-          field.custom ? `${field.name} (${field.id})` : field.name,
-          chosen.has(field.id),
-        );
-        this.checks.push({ id: field.id, input: check.input });
-        return check.element;
-      }),
-    );
+    this.checks = new CheckList(fields, 'No user fields found.', (field) => [
+      field.custom ? `${field.name} (${field.id})` : field.name,
+      chosen.has(field.id),
+    ]);
     this.element = register(
       'access.divideByUserFields',
       makeField({
         label: 'Personal “mine” calendars',
-        control: list,
+        control: this.checks.element,
         group: true,
-        focusTarget: this.checks[0]?.input ?? list,
+        focusTarget: this.checks.focusTarget,
         help: 'Each subscriber also gets a calendar of only the issues where they are in one of these fields.',
       }),
     ).element;
   }
 
   read() {
-    return this.checks.filter((check) => check.input.checked).map((check) => check.id);
+    return this.checks.checked().map((field) => field.id);
+  }
+}
+
+/**
+ * One checkbox per item, or a line saying there are none.
+ * @template T
+ */
+class CheckList {
+  /**
+   * @param {T[]} items
+   * @param {string} noneText
+   * @param {(item: T) => [label: string, checked: boolean]} describe
+   */
+  constructor(items, noneText, describe) {
+    /** @type {{ item: T, input: HTMLInputElement }[]} */
+    this.checks = [];
+    this.element = h(
+      'div',
+      {},
+      items.length === 0 ? h('p', { class: 'subtle', text: noneText }) : null,
+      items.map((item) => {
+        const check = checkbox(...describe(item));
+        this.checks.push({ item, input: check.input });
+        return check.element;
+      }),
+    );
+    /** What an error link focuses: the first box, or the list when there is none. */
+    this.focusTarget = this.checks[0]?.input ?? this.element;
+  }
+
+  checked() {
+    return this.checks.filter((check) => check.input.checked).map((check) => check.item);
   }
 }
