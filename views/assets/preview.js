@@ -1,6 +1,7 @@
 // @ts-check
 // The editor's preview: what a not yet saved feed would contain.
 import { formatBytes, h, plural, replaceChildren } from './common.js';
+import { OMISSION_PHRASES } from './omission-reasons.js';
 
 /** @typedef {import('../types/api.js').Preview} Preview */
 /** @typedef {{ start: string, end: string, allDay: boolean, summary: string }} DayEvent */
@@ -13,21 +14,9 @@ import { formatBytes, h, plural, replaceChildren } from './common.js';
  */
 export function reasonText(reason, fieldName = (id) => id) {
   const colon = reason.indexOf(':');
-  const kind = colon === -1 ? reason : reason.slice(0, colon);
   const field = colon === -1 ? '' : reason.slice(colon + 1);
-  const name = field ? `“${fieldName(field) ?? field}”` : 'a field';
-  switch (kind) {
-    case 'empty':
-      return `${name} is empty`;
-    case 'invalid':
-      return field === 'range' ? 'the start or end date could not be read' : `${name} holds no usable value`;
-    case 'end-before-start':
-      return 'the end is before the start';
-    case 'zero-length':
-      return 'the event would last zero minutes';
-    default:
-      return reason;
-  }
+  const phrase = OMISSION_PHRASES[reason] ?? OMISSION_PHRASES[colon === -1 ? reason : reason.slice(0, colon)];
+  return phrase ? phrase.replace('{field}', field ? `“${fieldName(field) ?? field}”` : 'a field') : reason;
 }
 
 /**
