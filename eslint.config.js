@@ -2,8 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+/**
+ * Browser modules not yet typed (no `// @ts-check`): linted once they are. platform.js is being reworked
+ * elsewhere and joins then.
+ */
+const BROWSER_NOT_YET_TYPED = [
+  'views/assets/platform.js',
+  'views/assets/admin-page.js',
+  'views/assets/my-calendars-page.js',
+  'views/assets/feed-editor.js',
+  'views/assets/rule-card.js',
+];
+
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/', 'views/**/*.js', 'forge/static/', 'forge/src/**/*.js', 'eslint.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/', 'forge/static/', 'eslint.config.js', ...BROWSER_NOT_YET_TYPED] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -14,6 +26,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
+  },
+  {
+    // The pages' browser modules, typed through JSDoc against tsconfig.browser.json (lib DOM), whose checker
+    // already rejects undefined names, as for the TypeScript sources.
+    files: ['views/**/*.js', 'views/types/**/*.d.ts', 'forge/src/**/*.js'],
+    languageOptions: { parserOptions: { projectService: false, project: './tsconfig.browser.json' } },
+    rules: { 'no-undef': 'off' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -1,17 +1,23 @@
+// @ts-check
 // The Forge side of views/assets/platform.js, bundled with @forge/bridge into each Custom UI resource by
 // `npm run forge:build`. The pages are the Connect pages; only this adapter differs.
 import { invokeRemote } from '@forge/bridge';
 
+/**
+ * @param {unknown} raw
+ * @returns {unknown}
+ */
 function parseBody(raw) {
   if (typeof raw !== 'string') return raw ?? null;
   if (raw === '') return null;
   try {
-    return JSON.parse(raw);
+    return /** @type {unknown} */ (JSON.parse(raw));
   } catch {
     return null;
   }
 }
 
+/** @type {import('../../views/types/api.js').Platform} */
 window.calendarSyncPlatform = {
   name: 'forge',
   available: true,

@@ -4,6 +4,7 @@ import { eventUidDomain } from '../domain/event-uids.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
+import { omissionText } from '../domain/omission-reasons.js';
 import { badRequest } from '../errors.js';
 import type { JiraReader } from '../jira/jira-reader.js';
 import { isJiraError } from '../jira/jira-error.js';
@@ -51,23 +52,6 @@ export type Explanation = {
 
 /** Same placeholder the preview uses: an unsaved feed has no id, and sizes must come out as the sync's. */
 const UNSAVED_FEED_ID = '00000000-0000-4000-8000-000000000000';
-
-/** Words for the event builder's omission reasons ('empty:duedate', 'end-before-start', ...). */
-function omissionWords(reason: string): string {
-  const [kind = '', field] = reason.split(':');
-  switch (kind) {
-    case 'empty':
-      return `the field ${field ?? ''} the feed's rules read is empty`;
-    case 'invalid':
-      return `the field ${field ?? ''} holds no date the rules can read`;
-    case 'end-before-start':
-      return 'its end is before its start';
-    case 'zero-length':
-      return 'its event would last zero minutes';
-    default:
-      return reason;
-  }
-}
 
 /** An ORDER BY cannot stand inside the parentheses the issue key is added to. */
 const withoutOrderBy = (jql: string): string => jql.replace(/\s+ORDER\s+BY\s+[^"']*$/i, '');
@@ -133,7 +117,7 @@ export class ExplainService {
     const alone = buildFeedEvents(config, [issue], ctx);
     if (alone.events.length === 0) {
       const [omission] = Object.keys(alone.omitted.byReason);
-      if (omission) return absent('no_date', `${key} gives no event: ${omissionWords(omission)}.`);
+      if (omission) return absent('no_date', `${key} gives no event: ${omissionText(omission)}.`);
       if (alone.filtered.outsideWindow > 0) {
         return absent(
           'outside_window',

@@ -52,7 +52,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     it.each([
       ['an issue the app user cannot see', {}, 'CAL-99999', 'not_visible', /no issue CAL-99999/],
       ['an issue outside the query', {}, 'OPS-2', 'not_matched', /does not match the feed's query/],
-      ['an issue without a date in the fields the rules read', {}, 'CAL-3', 'no_date', /duedate .*empty/],
+      ['an issue without a date in the fields the rules read', {}, 'CAL-3', 'no_date', /duedate. is empty/],
       [
         'an issue whose date is outside the window',
         { window: { pastDays: 30, futureDays: 30, keepUnresolvedOverdue: false } },

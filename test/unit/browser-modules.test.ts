@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFeedConfig } from '../../src/domain/feed-config.js';
 import { FIELD_SLOTS } from '../../src/domain/field-compatibility.js';
+import { OMISSION_PHRASES, omissionText } from '../../src/domain/omission-reasons.js';
 import { TEMPLATE_NAMES } from '../../src/domain/templates.js';
 import { BROWSER_MODULES } from '../../src/http/browser-modules.js';
 
@@ -10,6 +11,15 @@ const load = async (file: string): Promise<Record<string, unknown>> =>
   )) as Record<string, unknown>;
 
 describe('browser modules made from the server rules', () => {
+  it('give the preview the words the explainer uses for each omission reason', async () => {
+    const { OMISSION_PHRASES: served } = await load('omission-reasons.js');
+    expect(served).toEqual(OMISSION_PHRASES);
+    expect(omissionText('empty:duedate')).toBe('“duedate” is empty');
+    expect(omissionText('invalid:range')).toBe('the start or end date could not be read');
+    expect(omissionText('invalid:customfield_1', () => 'Start')).toBe('“Start” holds no usable value');
+    expect(omissionText('size-budget')).toBe('size-budget');
+  });
+
   it('give the editor exactly the field types the server accepts for each rule slot', async () => {
     const { FITS } = await load('field-slots.js');
     expect(FITS).toEqual(

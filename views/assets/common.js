@@ -1,21 +1,36 @@
+// @ts-check
 // Shared helpers for the Calendar Sync iframe pages. Data only ever reaches the DOM as text nodes.
 
 import { platform, PlatformError } from './platform.js';
 
+/** @typedef {import('../types/api.js').Child} Child */
+/** @typedef {import('../types/api.js').PropText} PropText */
+/** @typedef {import('../types/api.js').FieldProblem} FieldProblem */
+
 /**
  * Builds an element. props: `class`, `text`, `on` ({ event: handler }), `attrs` (set with setAttribute),
  * `aria-*`/`data-*`/`role`/`for` keys (attributes), anything else as a DOM property.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {import('../types/api.js').Props | null} [props]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') element.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
-    else if (key === 'text') element.textContent = String(value);
+    if (key === 'class')
+      element.className = Array.isArray(value)
+        ? value.filter(Boolean).join(' ')
+        : asText(/** @type {PropText} */ (value));
+    else if (key === 'text') element.textContent = asText(/** @type {PropText} */ (value));
     else if (key === 'on')
-      for (const [event, handler] of Object.entries(value)) element.addEventListener(event, handler);
+      for (const [event, handler] of Object.entries(/** @type {Record<string, EventListener>} */ (value)))
+        element.addEventListener(event, handler);
     else if (key === 'attrs')
-      for (const [name, attr] of Object.entries(value)) element.setAttribute(name, String(attr));
+      for (const [name, attr] of Object.entries(/** @type {Record<string, PropText>} */ (value)))
+        element.setAttribute(name, String(attr));
     else if (
       key.startsWith('aria-') ||
       key.startsWith('data-') ||
@@ -23,13 +38,20 @@ export function h(tag, props = {}, ...children) {
       key === 'for' ||
       key === 'list'
     )
-      element.setAttribute(key, value === true ? 'true' : String(value));
-    else element[key] = value;
+      element.setAttribute(key, value === true ? 'true' : asText(/** @type {PropText} */ (value)));
+    else Reflect.set(element, key, value);
   }
   append(element, children);
   return element;
 }
 
+/** @param {PropText} value */
+const asText = (value) => String(value);
+
+/**
+ * @param {Node} parent
+ * @param {Child[]} children
+ */
 function append(parent, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
@@ -39,11 +61,20 @@ function append(parent, children) {
   }
 }
 
+/**
+ * @template {Node} T
+ * @param {T} element
+ */
 export function clear(element) {
   while (element.firstChild) element.removeChild(element.firstChild);
   return element;
 }
 
+/**
+ * @template {Node} T
+ * @param {T} element
+ * @param {...Child} children
+ */
 export function replaceChildren(element, ...children) {
   clear(element);
   append(element, children);
@@ -51,12 +82,19 @@ export function replaceChildren(element, ...children) {
 }
 
 let idCounter = 0;
+/** @param {string} prefix */
 export function uniqueId(prefix) {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   * @param {FieldProblem[]} [fields]
+   */
   constructor(status, code, message, fields = []) {
     super(message);
     this.name = 'ApiError';
@@ -66,13 +104,21 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the app's JSON API through the page's host (Connect or Forge); throws ApiError with the server's message. */
+/**
+ * Calls the app's JSON API through the page's host (Connect or Forge); throws ApiError with the server's message.
+ * @template [T=unknown] the response's JSON, as the caller's declared type says (views/types/api.d.ts)
+ * @param {import('../types/api.js').HttpMethod} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<T>}
+ */
 export async function api(method, path, body) {
+  /** @type {{ status: number, body: unknown }} */
   let response;
   try {
     response = await platform().request(method, path, body);
   } catch (error) {
-    if (error instanceof PlatformError) throw new ApiError(0, error.code, error.message);
+    if (error instanceof PlatformError) throw new ApiError(0, String(error.code), error.message);
     throw new ApiError(
       0,
       'network',
@@ -81,7 +127,10 @@ export async function api(method, path, body) {
   }
   const data = response.body;
   if (response.status < 200 || response.status >= 300) {
-    const error = data && typeof data === 'object' ? data.error : null;
+    const error =
+      data && typeof data === 'object' && 'error' in data
+        ? /** @type {{ code?: string, message?: string, fields?: FieldProblem[] } | null} */ (data.error)
+        : null;
     throw new ApiError(
       response.status,
       error?.code ?? `http_${response.status}`,
@@ -89,18 +138,27 @@ export async function api(method, path, body) {
       error?.fields ?? [],
     );
   }
-  return response.status === 204 ? null : data;
+  return /** @type {T} */ (response.status === 204 ? null : data);
 }
 
+/** @type {Record<string, string>} */
 const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Jira renders flag bodies as HTML, so text handed to AP.flag is escaped first. */
+/**
+ * Jira renders flag bodies as HTML, so text handed to AP.flag is escaped first.
+ * @param {unknown} text
+ */
 export function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+  return String(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
+/** @type {Record<string, string>} */
 const FLAG_ICONS = { success: '✓', error: '!', warning: '!', info: 'i' };
 
-/** A Jira flag: the host's own where it has one (AP.flag), otherwise the same thing drawn in the page. */
+/**
+ * A Jira flag: the host's own where it has one (AP.flag), otherwise the same thing drawn in the page.
+ * @param {{ type?: 'success' | 'error' | 'warning' | 'info', title: string, body?: string }} flag
+ * @returns {unknown}
+ */
 export function showFlag({ type = 'info', title, body = '' }) {
   const close = type === 'error' || type === 'warning' ? 'manual' : 'auto';
   const hostFlag = platform().flag;
@@ -110,6 +168,7 @@ export function showFlag({ type = 'info', title, body = '' }) {
     container = h('div', { id: 'flags', class: 'flags' });
     document.body.appendChild(container);
   }
+  const flags = container;
   const flag = h(
     'div',
     { class: ['flag', `flag--${type}`], role: type === 'error' ? 'alert' : 'status' },
@@ -128,18 +187,23 @@ export function showFlag({ type = 'info', title, body = '' }) {
       on: { click: () => flag.remove() },
     }),
   );
-  container.appendChild(flag);
+  flags.appendChild(flag);
   if (close === 'auto') setTimeout(() => flag.remove(), 8000);
   return { close: () => flag.remove() };
 }
 
-/** An error flag for a failed call, with what the user can do about it. */
+/**
+ * An error flag for a failed call, with what the user can do about it.
+ * @param {string} action
+ * @param {unknown} error
+ */
 export function showErrorFlag(action, error) {
   // A bug in the page itself: worth seeing in the browser console.
   if (!(error instanceof ApiError)) console.error(error);
   showFlag({ type: 'error', title: `Could not ${action}`, body: explainError(error) });
 }
 
+/** @param {unknown} error */
 export function explainError(error) {
   if (!(error instanceof ApiError))
     return 'Something unexpected went wrong in this page. Reload it and try again.';
@@ -152,12 +216,17 @@ export function explainError(error) {
   return error.message;
 }
 
+/** @param {string} text */
 function sentence(text) {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
-/** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Resolves true on confirm. */
-/** The error panel shown in place of a list that could not be loaded, with a way to try again. */
+/**
+ * The error panel shown in place of a list that could not be loaded, with a way to try again.
+ * @param {string} title
+ * @param {unknown} error
+ * @param {() => unknown} retry
+ */
 export function loadErrorMessage(title, error, retry) {
   return h(
     'div',
@@ -172,6 +241,11 @@ export function loadErrorMessage(title, error, retry) {
   );
 }
 
+/**
+ * A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Resolves true on confirm.
+ * @param {{ title: string, body: string | Node | (string | Node)[], confirmLabel: string, danger?: boolean }} options
+ * @returns {Promise<boolean>}
+ */
 export function confirmDialog({ title, body, confirmLabel, danger = false }) {
   return new Promise((resolve) => {
     const titleId = uniqueId('dialog-title');
@@ -190,10 +264,11 @@ export function confirmDialog({ title, body, confirmLabel, danger = false }) {
       ),
       h('div', { class: 'modal__footer' }, cancel, confirm),
     );
+    /** @param {boolean} result */
     const finish = (result) => {
       dialog.close();
       dialog.remove();
-      if (trigger && typeof trigger.focus === 'function' && trigger.isConnected) trigger.focus();
+      if (trigger instanceof HTMLElement && trigger.isConnected) trigger.focus();
       resolve(result);
     };
     cancel.addEventListener('click', () => finish(false));
@@ -213,6 +288,10 @@ export function confirmDialog({ title, body, confirmLabel, danger = false }) {
   });
 }
 
+/**
+ * @param {string} text
+ * @param {HTMLInputElement} [fallbackInput] selected and copied the old way where the clipboard API is refused
+ */
 export async function copyText(text, fallbackInput) {
   try {
     await navigator.clipboard.writeText(text);
@@ -232,17 +311,23 @@ export async function copyText(text, fallbackInput) {
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
+/** @param {string | null | undefined} iso */
 export function formatDateTime(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '—' : dateTimeFormat.format(date);
 }
 
+/**
+ * @param {string | null | undefined} iso
+ * @param {number} [now]
+ */
 export function formatRelative(iso, now = Date.now()) {
   if (!iso) return 'Never';
   const time = new Date(iso).getTime();
   if (Number.isNaN(time)) return 'Never';
   const seconds = Math.round((time - now) / 1000);
+  /** @type {[Intl.RelativeTimeFormatUnit, number][]} */
   const steps = [
     ['second', 60],
     ['minute', 60],
@@ -259,11 +344,13 @@ export function formatRelative(iso, now = Date.now()) {
 }
 
 /** A <time> showing relative time, with the exact time as its tooltip. */
+/** @param {string | null | undefined} iso */
 export function timeElement(iso) {
   if (!iso) return h('span', { class: 'subtle', text: 'Never' });
   return h('time', { dateTime: iso, title: formatDateTime(iso), text: formatRelative(iso) });
 }
 
+/** @param {number | null | undefined} ms */
 export function formatDuration(ms) {
   if (ms === null || ms === undefined) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -273,6 +360,7 @@ export function formatDuration(ms) {
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 
+/** @param {number | null | undefined} bytes */
 export function formatBytes(bytes) {
   if (bytes === null || bytes === undefined) return '—';
   if (bytes < 1024) return `${bytes} B`;
@@ -280,22 +368,35 @@ export function formatBytes(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MB`;
 }
 
+/** @param {number | null | undefined} value */
 export function formatNumber(value) {
   return value === null || value === undefined ? '—' : new Intl.NumberFormat().format(value);
 }
 
+/**
+ * @param {number} count
+ * @param {string} one
+ * @param {string} [many]
+ */
 export function plural(count, one, many = `${one}s`) {
   return `${formatNumber(count)} ${count === 1 ? one : many}`;
 }
 
+/**
+ * @template {unknown[]} A
+ * @param {(...args: A) => void} fn
+ * @param {number} ms
+ * @returns {((...args: A) => void) & { cancel(): void }}
+ */
 export function debounce(fn, ms) {
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  /** @param {A} args */
   const debounced = (...args) => {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };
-  debounced.cancel = () => clearTimeout(timer);
-  return debounced;
+  return Object.assign(debounced, { cancel: () => clearTimeout(timer) });
 }
 
 /** Tells the hosting Jira page the content height changed. */
@@ -304,6 +405,7 @@ export function resizeFrame() {
 }
 
 /** The page's "not inside Jira" notice when neither Connect's all.js nor Forge's bridge is there. */
+/** @param {HTMLElement} root */
 export function requireHost(root) {
   if (platform().available) return true;
   replaceChildren(

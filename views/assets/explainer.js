@@ -1,8 +1,12 @@
+// @ts-check
 // "Why isn't it there?": one issue followed through the feed's query, rules, window, cap, size budget
 // and (optionally) one user's access, answered in words by the server.
 import { api, ApiError, explainError, h, replaceChildren, resizeFrame, uniqueId } from './common.js';
 
-/** The editor's side section; `readConfig` gives the configuration as it stands in the form. */
+/**
+ * The editor's side section; `readConfig` gives the configuration as it stands in the form.
+ * @param {() => unknown} readConfig
+ */
 export function explainerSection(readConfig) {
   const keyId = uniqueId('explain-key');
   const userId = uniqueId('explain-user');
@@ -21,8 +25,9 @@ export function explainerSection(readConfig) {
     button.disabled = true;
     replaceChildren(answer, h('p', { class: 'subtle', text: 'Following the issue through the feed…' }));
     try {
-      const body = { config: readConfig(), issueKey: key.value };
-      if (user.value.trim() !== '') body.accountId = user.value.trim();
+      const accountId = user.value.trim();
+      const body = { config: readConfig(), issueKey: key.value, ...(accountId === '' ? {} : { accountId }) };
+      /** @type {import('../types/api.js').Explanation} */
       const result = await api('POST', 'feeds/explain', body);
       replaceChildren(
         answer,

@@ -23,9 +23,10 @@ import {
   timeZones,
 } from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
+import { AccessSection } from './editor-access.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
-import { FITS, RuleCard } from './rule-card.js';
+import { RuleCard } from './rule-card.js';
 import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
 
 const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
@@ -97,14 +98,16 @@ export class FeedEditor {
         },
       },
     });
-    form.append(
-      this.errorSummary,
+    const sections = [
       this.sourceSection(config),
       this.rulesSection(config),
       this.contentSection(config),
       this.windowSection(config),
-      this.accessSection(config),
+    ];
+    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, (path, field) =>
+      this.register(path, field),
     );
+    form.append(this.errorSummary, ...sections, this.access.element);
     this.saveButton = h('button', {
       type: 'submit',
       class: 'button button--primary',
@@ -614,253 +617,10 @@ export class FeedEditor {
     );
   }
 
-  // --- Access --------------------------------------------------------------------------------------
-
-  accessSection(config) {
-    const access = config.access ?? DEFAULT_CONFIG.access;
-    this.accessMode = radioGroup(
-      'access-mode',
-      [
-        [
-          'none',
-          'Administrators only',
-          'Only the shared feed URL on the feeds page; nobody gets a personal calendar.',
-        ],
-        ['all', 'Everyone on this Jira site', 'Every Jira user finds the feed under My calendars.'],
-        ['groups', 'Members of chosen groups', null],
-        [
-          'roles',
-          'Members of project roles',
-          'People in these roles of the projects the feed’s issues belong to.',
-        ],
-      ],
-      access.mode ?? 'none',
-      () => this.showAccess(),
-    );
-    const mode = this.register(
-      'access.mode',
-      makeField({
-        label: 'Who can subscribe',
-        control: this.accessMode.element,
-        group: true,
-        focusTarget: this.accessMode.inputs[0],
-      }),
-    );
-
-    this.groups = [...(access.groups ?? [])];
-    this.groupChips = h('ul', { class: 'chips', 'aria-label': 'Chosen groups' });
-    this.groupSearch = h('input', {
-      type: 'search',
-      autocomplete: 'off',
-      placeholder: 'Search groups',
-      'aria-autocomplete': 'list',
-    });
-    this.groupSuggestions = h('ul', { class: 'suggestions', hidden: true, 'aria-label': 'Matching groups' });
-    this.groupSearch.setAttribute('aria-controls', 'group-suggestions');
-    this.groupSuggestions.id = 'group-suggestions';
-    const searchGroups = debounce(() => void this.searchGroups(), 250);
-    this.groupSearch.addEventListener('input', searchGroups);
-    this.groupSearch.addEventListener('focus', searchGroups);
-    this.groupSearch.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.groupSuggestions.hidden = true;
-      if (event.key === 'ArrowDown') {
-        event.preventDefault();
-        this.groupSuggestions.querySelector('button')?.focus();
-      }
-    });
-    this.groupsField = this.register(
-      'access.groups',
-      makeField({
-        label: 'Groups',
-        control: this.groupSearch,
-        extra: h('div', {}, this.groupSuggestions, this.groupChips),
-      }),
-    );
-    this.drawGroupChips();
-
-    this.roleChecks = [];
-    const chosenRoles = new Set((access.roles ?? []).map((role) => String(role.id)));
-    const roles = this.lookups.roles ?? [];
-    for (const role of access.roles ?? [])
-      if (!roles.some((known) => String(known.id) === String(role.id))) roles.push(role);
-    const roleList = h(
-      'div',
-      {},
-      roles.length === 0
-        ? h('p', { class: 'subtle', text: 'Jira returned no project roles the app can see.' })
-        : null,
-      roles.map((role) => {
-        const check = checkbox(role.name, chosenRoles.has(String(role.id)));
-        this.roleChecks.push({ role, input: check.input });
-        return check.element;
-      }),
-    );
-    this.rolesField = this.register(
-      'access.roles',
-      makeField({
-        label: 'Project roles',
-        control: roleList,
-        group: true,
-        focusTarget: this.roleChecks[0]?.input ?? roleList,
-      }),
-    );
-
-    this.userFieldChecks = [];
-    const chosenUserFields = new Set(access.divideByUserFields ?? []);
-    const userFields = (this.lookups.fields ?? []).filter((field) =>
-      FITS.divideByUserFields.includes(field.type),
-    );
-    for (const id of chosenUserFields)
-      if (!userFields.some((field) => field.id === id))
-        userFields.push({ id, name: `${id} (not a user field on this site)`, type: 'other' });
-    const userFieldList = h(
-      'div',
-      {},
-      userFields.length === 0 ? h('p', { class: 'subtle', text: 'No user fields found.' }) : null,
-      userFields.map((field) => {
-        const check = checkbox(
-          field.custom ? `${field.name} (${field.id})` : field.name,
-          chosenUserFields.has(field.id),
-        );
-        this.userFieldChecks.push({ id: field.id, input: check.input });
-        return check.element;
-      }),
-    );
-    const divide = this.register(
-      'access.divideByUserFields',
-      makeField({
-        label: 'Personal “mine” calendars',
-        control: userFieldList,
-        group: true,
-        focusTarget: this.userFieldChecks[0]?.input ?? userFieldList,
-        help: 'Each subscriber also gets a calendar of only the issues where they are in one of these fields.',
-      }),
-    );
-    this.respect = checkbox(
-      'Respect Jira permissions',
-      access.respectPermissions,
-      'Each subscriber only sees issues they may browse in Jira (security levels and project permissions).',
-    );
-    const respect = this.register(
-      'access.respectPermissions',
-      makeField({
-        label: 'Permissions',
-        control: this.respect.element,
-        group: true,
-        focusTarget: this.respect.input,
-      }),
-    );
-
-    const section = h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-access' },
-      h('h3', { id: 'sec-access', text: 'Who can subscribe' }),
-      mode.element,
-      this.groupsField.element,
-      this.rolesField.element,
-      divide.element,
-      respect.element,
-    );
-    this.showAccess();
-    return section;
-  }
-
-  showAccess() {
-    const mode = this.accessMode.value();
-    this.groupsField.element.hidden = mode !== 'groups';
-    this.rolesField.element.hidden = mode !== 'roles';
-    resizeFrame();
-  }
-
-  drawGroupChips() {
-    replaceChildren(
-      this.groupChips,
-      this.groups.map((group, index) =>
-        h(
-          'li',
-          { class: 'chip' },
-          h('span', { text: group.name }),
-          h('button', {
-            type: 'button',
-            'aria-label': `Remove group ${group.name}`,
-            text: '×',
-            on: {
-              click: () => {
-                this.groups.splice(index, 1);
-                this.drawGroupChips();
-                this.groupSearch.focus();
-              },
-            },
-          }),
-        ),
-      ),
-    );
-  }
-
-  async searchGroups() {
-    const query = this.groupSearch.value.trim();
-    const sequence = (this.groupSequence = (this.groupSequence ?? 0) + 1);
-    try {
-      const { groups } = await api('GET', `jira/groups?query=${encodeURIComponent(query)}`);
-      if (sequence !== this.groupSequence) return;
-      const chosen = new Set(this.groups.map((group) => group.name));
-      const offered = groups.filter((group) => !chosen.has(group.name)).slice(0, 20);
-      replaceChildren(
-        this.groupSuggestions,
-        offered.length === 0
-          ? h('li', {
-              class: 'subtle',
-              style: 'padding:4px 12px',
-              text: query ? `No groups match “${query}”.` : 'No more groups.',
-            })
-          : offered.map((group) =>
-              h(
-                'li',
-                {},
-                h('button', {
-                  type: 'button',
-                  text: group.name,
-                  on: {
-                    click: () => {
-                      this.groups.push(
-                        group.groupId ? { groupId: group.groupId, name: group.name } : { name: group.name },
-                      );
-                      this.groupSearch.value = '';
-                      this.groupSuggestions.hidden = true;
-                      this.groupsField.clearError();
-                      this.drawGroupChips();
-                      this.groupSearch.focus();
-                    },
-                    keydown: (event) => {
-                      const buttons = [...this.groupSuggestions.querySelectorAll('button')];
-                      const at = buttons.indexOf(event.currentTarget);
-                      if (event.key === 'ArrowDown') buttons[at + 1]?.focus();
-                      else if (event.key === 'ArrowUp') (buttons[at - 1] ?? this.groupSearch).focus();
-                      else if (event.key === 'Escape') {
-                        this.groupSuggestions.hidden = true;
-                        this.groupSearch.focus();
-                      } else return;
-                      event.preventDefault();
-                    },
-                  },
-                }),
-              ),
-            ),
-      );
-      this.groupSuggestions.hidden = false;
-    } catch (error) {
-      if (sequence !== this.groupSequence) return;
-      this.groupSuggestions.hidden = true;
-      this.groupsField.setError(`Groups could not be loaded: ${explainError(error)}`);
-    }
-    resizeFrame();
-  }
-
   // --- Reading, errors, preview and save -----------------------------------------------------------
 
   readConfig() {
     const sourceType = this.sourceType.value();
-    const accessMode = this.accessMode.value() ?? 'none';
     return {
       name: this.nameInput.value,
       source:
@@ -887,21 +647,7 @@ export class FeedEditor {
       },
       issueCap: readNumber(this.capInput),
       syncIntervalMinutes: Number(this.intervalSelect.value),
-      access: {
-        mode: accessMode,
-        // Choices of the other modes stay on screen while the admin switches, but are not saved.
-        groups: accessMode === 'groups' ? this.groups : [],
-        roles:
-          accessMode === 'roles'
-            ? this.roleChecks
-                .filter((check) => check.input.checked)
-                .map((check) => ({ id: String(check.role.id), name: check.role.name }))
-            : [],
-        divideByUserFields: this.userFieldChecks
-          .filter((check) => check.input.checked)
-          .map((check) => check.id),
-        respectPermissions: this.respect.input.checked,
-      },
+      access: this.access.read(),
     };
   }
 

@@ -1,7 +1,23 @@
+// @ts-check
 // Labelled form controls for the feed editor, each with its help line and error line.
 import { h, uniqueId } from './common.js';
 
+/**
+ * A control with its error line, as the editors register them against a config path.
+ * @typedef {{
+ *   element: HTMLElement,
+ *   errorOnly?: boolean,
+ *   focusTarget: HTMLElement,
+ *   setError(message: string): void,
+ *   clearError(): void,
+ * }} Field
+ */
+/** @typedef {[value: string, label: string, disabled?: boolean]} SelectOption */
+/** @typedef {[value: string, label: string, help?: string | null]} RadioOption */
+
+/** @returns {string[]} */
 export function timeZones() {
+  /** @type {string[]} */
   let zones;
   try {
     zones = Intl.supportedValuesOf('timeZone');
@@ -11,13 +27,17 @@ export function timeZones() {
   return zones.includes('UTC') ? zones : ['UTC', ...zones];
 }
 
-/** An error line with no control of its own (problems about the rule list as a whole). */
+/**
+ * An error line with no control of its own (problems about the rule list as a whole).
+ * @returns {Field}
+ */
 export function errorOnly() {
   const element = h('div', { class: 'field-error', role: 'alert', tabIndex: -1, hidden: true });
   return {
     element,
     errorOnly: true,
     focusTarget: element,
+    /** @param {string} message */
     setError(message) {
       element.textContent = message;
       element.hidden = false;
@@ -32,6 +52,16 @@ export function errorOnly() {
 /**
  * One labelled control with help and an error line: { element, control, errorEl, setError, clearError }.
  * `focusTarget` is what an error link focuses (a group's first input).
+ * @param {{
+ *   label: string,
+ *   control: HTMLElement,
+ *   help?: string | undefined,
+ *   required?: boolean,
+ *   extra?: HTMLElement | null,
+ *   group?: boolean,
+ *   focusTarget?: HTMLElement | null,
+ * }} options
+ * @returns {Field & { control: HTMLElement, errorEl: HTMLElement }}
  */
 export function makeField({
   label,
@@ -74,6 +104,7 @@ export function makeField({
     control,
     errorEl,
     focusTarget: focusTarget ?? control,
+    /** @param {string} message */
     setError(message) {
       errorEl.textContent = message;
       errorEl.hidden = false;
@@ -87,10 +118,18 @@ export function makeField({
   };
 }
 
+/**
+ * @param {string | null | undefined} value
+ * @param {Record<string, unknown>} [props]
+ */
 export function textInput(value, props = {}) {
   return h('input', { type: 'text', value: value ?? '', autocomplete: 'off', spellcheck: false, ...props });
 }
 
+/**
+ * @param {number | null | undefined} value
+ * @param {Record<string, unknown>} [props]
+ */
 export function numberInput(value, props = {}) {
   return h('input', {
     type: 'number',
@@ -101,12 +140,24 @@ export function numberInput(value, props = {}) {
   });
 }
 
+/**
+ * The number typed, `null` (nullable) or `undefined` when empty, and the text itself when it is not a number,
+ * so that the server names the problem.
+ * @param {HTMLInputElement} input
+ * @param {{ nullable?: boolean }} [options]
+ * @returns {number | string | null | undefined}
+ */
 export function readNumber(input, { nullable = false } = {}) {
   if (input.value.trim() === '') return nullable ? null : undefined;
   const value = Number(input.value);
   return Number.isFinite(value) ? value : input.value;
 }
 
+/**
+ * @param {SelectOption[]} options
+ * @param {string} value
+ * @param {Record<string, unknown>} [props]
+ */
 export function selectInput(options, value, props = {}) {
   return h(
     'select',
@@ -122,7 +173,14 @@ export function selectInput(options, value, props = {}) {
   );
 }
 
+/**
+ * @param {string} name
+ * @param {RadioOption[]} options
+ * @param {string} value
+ * @param {() => void} [onChange]
+ */
 export function radioGroup(name, options, value, onChange) {
+  /** @type {HTMLInputElement[]} */
   const inputs = [];
   const items = options.map(([optionValue, label, help]) => {
     const id = uniqueId(name);
@@ -154,6 +212,11 @@ export function radioGroup(name, options, value, onChange) {
   };
 }
 
+/**
+ * @param {string} label
+ * @param {boolean | undefined} checked
+ * @param {string} [help]
+ */
 export function checkbox(label, checked, help) {
   const id = uniqueId('check');
   const input = h('input', { type: 'checkbox', id, checked: Boolean(checked) });

@@ -138,9 +138,13 @@ function standalonePlatform() {
   };
 }
 
+/** @type {import('../types/api.js').Platform | null} */
 let standalone = null;
 
-/** Forge's adapter when forge-bridge.js installed it, the standalone one on a page served on its own, otherwise Connect's. */
+/**
+ * Forge's adapter when forge-bridge.js installed it, the standalone one on a page served on its own, otherwise Connect's.
+ * @returns {import('../types/api.js').Platform}
+ */
 export function platform() {
   if (window.calendarSyncPlatform) return window.calendarSyncPlatform;
   if (document.querySelector('meta[name="calendar-sync-platform"][content="standalone"]')) {

@@ -1,26 +1,28 @@
+// @ts-check
 // The editor's preview: what a not yet saved feed would contain.
 import { formatBytes, h, plural, replaceChildren } from './common.js';
+import { OMISSION_PHRASES } from './omission-reasons.js';
 
-/** Words for the omission reasons the sync reports ('empty:duedate', 'end-before-start', ...). */
+/** @typedef {import('../types/api.js').Preview} Preview */
+/** @typedef {{ start: string, end: string, allDay: boolean, summary: string }} DayEvent */
+/** @typedef {(id: string) => string | null} FieldName */
+
+/**
+ * Words for the omission reasons the sync reports ('empty:duedate', 'end-before-start', ...).
+ * @param {string} reason
+ * @param {FieldName} [fieldName]
+ */
 export function reasonText(reason, fieldName = (id) => id) {
   const colon = reason.indexOf(':');
-  const kind = colon === -1 ? reason : reason.slice(0, colon);
   const field = colon === -1 ? '' : reason.slice(colon + 1);
-  const name = field ? `“${fieldName(field) ?? field}”` : 'a field';
-  switch (kind) {
-    case 'empty':
-      return `${name} is empty`;
-    case 'invalid':
-      return field === 'range' ? 'the start or end date could not be read' : `${name} holds no usable value`;
-    case 'end-before-start':
-      return 'the end is before the start';
-    case 'zero-length':
-      return 'the event would last zero minutes';
-    default:
-      return reason;
-  }
+  const phrase = OMISSION_PHRASES[reason] ?? OMISSION_PHRASES[colon === -1 ? reason : reason.slice(0, colon)];
+  return phrase ? phrase.replace('{field}', field ? `“${fieldName(field) ?? field}”` : 'a field') : reason;
 }
 
+/**
+ * @param {Date} date
+ * @param {string} timeZone
+ */
 function isoDay(date, timeZone) {
   return new Intl.DateTimeFormat('en-CA', {
     timeZone,
@@ -30,22 +32,36 @@ function isoDay(date, timeZone) {
   }).format(date);
 }
 
+/**
+ * @param {string} day
+ * @param {number} days
+ */
 function addDays(day, days) {
   const date = new Date(`${day}T00:00:00Z`);
   date.setUTCDate(date.getUTCDate() + days);
   return date.toISOString().slice(0, 10);
 }
 
-/** The days ('YYYY-MM-DD') an event covers, as the feed's time zone sees it. */
+/**
+ * The days ('YYYY-MM-DD') an event covers, as the feed's time zone sees it.
+ * @param {DayEvent} event
+ * @param {string} timeZone
+ * @returns {[string, ...string[]]}
+ */
 function eventDays(event, timeZone) {
   if (event.allDay) {
     const days = [];
     for (let day = event.start; day < event.end && days.length < 62; day = addDays(day, 1)) days.push(day);
-    return days.length > 0 ? days : [event.start];
+    const [first = event.start, ...rest] = days;
+    return [first, ...rest];
   }
   return [isoDay(new Date(event.start), timeZone)];
 }
 
+/**
+ * @param {DayEvent} event
+ * @param {string} timeZone
+ */
 export function formatEventWhen(event, timeZone) {
   if (event.allDay) {
     const dateFormat = new Intl.DateTimeFormat(undefined, {
@@ -77,6 +93,7 @@ export function formatEventWhen(event, timeZone) {
   return `${format.format(start)} – ${sameDay ? timeOnly.format(end) : format.format(end)}`;
 }
 
+/** @param {Preview} preview */
 function sizeSection(preview) {
   const ratio = preview.sizeLimitBytes > 0 ? preview.sizeBytes / preview.sizeLimitBytes : 0;
   const level = ratio > 1 ? 'danger' : ratio > 0.8 ? 'warning' : 'ok';
@@ -125,6 +142,10 @@ function sizeSection(preview) {
   );
 }
 
+/**
+ * @param {Preview['omitted'] | null} omitted
+ * @param {FieldName} fieldName
+ */
 function omittedSection(omitted, fieldName) {
   if (!omitted || omitted.count === 0) return h('p', { class: 'subtle', text: 'No issues were left out.' });
   const reasons = Object.entries(omitted.byReason ?? {}).sort((a, b) => b[1] - a[1]);
@@ -155,10 +176,15 @@ function omittedSection(omitted, fieldName) {
   );
 }
 
+/** @param {number} count */
 function formatCount(count) {
   return new Intl.NumberFormat().format(count);
 }
 
+/**
+ * @param {Preview['events']} events
+ * @param {string} timeZone
+ */
 function eventList(events, timeZone) {
   if (events.length === 0) {
     return h('p', {
@@ -182,13 +208,19 @@ function eventList(events, timeZone) {
   );
 }
 
-/** A month grid (Monday first) with prev/next buttons; starts at the first event's month. */
+/**
+ * A month grid (Monday first) with prev/next buttons; starts at the first event's month.
+ * @param {Preview['events']} events
+ * @param {string} timeZone
+ */
 function monthGrid(events, timeZone) {
+  /** @type {Map<string, Preview['events']>} */
   const byDay = new Map();
   for (const event of events) {
     for (const day of eventDays(event, timeZone)) {
-      if (!byDay.has(day)) byDay.set(day, []);
-      byDay.get(day).push(event);
+      const dayEvents = byDay.get(day) ?? [];
+      dayEvents.push(event);
+      byDay.set(day, dayEvents);
     }
   }
   const first = events[0] ? eventDays(events[0], timeZone)[0] : isoDay(new Date(), timeZone);
@@ -263,6 +295,7 @@ function monthGrid(events, timeZone) {
       ),
     );
   };
+  /** @param {number} delta */
   const shift = (delta) => {
     const date = new Date(`${month}-01T00:00:00Z`);
     date.setUTCMonth(date.getUTCMonth() + delta);
@@ -273,6 +306,11 @@ function monthGrid(events, timeZone) {
   return container;
 }
 
+/**
+ * @param {HTMLElement} container
+ * @param {Preview} preview
+ * @param {{ timeZone: string, fieldName: FieldName }} options
+ */
 export function renderPreview(container, preview, { timeZone, fieldName }) {
   const zone = timeZone || 'UTC';
   replaceChildren(

@@ -1,3 +1,4 @@
+// @ts-check
 // Event title/description templates, rendered in the browser for the editor's live example.
 // Follows the placeholder rules of src/domain/templates.ts.
 
@@ -9,20 +10,30 @@ export { TEMPLATE_NAMES };
 const FIELD_ID = /^[a-z][a-zA-Z0-9_]{0,63}$/;
 const PLACEHOLDER = /\{([^{}\n]*)\}/g;
 
+/** @typedef {import('./template-names.js').TEMPLATE_NAMES[number]} TemplateName */
+/** @typedef {{ text: string } | { name: TemplateName } | { field: string }} TemplatePart */
+
 export function validPlaceholderList() {
   return [...TEMPLATE_NAMES.map((name) => `{${name}}`), '{field:<field id>}'].join(', ');
 }
 
-/** { ok: true, parts } or { ok: false, message } with the same wording the server uses. */
+/**
+ * `{ ok: true, parts }` or `{ ok: false, message }` with the same wording the server uses.
+ * @param {string} source
+ * @returns {{ ok: true, parts: TemplatePart[] } | { ok: false, message: string }}
+ */
 export function parseTemplate(source) {
+  /** @type {TemplatePart[]} */
   const parts = [];
+  /** @type {string[]} */
   const unknown = [];
   let last = 0;
   for (const match of source.matchAll(PLACEHOLDER)) {
     if (match.index > last) parts.push({ text: source.slice(last, match.index) });
     last = match.index + match[0].length;
     const body = (match[1] ?? '').trim();
-    if (TEMPLATE_NAMES.includes(body)) parts.push({ name: body });
+    const name = TEMPLATE_NAMES.find((candidate) => candidate === body);
+    if (name) parts.push({ name });
     else if (body.startsWith('field:') && FIELD_ID.test(body.slice(6).trim()))
       parts.push({ field: body.slice(6).trim() });
     else unknown.push(match[0]);
@@ -37,7 +48,10 @@ export function parseTemplate(source) {
   return { ok: true, parts };
 }
 
-/** A made-up issue to show what a template produces before any preview has run. */
+/**
+ * A made-up issue to show what a template produces before any preview has run.
+ * @type {{ key: string, fields: Partial<Record<TemplateName, string>> }}
+ */
 export const SAMPLE_ISSUE = {
   key: 'CAL-42',
   fields: {
@@ -55,6 +69,8 @@ export const SAMPLE_ISSUE = {
 /**
  * Renders parsed parts against a sample issue. `{field:…}` shows the field's name in angle quotes,
  * since the sample has no value for arbitrary fields.
+ * @param {TemplatePart[]} parts
+ * @param {{ jiraBaseUrl: string | null | undefined, fieldName: (id: string) => string | null }} context
  */
 export function renderSample(parts, { jiraBaseUrl, fieldName }) {
   let out = '';
@@ -69,6 +85,7 @@ export function renderSample(parts, { jiraBaseUrl, fieldName }) {
   return out;
 }
 
+/** @param {string} text */
 export function finishSummary(text) {
   const line = text.replace(/\s*\n\s*/g, ' ').trim();
   return Array.from(line).length > 255 ? `${Array.from(line).slice(0, 254).join('').trimEnd()}…` : line;

@@ -1,0 +1,103 @@
+// The JSON the pages receive from /api, as far as they read it.
+import type { FeedConfig } from '../../src/domain/feed-config.js';
+
+export type { FeedConfig };
+
+/** How a page reaches the server: Connect's (views/assets/platform.js) or Forge's (forge/src/platform-forge.js). */
+export type Platform = {
+  name: string;
+  available: boolean;
+  request(method: HttpMethod, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  flag: ((options: FlagOptions) => unknown) | null;
+  resize(): void;
+};
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type FieldProblem = { path: string; message: string };
+
+/** A Jira field as /api/jira/fields lists it; `type` is the simplified type FITS speaks of. */
+export type JiraField = { id: string; name: string; type: string; custom?: boolean };
+export type ProjectRole = { id: string | number; name: string };
+export type JiraGroup = { groupId?: string | null | undefined; name: string };
+
+export type OmittedIssues = {
+  count: number;
+  byReason: Record<string, number>;
+  examples: { issueKey: string; reason: string }[];
+};
+
+export type FeedStatus = {
+  state: 'pending' | 'queued' | 'running' | 'ok' | 'error';
+  lastExportAt: string | null;
+  lastAttemptAt: string | null;
+  nextSyncAt: string | null;
+  durationMs: number | null;
+  issueCount: number | null;
+  eventCount: number | null;
+  omittedCount: number | null;
+  omitted: OmittedIssues | null;
+  capReached: boolean;
+  progressIssues: number | null;
+  error: { code: string; message: string } | null;
+  accessError: { code: string; message: string } | null;
+  sizeBytes: number | null;
+  warnings: string[];
+};
+
+export type FeedView = {
+  id: string;
+  name: string;
+  config: FeedConfig;
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string | null;
+  updatedBy: string | null;
+  url: string | null;
+  status: FeedStatus;
+};
+
+export type PreviewEvent = {
+  uid: string;
+  summary: string;
+  description: string;
+  start: string;
+  end: string;
+  allDay: boolean;
+  url: string | null;
+};
+
+export type Preview = {
+  events: PreviewEvent[];
+  eventCount: number;
+  issueCount: number;
+  omitted: OmittedIssues;
+  capReached: boolean;
+  sizeBytes: number;
+  sizeEstimated: boolean;
+  sizeLimitBytes: number;
+  budgetCut: {
+    maxBytes: number | null;
+    events: number;
+    estimated: boolean;
+    examples: { summary: string; start: string; allDay: boolean }[];
+  };
+};
+
+export type Explanation = { present: boolean; reason: string; message: string };
+export type JqlCheck = { valid: boolean; count: number | null; errors: string[] };
+
+/** What `h` and `replaceChildren` (views/assets/common.js) accept as children: nothing-ish values are skipped. */
+export type Child = Node | string | number | boolean | null | undefined | Child[];
+
+/** What `h` (views/assets/common.js) accepts as props: these keys, `aria-*`/`data-*` attributes, DOM properties. */
+export type Props = {
+  class?: string | (string | false | null | undefined)[] | null | false | undefined;
+  text?: string | number | null | false | undefined;
+  on?: { [E in keyof HTMLElementEventMap]?: (event: HTMLElementEventMap[E]) => void } | undefined;
+  attrs?: Record<string, string | number | boolean> | undefined;
+  [key: string]: unknown;
+};
+
+/** The values `h` writes as text (textContent, class names, attributes). */
+export type PropText = string | number | boolean;
