@@ -16,13 +16,31 @@ const MAX_ATTEMPTS = 5;
 /** Longer than any restart or failover worth riding out; past it the job's end is left to the lock timeout. */
 const DATABASE_WAIT_MS = 5 * 60_000;
 
-function workerLogger(logger: Logger): WorkerLogger {
+export function workerLogger(logger: Logger): WorkerLogger {
   const child = logger.child({ component: 'jobs' });
   return new WorkerLogger(() => (level, message, meta) => {
     const name = String(level);
     const method = name === 'error' ? 'error' : name === 'warning' ? 'warn' : 'debug';
-    child[method](meta ?? {}, message);
+    child[method](loggable(meta), message);
   });
+}
+
+/**
+ * graphile-worker hands over live objects (an error carrying its pg client, the client itself) that pino
+ * would dump field by field, kilobytes a line during an outage: errors keep their name, message and code,
+ * other class instances are left out.
+ */
+function loggable(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta ?? {})) {
+    if (value instanceof Error) {
+      const code = (value as { code?: unknown }).code;
+      kept[key] = { type: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) };
+    } else if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+      kept[key] = value;
+    }
+  }
+  return kept;
 }
 
 export type JobQueueOptions = {
