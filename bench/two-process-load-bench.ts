@@ -273,7 +273,7 @@ export async function runTwoProcessLoadBench(
     const changeLoop = async () => {
       for (let step = 0; !stop; step++) {
         const feedId = feedIds[step % feedIds.length]!;
-        if (step % 10 === 9) await revokeFeed(feedId);
+        if (step % 6 === 5) await revokeFeed(feedId);
         else if (step % 2 === 0) await rotateShared(feedId);
         else await revokePersonal(feedId, PEOPLE[step % PEOPLE.length]!);
         await sleep(50);
