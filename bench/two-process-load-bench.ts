@@ -44,13 +44,15 @@ export type TwoProcessLoadResult = {
   retired404OnWriterAtFirstGet: number;
   /** The same on the other process, which learns of the change through the database. */
   retired404OnOtherAtFirstGet: number;
-  /** The longest the other process kept serving a retired URL after the admin call had answered. */
+  /** The longest from the writer's 404 for a retired URL to the other process's (a GET's own time included). */
   otherProcessMaxMsTo404: number;
   /** Retired URLs that were still served on either process after the grace period: must be 0. */
   retiredStillServed: number;
   /** Admin calls that did not answer as expected. */
   adminFailures: number;
   urlsBrokenAfter: number;
+  /** Why, by status, kind of URL and process. */
+  brokenAfterStatuses: Record<string, number>;
   errorLogLines: number;
   appExits: number;
 };
@@ -205,13 +207,15 @@ export async function runTwoProcessLoadBench(
         counts.retired += 1;
         if ((await rawGet(`${writerUrl}${path}`)).status === 404) counts.writerFirst += 1;
         else counts.stillServed += 1;
+        // From the writer's 404 (or the admin answer, for the first path) to the other process's.
+        const since = Math.max(answeredAt, Date.now());
         let status = (await rawGet(`${otherUrl}${path}`)).status;
         if (status === 404) counts.otherFirst += 1;
-        while (status !== 404 && Date.now() - answeredAt < PROPAGATION_LIMIT_MS) {
+        while (status !== 404 && Date.now() - since < PROPAGATION_LIMIT_MS) {
           await sleep(5);
           status = (await rawGet(`${otherUrl}${path}`)).status;
         }
-        if (status === 404) otherMaxMs = Math.max(otherMaxMs, Date.now() - answeredAt);
+        if (status === 404) otherMaxMs = Math.max(otherMaxMs, Date.now() - since);
         else counts.stillServed += 1;
       }
     };
@@ -257,14 +261,18 @@ export async function runTwoProcessLoadBench(
       await addPersonal(accountId, feedId);
       livePaths = live();
     };
+    /** Every URL of the feed, the shared one included (it gets a new one). */
     const revokeFeed = async (feedId: string) => {
-      const old = pathsWhere((served) => served.kind === 'personal' && served.feedId === feedId);
+      const old = pathsWhere((served) => served.feedId === feedId);
       await retire(old);
       const revoked = await admin.delete(`/feeds/${feedId}/subscriptions`);
       const answeredAt = Date.now();
       if (revoked.status !== 200) counts.adminFailures += 1;
       else counts.feeds += 1;
       await checkGone(old, answeredAt);
+      const feed = await admin.get(`/feeds/${feedId}`);
+      if (feed.status === 200) pool.set(new URL(feed.body.url as string).pathname, { kind: 'shared', feedId });
+      else counts.adminFailures += 1;
       for (const accountId of PEOPLE) await addPersonal(accountId, feedId);
       livePaths = live();
     };
@@ -315,8 +323,15 @@ export async function runTwoProcessLoadBench(
     }
 
     let brokenAfter = 0;
-    for (const path of pool.keys()) {
-      for (const base of urls) if ((await rawGet(`${base}${path}`)).status !== 200) brokenAfter += 1;
+    const brokenAfterStatuses: Record<string, number> = {};
+    for (const [path, served] of pool) {
+      for (const base of urls) {
+        const { status } = await rawGet(`${base}${path}`);
+        if (status === 200) continue;
+        brokenAfter += 1;
+        const key = `${status} ${served.kind} on ${base === writerUrl ? 'writer' : 'other'}`;
+        brokenAfterStatuses[key] = (brokenAfterStatuses[key] ?? 0) + 1;
+      }
     }
     const errorLogLines = apps
       .map((app, i) => app.output().stdout.slice(logLinesBefore[i]))
@@ -349,6 +364,7 @@ export async function runTwoProcessLoadBench(
       retiredStillServed: counts.stillServed,
       adminFailures: counts.adminFailures,
       urlsBrokenAfter: brokenAfter,
+      brokenAfterStatuses,
       errorLogLines,
       appExits: apps.filter((app) => app.child.exitCode !== null).length,
     };
@@ -428,7 +444,9 @@ export function reportTwoProcessLoad(outcome: TwoProcessLoadOutcome, out: (text?
   if (r.urlsRetired === 0) problems.push('two processes: no URL was rotated or revoked under load');
   if (r.adminFailures > 0) problems.push(`two processes: ${r.adminFailures} admin calls failed`);
   if (r.urlsBrokenAfter > 0)
-    problems.push(`two processes: ${r.urlsBrokenAfter} live URLs did not answer 200 after the load`);
+    problems.push(
+      `two processes: ${r.urlsBrokenAfter} live URLs did not answer 200 after the load: ${JSON.stringify(r.brokenAfterStatuses)}`,
+    );
   if (r.appExits > 0) problems.push(`two processes: ${r.appExits} app processes exited during the run`);
   if (r.errorLogLines > 0) problems.push(`two processes: ${r.errorLogLines} error log lines in the apps`);
   return problems;
