@@ -1,6 +1,16 @@
 /** The part of autocannon's programmatic API the benchmarks use (the package ships no types). */
 declare module 'autocannon' {
-  export type AutocannonRequest = { method?: string; path?: string; headers?: Record<string, string> };
+  export type AutocannonRequest = {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    /** Called before each send on the main thread only (not with workers); `context` is per connection. */
+    setupRequest?: (
+      request: Record<string, unknown>,
+      context: Record<string, unknown>,
+    ) => Record<string, unknown>;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+  };
 
   export type AutocannonOptions = {
     url: string;

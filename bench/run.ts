@@ -14,6 +14,11 @@ import { runLoadBench, type LoadBenchResult } from './load-bench.js';
 import { runRenderBench, type RenderBenchRow } from './render-bench.js';
 import { runServingBench, type ServingBenchRow } from './serving-bench.js';
 import { runSyncBench, SyncStuckError, type SyncBenchRow } from './sync-bench.js';
+import {
+  reportTwoProcessLoad,
+  runTwoProcessLoadBench,
+  type TwoProcessLoadOutcome,
+} from './two-process-load-bench.js';
 
 const quick = process.argv.includes('--quick');
 /** `--only=incremental` runs the incremental sync cases alone. */
@@ -33,6 +38,7 @@ const SETTINGS = {
     syncLoops: 1,
     maxSyncs: 2000,
   },
+  twoProcessLoad: { feeds: 10, issues: 1000, connectionsPerProcess: 25, durationSeconds: quick ? 3 : 20 },
 };
 /** Past this the run is stuck, not slow: stop everything rather than leave servers behind. */
 const WATCHDOG_MS = 6 * 60_000;
@@ -204,6 +210,7 @@ async function main(): Promise<void> {
   let render: RenderBenchRow[] = [];
   let serving: ServingBenchRow[] = [];
   let load: LoadBenchResult | null = null;
+  let twoProcessLoad: TwoProcessLoadOutcome | null = null;
   try {
     // The largest syncs go last: a stuck one leaves the database unusable for every later phase.
     const [smallest, ...larger] = [...SETTINGS.syncSizes].sort((a, b) => a - b);
@@ -224,13 +231,16 @@ async function main(): Promise<void> {
     );
     load = await runLoadBench(site, SETTINGS.load);
 
+    log('two-process load: two app processes on one PostgreSQL while URLs are rotated and revoked');
+    twoProcessLoad = await runTwoProcessLoadBench(SETTINGS.twoProcessLoad);
+
     for (const size of larger) {
       if (stuck) syncRows.push({ issues: size, stuck: 'not run: an earlier sync got stuck' });
       else await syncSize(size);
     }
     if (!stuck) await incremental();
   } finally {
-    Object.assign(results, { sync: syncRows, render, serving, load, logs: site.logs });
+    Object.assign(results, { sync: syncRows, render, serving, load, twoProcessLoad, logs: site.logs });
     // A stuck sync holds a database connection that will never be released: do not wait on it.
     const stopped = await Promise.race([
       site.stop().then(() => true),
@@ -279,6 +289,7 @@ async function main(): Promise<void> {
   }
 
   const problems: string[] = [];
+  if (twoProcessLoad) problems.push(...reportTwoProcessLoad(twoProcessLoad, out));
   for (const row of syncRows) {
     if ('stuck' in row) problems.push(`sync of ${row.issues} issues: ${row.stuck}`);
     else if (typeof row.unchangedResyncMs === 'string') problems.push(row.unchangedResyncMs);

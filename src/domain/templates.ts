@@ -158,8 +158,13 @@ export function finishDescription(text: string): string {
   );
 }
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_CLEANING = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u2028\u2029]/;
+
 /** Plain text safe to hand to a renderer: \n as the only line break, no other control characters, well-formed UTF-16. */
 export function cleanText(text: string): string {
+  // Every render cleans every field of every event again, and nearly all of them are clean already.
+  if (!NEEDS_CLEANING.test(text) && text.isWellFormed()) return text;
   return (
     text
       .toWellFormed()

@@ -1,6 +1,8 @@
 import { Logger as WorkerLogger, makeWorkerUtils, parseCrontab, run, type Runner, type WorkerUtils } from 'graphile-worker';
+import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
+import { patientPool } from '../db/patient-pool.js';
 import type { AccessService } from '../services/access-service.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../services/metrics.js';
@@ -11,14 +13,34 @@ import { SITE_CHANGED_DEBOUNCE_MS, SITE_CHANGED_TASK, siteChangedJobKey, siteCha
 import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
 
 const MAX_ATTEMPTS = 5;
+/** Longer than any restart or failover worth riding out; past it the job's end is left to the lock timeout. */
+const DATABASE_WAIT_MS = 5 * 60_000;
 
-function workerLogger(logger: Logger): WorkerLogger {
+export function workerLogger(logger: Logger): WorkerLogger {
   const child = logger.child({ component: 'jobs' });
   return new WorkerLogger(() => (level, message, meta) => {
     const name = String(level);
     const method = name === 'error' ? 'error' : name === 'warning' ? 'warn' : 'debug';
-    child[method](meta ?? {}, message);
+    child[method](loggable(meta), message);
   });
+}
+
+/**
+ * graphile-worker hands over live objects (an error carrying its pg client, the client itself) that pino
+ * would dump field by field, kilobytes a line during an outage: errors keep their name, message and code,
+ * other class instances are left out.
+ */
+function loggable(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta ?? {})) {
+    if (value instanceof Error) {
+      const code = (value as { code?: unknown }).code;
+      kept[key] = { type: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) };
+    } else if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+      kept[key] = value;
+    }
+  }
+  return kept;
 }
 
 export type JobQueueOptions = {
@@ -36,6 +58,7 @@ export type JobQueueOptions = {
  */
 export class JobQueue implements TickQueue {
   private runner: Runner | null = null;
+  private runnerPool: pg.Pool | null = null;
 
   private constructor(
     private readonly utils: WorkerUtils,
@@ -117,8 +140,15 @@ export class JobQueue implements TickQueue {
     metrics?: Metrics;
   }): Promise<void> {
     if (this.runner) return;
-    this.runner = await run({
+    // Jobs wait out a database restart; enqueueing (on a request's path) keeps failing fast.
+    this.runnerPool = patientPool({
       connectionString: this.options.connectionString,
+      max: Math.max(10, deps.concurrency + 2),
+      logger: this.options.logger.child({ component: 'jobs' }),
+      maxWaitMs: DATABASE_WAIT_MS,
+    });
+    this.runner = await run({
+      pgPool: this.runnerPool,
       concurrency: deps.concurrency,
       noHandleSignals: true,
       noPreparedStatements: this.options.sharedSession,
@@ -148,6 +178,8 @@ export class JobQueue implements TickQueue {
       await this.runner.stop();
       this.runner = null;
     }
+    await this.runnerPool?.end();
+    this.runnerPool = null;
     await this.utils.release();
   }
 }

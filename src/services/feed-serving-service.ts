@@ -79,6 +79,8 @@ export class FeedServingService {
       up: () => {
         served.clear();
         this.listening = true;
+        // Served from memory again, no lookup may follow for a while: the listener is what saw it recover.
+        this.noteRecovery();
       },
       down: () => {
         this.listening = false;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { JiraIssueLike } from '../../src/domain/feed-event.js';
 import {
   adfToText,
+  cleanText,
   DESCRIPTION_MAX_CHARS,
   finishDescription,
   finishSummary,
@@ -239,5 +240,22 @@ describe('field values nested beyond reason', () => {
     const value = nest(100_000, wrap);
     expect(typeof formatFieldValue(value)).toBe('string');
     expect(typeof adfToText({ type: 'doc', content: [value] })).toBe('string');
+  });
+
+  it(`cleans any string exactly as the full set of replacements would, clean or not (${RUNS} runs)`, () => {
+    // The reference is the slow path alone; cleanText skips it for text that needs nothing.
+    const fullCleaning = (text: string) =>
+      text
+        .toWellFormed()
+        .replace(/\r\n?|[\u2028\u2029\u0085]/g, '\n')
+        .replace(/\t/g, ' ')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '');
+    fc.assert(
+      fc.property(fc.oneof(anyHostileString, fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), (text) => {
+        expect(cleanText(text)).toBe(fullCleaning(text));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
