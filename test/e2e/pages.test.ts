@@ -305,12 +305,15 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     await frame.getByRole('group', { name: 'Event rule 1' }).getByLabel('Rule id').fill('due');
     await frame.getByRole('button', { name: 'Create feed' }).click();
     await expect.poll(() => jqlError.textContent()).toBe(jiraMessage);
-    expect(
-      await jql.evaluate(
-        (element) =>
-          element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement,
-      ),
-    ).toBe(true);
+    // The message was already there: focus moves to the field once the refused save has answered.
+    await expect
+      .poll(() =>
+        jql.evaluate(
+          (element) =>
+            element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement,
+        ),
+      )
+      .toBe(true);
     await finish(opened);
   });
 
