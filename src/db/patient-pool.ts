@@ -36,11 +36,14 @@ export type PatientPoolOptions = {
  * connection, so during a database restart that record became an unhandled rejection and the job stayed
  * locked for hours. With this pool the record waits for the database and is written when it is back.
  */
-export function patientPool(options: PatientPoolOptions): pg.Pool {
+/**
+ * A pg pool that logs a lost connection instead of throwing it as an uncaught 'error' event, for as long
+ * as the pool lives. (graphile-worker installs such handlers on the pools it makes, but removes them
+ * before it ends the pool, so a connection dropped during shutdown took the process down.)
+ */
+export function loggedPool(options: { connectionString: string; max: number; logger: Logger }): pg.Pool {
   const log = options.logger;
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max });
-  let ended = false;
-  // Without these an idle or checked-out client whose server went away throws an uncaught 'error' event.
   pool.on('error', (error) =>
     log.warn({ code: codeOf(error) }, `idle database connection lost: ${error.message}`),
   );
@@ -49,6 +52,13 @@ export function patientPool(options: PatientPoolOptions): pg.Pool {
       log.warn({ code: codeOf(error) }, `database connection lost: ${error.message}`),
     );
   });
+  return pool;
+}
+
+export function patientPool(options: PatientPoolOptions): pg.Pool {
+  const log = options.logger;
+  const pool = loggedPool(options);
+  let ended = false;
   const connect = pool.connect.bind(pool);
   const patientConnect = async (): Promise<pg.PoolClient> => {
     const deadline = Date.now() + options.maxWaitMs;

@@ -2,7 +2,7 @@ import { Logger as WorkerLogger, makeWorkerUtils, parseCrontab, run, type Runner
 import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
-import { patientPool } from '../db/patient-pool.js';
+import { loggedPool, patientPool } from '../db/patient-pool.js';
 import type { AccessService } from '../services/access-service.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../services/metrics.js';
@@ -62,17 +62,24 @@ export class JobQueue implements TickQueue {
 
   private constructor(
     private readonly utils: WorkerUtils,
+    private readonly utilsPool: pg.Pool,
     private readonly options: JobQueueOptions,
   ) {}
 
   static async connect(options: JobQueueOptions): Promise<JobQueue> {
-    const utils = await makeWorkerUtils({
+    // Enqueueing is on a request's path: its pool fails fast, unlike the runner's (see startWorker).
+    const utilsPool = loggedPool({
       connectionString: options.connectionString,
+      max: 4,
+      logger: options.logger.child({ component: 'jobs' }),
+    });
+    const utils = await makeWorkerUtils({
+      pgPool: utilsPool,
       logger: workerLogger(options.logger),
       noPreparedStatements: options.sharedSession,
     });
     await utils.migrate();
-    return new JobQueue(utils, options);
+    return new JobQueue(utils, utilsPool, options);
   }
 
   async enqueueSync(clientKey: string, feedId: string): Promise<void> {
@@ -181,5 +188,6 @@ export class JobQueue implements TickQueue {
     await this.runnerPool?.end();
     this.runnerPool = null;
     await this.utils.release();
+    await this.utilsPool.end();
   }
 }
