@@ -81,6 +81,15 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       ]);
       expect(report.body.eventsNamingAccount[0].count).toBeGreaterThan(0);
 
+      if (site.dc) {
+        // Bob signed in through Jira: his sealed token and his session are in the report, never the token.
+        expect(report.body.dataCenterSignIn).toMatchObject({ scope: 'READ', refusedAt: null });
+        expect(report.body.dataCenterSessions).toHaveLength(1);
+        for (const refreshToken of site.dc.currentRefreshTokens(A.bob))
+          expect(JSON.stringify(report.body)).not.toContain(refreshToken);
+      } else {
+        expect(report.body).toMatchObject({ dataCenterSignIn: null, dataCenterSessions: [] });
+      }
       const own = await site.api(A.bob).get('/me/personal-data');
       expect(own.body).toEqual(report.body);
       expect(
@@ -97,7 +106,11 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         cachedAccount: null,
         projectRoles: [],
         eventsNamingAccount: [],
+        dataCenterSignIn: null,
+        dataCenterSessions: [],
       });
+      // Erased on Data Center means signed out too: Bob's session no longer opens the API.
+      if (site.dc) expect((await site.api(A.bob).get('/session')).status).toBe(401);
       const alice = (await admin.get(`/privacy/accounts/${encodeURIComponent(site.userId(ADMIN))}`)).body;
       expect(alice.feedsCreatedOrEdited.length).toBeGreaterThan(0);
     });

@@ -228,6 +228,8 @@ describe('every repository is scoped by clientKey', () => {
       projectRoles: [],
       feedsTouched: [],
       eventsNaming: [],
+      dataCenterSignIn: null,
+      dataCenterSessions: [],
     });
     expect((await repos.privacy.footprint(SITE_A, 'acc-1')).eventsNaming).toEqual([
       { feedId, feedName: 'A feed', count: 1 },

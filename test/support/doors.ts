@@ -156,7 +156,12 @@ async function startDataCenterDoorApp(jira: FakeJira, options: TestAppOptions): 
       jira: site,
       clientKey: dataCenterClientKey(dc.baseUrl),
       api: (accountId) =>
-        apiClient(async (method, path, body) => (await signedIn(accountId)).raw(method, path, body)),
+        apiClient(async (method, path, body) => {
+          const response = await (await signedIn(accountId)).raw(method, path, body);
+          // A session the app ended (erasure, sign-out) sends the user to sign in again, as the pages do.
+          if (response.status === 401) sessions.delete(accountId);
+          return response;
+        }),
       uninstall: () => app.services.installations.uninstall(dataCenterClientKey(dc.baseUrl), 'datacenter'),
       forge: null,
       dc,
