@@ -86,14 +86,22 @@ export class PrivacyRepository {
         WHERE e.client_key = ? AND ? = ANY(e.user_account_ids) GROUP BY e.feed_id, f.name ORDER BY f.name`,
       [clientKey, accountId],
     );
-    const signIn = (await knex('datacenter_user_tokens')
+    const signIn = await knex<{
+      client_key: string;
+      account_id: string;
+      scope: string;
+      signed_in_at: Date;
+      refreshed_at: Date;
+      refused_at: Date | null;
+    }>('datacenter_user_tokens')
       .where({ client_key: clientKey, account_id: accountId })
-      .first('scope', 'signed_in_at', 'refreshed_at', 'refused_at')) as
-      { scope: string; signed_in_at: Date; refreshed_at: Date; refused_at: Date | null } | undefined;
-    const sessions = (await knex('datacenter_sessions')
+      .first('scope', 'signed_in_at', 'refreshed_at', 'refused_at');
+    const sessions = await knex<{ client_key: string; account_id: string; created_at: Date; expires_at: Date }>(
+      'datacenter_sessions',
+    )
       .where({ client_key: clientKey, account_id: accountId })
       .orderBy('created_at')
-      .select('created_at', 'expires_at')) as { created_at: Date; expires_at: Date }[];
+      .select('created_at', 'expires_at');
     return {
       subscriptions: subscriptions.map((s) => ({
         feedId: s.feed_id,
