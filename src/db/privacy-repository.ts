@@ -17,6 +17,9 @@ export type AccountFootprint = {
   projectRoles: { roleId: string; projectId: string }[];
   feedsTouched: { feedId: string; feedName: string; created: boolean; lastEdited: boolean }[];
   eventsNaming: { feedId: string; feedName: string; count: number }[];
+  /** Data Center: that the account signed in through Jira and when; never the token, which stays sealed. */
+  dataCenterSignIn: { scope: string; signedInAt: Date; refreshedAt: Date; refusedAt: Date | null } | null;
+  dataCenterSessions: { createdAt: Date; expiresAt: Date }[];
 };
 
 type RoleActorRow = {
@@ -83,6 +86,22 @@ export class PrivacyRepository {
         WHERE e.client_key = ? AND ? = ANY(e.user_account_ids) GROUP BY e.feed_id, f.name ORDER BY f.name`,
       [clientKey, accountId],
     );
+    const signIn = await knex<{
+      client_key: string;
+      account_id: string;
+      scope: string;
+      signed_in_at: Date;
+      refreshed_at: Date;
+      refused_at: Date | null;
+    }>('datacenter_user_tokens')
+      .where({ client_key: clientKey, account_id: accountId })
+      .first('scope', 'signed_in_at', 'refreshed_at', 'refused_at');
+    const sessions = await knex<{ client_key: string; account_id: string; created_at: Date; expires_at: Date }>(
+      'datacenter_sessions',
+    )
+      .where({ client_key: clientKey, account_id: accountId })
+      .orderBy('created_at')
+      .select('created_at', 'expires_at');
     return {
       subscriptions: subscriptions.map((s) => ({
         feedId: s.feed_id,
@@ -109,6 +128,15 @@ export class PrivacyRepository {
         feedName: row.name,
         count: Number(row.count),
       })),
+      dataCenterSignIn: signIn
+        ? {
+            scope: signIn.scope,
+            signedInAt: signIn.signed_in_at,
+            refreshedAt: signIn.refreshed_at,
+            refusedAt: signIn.refused_at,
+          }
+        : null,
+      dataCenterSessions: sessions.map((row) => ({ createdAt: row.created_at, expiresAt: row.expires_at })),
     };
   }
 
@@ -131,6 +159,9 @@ export class PrivacyRepository {
         .where({ client_key: clientKey, account_id: accountId })
         .delete();
       await trx('jira_users').where({ client_key: clientKey, account_id: accountId }).delete();
+      // Data Center: the sealed refresh token and every browser session (the account is signed out).
+      await trx('datacenter_user_tokens').where({ client_key: clientKey, account_id: accountId }).delete();
+      await trx('datacenter_sessions').where({ client_key: clientKey, account_id: accountId }).delete();
       await trx('jira_role_actors')
         .where({ client_key: clientKey, actor_kind: 'user', actor: accountId })
         .delete();

@@ -16,4 +16,17 @@ export const presentPersonalData = (accountId: string, found: AccountFootprint) 
   feedsCreatedOrEdited: found.feedsTouched,
   /** Events currently stored that name this account (in a "divide by user" field); their text comes from Jira. */
   eventsNamingAccount: found.eventsNaming,
+  /** Data Center only: the stored Jira sign-in (its token is never shown) and open browser sessions. */
+  dataCenterSignIn: found.dataCenterSignIn
+    ? {
+        scope: found.dataCenterSignIn.scope,
+        signedInAt: found.dataCenterSignIn.signedInAt.toISOString(),
+        refreshedAt: found.dataCenterSignIn.refreshedAt.toISOString(),
+        refusedAt: found.dataCenterSignIn.refusedAt?.toISOString() ?? null,
+      }
+    : null,
+  dataCenterSessions: found.dataCenterSessions.map((session) => ({
+    createdAt: session.createdAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+  })),
 });

@@ -36,10 +36,13 @@ export class MyCalendarsService {
   ) {}
 
   async list(actor: Actor): Promise<PersonalCalendar[]> {
+    const feeds = await this.deps.feeds.list(actor.clientKey);
+    // No feed, no calendar: nothing to ask Jira (on Data Center there is no feed owner to ask as yet).
+    if (feeds.length === 0) return [];
     await withUpstreamErrors(() => this.deps.access.ensureFresh(actor.installation, actor.accountId));
     const facts = await this.deps.access.factsFor(actor.clientKey, actor.accountId);
     const calendars: PersonalCalendar[] = [];
-    for (const feed of await this.deps.feeds.list(actor.clientKey)) {
+    for (const feed of feeds) {
       for (const calendar of offeredCalendars(feed.config)) {
         if (!visibilityFor(feed.config, calendar, actor.accountId, facts).allowed) continue;
         const subscription = await this.deps.subscriptions.ensure(

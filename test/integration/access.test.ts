@@ -74,7 +74,12 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         expect(mine.map((calendar) => calendar.calendar)).toEqual(['all']);
         expect(await servedUids(mine[0]!.url)).toEqual(uidsWhere(feed.events, () => true));
       }
-      expect((await calendarsOf(A.eve)).filter((calendar) => calendar.feedId === feed.id)).toEqual([]);
+      if (site.dc) {
+        // Jira Data Center does not let a deactivated user log in, so they never reach the app at all.
+        await expect(calendarsOf(A.eve)).rejects.toThrow(/Jira login answered 401/);
+      } else {
+        expect((await calendarsOf(A.eve)).filter((calendar) => calendar.feedId === feed.id)).toEqual([]);
+      }
     });
 
     it('groups: members of a chosen group only', async () => {
@@ -129,27 +134,34 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         const mine = (await calendarsOf(person)).filter((calendar) => calendar.feedId === feed.id);
         expect(mine.map((calendar) => calendar.calendar)).toEqual(['mine']);
         const uids = await servedUids(mine[0]!.url);
-        expect(uids).toEqual(uidsWhere(feed.events, (event) => event.userAccountIds.includes(person)));
+        expect(uids).toEqual(
+          uidsWhere(feed.events, (event) => event.userAccountIds.includes(site.userId(person))),
+        );
         expect(uids!.length).toBeGreaterThan(0);
       }
     });
 
-    it('respecting Jira permissions hides an issue under issue security from those outside it', async () => {
-      const feed = await createSyncedFeed('Respectful', { mode: 'all', respectPermissions: true });
-      const secret = feed.events.find((event) => event.issueKey === 'OPS-1');
-      expect(secret, 'OPS-1 is in the feed').toBeDefined();
-      const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
-      const dmitriUrl = (await calendarsOf(A.dmitri)).find((calendar) => calendar.feedId === feed.id)!.url;
-      expect(await servedUids(bobUrl)).not.toContain(secret!.uid);
-      expect(await servedUids(dmitriUrl)).toContain(secret!.uid);
-      const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
-      // Farah holds no role in OPS, so she cannot browse it at all, secret or not.
-      expect(
-        (await servedUids(farahUrl))!.some((uid) =>
-          feed.events.find((event) => event.uid === uid)?.projectIds.includes(PROJECT.OPS),
-        ),
-      ).toBe(false);
-    });
+    // Jira Data Center cannot tell the app what another user may browse, so the option is refused there
+    // (a 400 saying so); every DC feed already shows only what its owner may browse (datacenter-door test).
+    it.skipIf(doorName === 'datacenter')(
+      'respecting Jira permissions hides an issue under issue security from those outside it',
+      async () => {
+        const feed = await createSyncedFeed('Respectful', { mode: 'all', respectPermissions: true });
+        const secret = feed.events.find((event) => event.issueKey === 'OPS-1');
+        expect(secret, 'OPS-1 is in the feed').toBeDefined();
+        const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
+        const dmitriUrl = (await calendarsOf(A.dmitri)).find((calendar) => calendar.feedId === feed.id)!.url;
+        expect(await servedUids(bobUrl)).not.toContain(secret!.uid);
+        expect(await servedUids(dmitriUrl)).toContain(secret!.uid);
+        const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
+        // Farah holds no role in OPS, so she cannot browse it at all, secret or not.
+        expect(
+          (await servedUids(farahUrl))!.some((uid) =>
+            feed.events.find((event) => event.uid === uid)?.projectIds.includes(PROJECT.OPS),
+          ),
+        ).toBe(false);
+      },
+    );
   });
 
   describe('personal URLs', () => {
@@ -177,7 +189,9 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const admin = site.api(ADMIN);
       const list = await admin.get(`/feeds/${feed.id}/subscriptions`);
-      const bobs = list.body.subscriptions.find((s: { accountId: string }) => s.accountId === A.bob);
+      const bobs = list.body.subscriptions.find(
+        (s: { accountId: string }) => s.accountId === site.userId(A.bob),
+      );
       expect(bobs).toMatchObject({ calendar: 'all', fetchCount: 1, lastUserAgent: 'Microsoft Outlook' });
       expect((await site.api(A.bob).get(`/feeds/${feed.id}/subscriptions`)).status).toBe(403);
 
@@ -220,26 +234,31 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       }
     });
 
-    it('without project-admin permission, role feeds say what to fix instead of silently showing less', async () => {
-      const feed = await createSyncedFeed('Roles without admin', {
-        mode: 'roles',
-        roles: [{ id: SEED_ROLE_IDS.viewers, name: 'Viewers' }],
-      });
-      const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
-      const before = await servedUids(bobUrl);
-      jira.data.appHasProjectAdmin = false;
-      try {
+    // appHasProjectAdmin is the Cloud app user's Administer Projects permission; Data Center has no app
+    // user and reads roles with the feed owner's own rights.
+    it.skipIf(doorName === 'datacenter')(
+      'without project-admin permission, role feeds say what to fix instead of silently showing less',
+      async () => {
+        const feed = await createSyncedFeed('Roles without admin', {
+          mode: 'roles',
+          roles: [{ id: SEED_ROLE_IDS.viewers, name: 'Viewers' }],
+        });
+        const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
+        const before = await servedUids(bobUrl);
+        jira.data.appHasProjectAdmin = false;
+        try {
+          await app.services.access.refreshSite(site.clientKey);
+          const status = (await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status;
+          expect(status.accessError).toMatchObject({ code: 'missing_project_admin' });
+          expect(status.accessError.message).toMatch(/Administer Projects/);
+          expect(await servedUids(bobUrl)).toEqual(before);
+        } finally {
+          jira.data.appHasProjectAdmin = true;
+        }
         await app.services.access.refreshSite(site.clientKey);
-        const status = (await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status;
-        expect(status.accessError).toMatchObject({ code: 'missing_project_admin' });
-        expect(status.accessError.message).toMatch(/Administer Projects/);
-        expect(await servedUids(bobUrl)).toEqual(before);
-      } finally {
-        jira.data.appHasProjectAdmin = true;
-      }
-      await app.services.access.refreshSite(site.clientKey);
-      expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status.accessError).toBeNull();
-    });
+        expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status.accessError).toBeNull();
+      },
+    );
   });
 
   describe('hostile and cross-tenant requests', () => {
@@ -248,13 +267,17 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const other = await FakeJira.start();
       try {
         const stranger = (await door.install(other)).api(A.alice);
-        expect((await stranger.get('/feeds')).body.feeds).toEqual([]);
+        const feeds = await stranger.get('/feeds');
+        expect(feeds.status, JSON.stringify(feeds.body)).toBe(200);
+        expect(feeds.body.feeds).toEqual([]);
         expect((await stranger.get(`/feeds/${feed.id}`)).status).toBe(404);
         expect((await stranger.put(`/feeds/${feed.id}`, sampleFeedConfig())).status).toBe(404);
         expect((await stranger.delete(`/feeds/${feed.id}`)).status).toBe(404);
         expect((await stranger.post(`/feeds/${feed.id}/sync`)).status).toBe(404);
         expect((await stranger.get(`/feeds/${feed.id}/subscriptions`)).status).toBe(404);
-        expect((await stranger.get('/me/calendars')).body.calendars).toEqual([]);
+        const calendars = await stranger.get('/me/calendars');
+        expect(calendars.status, JSON.stringify(calendars.body)).toBe(200);
+        expect(calendars.body.calendars).toEqual([]);
         expect((await stranger.post(`/me/calendars/${feed.id}/all/regenerate`)).status).toBe(404);
         expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).status).toBe(200);
       } finally {

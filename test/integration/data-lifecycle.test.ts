@@ -61,7 +61,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const { feedId, calendars } = await setUpData();
       await new Promise((resolve) => setTimeout(resolve, 100));
       const admin = site.api(ADMIN);
-      const report = await admin.get(`/privacy/accounts/${encodeURIComponent(A.bob)}`);
+      const report = await admin.get(`/privacy/accounts/${encodeURIComponent(site.userId(A.bob))}`);
       expect(report.status).toBe(200);
       expect(report.body.subscriptions.map((s: { calendar: string }) => s.calendar).sort()).toEqual([
         'all',
@@ -81,24 +81,37 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       ]);
       expect(report.body.eventsNamingAccount[0].count).toBeGreaterThan(0);
 
+      if (site.dc) {
+        // Bob signed in through Jira: his sealed token and his session are in the report, never the token.
+        expect(report.body.dataCenterSignIn).toMatchObject({ scope: 'READ', refusedAt: null });
+        expect(report.body.dataCenterSessions).toHaveLength(1);
+        for (const refreshToken of site.dc.currentRefreshTokens(A.bob))
+          expect(JSON.stringify(report.body)).not.toContain(refreshToken);
+      } else {
+        expect(report.body).toMatchObject({ dataCenterSignIn: null, dataCenterSessions: [] });
+      }
       const own = await site.api(A.bob).get('/me/personal-data');
       expect(own.body).toEqual(report.body);
-      expect((await site.api(A.bob).get(`/privacy/accounts/${encodeURIComponent(A.alice)}`)).status).toBe(
-        403,
-      );
+      expect(
+        (await site.api(A.bob).get(`/privacy/accounts/${encodeURIComponent(site.userId(A.alice))}`)).status,
+      ).toBe(403);
       expect((await admin.get('/privacy/accounts/%3Cscript%3E')).status).toBe(400);
 
-      const erased = await admin.delete(`/privacy/accounts/${encodeURIComponent(A.bob)}`);
+      const erased = await admin.delete(`/privacy/accounts/${encodeURIComponent(site.userId(A.bob))}`);
       expect(erased.body).toEqual({ subscriptionsDeleted: 2, feedsResynced: 1 });
       for (const calendar of calendars) expect((await fetchFeed(calendar.url)).status).toBe(404);
-      const after = (await admin.get(`/privacy/accounts/${encodeURIComponent(A.bob)}`)).body;
+      const after = (await admin.get(`/privacy/accounts/${encodeURIComponent(site.userId(A.bob))}`)).body;
       expect(after).toMatchObject({
         subscriptions: [],
         cachedAccount: null,
         projectRoles: [],
         eventsNamingAccount: [],
+        dataCenterSignIn: null,
+        dataCenterSessions: [],
       });
-      const alice = (await admin.get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`)).body;
+      // Erased on Data Center means signed out too: Bob's session no longer opens the API.
+      if (site.dc) expect((await site.api(A.bob).get('/session')).status).toBe(401);
+      const alice = (await admin.get(`/privacy/accounts/${encodeURIComponent(site.userId(ADMIN))}`)).body;
       expect(alice.feedsCreatedOrEdited.length).toBeGreaterThan(0);
     });
 
@@ -106,17 +119,21 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const other = await FakeJira.start();
       const otherSite = await door.install(other);
       try {
-        const report = await otherSite.api(ADMIN).get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`);
+        const report = await otherSite
+          .api(ADMIN)
+          .get(`/privacy/accounts/${encodeURIComponent(otherSite.userId(ADMIN))}`);
         expect(report.body).toMatchObject({
           subscriptions: [],
           cachedAccount: null,
           feedsCreatedOrEdited: [],
           eventsNamingAccount: [],
         });
-        const erase = await otherSite.api(ADMIN).delete(`/privacy/accounts/${encodeURIComponent(ADMIN)}`);
+        const erase = await otherSite
+          .api(ADMIN)
+          .delete(`/privacy/accounts/${encodeURIComponent(otherSite.userId(ADMIN))}`);
         expect(erase.body).toEqual({ subscriptionsDeleted: 0, feedsResynced: 0 });
         expect(
-          (await site.api(ADMIN).get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`)).body
+          (await site.api(ADMIN).get(`/privacy/accounts/${encodeURIComponent(site.userId(ADMIN))}`)).body
             .feedsCreatedOrEdited.length,
         ).toBeGreaterThan(0);
       } finally {

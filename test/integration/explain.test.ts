@@ -51,7 +51,8 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it.each([
       ['an issue the app user cannot see', {}, 'CAL-99999', 'not_visible', /no issue CAL-99999/],
-      ['an issue outside the query', {}, 'OPS-2', 'not_matched', /does not match the feed's query/],
+      // MKT-1 is one every door's reader may browse (on Data Center the admin, who cannot browse OPS).
+      ['an issue outside the query', {}, 'MKT-1', 'not_matched', /does not match the feed's query/],
       ['an issue without a date in the fields the rules read', {}, 'CAL-3', 'no_date', /duedate. is empty/],
       [
         'an issue whose date is outside the window',
@@ -96,19 +97,35 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       }
     });
 
-    it('follows one user through the access rules and Jira permissions', async () => {
+    it('follows one user through the access rules', async () => {
+      if (site.dc) {
+        // Data Center has no app user: a feed owner's sign-in reads groups, so none can be read before
+        // the first feed exists, and the answer says who must act.
+        const early = await site.api(ADMIN).post('/feeds/explain', {
+          config: calFeed({ access: { mode: 'groups', groups: [{ name: 'marketing' }] } }),
+          issueKey: 'CAL-1',
+          accountId: site.userId(A.bob),
+        });
+        expect(early.status).toBe(503);
+        expect(early.body.error.message).toMatch(/feed owner must sign in/);
+        expect((await site.api(ADMIN).post('/feeds', calFeed())).status).toBe(201);
+      }
       const marketing = calFeed({ access: { mode: 'groups', groups: [{ name: 'marketing' }] } });
-      const hidden = await explain(marketing, 'CAL-1', A.bob);
+      const hidden = await explain(marketing, 'CAL-1', site.userId(A.bob));
       expect(hidden).toMatchObject({ present: false, reason: 'hidden_from_user' });
       expect(hidden.message).toMatch(/does not see CAL-1: not in any of the feed's groups/);
       expect(
         await explain(
           calFeed({ access: { mode: 'groups', groups: [{ name: 'engineering' }] } }),
           'CAL-1',
-          A.bob,
+          site.userId(A.bob),
         ),
       ).toMatchObject({ present: true });
+    });
 
+    // Data Center refuses respectPermissions (it cannot tell what another user may browse); each DC feed
+    // shows only what its owner may browse instead, covered by the datacenter-door test.
+    it.skipIf(doorName === 'datacenter')('follows one user through Jira permissions', async () => {
       const respectful = sampleFeedConfig({
         source: { type: 'jql', jql: 'project in (CAL, OPS)' },
         rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],

@@ -172,10 +172,13 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     });
 
     it('syncs through the fake Jira, asking only for the fields the feed needs', async () => {
-      jira.requests.length = 0;
+      // Data Center searches with REST v2 (POST /search, startAt paging); Cloud with v3's /search/jql.
+      const requests = site.dc?.requests ?? jira.requests;
+      const searchPath = site.dc ? '/rest/api/2/search' : '/rest/api/3/search/jql';
+      requests.length = 0;
       const outcome = await app.services.sync.syncFeed(site.clientKey, feedId);
       expect(outcome).toMatchObject({ status: 'ok', rendered: true });
-      const searches = jira.requests.filter((request) => request.path.endsWith('/rest/api/3/search/jql'));
+      const searches = requests.filter((request) => request.path.endsWith(searchPath));
       expect(searches.length).toBeGreaterThan(0);
       const { fields } = searches[0]!.body as { fields: string[] };
       expect(fields).toContain('duedate');
@@ -260,9 +263,10 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it('keeps serving the last good feed when a sync fails, and says why', async () => {
       const before = await fetchFeed(url);
-      jira.faults.failNext(50, { status: 500 });
+      const faults = site.dc?.faults ?? jira.faults;
+      faults.failNext(50, { status: 500 });
       const outcome = await app.services.sync.syncFeed(site.clientKey, feedId);
-      jira.faults.clear();
+      faults.clear();
       expect(outcome).toMatchObject({ status: 'failed', retryable: true });
       const after = await fetchFeed(url);
       expect(after.text).toBe(before.text);

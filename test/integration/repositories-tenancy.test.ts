@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { AccessRepository } from '../../src/db/access-repository.js';
 import { ConnectStoreRepository } from '../../src/db/connect-store-repository.js';
+import { DataCenterSessionRepository } from '../../src/db/datacenter-session-repository.js';
+import { DataCenterTokenRepository } from '../../src/db/datacenter-token-repository.js';
 import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
 import { FeedEventRevisionRepository } from '../../src/db/feed-event-revision-repository.js';
 import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
@@ -71,6 +73,8 @@ const makeRepos = (d: Database) => ({
   forgeTokens: new ForgeTokenRepository(d.knex),
   privacy: new PrivacyRepository(d.knex),
   items: new FeedSyncItemRepository(d.knex),
+  dcTokens: new DataCenterTokenRepository(d.knex),
+  dcSessions: new DataCenterSessionRepository(d.knex),
 });
 
 let feedId: string;
@@ -224,6 +228,8 @@ describe('every repository is scoped by clientKey', () => {
       projectRoles: [],
       feedsTouched: [],
       eventsNaming: [],
+      dataCenterSignIn: null,
+      dataCenterSessions: [],
     });
     expect((await repos.privacy.footprint(SITE_A, 'acc-1')).eventsNaming).toEqual([
       { feedId, feedName: 'A feed', count: 1 },
@@ -360,5 +366,64 @@ describe('every repository is scoped by clientKey', () => {
         now,
       }),
     ).rejects.toThrow(/foreign key/);
+  });
+});
+
+describe('the Data Center repositories are scoped by clientKey too', () => {
+  /** Site C is a Data Center deployment; a Cloud site on the same database must reach none of its rows. */
+  const SITE_C = `datacenter:jira-${randomUUID()}.example.com`;
+  const sessionHash = 'c'.repeat(64);
+  const later = new Date(now.getTime() + 3_600_000);
+  const snapshotC = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        ['datacenter_user_tokens', 'datacenter_sessions'].map(async (table) => [
+          table,
+          await db.knex(table).where({ client_key: SITE_C }).select(),
+        ]),
+      ),
+    );
+
+  beforeAll(async () => {
+    await repos.installations.saveDataCenterInstall(
+      SITE_C,
+      { baseUrl: 'https://jira.example.com', serverVersion: '9.12.0' },
+      now,
+    );
+    await repos.dcTokens.saveSignIn(
+      SITE_C,
+      'acc-1',
+      { encrypted: Buffer.from('sealed'), scope: 'READ' },
+      now,
+    );
+    await repos.dcSessions.create(SITE_C, {
+      idSha256: sessionHash,
+      accountId: 'acc-1',
+      now,
+      expiresAt: later,
+    });
+  });
+
+  it('reads and writes as another site find and change nothing', async () => {
+    const before = await snapshotC();
+    expect(before['datacenter_user_tokens']).toHaveLength(1);
+    expect(before['datacenter_sessions']).toHaveLength(1);
+    expect(await repos.dcTokens.find(SITE_B, 'acc-1')).toBeNull();
+    expect(await repos.dcTokens.listUsable(SITE_B)).toEqual([]);
+    await db.knex.transaction(async (trx) => {
+      expect(await repos.dcTokens.findForUpdate(SITE_B, 'acc-1', trx)).toBeNull();
+      await repos.dcTokens.saveRefreshed(SITE_B, 'acc-1', Buffer.from('hijacked'), now, trx);
+    });
+    await repos.dcTokens.markRefused(SITE_B, 'acc-1', now);
+    expect(await repos.dcTokens.delete(SITE_B, 'acc-1')).toBe(false);
+    await repos.dcSessions.delete(SITE_B, sessionHash);
+    expect(await repos.dcSessions.deleteForAccount(SITE_B, 'acc-1')).toBe(0);
+    expect(await repos.dcSessions.deleteExpired(SITE_B, new Date(later.getTime() + 1))).toBe(0);
+    expect(await snapshotC()).toEqual(before);
+    // The cookie's hash names the tenant: the session found by it is site C's, never another's.
+    expect(await repos.dcSessions.findLive(sessionHash, now)).toMatchObject({ clientKey: SITE_C });
+    // And the same reads as site C do find the rows, so the checks above can fail.
+    expect((await repos.dcTokens.find(SITE_C, 'acc-1'))?.scope).toBe('READ');
+    expect(await repos.dcTokens.listUsable(SITE_C)).toEqual(['acc-1']);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultInjector } from '../fake-jira/fake-jira-faults.js';
 import { defaultSeed } from '../fake-jira/fake-jira-seed.js';
 import type { FakeJiraData } from '../fake-jira/fake-jira-types.js';
 import { dcError, type DcReply, matchDcRoute } from './fake-jira-dc-routes.js';
@@ -60,6 +61,10 @@ export class FakeJiraDc {
   /** Token endpoint calls, by grant type, with Jira's answer. */
   grants: { grantType: string; status: number }[] = [];
   now: () => Date = () => new Date();
+  /** Error answers for the next REST calls (status and Retry-After only; no page tokens on v2). */
+  readonly faults = new FaultInjector(() => {
+    throw new Error('Jira Data Center pages with startAt; it has no page tokens to expire');
+  });
 
   private readonly clients = new Map<string, DcOAuthClient>();
   private readonly browserSessions = new Map<string, string>();
@@ -170,6 +175,16 @@ export class FakeJiraDc {
       record.status = r.status;
       sendJson(res, r, headers);
     };
+    const fault = this.faults.take();
+    if (fault) {
+      const { status, retryAfterSeconds, ...unsupported } = fault;
+      if (status === undefined || Object.keys(unsupported).length > 0)
+        throw new Error(`the fake Jira DC only injects error statuses, not ${JSON.stringify(fault)}`);
+      return reply(
+        dcError(status, `Injected fault ${status}.`),
+        retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+      );
+    }
     const caller = this.bearerCaller(req);
     if ('error' in caller)
       return reply(dcError(401, caller.error), {
