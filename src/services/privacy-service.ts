@@ -18,7 +18,14 @@ export const ERASED_ACCOUNT = 'erased-account';
  * scoped to the caller's site; the app holds no e-mail addresses or names of its own.
  */
 export class PrivacyService {
-  constructor(private readonly deps: { privacy: PrivacyRepository; syncRequests: SyncRequests }) {}
+  constructor(
+    private readonly deps: {
+      privacy: PrivacyRepository;
+      syncRequests: SyncRequests;
+      /** Drops what this process holds in memory for the account (Data Center's access tokens). */
+      forgetInMemory?: (clientKey: string, accountId: string) => void;
+    },
+  ) {}
 
   parseAccountId(raw: string): string {
     const parsed = accountIdSchema.safeParse(raw);
@@ -48,6 +55,7 @@ export class PrivacyService {
       accountId,
       ERASED_ACCOUNT,
     );
+    this.deps.forgetInMemory?.(actor.clientKey, accountId);
     for (const feedId of feedsNamingAccount) await this.deps.syncRequests.request(actor.clientKey, feedId);
     return { subscriptionsDeleted, feedsResynced: feedsNamingAccount.length };
   }

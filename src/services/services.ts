@@ -252,7 +252,13 @@ export function createServices(deps: ServiceDeps) {
         })
       : null;
   const takeovers = new FeedTakeoverService({ feeds: feedRepository, feedService: feeds, syncRequests, now });
-  const privacy = new PrivacyService({ privacy: new PrivacyRepository(knex), syncRequests });
+  const privacy = new PrivacyService({
+    privacy: new PrivacyRepository(knex),
+    syncRequests,
+    ...(dataCenterTokens
+      ? { forgetInMemory: (clientKey: string, accountId: string) => dataCenterTokens.forget(clientKey, accountId) }
+      : {}),
+  });
 
   return {
     installationRepository,

@@ -1,3 +1,4 @@
+import { AppError } from '../../src/errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
@@ -110,7 +111,17 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         dataCenterSessions: [],
       });
       // Erased on Data Center means signed out too: Bob's session no longer opens the API.
-      if (site.dc) expect((await site.api(A.bob).get('/session')).status).toBe(401);
+      if (site.dc) {
+        expect((await site.api(A.bob).get('/session')).status).toBe(401);
+        // Nor does an access token this process still held for him: none is left to read Jira with.
+        await expect(
+          app.services.dataCenterTokens!.accessToken(
+            site.clientKey,
+            site.userId(A.bob),
+            () => new AppError(401, 'refused', 'refused'),
+          ),
+        ).rejects.toThrow('refused');
+      }
       const alice = (await admin.get(`/privacy/accounts/${encodeURIComponent(site.userId(ADMIN))}`)).body;
       expect(alice.feedsCreatedOrEdited.length).toBeGreaterThan(0);
     });
