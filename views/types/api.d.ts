@@ -101,3 +101,17 @@ export type Props = {
 
 /** The values `h` writes as text (textContent, class names, attributes). */
 export type PropText = string | number | boolean;
+
+/** One of the signed-in user's calendars (src/http/subscription-presenter.ts presentPersonalCalendar). */
+export type PersonalCalendar = {
+  feedId: string;
+  feedName: string;
+  calendar: string;
+  label: string;
+  url: string | null;
+  refreshIntervalMinutes: number;
+  createdAt: string;
+  lastFetchedAt: string | null;
+  fetchCount: number;
+  lastUserAgent: string | null;
+};
