@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, generateIssues, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { useDoorSuite } from '../support/door-suite.js';
+import { DOORS, type InstalledSite } from '../support/doors.js';
 import { ADMIN, sampleFeedConfig } from '../support/site.js';
 
 const A = SEED_ACCOUNTS;
 describe.each(DOORS)('through the %s door', (doorName) => {
-  let jira: FakeJira;
-  let door: DoorApp;
-  let site: InstalledSite;
-
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    site = await door.install(jira);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+  const suite = useDoorSuite(doorName);
 
   const calFeed = (overrides: Record<string, unknown> = {}) =>
     sampleFeedConfig({
@@ -26,7 +15,12 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       ...overrides,
     });
 
-  const explain = async (config: unknown, issueKey: string, accountId?: string, on: InstalledSite = site) => {
+  const explain = async (
+    config: unknown,
+    issueKey: string,
+    accountId?: string,
+    on: InstalledSite = suite.site,
+  ) => {
     const response = await on.api(ADMIN).post('/feeds/explain', {
       config,
       issueKey,
@@ -76,11 +70,11 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it('names the size budget when it cut the issue, and not when the issue is near today', async () => {
       const extra = generateIssues(300, { startId: 80_000, startNumber: 500, projectKeys: ['CAL'] });
-      jira.data.issues.push(...extra);
+      suite.jira.data.issues.push(...extra);
       try {
         const config = calFeed({ sizeBudget: { maxBytes: 20_000 } });
         const today = Date.now();
-        const dated = jira.data.issues
+        const dated = suite.jira.data.issues
           .filter((issue) => issue.projectKey === 'CAL' && issue.duedate !== null)
           .map((issue) => ({
             key: issue.key,
@@ -92,7 +86,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         expect(answer).toMatchObject({ present: false, reason: 'cut_by_size_budget' });
         expect(answer.message).toMatch(/size budget/);
       } finally {
-        jira.data.issues.splice(jira.data.issues.length - extra.length, extra.length);
+        suite.jira.data.issues.splice(suite.jira.data.issues.length - extra.length, extra.length);
       }
     });
 
@@ -121,7 +115,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     });
 
     it('answers bad questions with field-level 400s, and non-admins with 403', async () => {
-      const bad = await site.api(ADMIN).post('/feeds/explain', {
+      const bad = await suite.site.api(ADMIN).post('/feeds/explain', {
         config: calFeed(),
         issueKey: 'not a key',
       });
@@ -129,14 +123,14 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       expect(bad.body.error.fields).toEqual([
         { path: 'issueKey', message: 'Enter an issue key such as CAL-42' },
       ]);
-      const badConfig = await site.api(ADMIN).post('/feeds/explain', {
+      const badConfig = await suite.site.api(ADMIN).post('/feeds/explain', {
         config: { ...calFeed(), rules: [] },
         issueKey: 'CAL-1',
       });
       expect(badConfig.status).toBe(400);
       expect(badConfig.body.error.fields.map((field: { path: string }) => field.path)).toContain('rules');
       expect(
-        (await site.api(A.bob).post('/feeds/explain', { config: calFeed(), issueKey: 'CAL-1' })).status,
+        (await suite.site.api(A.bob).post('/feeds/explain', { config: calFeed(), issueKey: 'CAL-1' })).status,
       ).toBe(403);
     });
 
@@ -144,7 +138,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const other = await FakeJira.start();
       try {
         other.data.issues = other.data.issues.filter((issue) => issue.key !== 'CAL-1');
-        const otherSite = await door.install(other);
+        const otherSite = await suite.door.install(other);
         expect(await explain(calFeed(), 'CAL-1', undefined, otherSite)).toMatchObject({
           present: false,
           reason: 'not_visible',
