@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS, SEED_ROLE_IDS } from '../support/fake-jira/fake-jira.js';
 import { readIcsEvents } from '../support/ics-check.js';
-import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { useDoorSuite } from '../support/door-suite.js';
+import { DOORS } from '../support/doors.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
-import type { TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
 const PROJECT = { CAL: '10000', MKT: '10001', OPS: '10002' };
 
 describe.each(DOORS)('through the %s door', (doorName) => {
-  let jira: FakeJira;
-  let door: DoorApp;
-  let app: TestApp;
-  let site: InstalledSite;
-
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira, { config: { trustProxy: true, feedFailuresPerMinute: 20 } });
-    app = door.app;
-    site = await door.install(jira);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+  const suite = useDoorSuite(doorName, { config: { trustProxy: true, feedFailuresPerMinute: 20 } });
 
   type StoredEvent = { uid: string; projectIds: string[]; userAccountIds: string[]; issueKey: string | null };
 
@@ -31,7 +17,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     name: string,
     access: Record<string, unknown>,
   ): Promise<{ id: string; events: StoredEvent[] }> {
-    const created = await site.api(ADMIN).post(
+    const created = await suite.site.api(ADMIN).post(
       '/feeds',
       sampleFeedConfig({
         name,
@@ -40,13 +26,15 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       }),
     );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(await app.services.sync.syncFeed(site.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
-    const rows = await app.db.knex('feed_events').where({ feed_id: created.body.id });
+    expect(await suite.app.services.sync.syncFeed(suite.site.clientKey, created.body.id)).toMatchObject({
+      status: 'ok',
+    });
+    const rows = await suite.app.db.knex('feed_events').where({ feed_id: created.body.id });
     return { id: created.body.id, events: rows.map((row: { event: StoredEvent }) => row.event) };
   }
 
   async function calendarsOf(accountId: string) {
-    const response = await site.api(accountId).get('/me/calendars');
+    const response = await suite.site.api(accountId).get('/me/calendars');
     expect(response.status).toBe(200);
     return response.body.calendars as { feedId: string; calendar: string; url: string }[];
   }
@@ -93,7 +81,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         expect(mine.length, person).toBe(sees ? 1 : 0);
         if (sees) expect(await servedUids(mine[0]!.url)).toEqual(uidsWhere(feed.events, () => true));
       }
-      const outsider = await site.api(A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
+      const outsider = await suite.site.api(A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
       expect(outsider.status).toBe(404);
     });
 
@@ -159,13 +147,13 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const again = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!;
       expect(again.url).toBe(first.url);
 
-      const regenerated = await site.api(A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
+      const regenerated = await suite.site.api(A.bob).post(`/me/calendars/${feed.id}/all/regenerate`);
       expect(regenerated.status).toBe(200);
       expect(regenerated.body.calendar.url).not.toBe(first.url);
       expect((await fetchFeed(first.url)).status).toBe(404);
       expect((await fetchFeed(regenerated.body.calendar.url)).status).toBe(200);
 
-      expect((await site.api(A.bob).delete(`/me/calendars/${feed.id}/all`)).status).toBe(204);
+      expect((await suite.site.api(A.bob).delete(`/me/calendars/${feed.id}/all`)).status).toBe(204);
       expect((await fetchFeed(regenerated.body.calendar.url)).status).toBe(404);
     });
 
@@ -175,11 +163,11 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const chloeUrl = (await calendarsOf(A.chloe)).find((calendar) => calendar.feedId === feed.id)!.url;
       await fetch(bobUrl, { headers: { 'user-agent': 'Microsoft Outlook' } });
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const admin = site.api(ADMIN);
+      const admin = suite.site.api(ADMIN);
       const list = await admin.get(`/feeds/${feed.id}/subscriptions`);
       const bobs = list.body.subscriptions.find((s: { accountId: string }) => s.accountId === A.bob);
       expect(bobs).toMatchObject({ calendar: 'all', fetchCount: 1, lastUserAgent: 'Microsoft Outlook' });
-      expect((await site.api(A.bob).get(`/feeds/${feed.id}/subscriptions`)).status).toBe(403);
+      expect((await suite.site.api(A.bob).get(`/feeds/${feed.id}/subscriptions`)).status).toBe(403);
 
       expect((await admin.delete(`/feeds/${feed.id}/subscriptions/${bobs.id}`)).status).toBe(204);
       expect((await fetchFeed(bobUrl)).status).toBe(404);
@@ -192,10 +180,10 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const feed = await createSyncedFeed('Leavers', { mode: 'groups', groups: [{ name: 'leadership' }] });
       const farahUrl = (await calendarsOf(A.farah)).find((calendar) => calendar.feedId === feed.id)!.url;
       expect((await fetchFeed(farahUrl)).status).toBe(200);
-      const leadership = jira.data.groups.find((group) => group.name === 'leadership')!;
+      const leadership = suite.jira.data.groups.find((group) => group.name === 'leadership')!;
       leadership.members = leadership.members.filter((member) => member !== A.farah);
       try {
-        await app.services.access.refreshSite(site.clientKey);
+        await suite.app.services.access.refreshSite(suite.site.clientKey);
         expect((await fetchFeed(farahUrl)).status).toBe(404);
       } finally {
         leadership.members.push(A.farah);
@@ -205,12 +193,12 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     it('a deactivated user loses their URLs at the next refresh', async () => {
       const feed = await createSyncedFeed('Deactivation', { mode: 'all' });
       const gaoUrl = (await calendarsOf(A.gao)).find((calendar) => calendar.feedId === feed.id)!.url;
-      const gao = jira.data.users.find((user) => user.accountId === A.gao)!;
+      const gao = suite.jira.data.users.find((user) => user.accountId === A.gao)!;
       gao.active = false;
       try {
-        await app.services.access.refreshSite(site.clientKey);
+        await suite.app.services.access.refreshSite(suite.site.clientKey);
         expect((await fetchFeed(gaoUrl)).status).toBe(404);
-        const live = await app.db
+        const live = await suite.app.db
           .knex('feed_subscriptions')
           .where({ account_id: A.gao })
           .whereNull('revoked_at');
@@ -227,18 +215,18 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       });
       const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
       const before = await servedUids(bobUrl);
-      jira.data.appHasProjectAdmin = false;
+      suite.jira.data.appHasProjectAdmin = false;
       try {
-        await app.services.access.refreshSite(site.clientKey);
-        const status = (await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status;
+        await suite.app.services.access.refreshSite(suite.site.clientKey);
+        const status = (await suite.site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status;
         expect(status.accessError).toMatchObject({ code: 'missing_project_admin' });
         expect(status.accessError.message).toMatch(/Administer Projects/);
         expect(await servedUids(bobUrl)).toEqual(before);
       } finally {
-        jira.data.appHasProjectAdmin = true;
+        suite.jira.data.appHasProjectAdmin = true;
       }
-      await app.services.access.refreshSite(site.clientKey);
-      expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status.accessError).toBeNull();
+      await suite.app.services.access.refreshSite(suite.site.clientKey);
+      expect((await suite.site.api(ADMIN).get(`/feeds/${feed.id}`)).body.status.accessError).toBeNull();
     });
   });
 
@@ -247,7 +235,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const feed = await createSyncedFeed('Site A only', { mode: 'all' });
       const other = await FakeJira.start();
       try {
-        const stranger = (await door.install(other)).api(A.alice);
+        const stranger = (await suite.door.install(other)).api(A.alice);
         expect((await stranger.get('/feeds')).body.feeds).toEqual([]);
         expect((await stranger.get(`/feeds/${feed.id}`)).status).toBe(404);
         expect((await stranger.put(`/feeds/${feed.id}`, sampleFeedConfig())).status).toBe(404);
@@ -256,7 +244,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         expect((await stranger.get(`/feeds/${feed.id}/subscriptions`)).status).toBe(404);
         expect((await stranger.get('/me/calendars')).body.calendars).toEqual([]);
         expect((await stranger.post(`/me/calendars/${feed.id}/all/regenerate`)).status).toBe(404);
-        expect((await site.api(ADMIN).get(`/feeds/${feed.id}`)).status).toBe(200);
+        expect((await suite.site.api(ADMIN).get(`/feeds/${feed.id}`)).status).toBe(200);
       } finally {
         await other.stop();
       }
@@ -267,12 +255,12 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const url = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 1_000; attempt += 1) {
-        const guess = `${app.url}/ical/${'G'.repeat(39)}${String(attempt).padStart(4, '0')}.ics`;
+        const guess = `${suite.app.url}/ical/${'G'.repeat(39)}${String(attempt).padStart(4, '0')}.ics`;
         statuses.push((await fetch(guess, { headers: { 'x-forwarded-for': '192.0.2.7' } })).status);
       }
       expect(statuses.slice(0, 20).every((status) => status === 404)).toBe(true);
       expect(statuses.slice(20).every((status) => status === 429)).toBe(true);
-      const wrong = await fetch(`${app.url}/ical/${'H'.repeat(43)}.ics`, {
+      const wrong = await fetch(`${suite.app.url}/ical/${'H'.repeat(43)}.ics`, {
         headers: { 'x-forwarded-for': '192.0.2.7' },
       });
       expect(wrong.status).toBe(429);
@@ -289,11 +277,11 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       for (let attempt = 0; attempt < 40; attempt += 1) {
         // The attacker writes the left part; the one trusted proxy appends the address it saw.
         const forged = `${attempt % 2 === 0 ? victim : `10.0.0.${attempt}`}, ${attacker}`;
-        await fetch(`${app.url}/ical/${'F'.repeat(39)}${String(attempt).padStart(4, '0')}.ics`, {
+        await fetch(`${suite.app.url}/ical/${'F'.repeat(39)}${String(attempt).padStart(4, '0')}.ics`, {
           headers: { 'x-forwarded-for': forged },
         });
       }
-      const guess = `${app.url}/ical/${'E'.repeat(43)}.ics`;
+      const guess = `${suite.app.url}/ical/${'E'.repeat(43)}.ics`;
       expect(
         (await fetch(guess, { headers: { 'x-forwarded-for': `192.0.2.200, ${attacker}` } })).status,
       ).toBe(429);

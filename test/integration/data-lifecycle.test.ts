@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { useDoorSuite } from '../support/door-suite.js';
+import { DOORS } from '../support/doors.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
-import type { TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
 describe.each(DOORS)('through the %s door', (doorName) => {
-  let jira: FakeJira;
-  let door: DoorApp;
-  let app: TestApp;
-  let site: InstalledSite;
-
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    app = door.app;
-    site = await door.install(jira);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+  const suite = useDoorSuite(doorName);
 
   async function tenantTables(): Promise<string[]> {
-    const rows = await app.db
+    const rows = await suite.app.db
       .knex<{ column_name: string; table_schema: string; table_name: string }>('information_schema.columns')
-      .where({ column_name: 'client_key', table_schema: app.db.knex.raw('current_schema()') })
+      .where({ column_name: 'client_key', table_schema: suite.app.db.knex.raw('current_schema()') })
       .select('table_name');
     // lifecycle_tokens holds only hashes of used install tokens; it must outlive an uninstall (docs/security.md).
     return rows
@@ -35,15 +21,15 @@ describe.each(DOORS)('through the %s door', (doorName) => {
   }
 
   async function setUpData() {
-    const admin = site.api(ADMIN);
+    const admin = suite.site.api(ADMIN);
     const created = await admin.post(
       '/feeds',
       sampleFeedConfig({ name: 'Lifecycle', access: { mode: 'all', divideByUserFields: ['assignee'] } }),
     );
     expect(created.status).toBe(201);
-    await app.services.sync.syncFeed(site.clientKey, created.body.id);
+    await suite.app.services.sync.syncFeed(suite.site.clientKey, created.body.id);
     const calendars = (
-      (await site.api(A.bob).get('/me/calendars')).body.calendars as {
+      (await suite.site.api(A.bob).get('/me/calendars')).body.calendars as {
         feedId: string;
         url: string;
         calendar: string;
@@ -52,7 +38,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     expect(calendars.length).toBe(2);
     await fetch(calendars[0]!.url, { headers: { 'user-agent': 'Apple Calendar' } });
     await admin.put('/settings', { errorReportingEnabled: false, exportsEnabled: true });
-    await app.services.connectStoreRepository.setValue(site.clientKey, 'note', { any: 'value' });
+    await suite.app.services.connectStoreRepository.setValue(suite.site.clientKey, 'note', { any: 'value' });
     return { feedId: created.body.id as string, calendars };
   }
 
@@ -60,7 +46,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     it('reports what is stored about an account and erases it', async () => {
       const { feedId, calendars } = await setUpData();
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const admin = site.api(ADMIN);
+      const admin = suite.site.api(ADMIN);
       const report = await admin.get(`/privacy/accounts/${encodeURIComponent(A.bob)}`);
       expect(report.status).toBe(200);
       expect(report.body.subscriptions.map((s: { calendar: string }) => s.calendar).sort()).toEqual([
@@ -81,11 +67,11 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       ]);
       expect(report.body.eventsNamingAccount[0].count).toBeGreaterThan(0);
 
-      const own = await site.api(A.bob).get('/me/personal-data');
+      const own = await suite.site.api(A.bob).get('/me/personal-data');
       expect(own.body).toEqual(report.body);
-      expect((await site.api(A.bob).get(`/privacy/accounts/${encodeURIComponent(A.alice)}`)).status).toBe(
-        403,
-      );
+      expect(
+        (await suite.site.api(A.bob).get(`/privacy/accounts/${encodeURIComponent(A.alice)}`)).status,
+      ).toBe(403);
       expect((await admin.get('/privacy/accounts/%3Cscript%3E')).status).toBe(400);
 
       const erased = await admin.delete(`/privacy/accounts/${encodeURIComponent(A.bob)}`);
@@ -104,7 +90,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it("another site learns nothing about this site's accounts", async () => {
       const other = await FakeJira.start();
-      const otherSite = await door.install(other);
+      const otherSite = await suite.door.install(other);
       try {
         const report = await otherSite.api(ADMIN).get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`);
         expect(report.body).toMatchObject({
@@ -116,7 +102,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         const erase = await otherSite.api(ADMIN).delete(`/privacy/accounts/${encodeURIComponent(ADMIN)}`);
         expect(erase.body).toEqual({ subscriptionsDeleted: 0, feedsResynced: 0 });
         expect(
-          (await site.api(ADMIN).get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`)).body
+          (await suite.site.api(ADMIN).get(`/privacy/accounts/${encodeURIComponent(ADMIN)}`)).body
             .feedsCreatedOrEdited.length,
         ).toBeGreaterThan(0);
       } finally {
@@ -148,7 +134,10 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         Object.fromEntries(
           await Promise.all(
             tables.map(async (table) => {
-              const [row] = await app.db.knex(table).where({ client_key: site.clientKey }).count({ n: '*' });
+              const [row] = await suite.app.db
+                .knex(table)
+                .where({ client_key: suite.site.clientKey })
+                .count({ n: '*' });
               return [table, Number(row!['n'])] as const;
             }),
           ),
@@ -159,13 +148,16 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       expect(before['jira_users']).toBeGreaterThan(0);
       if (doorName === 'forge') expect(before['forge_system_tokens']).toBe(1);
 
-      await site.uninstall();
+      await suite.site.uninstall();
       const after = await counts();
       expect(
         Object.values(after).every((count) => count === 0),
         JSON.stringify(after),
       ).toBe(true);
-      const tombstone = await app.db.knex('installations').where({ client_key: site.clientKey }).first();
+      const tombstone = await suite.app.db
+        .knex('installations')
+        .where({ client_key: suite.site.clientKey })
+        .first();
       expect(tombstone).toMatchObject({
         state: 'uninstalled',
         door: doorName,

@@ -1,28 +1,16 @@
 import ICAL from 'ical.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeJira } from '../support/fake-jira/fake-jira.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkIcs } from '../support/ics-check.js';
-import { type ApiClient, DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { useDoorSuite } from '../support/door-suite.js';
+import { type ApiClient, DOORS } from '../support/doors.js';
 import { ADMIN, fetchFeed, NON_ADMIN, sampleFeedConfig } from '../support/site.js';
-import type { TestApp } from '../support/test-app.js';
 
 describe.each(DOORS)('through the %s door', (doorName) => {
-  let jira: FakeJira;
-  let door: DoorApp;
-  let app: TestApp;
-  let site: InstalledSite;
+  const suite = useDoorSuite(doorName);
   let admin: ApiClient;
 
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    app = door.app;
-    site = await door.install(jira);
-    admin = site.api(ADMIN);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
+  beforeAll(() => {
+    admin = suite.site.api(ADMIN);
   });
 
   const vevents = (text: string) => new ICAL.Component(ICAL.parse(text)).getAllSubcomponents('vevent');
@@ -32,7 +20,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       const created = await admin.post('/feeds', sampleFeedConfig());
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ name: 'Calendar Platform dates', status: { state: 'queued' } });
-      expect(created.body.url).toMatch(new RegExp(`^${app.url}/ical/[A-Za-z0-9_-]{43}\\.ics$`));
+      expect(created.body.url).toMatch(new RegExp(`^${suite.app.url}/ical/[A-Za-z0-9_-]{43}\\.ics$`));
       const feed = await fetchFeed(created.body.url);
       expect(feed.status).toBe(200);
       expect(checkIcs(feed.text)).toEqual([]);
@@ -82,7 +70,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     });
 
     it('lets only Jira administrators manage feeds', async () => {
-      const user = site.api(NON_ADMIN);
+      const user = suite.site.api(NON_ADMIN);
       expect((await user.get('/feeds')).status).toBe(403);
       expect((await user.post('/feeds', sampleFeedConfig())).status).toBe(403);
     });
@@ -120,7 +108,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         }),
       );
       expect(created.status, JSON.stringify(created.body)).toBe(201);
-      expect(await app.services.sync.syncFeed(site.clientKey, created.body.id)).toMatchObject({
+      expect(await suite.app.services.sync.syncFeed(suite.site.clientKey, created.body.id)).toMatchObject({
         status: 'ok',
       });
       const feed = await fetchFeed(created.body.url);
@@ -154,7 +142,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         sampleFeedConfig({ name: 'Long query', source: { type: 'jql', jql } }),
       );
       expect(created.status, JSON.stringify(created.body)).toBe(201);
-      const outcome = await app.services.sync.syncFeed(site.clientKey, created.body.id);
+      const outcome = await suite.app.services.sync.syncFeed(suite.site.clientKey, created.body.id);
       expect(outcome).toMatchObject({ status: 'ok' });
       expect((outcome as { eventCount: number }).eventCount).toBeGreaterThan(0);
       expect((await admin.delete(`/feeds/${created.body.id}`)).status).toBe(204);
@@ -172,10 +160,12 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     });
 
     it('syncs through the fake Jira, asking only for the fields the feed needs', async () => {
-      jira.requests.length = 0;
-      const outcome = await app.services.sync.syncFeed(site.clientKey, feedId);
+      suite.jira.requests.length = 0;
+      const outcome = await suite.app.services.sync.syncFeed(suite.site.clientKey, feedId);
       expect(outcome).toMatchObject({ status: 'ok', rendered: true });
-      const searches = jira.requests.filter((request) => request.path.endsWith('/rest/api/3/search/jql'));
+      const searches = suite.jira.requests.filter((request) =>
+        request.path.endsWith('/rest/api/3/search/jql'),
+      );
       expect(searches.length).toBeGreaterThan(0);
       const { fields } = searches[0]!.body as { fields: string[] };
       expect(fields).toContain('duedate');
@@ -209,7 +199,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it('re-syncing unchanged data keeps the same bytes and validators', async () => {
       const first = await fetchFeed(url);
-      const outcome = await app.services.sync.syncFeed(site.clientKey, feedId);
+      const outcome = await suite.app.services.sync.syncFeed(suite.site.clientKey, feedId);
       expect(outcome).toMatchObject({ status: 'ok', rendered: false });
       const second = await fetchFeed(url);
       expect(second.text).toBe(first.text);
@@ -260,9 +250,9 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it('keeps serving the last good feed when a sync fails, and says why', async () => {
       const before = await fetchFeed(url);
-      jira.faults.failNext(50, { status: 500 });
-      const outcome = await app.services.sync.syncFeed(site.clientKey, feedId);
-      jira.faults.clear();
+      suite.jira.faults.failNext(50, { status: 500 });
+      const outcome = await suite.app.services.sync.syncFeed(suite.site.clientKey, feedId);
+      suite.jira.faults.clear();
       expect(outcome).toMatchObject({ status: 'failed', retryable: true });
       const after = await fetchFeed(url);
       expect(after.text).toBe(before.text);
@@ -270,7 +260,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
       expect(status.state).toBe('error');
       expect(status.error.message).toMatch(/Jira/);
       expect(status.lastExportAt).not.toBeNull();
-      expect((await app.services.sync.syncFeed(site.clientKey, feedId)).status).toBe('ok');
+      expect((await suite.app.services.sync.syncFeed(suite.site.clientKey, feedId)).status).toBe('ok');
     });
 
     it('rotates the secret URL: the old one stops working at once', async () => {
@@ -286,7 +276,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
     it('gives unknown and malformed tokens the same bare 404', async () => {
       for (const token of ['x', 'A'.repeat(43), '../../etc/passwd', 'B'.repeat(5000)]) {
-        const response = await fetchFeed(`${app.url}/ical/${encodeURIComponent(token)}.ics`);
+        const response = await fetchFeed(`${suite.app.url}/ical/${encodeURIComponent(token)}.ics`);
         expect(response.status).toBe(404);
         expect(response.text).toBe('');
       }
@@ -295,7 +285,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
     it('records fetches for the subscription', async () => {
       await fetch(url, { headers: { 'user-agent': 'Google-Calendar-Importer' } });
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const [row] = await app.db
+      const [row] = await suite.app.db
         .knex('feed_subscriptions')
         .where({ feed_id: feedId })
         .whereNull('revoked_at');
