@@ -17,7 +17,7 @@ import { InstallationRepository } from '../../src/db/installation-repository.js'
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
 import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
-import { parseFeedConfig } from '../../src/domain/feed-config.js';
+import { feedConfig } from '../support/factories.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 let db: Database;
@@ -26,13 +26,7 @@ const SITE_A = `site-a-${randomUUID()}`;
 const SITE_B = `ari:cloud:ecosystem::installation/${randomUUID()}`;
 const now = new Date('2026-06-01T00:00:00Z');
 
-const parsed = parseFeedConfig({
-  name: 'A feed',
-  source: { type: 'jql', jql: 'project = A' },
-  rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],
-});
-if (!parsed.ok) throw new Error('bad fixture');
-const config = parsed.config;
+const config = feedConfig({ name: 'A feed' });
 
 const event: FeedEvent = {
   uid: '1-due@app',

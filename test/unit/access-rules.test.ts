@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { offeredCalendars, visibilityFor, visibleEvents, type MembershipFacts } from '../../src/domain/access-rules.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
-import { parseFeedConfig } from '../../src/domain/feed-config.js';
+import { feedConfig } from '../support/factories.js';
 
 function config(access: Record<string, unknown>) {
-  const parsed = parseFeedConfig({ name: 'F', source: { type: 'jql', jql: 'project = A' }, rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }], access });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.fields));
-  return parsed.config;
+  return feedConfig({ access });
 }
 
 const facts = (over: Partial<MembershipFacts> = {}): MembershipFacts => ({ active: true, groups: new Set(), roleProjects: new Map(), ...over });

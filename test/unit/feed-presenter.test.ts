@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedSyncStatus } from '../../src/domain/feed.js';
-import { parseFeedConfig } from '../../src/domain/feed-config.js';
 import { presentFeed } from '../../src/http/feed-presenter.js';
+import { feedConfig } from '../support/factories.js';
 
-const parsed = parseFeedConfig({
-  name: 'F',
-  source: { type: 'jql', jql: 'project = A' },
-  rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],
-  issueCap: 100,
-});
-if (!parsed.ok) throw new Error('fixture');
 const now = new Date('2026-01-01T00:00:00Z');
 const feed = {
   id: 'f',
   clientKey: 'c',
   name: 'F',
-  config: parsed.config,
+  config: feedConfig({ issueCap: 100 }),
   createdByAccountId: 'a',
   runAsAccountId: null,
   updatedByAccountId: 'a',

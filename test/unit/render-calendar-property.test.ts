@@ -4,6 +4,7 @@ import { type CalendarMeta, renderCalendar } from '../../src/calendar/render-cal
 import { buildFeedEvents, type JiraIssueLike } from '../../src/domain/event-rules.js';
 import { parseFeedConfig } from '../../src/domain/feed-config.js';
 import { type FeedEvent, MAX_SEQUENCE } from '../../src/domain/feed-event.js';
+import { buildContext, jiraIssue } from '../support/factories.js';
 import { anyHostileString, hostileText, hugeText, INJECTED_PROPERTY_NAMES } from '../support/hostile.js';
 import { checkIcs, readIcsEvents } from '../support/ics-check.js';
 
@@ -327,11 +328,7 @@ describe('sync pipeline under hostile Jira data (property)', () => {
     const config = parsed.config;
     fc.assert(
       fc.property(hostileIssues, fc.constantFrom('Team; dates, all', 'Ünïcødé 🎉 feed'), (issues, name) => {
-        const context = {
-          jiraBaseUrl: 'https://acme.atlassian.net',
-          uidDomain: 'cal.example.com',
-          now: new Date('2024-03-15T12:00:00.000Z'),
-        };
+        const context = buildContext();
         const { events: built } = buildFeedEvents(config, issues, context);
         const calendarMeta = { name, refreshIntervalMinutes: config.syncIntervalMinutes };
         const text = renderCalendar(calendarMeta, built);
@@ -354,21 +351,15 @@ describe('sync pipeline under hostile Jira data (property)', () => {
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.fields));
     fc.assert(
       fc.property(hugeText(200_000), (summary) => {
-        const issue: JiraIssueLike = {
-          id: '1',
-          key: 'ABC-1',
+        const issue = jiraIssue({
           fields: {
             summary,
             duedate: '2024-03-20',
             updated: '2024-03-01T00:00:00.000+0000',
             project: { id: '100', key: 'ABC' },
           },
-        };
-        const { events: built } = buildFeedEvents(parsed.config, [issue], {
-          jiraBaseUrl: 'https://acme.atlassian.net',
-          uidDomain: 'cal.example.com',
-          now: new Date('2024-03-15T12:00:00.000Z'),
         });
+        const { events: built } = buildFeedEvents(parsed.config, [issue], buildContext());
         expect(built).toHaveLength(1);
         expect(Array.from(built[0]!.summary).length).toBeLessThanOrEqual(255);
         expect(checkIcs(renderCalendar({ name: 'x', refreshIntervalMinutes: 60 }, built))).toEqual([]);
@@ -397,11 +388,7 @@ describe('sync pipeline under hostile Jira data (property)', () => {
         project: { id: '100', key: 'ABC' },
       },
     };
-    const { events: built } = buildFeedEvents(parsed.config, [issue], {
-      jiraBaseUrl: 'https://acme.atlassian.net',
-      uidDomain: 'cal.example.com',
-      now: new Date('2024-03-15T12:00:00.000Z'),
-    });
+    const { events: built } = buildFeedEvents(parsed.config, [issue], buildContext());
     expect(built.length).toBeGreaterThan(0);
     expect(checkIcs(renderCalendar({ name: 'x', refreshIntervalMinutes: 60 }, built))).toEqual([]);
   });

@@ -15,6 +15,7 @@ import {
   templateJiraFields,
   templatePlaceholders,
 } from '../../src/domain/templates.js';
+import { jiraIssue } from '../support/factories.js';
 import { anyHostileString, hostileText, hugeText, pollutionObject } from '../support/hostile.js';
 
 const RUNS = 200;
@@ -139,7 +140,7 @@ describe('template engine under hostile input (property)', () => {
         const parsed = parseTemplate(source);
         expect(parsed.ok).toBe(true);
         if (!parsed.ok) return;
-        const issue: JiraIssueLike = { id: '1', key: 'ABC-1', fields: {} };
+        const issue = jiraIssue();
         const expected = pieces
           .map((piece) =>
             'text' in piece

@@ -1,6 +1,8 @@
+// @ts-check
 // The admin page (also the Configure page): feeds grid, feed editor and site settings.
 import {
   loadErrorMessage,
+  pageRoot,
   ApiError,
   api,
   confirmDialog,
@@ -19,10 +21,25 @@ import {
 } from './common.js';
 import { FeedEditor } from './feed-editor.js';
 
-const root = document.getElementById('app');
+/** @typedef {import('../types/api.js').FeedView} FeedView */
+/** @typedef {import('../types/api.js').Site} Site */
+/** @typedef {import('../types/api.js').SiteSettingsView} SiteSettingsView */
+/** @typedef {import('../types/api.js').EditorLookups} EditorLookups */
+
+const root = pageRoot();
 const ACTIVE_STATES = new Set(['queued', 'running']);
 const POLL_MS = [1000, 1000, 2000, 2000, 3000, 5000];
 
+/**
+ * @type {{
+ *   site: Site | null,
+ *   feeds: FeedView[],
+ *   lookups: EditorLookups | null,
+ *   polling: Map<string, ReturnType<typeof setTimeout>>,
+ *   view: 'list' | 'editor' | null,
+ *   justSaved: string | null,
+ * }}
+ */
 const state = {
   site: null,
   feeds: [],
@@ -33,7 +50,10 @@ const state = {
   justSaved: null,
 };
 
-/** What a feed creator can do about each kind of sync failure. */
+/**
+ * What a feed creator can do about each kind of sync failure.
+ * @type {Record<string, string>}
+ */
 const ERROR_HINTS = {
   jql_rejected:
     'Edit the feed and correct its query or saved filter. The Calendar Sync app user must be able to see every project it names.',
@@ -49,12 +69,14 @@ const ERROR_HINTS = {
   jira_error: 'The next scheduled sync tries again on its own; Sync now tries at once.',
 };
 
+/** @param {string | undefined} code */
 function errorHint(code) {
-  return ERROR_HINTS[code] ?? null;
+  return (code !== undefined && ERROR_HINTS[code]) || null;
 }
 
 // --- Feeds grid ------------------------------------------------------------------------------------
 
+/** @param {FeedView} feed */
 function statusCell(feed) {
   const status = feed.status;
   const cell = h('td', { 'data-label': 'Status', 'data-testid': 'feed-status' });
@@ -80,7 +102,7 @@ function statusCell(feed) {
         class: 'field-error',
         text: status.error?.message || 'The last sync failed without a message.',
       }),
-      errorHint(status.error?.code) ? h('p', { text: errorHint(status.error.code) }) : null,
+      errorHint(status.error?.code) ? h('p', { text: errorHint(status.error?.code) }) : null,
       status.error?.code ? h('p', { class: 'subtlest', text: `Code: ${status.error.code}` }) : null,
       status.error?.code === 'owner_sign_in_needed'
         ? h('button', {
@@ -130,6 +152,7 @@ function statusCell(feed) {
   return cell;
 }
 
+/** @param {FeedView} feed */
 function eventsCell(feed) {
   const status = feed.status;
   const cell = h('td', { 'data-label': 'Events', 'data-testid': 'feed-events' });
@@ -145,10 +168,17 @@ function eventsCell(feed) {
   return cell;
 }
 
-/** How long the last export took and what it cost the site's Jira quota (Jira meters apps per site). */
+/**
+ * How long the last export took and what it cost the site's Jira quota (Jira meters apps per site).
+ * @param {FeedView} feed
+ */
 function costCell(feed) {
   const status = feed.status;
-  const cell = h('td', { 'data-label': 'Time to export', 'data-testid': 'feed-cost' }, formatDuration(status.durationMs));
+  const cell = h(
+    'td',
+    { 'data-label': 'Time to export', 'data-testid': 'feed-cost' },
+    formatDuration(status.durationMs),
+  );
   if (status.lastSync) {
     const kind = status.lastSync.kind === 'incremental' ? 'Changes only' : 'Full read';
     const cost = `${kind}: ${plural(status.lastSync.jiraRequests, 'Jira request')}, ${plural(status.lastSync.issuesFetched, 'issue')} read`;
@@ -158,15 +188,18 @@ function costCell(feed) {
     cell.append(
       h('div', {
         class: 'subtlest',
-        title: "Requests this feed's syncs made to Jira since midnight UTC; they count against the site's Jira rate limit",
+        title:
+          "Requests this feed's syncs made to Jira since midnight UTC; they count against the site's Jira rate limit",
         text: `${plural(status.jiraRequestsToday, 'Jira request')} today`,
       }),
     );
   return cell;
 }
 
+/** @param {FeedView} feed */
 function feedRow(feed) {
   const busy = ACTIVE_STATES.has(feed.status.state);
+  const sharedUrl = feed.url;
   const actions = h(
     'div',
     { class: 'cell-actions' },
@@ -184,13 +217,13 @@ function feedRow(feed) {
       text: 'Sync now',
       on: { click: () => void syncNow(feed) },
     }),
-    feed.url
+    sharedUrl
       ? h('button', {
           type: 'button',
           class: 'button button--compact',
           'aria-label': `Copy the shared URL of ${feed.name}`,
           text: 'Copy URL',
-          on: { click: () => void copyFeedUrl(feed) },
+          on: { click: () => void copyFeedUrl(sharedUrl) },
         })
       : null,
     h('button', {
@@ -265,6 +298,7 @@ function redrawFeeds() {
   resizeFrame();
 }
 
+/** @param {FeedView} feed */
 function upsertFeed(feed) {
   const index = state.feeds.findIndex((candidate) => candidate.id === feed.id);
   if (index === -1) state.feeds.push(feed);
@@ -272,8 +306,9 @@ function upsertFeed(feed) {
   redrawFeeds();
 }
 
-async function copyFeedUrl(feed) {
-  const copied = await copyText(feed.url);
+/** @param {string} url */
+async function copyFeedUrl(url) {
+  const copied = await copyText(url);
   if (copied)
     showFlag({
       type: 'success',
@@ -284,24 +319,32 @@ async function copyFeedUrl(feed) {
     showFlag({
       type: 'warning',
       title: 'Could not copy automatically',
-      body: `Copy the URL by hand: ${feed.url}`,
+      body: `Copy the URL by hand: ${url}`,
     });
 }
 
 /** Data Center: the feed's owner can no longer sign in to Jira; an administrator's rights carry it on. */
+/** @param {FeedView} feed */
 async function takeOver(feed) {
   try {
+    /** @type {FeedView} */
     const taken = await api('POST', `feeds/${encodeURIComponent(feed.id)}/take-over`);
     upsertFeed(taken);
-    showFlag({ type: 'success', title: `You took “${feed.name}” over`, body: 'It now syncs with your Jira permissions.' });
+    showFlag({
+      type: 'success',
+      title: `You took “${feed.name}” over`,
+      body: 'It now syncs with your Jira permissions.',
+    });
     watch(taken, true);
   } catch (error) {
     showErrorFlag(`take “${feed.name}” over`, error);
   }
 }
 
+/** @param {FeedView} feed */
 async function syncNow(feed) {
   try {
+    /** @type {FeedView} */
     const queued = await api('POST', `feeds/${encodeURIComponent(feed.id)}/sync`);
     upsertFeed(queued);
     if (ACTIVE_STATES.has(queued.status.state)) watch(queued, true);
@@ -311,6 +354,7 @@ async function syncNow(feed) {
   }
 }
 
+/** @param {FeedView} feed */
 function announceOutcome(feed) {
   if (feed.status.state === 'ok') {
     showFlag({
@@ -329,12 +373,17 @@ function announceOutcome(feed) {
   }
 }
 
-/** Polls a feed until its sync is no longer queued or running; `announce` reports the outcome as a flag. */
+/**
+ * Polls a feed until its sync is no longer queued or running; `announce` reports the outcome as a flag.
+ * @param {FeedView} feed
+ * @param {boolean} announce
+ */
 function watch(feed, announce) {
   if (!ACTIVE_STATES.has(feed.status.state) || state.polling.has(feed.id)) return;
   let attempt = 0;
   const poll = async () => {
     try {
+      /** @type {FeedView} */
       const latest = await api('GET', `feeds/${encodeURIComponent(feed.id)}`);
       upsertFeed(latest);
       if (ACTIVE_STATES.has(latest.status.state)) {
@@ -356,8 +405,10 @@ function watch(feed, announce) {
   state.polling.set(feed.id, setTimeout(poll, POLL_MS[0]));
 }
 
+/** @param {FeedView} feed */
 async function duplicate(feed) {
   try {
+    /** @type {FeedView} */
     const copy = await api('POST', `feeds/${encodeURIComponent(feed.id)}/duplicate`);
     upsertFeed(copy);
     watch(copy, false);
@@ -371,6 +422,7 @@ async function duplicate(feed) {
   }
 }
 
+/** @param {FeedView} feed */
 async function remove(feed) {
   const confirmed = await confirmDialog({
     title: `Delete “${feed.name}”?`,
@@ -415,7 +467,9 @@ function settingsSection() {
   );
 }
 
+/** @param {HTMLElement} body */
 async function loadSettings(body) {
+  /** @type {SiteSettingsView} */
   let settings;
   try {
     settings = await api('GET', 'settings');
@@ -437,6 +491,10 @@ async function loadSettings(body) {
     id: 'setting-exports-off',
     checked: !settings.exportsEnabled,
   });
+  /**
+   * @param {string} changed what the flag says once saved
+   * @param {() => void} revert puts the checkbox back when saving failed
+   */
   const save = async (changed, revert) => {
     reporting.disabled = true;
     exportsOff.disabled = true;
@@ -565,6 +623,7 @@ async function showList() {
     feedsBox,
   );
   try {
+    /** @type {{ feeds: FeedView[] }} */
     const { feeds } = await api('GET', 'feeds');
     state.feeds = feeds;
   } catch (error) {
@@ -603,24 +662,55 @@ async function showList() {
   resizeFrame();
 }
 
+/** @returns {Promise<import('../types/api.js').JiraField[]>} */
+async function fetchFields() {
+  /** @type {{ fields: import('../types/api.js').JiraField[] }} */
+  const body = await api('GET', 'jira/fields');
+  return body.fields;
+}
+
+/** @returns {Promise<import('../types/api.js').ProjectRole[]>} */
+async function fetchRoles() {
+  /** @type {{ roles: import('../types/api.js').ProjectRole[] }} */
+  const body = await api('GET', 'jira/roles');
+  return body.roles;
+}
+
+/** @returns {Promise<Site>} */
+async function fetchSite() {
+  return api('GET', 'site');
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<FeedView>}
+ */
+async function fetchFeed(id) {
+  return api('GET', `feeds/${encodeURIComponent(id)}`);
+}
+
+/** @returns {Promise<EditorLookups>} */
 async function loadLookups() {
   if (state.lookups) return state.lookups;
   // Forbidden is the answer for the whole editor; other failures only cost the pickers.
+  /** @param {unknown} error */
   const optional = (error) => {
     if (error instanceof ApiError && (error.status === 403 || error.status === 401)) throw error;
     return null;
   };
   const [fields, roles, site] = await Promise.all([
-    api('GET', 'jira/fields').then((body) => body.fields, optional),
-    api('GET', 'jira/roles').then((body) => body.roles, optional),
-    state.site ? Promise.resolve(state.site) : api('GET', 'site').catch(() => null),
+    fetchFields().catch(optional),
+    fetchRoles().catch(optional),
+    state.site ? Promise.resolve(state.site) : fetchSite().catch(() => null),
   ]);
   state.site = site;
+  /** @type {EditorLookups} */
   const lookups = { fields, roles, siteBaseUrl: site?.baseUrl ?? '' };
   if (fields && roles) state.lookups = lookups;
   return lookups;
 }
 
+/** @param {string | null} feedId */
 async function showEditor(feedId) {
   stopPolling();
   state.view = 'editor';
@@ -633,13 +723,12 @@ async function showEditor(feedId) {
       ' Loading the editor…',
     ),
   );
+  /** @type {FeedView | null} */
   let feed;
+  /** @type {EditorLookups} */
   let lookups;
   try {
-    [feed, lookups] = await Promise.all([
-      feedId ? api('GET', `feeds/${encodeURIComponent(feedId)}`) : Promise.resolve(null),
-      loadLookups(),
-    ]);
+    [feed, lookups] = await Promise.all([feedId ? fetchFeed(feedId) : Promise.resolve(null), loadLookups()]);
   } catch (error) {
     const forbidden = error instanceof ApiError && error.status === 403;
     replaceChildren(
@@ -678,7 +767,7 @@ async function showEditor(feedId) {
     root: editorRoot,
     feed,
     lookups,
-    onSaved: (saved) => {
+    onSaved: (/** @type {FeedView} */ saved) => {
       state.justSaved = saved.id;
       window.location.hash = '';
     },
@@ -686,7 +775,8 @@ async function showEditor(feedId) {
       window.location.hash = '';
     },
   });
-  editorRoot.querySelector('input, select, textarea')?.focus();
+  const firstControl = editorRoot.querySelector('input, select, textarea');
+  if (firstControl instanceof HTMLElement) firstControl.focus();
 }
 
 function route() {

@@ -404,6 +404,13 @@ export function resizeFrame() {
   platform().resize();
 }
 
+/** The element every page template renders into (`<main id="app">`). */
+export function pageRoot() {
+  const root = document.getElementById('app');
+  if (!root) throw new Error('This page has no #app element');
+  return root;
+}
+
 /** The page's "not inside Jira" notice when neither Connect's all.js nor Forge's bridge is there. */
 /** @param {HTMLElement} root */
 export function requireHost(root) {

@@ -50,9 +50,9 @@ export class FeedEditor {
   /**
    * @param {object} options
    * @param {HTMLElement} options.root
-   * @param {object|null} options.feed the feed being edited, null for a new one
-   * @param {{ fields: Array|null, roles: Array|null, siteBaseUrl: string }} options.lookups
-   * @param {(feed: object) => void} options.onSaved
+   * @param {import('../types/api.js').FeedView | null} options.feed the feed being edited, null for a new one
+   * @param {import('../types/api.js').EditorLookups} options.lookups
+   * @param {(feed: import('../types/api.js').FeedView) => void} options.onSaved
    * @param {() => void} options.onCancel
    */
   constructor({ root, feed, lookups, onSaved, onCancel }) {

@@ -1,7 +1,9 @@
+// @ts-check
 // My calendars: the personal feed URLs of the signed-in user, with one-click subscribe links.
 import {
   loadErrorMessage,
   api,
+  pageRoot,
   confirmDialog,
   copyText,
   formatNumber,
@@ -15,12 +17,17 @@ import {
   uniqueId,
 } from './common.js';
 
-const root = document.getElementById('app');
+/** @typedef {import('../types/api.js').PersonalCalendar} PersonalCalendar */
+/** @typedef {(previous: PersonalCalendar, next: PersonalCalendar) => void} OnChange */
 
+const root = pageRoot();
+
+/** @param {string} url */
 export function webcalUrl(url) {
   return url.replace(/^https?:/i, 'webcal:');
 }
 
+/** @param {PersonalCalendar & { url: string }} calendar */
 export function subscribeLinks(calendar) {
   const name = calendarTitle(calendar);
   const https = calendar.url;
@@ -47,7 +54,10 @@ export function subscribeLinks(calendar) {
   ];
 }
 
-/** A readable client name from the User-Agent of the last fetch. */
+/**
+ * A readable client name from the User-Agent of the last fetch.
+ * @param {string | null} userAgent
+ */
 export function clientName(userAgent) {
   if (!userAgent) return null;
   if (/Google-Calendar-Importer|Google/i.test(userAgent)) return 'Google Calendar';
@@ -57,15 +67,23 @@ export function clientName(userAgent) {
   return userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent;
 }
 
-/** What the app calls this calendar: the feed's name, or e.g. "Release dates — my items". */
+/**
+ * What the app calls this calendar: the feed's name, or e.g. "Release dates — my items".
+ * @param {Pick<PersonalCalendar, 'label' | 'feedName'>} calendar
+ */
 export function calendarTitle(calendar) {
   return calendar.label || calendar.feedName;
 }
 
+/** @param {PersonalCalendar} calendar */
 function calendarKey(calendar) {
   return `${calendar.feedId}/${calendar.calendar}`;
 }
 
+/**
+ * @param {PersonalCalendar} calendar
+ * @param {OnChange} onChange
+ */
 function calendarCard(calendar, onChange) {
   const titleId = uniqueId('calendar');
   const urlId = uniqueId('url');
@@ -76,7 +94,8 @@ function calendarCard(calendar, onChange) {
   });
   const title = h('h3', { id: titleId, text: calendarTitle(calendar) });
 
-  if (!calendar.url) {
+  const url = calendar.url;
+  if (!url) {
     card.append(
       title,
       h('p', {
@@ -97,32 +116,16 @@ function calendarCard(calendar, onChange) {
     type: 'text',
     id: urlId,
     readOnly: true,
-    value: calendar.url,
+    value: url,
     'data-testid': 'calendar-url',
-    on: { focus: (event) => event.currentTarget.select() },
+    on: { focus: () => urlInput.select() },
   });
   const copyButton = h('button', {
     type: 'button',
     class: 'button',
     text: 'Copy',
     'aria-label': `Copy the URL of ${calendarTitle(calendar)}`,
-    on: {
-      click: async () => {
-        const copied = await copyText(calendar.url, urlInput);
-        if (copied)
-          showFlag({
-            type: 'success',
-            title: 'URL copied',
-            body: 'Paste it into your calendar app’s “subscribe”, “add by URL” or “from internet” option.',
-          });
-        else
-          showFlag({
-            type: 'warning',
-            title: 'Could not copy automatically',
-            body: 'The URL is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
-          });
-      },
-    },
+    on: { click: () => void copyUrl(url, urlInput) },
   });
 
   const last = calendar.lastFetchedAt
@@ -147,7 +150,7 @@ function calendarCard(calendar, onChange) {
     h(
       'ul',
       { class: 'subscribe-list', 'aria-label': `Subscribe to ${calendarTitle(calendar)}` },
-      subscribeLinks(calendar).map((link) =>
+      subscribeLinks({ ...calendar, url }).map((link) =>
         h(
           'li',
           {},
@@ -200,10 +203,36 @@ function calendarCard(calendar, onChange) {
   return card;
 }
 
+/**
+ * @param {string} url
+ * @param {HTMLInputElement} urlInput selected when the clipboard refuses, for a manual copy
+ */
+async function copyUrl(url, urlInput) {
+  const copied = await copyText(url, urlInput);
+  if (copied)
+    showFlag({
+      type: 'success',
+      title: 'URL copied',
+      body: 'Paste it into your calendar app’s “subscribe”, “add by URL” or “from internet” option.',
+    });
+  else
+    showFlag({
+      type: 'warning',
+      title: 'Could not copy automatically',
+      body: 'The URL is selected: press Ctrl+C (⌘C on a Mac) to copy it.',
+    });
+}
+
+/** @param {PersonalCalendar} calendar */
 function calendarPath(calendar) {
   return `me/calendars/${encodeURIComponent(calendar.feedId)}/${encodeURIComponent(calendar.calendar)}`;
 }
 
+/**
+ * @param {PersonalCalendar} calendar
+ * @param {OnChange} onChange
+ * @param {boolean} confirmFirst
+ */
 async function regenerate(calendar, onChange, confirmFirst) {
   if (confirmFirst) {
     const confirmed = await confirmDialog({
@@ -216,6 +245,7 @@ async function regenerate(calendar, onChange, confirmFirst) {
     if (!confirmed) return;
   }
   try {
+    /** @type {{ calendar: PersonalCalendar }} */
     const result = await api('POST', `${calendarPath(calendar)}/regenerate`);
     onChange(calendar, result.calendar);
     showFlag({
@@ -228,6 +258,10 @@ async function regenerate(calendar, onChange, confirmFirst) {
   }
 }
 
+/**
+ * @param {PersonalCalendar} calendar
+ * @param {OnChange} onChange
+ */
 async function revoke(calendar, onChange) {
   const confirmed = await confirmDialog({
     title: 'Revoke this URL?',
@@ -278,6 +312,7 @@ async function load() {
     ),
     list,
   );
+  /** @type {PersonalCalendar[]} */
   let calendars;
   try {
     ({ calendars } = await api('GET', 'me/calendars'));
@@ -309,13 +344,15 @@ async function load() {
     }
     resizeFrame();
   };
+  /** @type {OnChange} */
   const onChange = (previous, next) => {
     calendars = calendars.map((candidate) =>
       calendarKey(candidate) === calendarKey(previous) ? { ...candidate, ...next } : candidate,
     );
     draw();
     const card = list.querySelector(`[data-calendar="${CSS.escape(calendarKey(previous))}"]`);
-    card?.querySelector('input, button')?.focus();
+    const control = card?.querySelector('input, button');
+    if (control instanceof HTMLElement) control.focus();
   };
   draw();
 }

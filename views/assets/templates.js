@@ -87,6 +87,7 @@ export function renderSample(parts, { jiraBaseUrl, fieldName }) {
 
 /** @param {string} text */
 export function finishSummary(text) {
-  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  // Not /\s*\n\s*/: it backtracks quadratically over a long run of spaces with no line break.
+  const line = text.replace(/\s+/g, (run) => (run.includes('\n') ? ' ' : run)).trim();
   return Array.from(line).length > 255 ? `${Array.from(line).slice(0, 254).join('').trimEnd()}…` : line;
 }

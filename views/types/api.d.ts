@@ -43,6 +43,8 @@ export type FeedStatus = {
   accessError: { code: string; message: string } | null;
   sizeBytes: number | null;
   warnings: string[];
+  lastSync: { kind: 'full' | 'incremental'; jiraRequests: number; issuesFetched: number } | null;
+  jiraRequestsToday: number;
 };
 
 export type FeedView = {
@@ -101,3 +103,30 @@ export type Props = {
 
 /** The values `h` writes as text (textContent, class names, attributes). */
 export type PropText = string | number | boolean;
+
+/** One of the signed-in user's calendars (src/http/subscription-presenter.ts presentPersonalCalendar). */
+export type PersonalCalendar = {
+  feedId: string;
+  feedName: string;
+  calendar: string;
+  label: string;
+  url: string | null;
+  refreshIntervalMinutes: number;
+  createdAt: string;
+  lastFetchedAt: string | null;
+  fetchCount: number;
+  lastUserAgent: string | null;
+};
+
+/** GET /api/site, as far as the pages read it. */
+export type Site = { baseUrl: string };
+
+/** GET and PUT /api/settings. */
+export type SiteSettingsView = {
+  errorReportingEnabled: boolean;
+  exportsEnabled: boolean;
+  errorReportPreview: unknown;
+};
+
+/** What the feed editor's pickers offer; null where Jira could not be asked. */
+export type EditorLookups = { fields: JiraField[] | null; roles: ProjectRole[] | null; siteBaseUrl: string };
