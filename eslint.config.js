@@ -13,7 +13,18 @@ const BROWSER_NOT_YET_TYPED = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/', 'forge/static/', 'eslint.config.js', ...BROWSER_NOT_YET_TYPED] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'test-artifacts/',
+      'forge/static/',
+      'eslint.config.js',
+      ...BROWSER_NOT_YET_TYPED,
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

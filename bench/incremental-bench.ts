@@ -26,7 +26,11 @@ async function timed(site: BenchSite, feedId: string) {
   return { ms, outcome, requests: site.jira.requests.length - before };
 }
 
-export async function runIncrementalBench(site: BenchSite, size: number, latencyMs: number): Promise<IncrementalBenchResult> {
+export async function runIncrementalBench(
+  site: BenchSite,
+  size: number,
+  latencyMs: number,
+): Promise<IncrementalBenchResult> {
   site.jira.data.issues = generateIssues(size, { seed: size + 1 });
   const feed = await createFeed(site, {
     name: `Incremental bench ${size}`,

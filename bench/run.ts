@@ -177,7 +177,9 @@ async function main(): Promise<void> {
   let stuck = false;
   const incremental = async () => {
     const size = quick ? 1000 : 10_000;
-    log(`incremental: ${size} issues, unchanged and 1% changed re-syncs, 300 ms per request, template amplification`);
+    log(
+      `incremental: ${size} issues, unchanged and 1% changed re-syncs, 300 ms per request, template amplification`,
+    );
     results['incremental'] = await runIncrementalBench(site, size, 300);
     out(`## Incremental sync\n\n\`\`\`json\n${JSON.stringify(results['incremental'], null, 2)}\n\`\`\`\n`);
   };

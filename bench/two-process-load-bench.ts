@@ -271,7 +271,8 @@ export async function runTwoProcessLoadBench(
       else counts.feeds += 1;
       await checkGone(old, answeredAt);
       const feed = await admin.get(`/feeds/${feedId}`);
-      if (feed.status === 200) pool.set(new URL(feed.body.url as string).pathname, { kind: 'shared', feedId });
+      if (feed.status === 200)
+        pool.set(new URL(feed.body.url as string).pathname, { kind: 'shared', feedId });
       else counts.adminFailures += 1;
       for (const accountId of PEOPLE) await addPersonal(accountId, feedId);
       livePaths = live();

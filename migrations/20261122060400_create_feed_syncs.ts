@@ -5,8 +5,14 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('feed_syncs', (t) => {
     t.uuid('feed_id').primary();
     t.text('client_key').notNullable();
-    t.foreign(['client_key', 'feed_id']).references(['client_key', 'id']).inTable('feeds').onDelete('CASCADE');
-    t.text('state').notNullable().defaultTo('pending').checkIn(['pending', 'queued', 'running', 'ok', 'error']);
+    t.foreign(['client_key', 'feed_id'])
+      .references(['client_key', 'id'])
+      .inTable('feeds')
+      .onDelete('CASCADE');
+    t.text('state')
+      .notNullable()
+      .defaultTo('pending')
+      .checkIn(['pending', 'queued', 'running', 'ok', 'error']);
     t.timestamp('next_sync_at', { useTz: true }).notNullable();
     t.timestamp('requested_at', { useTz: true });
     t.timestamp('started_at', { useTz: true });

@@ -5,7 +5,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('feed_renders', (t) => {
     t.uuid('feed_id').notNullable();
     t.text('client_key').notNullable();
-    t.foreign(['client_key', 'feed_id']).references(['client_key', 'id']).inTable('feeds').onDelete('CASCADE');
+    t.foreign(['client_key', 'feed_id'])
+      .references(['client_key', 'id'])
+      .inTable('feeds')
+      .onDelete('CASCADE');
     t.text('variant').notNullable();
     t.binary('body').notNullable();
     t.binary('body_gzip').notNullable();

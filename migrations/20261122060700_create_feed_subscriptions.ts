@@ -9,7 +9,10 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
     t.uuid('feed_id').notNullable();
     t.text('client_key').notNullable();
-    t.foreign(['client_key', 'feed_id']).references(['client_key', 'id']).inTable('feeds').onDelete('CASCADE');
+    t.foreign(['client_key', 'feed_id'])
+      .references(['client_key', 'id'])
+      .inTable('feeds')
+      .onDelete('CASCADE');
     t.text('account_id');
     t.text('calendar').notNullable().defaultTo('all');
     t.text('token_nonce').notNullable();

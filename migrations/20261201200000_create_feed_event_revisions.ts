@@ -8,7 +8,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('feed_event_revisions', (t) => {
     t.uuid('feed_id').notNullable();
     t.text('client_key').notNullable();
-    t.foreign(['client_key', 'feed_id']).references(['client_key', 'id']).inTable('feeds').onDelete('CASCADE');
+    t.foreign(['client_key', 'feed_id'])
+      .references(['client_key', 'id'])
+      .inTable('feeds')
+      .onDelete('CASCADE');
     t.text('uid').notNullable();
     t.text('content_hash').notNullable();
     t.integer('sequence').notNullable();

@@ -18,8 +18,16 @@ const TRIGGERS: { table: string; fn: string; events: string }[] = [
   { table: 'site_settings', fn: 'calendar_sync_notify_site', events: 'INSERT OR UPDATE OR DELETE' },
   { table: 'feed_renders', fn: 'calendar_sync_notify_feed', events: 'INSERT OR UPDATE OR DELETE' },
   // Fetch statistics update other columns of this table all the time; they change nothing served.
-  { table: 'feed_subscriptions', fn: 'calendar_sync_notify_feed', events: 'UPDATE OF revoked_at, token_hash, token_nonce, feed_id, calendar OR DELETE' },
-  { table: 'subscription_access', fn: 'calendar_sync_notify_subscription', events: 'INSERT OR UPDATE OR DELETE' },
+  {
+    table: 'feed_subscriptions',
+    fn: 'calendar_sync_notify_feed',
+    events: 'UPDATE OF revoked_at, token_hash, token_nonce, feed_id, calendar OR DELETE',
+  },
+  {
+    table: 'subscription_access',
+    fn: 'calendar_sync_notify_subscription',
+    events: 'INSERT OR UPDATE OR DELETE',
+  },
 ];
 
 export async function up(knex: Knex): Promise<void> {
@@ -32,11 +40,14 @@ export async function up(knex: Knex): Promise<void> {
       END $$`);
   }
   for (const { table, fn, events } of TRIGGERS) {
-    await knex.raw(`CREATE TRIGGER ${table}_notify_serving AFTER ${events} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    await knex.raw(
+      `CREATE TRIGGER ${table}_notify_serving AFTER ${events} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
   }
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const { table } of TRIGGERS) await knex.raw(`DROP TRIGGER IF EXISTS ${table}_notify_serving ON ${table}`);
+  for (const { table } of TRIGGERS)
+    await knex.raw(`DROP TRIGGER IF EXISTS ${table}_notify_serving ON ${table}`);
   for (const name of Object.keys(FUNCTIONS)) await knex.raw(`DROP FUNCTION IF EXISTS ${name}()`);
 }

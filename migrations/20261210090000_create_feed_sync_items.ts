@@ -9,7 +9,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('feed_sync_items', (t) => {
     t.uuid('feed_id').notNullable();
     t.text('client_key').notNullable();
-    t.foreign(['client_key', 'feed_id']).references(['client_key', 'id']).inTable('feeds').onDelete('CASCADE');
+    t.foreign(['client_key', 'feed_id'])
+      .references(['client_key', 'id'])
+      .inTable('feeds')
+      .onDelete('CASCADE');
     t.text('kind').notNullable();
     t.text('item_id').notNullable();
     t.text('item_key');

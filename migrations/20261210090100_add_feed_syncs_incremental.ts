@@ -19,7 +19,15 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('feed_syncs', (t) => {
-    for (const column of ['sync_kind', 'jira_requests', 'issues_fetched', 'basis_hash', 'watermark_at', 'last_full_at', 'window_entry_at'])
+    for (const column of [
+      'sync_kind',
+      'jira_requests',
+      'issues_fetched',
+      'basis_hash',
+      'watermark_at',
+      'last_full_at',
+      'window_entry_at',
+    ])
       t.dropColumn(column);
   });
 }

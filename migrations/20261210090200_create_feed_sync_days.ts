@@ -5,7 +5,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('feed_sync_days', (t) => {
     t.uuid('feed_id').notNullable();
     t.text('client_key').notNullable();
-    t.foreign(['client_key', 'feed_id']).references(['client_key', 'id']).inTable('feeds').onDelete('CASCADE');
+    t.foreign(['client_key', 'feed_id'])
+      .references(['client_key', 'id'])
+      .inTable('feeds')
+      .onDelete('CASCADE');
     t.date('day').notNullable();
     t.integer('jira_requests').notNullable().defaultTo(0);
     t.integer('syncs').notNullable().defaultTo(0);

@@ -38,7 +38,8 @@ export async function buildForgeResources(appDir = FORGE_DIR): Promise<string[]>
     const target = path.join(staticDir, resource.dir);
     await mkdir(target, { recursive: true });
     await cp(path.join(VIEWS_DIR, 'assets'), path.join(target, 'assets'), { recursive: true });
-    for (const [file, source] of Object.entries(BROWSER_MODULES)) await writeFile(path.join(target, 'assets', file), source);
+    for (const [file, source] of Object.entries(BROWSER_MODULES))
+      await writeFile(path.join(target, 'assets', file), source);
     await writeFile(path.join(target, BRIDGE_FILE), bridgeCode);
     const html = await readFile(path.join(VIEWS_DIR, resource.page), 'utf8');
     const connectScript = `<script src="${CONNECT_ALL_JS}"></script>`;

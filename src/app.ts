@@ -45,10 +45,16 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(requestLogger(logger));
   const { dataCenterDoor } = services;
   // Data Center pages stand alone: nothing may frame them.
-  app.use(securityHeaders({ extraFrameAncestors: config.extraFrameAncestors, standalone: dataCenterDoor !== null }));
+  app.use(
+    securityHeaders({ extraFrameAncestors: config.extraFrameAncestors, standalone: dataCenterDoor !== null }),
+  );
 
   // Feed URLs first: calendar apps poll them all day, and they need none of the routers below.
-  const limiter = new FailureLimiter({ maxFailures: config.feedFailuresPerMinute, windowMs: 60_000, keyOf: (req) => clientAddress(req, config.trustProxy) });
+  const limiter = new FailureLimiter({
+    maxFailures: config.feedFailuresPerMinute,
+    windowMs: 60_000,
+    keyOf: (req) => clientAddress(req, config.trustProxy),
+  });
   app.use('/ical', countFeedRequests(services.metrics));
   app.use(feedServingRouter({ serving: services.serving, limiter, logger }));
 
@@ -75,7 +81,9 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     doors = await mountCloudDoors(app, deps);
   }
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
-  app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone: dataCenterDoor !== null }));
+  app.use(
+    pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone: dataCenterDoor !== null }),
+  );
 
   const api = Router();
   api.use(noStore);
@@ -84,10 +92,21 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   api.use(authenticate(doors));
   api.use(jsonBody('256kb'));
   api.use(siteRouter());
-  if (dataCenterDoor) api.use(dataCenterApiRouter({ door: dataCenterDoor, takeovers: services.takeovers, admins: services.admins }));
+  if (dataCenterDoor)
+    api.use(
+      dataCenterApiRouter({ door: dataCenterDoor, takeovers: services.takeovers, admins: services.admins }),
+    );
   api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
   api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
-  api.use(editorRouter({ previews: services.previews, explanations: services.explanations, lookups: services.lookups, settings: services.settings, admins: services.admins }));
+  api.use(
+    editorRouter({
+      previews: services.previews,
+      explanations: services.explanations,
+      lookups: services.lookups,
+      settings: services.settings,
+      admins: services.admins,
+    }),
+  );
   api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
   app.use('/api', api);
 
@@ -95,17 +114,27 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(
     errorMiddleware(logger, (error, req, res) => {
       const actor = res.locals['actor'] as { clientKey?: string } | undefined;
-      void services.reporter.report(actor?.clientKey ?? null, error, `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`);
+      void services.reporter.report(
+        actor?.clientKey ?? null,
+        error,
+        `${req.method} ${req.route ? String((req.route as { path: unknown }).path) : 'unknown route'}`,
+      );
     }),
   );
   return app;
 }
 
 /** The Jira Cloud edition's two doors: Connect (webhooks, ACE, signed lifecycle) and, when configured, Forge. */
-async function mountCloudDoors(app: Application, deps: AppDeps): Promise<{ connect: CredentialVerifier; forge: CredentialVerifier | null }> {
+async function mountCloudDoors(
+  app: Application,
+  deps: AppDeps,
+): Promise<{ connect: CredentialVerifier; forge: CredentialVerifier | null }> {
   const { config, logger, services } = deps;
   // Before ACE: it mounts a route of its own, with its own JWT check, at every webhook URL in the descriptor.
-  const connectVerifier = new ConnectContextVerifier({ installations: services.installations, appBaseUrl: config.baseUrl });
+  const connectVerifier = new ConnectContextVerifier({
+    installations: services.installations,
+    appBaseUrl: config.baseUrl,
+  });
   app.use(webhookRouter({ verifier: connectVerifier, queue: services.queue, logger }));
   await startAceAddon(app, {
     env: config.env,
@@ -134,7 +163,9 @@ async function mountCloudDoors(app: Application, deps: AppDeps): Promise<{ conne
   );
   const { forgeDoor } = services;
   if (forgeDoor) {
-    app.use(forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }));
+    app.use(
+      forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }),
+    );
   }
   return { connect: connectVerifier, forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null };
 }

@@ -28,7 +28,11 @@ export async function composeApp(deps: {
 }): Promise<Composed> {
   const { config, logger, db } = deps;
   const now = deps.now ?? (() => new Date());
-  const queue = await JobQueue.connect({ connectionString: db.connectionString, logger, sharedSession: db.embedded });
+  const queue = await JobQueue.connect({
+    connectionString: db.connectionString,
+    logger,
+    sharedSession: db.embedded,
+  });
   const services = createServices({
     config,
     logger,
@@ -60,7 +64,10 @@ export async function composeApp(deps: {
         accessRepository: services.accessRepository,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
-        liveness: { heartbeatStaleMs: config.syncHeartbeatStaleMs, queuedStaleMs: config.staleSyncMinutes * 60_000 },
+        liveness: {
+          heartbeatStaleMs: config.syncHeartbeatStaleMs,
+          queuedStaleMs: config.staleSyncMinutes * 60_000,
+        },
         metrics: services.metrics,
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       }),

@@ -12,24 +12,33 @@ const hostPatterns = z
       .map((part) => part.trim())
       .filter((part) => part.length > 0),
   )
-  .pipe(z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1));
+  .pipe(
+    z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1),
+  );
 
 const FORGE_APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
-const FORGE_APP_ID = /^(ari:cloud:ecosystem::app\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FORGE_APP_ID =
+  /^(ari:cloud:ecosystem::app\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** 32 random bytes, as 64 hex digits or base64 (`openssl rand -hex 32` or `openssl rand -base64 32`). */
-const encryptionKey = z
-  .string()
-  .transform((value, ctx) => {
-    const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-    if (bytes.length !== 32 || (!/^[0-9a-f]{64}$/i.test(value) && bytes.toString('base64') !== value)) {
-      ctx.addIssue({ code: 'custom', message: 'must be 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)' });
-      return z.NEVER;
-    }
-    return bytes;
-  });
+const encryptionKey = z.string().transform((value, ctx) => {
+  const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length !== 32 || (!/^[0-9a-f]{64}$/i.test(value) && bytes.toString('base64') !== value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)',
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
 
-const DATACENTER_VARIABLES = ['JIRA_DC_BASE_URL', 'JIRA_DC_CLIENT_ID', 'JIRA_DC_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEY'] as const;
+const DATACENTER_VARIABLES = [
+  'JIRA_DC_BASE_URL',
+  'JIRA_DC_CLIENT_ID',
+  'JIRA_DC_CLIENT_SECRET',
+  'TOKEN_ENCRYPTION_KEY',
+] as const;
 
 const environmentSchema = z
   .object({
@@ -47,11 +56,18 @@ const environmentSchema = z
     LOG_PRETTY: booleanString.default(false),
     CONNECT_KEYS_URL: z.url().default('https://connect-install-keys.atlassian.com'),
     JIRA_HOSTS: hostPatterns.default(['*.atlassian.net', '*.jira.com', '*.jira-dev.com']),
-    FEED_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (use 32+ random bytes, hex or base64)').optional(),
+    FEED_TOKEN_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters (use 32+ random bytes, hex or base64)')
+      .optional(),
     JIRA_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(10),
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SCHEDULER_ENABLED: booleanString.default(true),
-    STALE_SYNC_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
+    STALE_SYNC_MINUTES: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(30),
     SYNC_HEARTBEAT_STALE_SECONDS: z.coerce.number().min(2).max(3600).default(60),
     ERROR_REPORTING_URL: z.url().optional(),
     FRAME_ANCESTORS: z
@@ -61,44 +77,91 @@ const environmentSchema = z
       .default([]),
     TRUST_PROXY: z
       .string()
-      .regex(/^(true|false|\d{1,2}|[0-9a-f.:/, ]+|loopback|linklocal|uniquelocal)$/i, 'true, false, a hop count, or addresses/subnets')
-      .transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value))
+      .regex(
+        /^(true|false|\d{1,2}|[0-9a-f.:/, ]+|loopback|linklocal|uniquelocal)$/i,
+        'true, false, a hop count, or addresses/subnets',
+      )
+      .transform((value): boolean | number | string =>
+        value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
+      )
       .default(false),
     FEED_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     FORGE_APP_ID: z
       .string()
-      .regex(FORGE_APP_ID, 'the app id `forge register` printed: ari:cloud:ecosystem::app/<uuid>, or the bare uuid')
-      .transform((value) => (value.startsWith(FORGE_APP_ARI_PREFIX) ? value : `${FORGE_APP_ARI_PREFIX}${value}`).toLowerCase())
+      .regex(
+        FORGE_APP_ID,
+        'the app id `forge register` printed: ari:cloud:ecosystem::app/<uuid>, or the bare uuid',
+      )
+      .transform((value) =>
+        (value.startsWith(FORGE_APP_ARI_PREFIX) ? value : `${FORGE_APP_ARI_PREFIX}${value}`).toLowerCase(),
+      )
       .optional(),
-    FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+    FORGE_JWKS_URL: z
+      .url({ protocol: /^https?$/ })
+      .default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
     FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
     JIRA_API_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
     EDITION: z.enum(['cloud', 'datacenter']).default('cloud'),
     JIRA_DC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-    JIRA_DC_CLIENT_ID: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'the client id Jira showed for the incoming application link').optional(),
-    JIRA_DC_CLIENT_SECRET: z.string().regex(/^[\x21-\x7e]{16,500}$/, 'the client secret Jira showed for the incoming application link (16+ characters)').optional(),
+    JIRA_DC_CLIENT_ID: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/, 'the client id Jira showed for the incoming application link')
+      .optional(),
+    JIRA_DC_CLIENT_SECRET: z
+      .string()
+      .regex(
+        /^[\x21-\x7e]{16,500}$/,
+        'the client secret Jira showed for the incoming application link (16+ characters)',
+      )
+      .optional(),
     TOKEN_ENCRYPTION_KEY: encryptionKey.optional(),
-    SESSION_HOURS: z.coerce.number().min(1).max(24 * 30).default(12),
-    METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters (a random token the scraper sends as Bearer)').optional(),
+    SESSION_HOURS: z.coerce
+      .number()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
+    METRICS_TOKEN: z
+      .string()
+      .min(24, 'must be at least 24 characters (a random token the scraper sends as Bearer)')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.EDITION === 'datacenter') {
       for (const name of DATACENTER_VARIABLES) {
-        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with EDITION=datacenter' });
+        if (env[name] === undefined)
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required with EDITION=datacenter' });
       }
-      if (env.FORGE_APP_ID) ctx.addIssue({ code: 'custom', path: ['FORGE_APP_ID'], message: 'belongs to the Cloud edition; unset it with EDITION=datacenter' });
-      if (env.NODE_ENV === 'production' && env.JIRA_DC_BASE_URL && !env.JIRA_DC_BASE_URL.startsWith('https://')) {
-        ctx.addIssue({ code: 'custom', path: ['JIRA_DC_BASE_URL'], message: 'must be https in production (tokens travel to it)' });
+      if (env.FORGE_APP_ID)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['FORGE_APP_ID'],
+          message: 'belongs to the Cloud edition; unset it with EDITION=datacenter',
+        });
+      if (
+        env.NODE_ENV === 'production' &&
+        env.JIRA_DC_BASE_URL &&
+        !env.JIRA_DC_BASE_URL.startsWith('https://')
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JIRA_DC_BASE_URL'],
+          message: 'must be https in production (tokens travel to it)',
+        });
       }
     } else {
       for (const name of DATACENTER_VARIABLES) {
-        if (env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is only read with EDITION=datacenter' });
+        if (env[name] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is only read with EDITION=datacenter' });
       }
     }
     if (env.NODE_ENV !== 'production') return;
     if (!env.BASE_URL?.startsWith('https://')) {
-      ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'is required in production and must be https' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BASE_URL'],
+        message: 'is required in production and must be https',
+      });
     }
     if (!env.FEED_TOKEN_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['FEED_TOKEN_SECRET'], message: 'is required in production' });
@@ -175,10 +238,14 @@ export class ConfigError extends Error {
 
 /** The only reader of the environment: parse once at start and pass the result down. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
   }
   const e = parsed.data;
   return {
@@ -207,7 +274,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jiraApiBudgetMs: e.JIRA_API_BUDGET_SECONDS * 1000,
     metricsToken: e.METRICS_TOKEN ?? null,
     datacenter:
-      e.EDITION === 'datacenter' && e.JIRA_DC_BASE_URL && e.JIRA_DC_CLIENT_ID && e.JIRA_DC_CLIENT_SECRET && e.TOKEN_ENCRYPTION_KEY
+      e.EDITION === 'datacenter' &&
+      e.JIRA_DC_BASE_URL &&
+      e.JIRA_DC_CLIENT_ID &&
+      e.JIRA_DC_CLIENT_SECRET &&
+      e.TOKEN_ENCRYPTION_KEY
         ? {
             baseUrl: e.JIRA_DC_BASE_URL.replace(/\/+$/, ''),
             clientId: e.JIRA_DC_CLIENT_ID,
@@ -216,6 +287,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             sessionTtlMs: e.SESSION_HOURS * 60 * 60_000,
           }
         : null,
-    forge: e.FORGE_APP_ID ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS } : null,
+    forge: e.FORGE_APP_ID
+      ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS }
+      : null,
   };
 }

@@ -60,7 +60,11 @@ export function createLogger(
     serializers: {
       err: (err: unknown) => {
         const serialized = pino.stdSerializers.err(err as Error);
-        return { ...serialized, message: scrubSecrets(serialized.message), stack: scrubSecrets(serialized.stack) };
+        return {
+          ...serialized,
+          message: scrubSecrets(serialized.message),
+          stack: scrubSecrets(serialized.stack),
+        };
       },
       req: (req: { method?: string; url?: string; id?: unknown }) => ({
         id: req.id,
@@ -71,6 +75,7 @@ export function createLogger(
   };
   if (destination) return pino(loggerOptions, destination);
   // pino-pretty is a development dependency: only ask for it when a person reads the output.
-  if (options.pretty) return pino({ ...loggerOptions, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  if (options.pretty)
+    return pino({ ...loggerOptions, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(loggerOptions);
 }

@@ -11,7 +11,11 @@ import { createLogger } from './logger.js';
  * body the API takes is 1 MB), checked every second, so a trickle of bytes cannot hold sockets for the
  * five minutes Node allows by default. Calendar apps and Jira send a request in one go.
  */
-const SLOW_CLIENT_LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+const SLOW_CLIENT_LIMITS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: 1_000,
+};
 
 async function main(): Promise<void> {
   let config;

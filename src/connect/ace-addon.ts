@@ -21,8 +21,10 @@ export type AceAddonOptions = {
 /** ACE logs through console-style calls; route them into pino at debug level (they are ACE's chatter, not ours). */
 function aceConsole(logger: Logger): Console {
   const child = logger.child({ component: 'ace' });
-  const log = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) =>
-    child[level](args.map((arg) => (typeof arg === 'string' ? arg : '[object]')).join(' '));
+  const log =
+    (level: 'debug' | 'warn' | 'error') =>
+    (...args: unknown[]) =>
+      child[level](args.map((arg) => (typeof arg === 'string' ? arg : '[object]')).join(' '));
   return { ...console, log: log('debug'), info: log('debug'), warn: log('warn'), error: log('error') };
 }
 

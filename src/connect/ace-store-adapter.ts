@@ -1,6 +1,11 @@
 import type { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import type { InstallationRepository } from '../db/installation-repository.js';
-import { type ActiveConnectInstallation, type Installation, isActive, isConnect } from '../domain/installation.js';
+import {
+  type ActiveConnectInstallation,
+  type Installation,
+  isActive,
+  isConnect,
+} from '../domain/installation.js';
 
 const CLIENT_INFO = 'clientInfo';
 
@@ -30,7 +35,9 @@ const toClientInfo = (appKey: string, installation: ActiveConnectInstallation): 
   description: installation.description ?? '',
   serverVersion: installation.serverVersion ?? '',
   pluginsVersion: installation.pluginsVersion ?? '',
-  ...(installation.credentials.oauthClientId === null ? {} : { oauthClientId: installation.credentials.oauthClientId }),
+  ...(installation.credentials.oauthClientId === null
+    ? {}
+    : { oauthClientId: installation.credentials.oauthClientId }),
 });
 
 /**
@@ -58,7 +65,11 @@ export class AceKnexStore {
   }
 
   async saveInstallation(value: AceClientInfo, clientKey: string): Promise<AceClientInfo> {
-    const { installation } = await this.installations.saveConnectInstall(clientKey, { ...value, clientKey }, new Date());
+    const { installation } = await this.installations.saveConnectInstall(
+      clientKey,
+      { ...value, clientKey },
+      new Date(),
+    );
     const saved = asConnect(installation);
     if (!saved) throw new Error('a saved Connect installation is always active');
     return toClientInfo(this.appKey, saved);

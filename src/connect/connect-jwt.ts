@@ -29,7 +29,10 @@ export function extractToken(req: Request): string | null {
 export function readHeader(token: string): { alg: unknown; kid: unknown } {
   const [headerSegment] = token.split('.');
   try {
-    const header = JSON.parse(Buffer.from(headerSegment ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const header = JSON.parse(Buffer.from(headerSegment ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     return { alg: header['alg'], kid: header['kid'] };
   } catch {
     throw unauthorized('The JWT header is not valid JSON');

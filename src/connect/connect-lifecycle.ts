@@ -48,7 +48,11 @@ export function parseLifecyclePayload(
   const baseUrl = normaliseJiraBaseUrl(payload.baseUrl, options.sites);
   if (baseUrl === null) {
     const { protocol, host } = new URL(payload.baseUrl);
-    throw new AppError(403, 'host_not_allowed', `Jira sites at ${protocol}//${host} may not install this app`);
+    throw new AppError(
+      403,
+      'host_not_allowed',
+      `Jira sites at ${protocol}//${host} may not install this app`,
+    );
   }
   return { ...payload, baseUrl };
 }

@@ -23,7 +23,11 @@ export class InstallReplayGuard {
     );
     if (result === 'used') throw new AppError(401, 'token_replayed', 'This lifecycle JWT was already used');
     if (result === 'older') {
-      throw new AppError(401, 'token_replayed', 'This lifecycle JWT is older than one already accepted for the site');
+      throw new AppError(
+        401,
+        'token_replayed',
+        'This lifecycle JWT is older than one already accepted for the site',
+      );
     }
   }
 }

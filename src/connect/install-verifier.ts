@@ -56,7 +56,8 @@ export class InstallVerifier {
     if (!token) throw unauthorized('Lifecycle callbacks must carry a JWT signed by Atlassian');
     const { alg, kid } = readHeader(token);
     if (alg !== 'RS256') throw unauthorized('Lifecycle callbacks must be signed with RS256');
-    if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw unauthorized('The JWT key id (kid) is missing or malformed');
+    if (typeof kid !== 'string' || !KID_PATTERN.test(kid))
+      throw unauthorized('The JWT key id (kid) is missing or malformed');
 
     const pem = await this.publicKey(kid);
     let claims: Record<string, unknown>;
@@ -67,13 +68,16 @@ export class InstallVerifier {
     }
     checkLifetime(claims, this.now());
     const audiences = Array.isArray(claims['aud']) ? claims['aud'] : [claims['aud']];
-    if (!audiences.some((aud) => typeof aud === 'string' && aud.replace(/\/+$/, '') === this.options.appBaseUrl)) {
+    if (
+      !audiences.some((aud) => typeof aud === 'string' && aud.replace(/\/+$/, '') === this.options.appBaseUrl)
+    ) {
       throw unauthorized('The lifecycle JWT is addressed to another app (aud)');
     }
     if (claims['qsh'] !== requestQsh(req, this.options.appBaseUrl)) {
       throw unauthorized('The lifecycle JWT was signed for another request (qsh)');
     }
-    if (typeof claims['iss'] !== 'string' || claims['iss'].length === 0) throw unauthorized('The lifecycle JWT has no issuer');
+    if (typeof claims['iss'] !== 'string' || claims['iss'].length === 0)
+      throw unauthorized('The lifecycle JWT has no issuer');
     if (typeof claims['iat'] !== 'number') throw unauthorized('The lifecycle JWT has no issue time (iat)');
     return { issuer: claims['iss'], issuedAt: claims['iat'], expiresAt: claims['exp'] as number, token };
   }
@@ -89,7 +93,12 @@ export class InstallVerifier {
     if (pending) return pending;
     this.fetchTimes = this.fetchTimes.filter((at) => now - at < 60_000);
     if (this.fetchTimes.length >= this.fetchesPerMinute) {
-      throw new AppError(503, 'key_service_busy', 'Too many install keys were looked up just now; try again in a minute', { retryable: true });
+      throw new AppError(
+        503,
+        'key_service_busy',
+        'Too many install keys were looked up just now; try again in a minute',
+        { retryable: true },
+      );
     }
     this.fetchTimes.push(now);
     const fetching = this.fetchKey(kid).then((result) => {
@@ -122,11 +131,17 @@ export class InstallVerifier {
     }
     if (!response.ok) {
       const transient = response.status >= 500 || response.status === 429;
-      return { error: unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service'), transient };
+      return {
+        error: unauthorized('The JWT key id (kid) is unknown to the Connect install-keys service'),
+        transient,
+      };
     }
     const pem = (await response.text()).trim();
     if (!pem.startsWith('-----BEGIN PUBLIC KEY-----')) {
-      return { error: unauthorized('The Connect install-keys service returned no public key'), transient: true };
+      return {
+        error: unauthorized('The Connect install-keys service returned no public key'),
+        transient: true,
+      };
     }
     return { pem };
   }

@@ -25,18 +25,19 @@ export function lifecycleRouter(deps: {
   };
   const body = express.json({ limit: '64kb' });
 
-  const handle = (eventType: 'installed' | 'uninstalled') => async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const verified = res.locals['lifecycleToken'] as VerifiedLifecycleToken;
-      const payload = parseLifecyclePayload(req.body, verified.issuer, eventType, deps);
-      await deps.guard.claim(verified);
-      if (eventType === 'installed') await deps.installations.installConnect(toConnectInstall(payload));
-      else await deps.installations.uninstall(payload.clientKey, 'connect');
-      res.status(204).end();
-    } catch (error) {
-      next(error);
-    }
-  };
+  const handle =
+    (eventType: 'installed' | 'uninstalled') => async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const verified = res.locals['lifecycleToken'] as VerifiedLifecycleToken;
+        const payload = parseLifecyclePayload(req.body, verified.issuer, eventType, deps);
+        await deps.guard.claim(verified);
+        if (eventType === 'installed') await deps.installations.installConnect(toConnectInstall(payload));
+        else await deps.installations.uninstall(payload.clientKey, 'connect');
+        res.status(204).end();
+      } catch (error) {
+        next(error);
+      }
+    };
 
   router.post('/installed', verify, body, handle('installed'));
   router.post('/uninstalled', verify, body, handle('uninstalled'));

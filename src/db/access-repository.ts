@@ -2,7 +2,12 @@ import type { Knex } from 'knex';
 
 export type RoleActor = { roleId: string; projectId: string; kind: 'user' | 'group'; actor: string };
 export type JiraUserFacts = { accountId: string; active: boolean; groupNames: string[]; refreshedAt: Date };
-export type AccessRefresh = { refreshedAt: Date | null; roleIds: string[]; errorCode: string | null; errorMessage: string | null };
+export type AccessRefresh = {
+  refreshedAt: Date | null;
+  roleIds: string[];
+  errorCode: string | null;
+  errorMessage: string | null;
+};
 export type SubscriptionAccess = {
   subscriptionId: string;
   allowed: boolean;
@@ -13,9 +18,27 @@ export type SubscriptionAccess = {
   refreshedAt: Date;
 };
 
-type JiraUserRow = { client_key: string; account_id: string; active: boolean; group_names: string[]; refreshed_at: Date };
-type RoleActorRow = { client_key: string; role_id: string; project_id: string; actor_kind: 'user' | 'group'; actor: string };
-type AccessRefreshRow = { client_key: string; refreshed_at: Date | null; role_ids: string[]; error_code: string | null; error_message: string | null };
+type JiraUserRow = {
+  client_key: string;
+  account_id: string;
+  active: boolean;
+  group_names: string[];
+  refreshed_at: Date;
+};
+type RoleActorRow = {
+  client_key: string;
+  role_id: string;
+  project_id: string;
+  actor_kind: 'user' | 'group';
+  actor: string;
+};
+type AccessRefreshRow = {
+  client_key: string;
+  refreshed_at: Date | null;
+  role_ids: string[];
+  error_code: string | null;
+  error_message: string | null;
+};
 type SubscriptionAccessRow = {
   subscription_id: string;
   client_key: string;
@@ -39,7 +62,15 @@ export class AccessRepository {
       await trx<RoleActorRow>('jira_role_actors').where({ client_key: clientKey }).delete();
       for (let i = 0; i < actors.length; i += CHUNK) {
         await trx<RoleActorRow>('jira_role_actors')
-          .insert(actors.slice(i, i + CHUNK).map((a) => ({ client_key: clientKey, role_id: a.roleId, project_id: a.projectId, actor_kind: a.kind, actor: a.actor })))
+          .insert(
+            actors.slice(i, i + CHUNK).map((a) => ({
+              client_key: clientKey,
+              role_id: a.roleId,
+              project_id: a.projectId,
+              actor_kind: a.kind,
+              actor: a.actor,
+            })),
+          )
           .onConflict()
           .ignore();
       }
@@ -47,7 +78,11 @@ export class AccessRepository {
     });
   }
 
-  async saveRefresh(clientKey: string, refresh: AccessRefresh, db: Knex | Knex.Transaction = this.knex): Promise<void> {
+  async saveRefresh(
+    clientKey: string,
+    refresh: AccessRefresh,
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<void> {
     await db<AccessRefreshRow>('access_refreshes')
       .insert({
         client_key: clientKey,
@@ -61,28 +96,58 @@ export class AccessRepository {
   }
 
   async findRefresh(clientKey: string): Promise<AccessRefresh | null> {
-    const row = await this.knex<AccessRefreshRow>('access_refreshes').where({ client_key: clientKey }).first();
-    return row ? { refreshedAt: row.refreshed_at, roleIds: row.role_ids, errorCode: row.error_code, errorMessage: row.error_message } : null;
+    const row = await this.knex<AccessRefreshRow>('access_refreshes')
+      .where({ client_key: clientKey })
+      .first();
+    return row
+      ? {
+          refreshedAt: row.refreshed_at,
+          roleIds: row.role_ids,
+          errorCode: row.error_code,
+          errorMessage: row.error_message,
+        }
+      : null;
   }
 
   async saveUser(clientKey: string, user: JiraUserFacts): Promise<void> {
     await this.knex<JiraUserRow>('jira_users')
-      .insert({ client_key: clientKey, account_id: user.accountId, active: user.active, group_names: user.groupNames, refreshed_at: user.refreshedAt })
+      .insert({
+        client_key: clientKey,
+        account_id: user.accountId,
+        active: user.active,
+        group_names: user.groupNames,
+        refreshed_at: user.refreshedAt,
+      })
       .onConflict(['client_key', 'account_id'])
       .merge();
   }
 
   async findUser(clientKey: string, accountId: string): Promise<JiraUserFacts | null> {
-    const row = await this.knex<JiraUserRow>('jira_users').where({ client_key: clientKey, account_id: accountId }).first();
-    return row ? { accountId: row.account_id, active: row.active, groupNames: row.group_names, refreshedAt: row.refreshed_at } : null;
+    const row = await this.knex<JiraUserRow>('jira_users')
+      .where({ client_key: clientKey, account_id: accountId })
+      .first();
+    return row
+      ? {
+          accountId: row.account_id,
+          active: row.active,
+          groupNames: row.group_names,
+          refreshedAt: row.refreshed_at,
+        }
+      : null;
   }
 
   /** Role memberships of a user, directly or through one of their groups. */
-  async rolesOf(clientKey: string, accountId: string, groupNames: string[]): Promise<{ roleId: string; projectId: string }[]> {
+  async rolesOf(
+    clientKey: string,
+    accountId: string,
+    groupNames: string[],
+  ): Promise<{ roleId: string; projectId: string }[]> {
     const rows = await this.knex<RoleActorRow>('jira_role_actors')
       .where({ client_key: clientKey })
       .andWhere((q) =>
-        q.where({ actor_kind: 'user', actor: accountId }).orWhere((g) => g.where({ actor_kind: 'group' }).whereIn('actor', groupNames)),
+        q
+          .where({ actor_kind: 'user', actor: accountId })
+          .orWhere((g) => g.where({ actor_kind: 'group' }).whereIn('actor', groupNames)),
       )
       .distinct('role_id', 'project_id');
     return rows.map((row) => ({ roleId: row.role_id, projectId: row.project_id }));
@@ -104,8 +169,13 @@ export class AccessRepository {
       .merge();
   }
 
-  async findSubscriptionAccess(clientKey: string, subscriptionId: string): Promise<SubscriptionAccess | null> {
-    const row = await this.knex<SubscriptionAccessRow>('subscription_access').where({ client_key: clientKey, subscription_id: subscriptionId }).first();
+  async findSubscriptionAccess(
+    clientKey: string,
+    subscriptionId: string,
+  ): Promise<SubscriptionAccess | null> {
+    const row = await this.knex<SubscriptionAccessRow>('subscription_access')
+      .where({ client_key: clientKey, subscription_id: subscriptionId })
+      .first();
     return row
       ? {
           subscriptionId: row.subscription_id,
@@ -131,7 +201,9 @@ export class AccessRepository {
       .whereNotNull('s.account_id')
       .whereNull('s.revoked_at')
       .andWhere('i.state', 'installed')
-      .andWhere((q) => q.whereNull('r.refreshed_at').orWhere('r.refreshed_at', '<', before))) as { client_key: string }[];
+      .andWhere((q) => q.whereNull('r.refreshed_at').orWhere('r.refreshed_at', '<', before))) as {
+      client_key: string;
+    }[];
     return rows.map((row) => row.client_key);
   }
 }

@@ -29,7 +29,6 @@ export type DatabaseOptions = {
   poolMax?: number;
 };
 
-
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   if (options.url) {
     const knex = createKnex(options.url, options.poolMax ?? 10, logger);
@@ -94,7 +93,8 @@ function createKnex(connectionString: string, poolMax: number, logger: Logger): 
     log: {
       warn: (message: unknown) => log.warn(text(message)),
       error: (message: unknown) => log.error(text(message)),
-      deprecate: (method: string, alternative: string) => log.warn({ method, alternative }, 'knex deprecation'),
+      deprecate: (method: string, alternative: string) =>
+        log.warn({ method, alternative }, 'knex deprecation'),
       debug: (message: unknown) => log.debug(text(message)),
     },
   });

@@ -22,7 +22,9 @@ type Connection = {
 const ASK_PASSWORD = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]);
 
 function authenticationFailed(): Buffer {
-  const fields = ['SFATAL', 'VFATAL', 'C28P01', 'Mpassword authentication failed'].map((field) => `${field}\0`).join('');
+  const fields = ['SFATAL', 'VFATAL', 'C28P01', 'Mpassword authentication failed']
+    .map((field) => `${field}\0`)
+    .join('');
   const body = Buffer.from(`${fields}\0`, 'utf8');
   const header = Buffer.alloc(5);
   header.write('E', 0);
@@ -79,7 +81,8 @@ export class EmbeddedPostgresServer {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const address = server.address();
-    if (address === null || typeof address !== 'object') throw new Error('embedded PostgreSQL server has no address');
+    if (address === null || typeof address !== 'object')
+      throw new Error('embedded PostgreSQL server has no address');
     return { host: '127.0.0.1', port: address.port, password: this.password };
   }
 
@@ -157,7 +160,11 @@ export class EmbeddedPostgresServer {
   }
 
   /** The reply to ASK_PASSWORD; only a right one lets the held-back startup message through to PGlite. */
-  private checkPassword(connection: Connection, type: string, body: Buffer): { type: null; bytes: Uint8Array } | 'handled' {
+  private checkPassword(
+    connection: Connection,
+    type: string,
+    body: Buffer,
+  ): { type: null; bytes: Uint8Array } | 'handled' {
     const given = body.subarray(0, Math.max(0, body.indexOf(0)));
     const startup = connection.startup;
     if (type !== 'p' || startup === null || !timingSafeEqual(digest(given), this.passwordDigest)) {
@@ -175,7 +182,8 @@ export class EmbeddedPostgresServer {
     this.running = true;
     try {
       for (;;) {
-        const index = this.owner === null ? 0 : this.queue.findIndex((batch) => batch.connection === this.owner);
+        const index =
+          this.owner === null ? 0 : this.queue.findIndex((batch) => batch.connection === this.owner);
         const batch = index >= 0 ? this.queue.splice(index, 1)[0] : undefined;
         if (!batch) return;
         const { connection, messages } = batch;

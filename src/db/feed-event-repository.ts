@@ -26,12 +26,18 @@ export class FeedEventRepository {
   }
 
   async count(clientKey: string, feedId: string): Promise<number> {
-    const row = (await this.scoped(clientKey).andWhere({ feed_id: feedId }).count({ n: '*' }).first()) as { n: number } | undefined;
+    const row = (await this.scoped(clientKey).andWhere({ feed_id: feedId }).count({ n: '*' }).first()) as
+      { n: number } | undefined;
     return row?.n ?? 0;
   }
 
   /** Swaps the whole event set inside the caller's transaction: readers see the old set or the new one, never a mix. */
-  async replaceAll(clientKey: string, feedId: string, events: FeedEvent[], db: Knex.Transaction): Promise<void> {
+  async replaceAll(
+    clientKey: string,
+    feedId: string,
+    events: FeedEvent[],
+    db: Knex.Transaction,
+  ): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
     for (let index = 0; index < events.length; index += INSERT_CHUNK) {
       const chunk = events.slice(index, index + INSERT_CHUNK).map((event) => ({

@@ -26,13 +26,22 @@ export class FeedEventRevisionRepository {
     return db<FeedEventRevisionRow>('feed_event_revisions').where({ client_key: clientKey });
   }
 
-  async listByUid(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<Map<string, EventRevision>> {
+  async listByUid(
+    clientKey: string,
+    feedId: string,
+    db?: Knex.Transaction,
+  ): Promise<Map<string, EventRevision>> {
     const rows = await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).select();
     return new Map(rows.map((row) => [row.uid, toRevision(row)]));
   }
 
   /** Inserts or replaces revisions; the foreign key refuses a feed of another site. */
-  async save(clientKey: string, feedId: string, revisions: EventRevision[], db: Knex.Transaction): Promise<void> {
+  async save(
+    clientKey: string,
+    feedId: string,
+    revisions: EventRevision[],
+    db: Knex.Transaction,
+  ): Promise<void> {
     for (let index = 0; index < revisions.length; index += UPSERT_CHUNK) {
       const rows = revisions.slice(index, index + UPSERT_CHUNK).map((revision) => ({
         feed_id: feedId,

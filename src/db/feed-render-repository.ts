@@ -39,7 +39,14 @@ export class FeedRenderRepository {
       .andWhere({ feed_id: feedId, variant })
       .first('feed_id', 'variant', 'etag', 'data_hash', 'last_modified', 'event_count');
     return row
-      ? { feedId: row.feed_id, variant: row.variant, etag: row.etag, dataHash: row.data_hash, lastModified: row.last_modified, eventCount: row.event_count }
+      ? {
+          feedId: row.feed_id,
+          variant: row.variant,
+          etag: row.etag,
+          dataHash: row.data_hash,
+          lastModified: row.last_modified,
+          eventCount: row.event_count,
+        }
       : null;
   }
 
@@ -50,8 +57,12 @@ export class FeedRenderRepository {
 
   /** Bytes of each feed's shared calendar, by feed id. */
   async sharedSizes(clientKey: string): Promise<Map<string, number>> {
-    const rows = await this.scoped(clientKey).andWhere({ variant: 'all' }).select('feed_id', this.knex.raw('octet_length(body) as size'));
-    return new Map((rows as unknown as { feed_id: string; size: number }[]).map((row) => [row.feed_id, Number(row.size)]));
+    const rows = await this.scoped(clientKey)
+      .andWhere({ variant: 'all' })
+      .select('feed_id', this.knex.raw('octet_length(body) as size'));
+    return new Map(
+      (rows as unknown as { feed_id: string; size: number }[]).map((row) => [row.feed_id, Number(row.size)]),
+    );
   }
 
   async save(clientKey: string, rendered: RenderedFeed, db?: Knex.Transaction): Promise<void> {
@@ -72,7 +83,12 @@ export class FeedRenderRepository {
   }
 
   /** Per-user variants are derived from the shared event set; they are dropped when it changes. */
-  async deleteVariantsExcept(clientKey: string, feedId: string, keep: string, db: Knex.Transaction): Promise<void> {
+  async deleteVariantsExcept(
+    clientKey: string,
+    feedId: string,
+    keep: string,
+    db: Knex.Transaction,
+  ): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).whereNot({ variant: keep }).delete();
   }
 }

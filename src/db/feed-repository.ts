@@ -46,7 +46,11 @@ export class FeedRepository {
     return rows.map(toFeed);
   }
 
-  async insert(clientKey: string, feed: { name: string; config: FeedConfig; accountId: string; now: Date }, db: Knex.Transaction): Promise<Feed> {
+  async insert(
+    clientKey: string,
+    feed: { name: string; config: FeedConfig; accountId: string; now: Date },
+    db: Knex.Transaction,
+  ): Promise<Feed> {
     const [row] = await db<FeedRow>('feeds')
       .insert({
         client_key: clientKey,
@@ -61,7 +65,11 @@ export class FeedRepository {
     return toFeed(row as FeedRow);
   }
 
-  async update(clientKey: string, feedId: string, feed: { name: string; config: FeedConfig; accountId: string; now: Date }): Promise<Feed | null> {
+  async update(
+    clientKey: string,
+    feedId: string,
+    feed: { name: string; config: FeedConfig; accountId: string; now: Date },
+  ): Promise<Feed | null> {
     if (!UUID.test(feedId)) return null;
     const [row] = await this.scoped(clientKey)
       .andWhere({ id: feedId })

@@ -40,7 +40,12 @@ export class FeedSyncItemRepository {
     return rows.map(toItem);
   }
 
-  async replaceAll(clientKey: string, feedId: string, items: readonly SyncItem[], db: Knex.Transaction): Promise<void> {
+  async replaceAll(
+    clientKey: string,
+    feedId: string,
+    items: readonly SyncItem[],
+    db: Knex.Transaction,
+  ): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
     for (let index = 0; index < items.length; index += INSERT_CHUNK) {
       const rows = items.slice(index, index + INSERT_CHUNK).map((item) => ({
@@ -52,7 +57,10 @@ export class FeedSyncItemRepository {
         updated_at: item.kind === 'issue' ? new Date(item.updatedMs) : null,
         carries: item.kind === 'issue' ? item.carries : [],
         omitted: item.kind === 'issue' ? item.omitted : [],
-        dates: item.kind === 'issue' ? null : (JSON.stringify(item.dates) as unknown as Record<string, string | null>),
+        dates:
+          item.kind === 'issue'
+            ? null
+            : (JSON.stringify(item.dates) as unknown as Record<string, string | null>),
       }));
       await db<FeedSyncItemRow>('feed_sync_items').insert(rows);
     }

@@ -118,7 +118,8 @@ export class FeedSyncRepository {
   }
 
   async find(clientKey: string, feedId: string, db?: Knex.Transaction): Promise<FeedSyncStatus | null> {
-    const row = (await this.withRequestsToday(clientKey, db).andWhere({ feed_id: feedId }).first()) as FeedSyncRow | undefined;
+    const row = (await this.withRequestsToday(clientKey, db).andWhere({ feed_id: feedId }).first()) as
+      FeedSyncRow | undefined;
     return row ? toStatus(row) : null;
   }
 
@@ -346,12 +347,19 @@ export class FeedSyncRepository {
 
   /** Requests per feed per day of the site, from `sinceDay` (`YYYY-MM-DD`) on, oldest first. */
   async listRequestDays(clientKey: string, sinceDay: string): Promise<RequestDay[]> {
-    const result = await this.knex.raw<{ rows: { feed_id: string; day: string; jira_requests: number; syncs: number }[] }>(
+    const result = await this.knex.raw<{
+      rows: { feed_id: string; day: string; jira_requests: number; syncs: number }[];
+    }>(
       `SELECT feed_id, to_char(day, 'YYYY-MM-DD') AS day, jira_requests, syncs FROM feed_sync_days
         WHERE client_key = ? AND day >= ?::date ORDER BY day, feed_id`,
       [clientKey, sinceDay],
     );
-    return result.rows.map((row) => ({ feedId: row.feed_id, day: row.day, jiraRequests: row.jira_requests, syncs: row.syncs }));
+    return result.rows.map((row) => ({
+      feedId: row.feed_id,
+      day: row.day,
+      jiraRequests: row.jira_requests,
+      syncs: row.syncs,
+    }));
   }
 
   /** The last good events and bytes stay as they are; only the status says what went wrong. */
@@ -379,6 +387,7 @@ export class FeedSyncRepository {
         consecutive_failures: this.knex.raw('consecutive_failures + 1'),
         next_sync_at: failure.nextSyncAt,
       });
-    if (failure.jiraRequests > 0) await this.countRequests(clientKey, feedId, failure.finishedAt, failure.jiraRequests);
+    if (failure.jiraRequests > 0)
+      await this.countRequests(clientKey, feedId, failure.finishedAt, failure.jiraRequests);
   }
 }

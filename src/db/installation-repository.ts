@@ -129,7 +129,11 @@ export class InstallationRepository {
   }
 
   /** The one Jira Data Center instance this deployment serves, recorded on its first sign-in. */
-  async saveDataCenterInstall(clientKey: string, install: { baseUrl: string; serverVersion: string | null }, now: Date): Promise<{ installation: Installation; reinstall: boolean }> {
+  async saveDataCenterInstall(
+    clientKey: string,
+    install: { baseUrl: string; serverVersion: string | null },
+    now: Date,
+  ): Promise<{ installation: Installation; reinstall: boolean }> {
     return this.upsert(clientKey, 'datacenter', now, () => ({
       door: 'datacenter',
       base_url: install.baseUrl,

@@ -19,15 +19,24 @@ export class LifecycleTokenRepository {
    */
   async claim(clientKey: string, mark: LifecycleTokenMark, now: Date): Promise<ClaimResult> {
     return this.knex.transaction(async (trx) => {
-      const newest = (await this.scoped(clientKey, trx).max({ issuedAt: 'issued_at' }).first()) as { issuedAt: Date | null } | undefined;
+      const newest = (await this.scoped(clientKey, trx).max({ issuedAt: 'issued_at' }).first()) as
+        { issuedAt: Date | null } | undefined;
       if (newest?.issuedAt && mark.issuedAt.getTime() < newest.issuedAt.getTime()) return 'older';
       const inserted = await trx<LifecycleTokenRow>('lifecycle_tokens')
-        .insert({ token_sha256: mark.sha256, client_key: clientKey, issued_at: mark.issuedAt, expires_at: mark.expiresAt })
+        .insert({
+          token_sha256: mark.sha256,
+          client_key: clientKey,
+          issued_at: mark.issuedAt,
+          expires_at: mark.expiresAt,
+        })
         .onConflict('token_sha256')
         .ignore()
         .returning('token_sha256');
       if (inserted.length === 0) return 'used';
-      await this.scoped(clientKey, trx).where('expires_at', '<', now).where('issued_at', '<', mark.issuedAt).delete();
+      await this.scoped(clientKey, trx)
+        .where('expires_at', '<', now)
+        .where('issued_at', '<', mark.issuedAt)
+        .delete();
       return 'claimed';
     });
   }

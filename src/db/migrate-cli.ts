@@ -6,7 +6,10 @@ import { migrateLatest, openDatabase } from './database.js';
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
 const db = await openDatabase(
-  { url: config.databaseUrl, embeddedDataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') },
+  {
+    url: config.databaseUrl,
+    embeddedDataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+  },
   logger,
 );
 try {

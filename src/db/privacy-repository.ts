@@ -96,9 +96,12 @@ export class PrivacyRepository {
     }>('datacenter_user_tokens')
       .where({ client_key: clientKey, account_id: accountId })
       .first('scope', 'signed_in_at', 'refreshed_at', 'refused_at');
-    const sessions = await knex<{ client_key: string; account_id: string; created_at: Date; expires_at: Date }>(
-      'datacenter_sessions',
-    )
+    const sessions = await knex<{
+      client_key: string;
+      account_id: string;
+      created_at: Date;
+      expires_at: Date;
+    }>('datacenter_sessions')
       .where({ client_key: clientKey, account_id: accountId })
       .orderBy('created_at')
       .select('created_at', 'expires_at');

@@ -39,35 +39,63 @@ export class SubscriptionRepository {
     return db<SubscriptionRow>('feed_subscriptions').where({ client_key: clientKey });
   }
 
-  async findLive(clientKey: string, feedId: string, accountId: string | null, calendar: string): Promise<FeedSubscription | null> {
+  async findLive(
+    clientKey: string,
+    feedId: string,
+    accountId: string | null,
+    calendar: string,
+  ): Promise<FeedSubscription | null> {
     const query = this.scoped(clientKey).andWhere({ feed_id: feedId, calendar }).whereNull('revoked_at');
-    const row = await (accountId === null ? query.whereNull('account_id') : query.andWhere({ account_id: accountId })).first();
+    const row = await (
+      accountId === null ? query.whereNull('account_id') : query.andWhere({ account_id: accountId })
+    ).first();
     return row ? toSubscription(row) : null;
   }
 
   async listLive(clientKey: string, feedId: string): Promise<FeedSubscription[]> {
-    const rows = await this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').orderBy('created_at');
+    const rows = await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId })
+      .whereNull('revoked_at')
+      .orderBy('created_at');
     return rows.map(toSubscription);
   }
 
   /** Live personal URLs (not the feed's shared one). */
   async listLivePersonal(clientKey: string, feedId: string): Promise<FeedSubscription[]> {
-    const rows = await this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').whereNotNull('account_id').orderBy('created_at');
+    const rows = await this.scoped(clientKey)
+      .andWhere({ feed_id: feedId })
+      .whereNull('revoked_at')
+      .whereNotNull('account_id')
+      .orderBy('created_at');
     return rows.map(toSubscription);
   }
 
   async listLiveAccounts(clientKey: string): Promise<string[]> {
-    const rows = await this.scoped(clientKey).whereNull('revoked_at').whereNotNull('account_id').distinct('account_id');
+    const rows = await this.scoped(clientKey)
+      .whereNull('revoked_at')
+      .whereNotNull('account_id')
+      .distinct('account_id');
     return rows.map((row) => row.account_id).filter((id): id is string => id !== null);
   }
 
   async revokeAllForAccount(clientKey: string, accountId: string, now: Date): Promise<number> {
-    return this.scoped(clientKey).andWhere({ account_id: accountId }).whereNull('revoked_at').update({ revoked_at: now });
+    return this.scoped(clientKey)
+      .andWhere({ account_id: accountId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
   }
 
   async create(
     clientKey: string,
-    values: { id: string; feedId: string; accountId: string | null; calendar: string; nonce: string; tokenHash: string; now: Date },
+    values: {
+      id: string;
+      feedId: string;
+      accountId: string | null;
+      calendar: string;
+      nonce: string;
+      tokenHash: string;
+      now: Date;
+    },
   ): Promise<FeedSubscription> {
     const [row] = await this.knex<SubscriptionRow>('feed_subscriptions')
       .insert({
@@ -84,7 +112,11 @@ export class SubscriptionRepository {
     return toSubscription(row as SubscriptionRow);
   }
 
-  async rotate(clientKey: string, id: string, values: { nonce: string; tokenHash: string; now: Date }): Promise<FeedSubscription | null> {
+  async rotate(
+    clientKey: string,
+    id: string,
+    values: { nonce: string; tokenHash: string; now: Date },
+  ): Promise<FeedSubscription | null> {
     const [row] = await this.scoped(clientKey)
       .andWhere({ id })
       .whereNull('revoked_at')
@@ -94,11 +126,16 @@ export class SubscriptionRepository {
   }
 
   async revoke(clientKey: string, id: string, now: Date): Promise<boolean> {
-    return (await this.scoped(clientKey).andWhere({ id }).whereNull('revoked_at').update({ revoked_at: now })) > 0;
+    return (
+      (await this.scoped(clientKey).andWhere({ id }).whereNull('revoked_at').update({ revoked_at: now })) > 0
+    );
   }
 
   async revokeAllForFeed(clientKey: string, feedId: string, now: Date): Promise<number> {
-    return this.scoped(clientKey).andWhere({ feed_id: feedId }).whereNull('revoked_at').update({ revoked_at: now });
+    return this.scoped(clientKey)
+      .andWhere({ feed_id: feedId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
   }
 
   /**
@@ -119,7 +156,11 @@ export class SubscriptionRepository {
   }
 
   /** Adds fetches counted since the last call; `count` lets callers batch many fetches into one write. */
-  async recordFetches(clientKey: string, id: string, fetches: { count: number; lastAt: Date; userAgent: string | null }): Promise<void> {
+  async recordFetches(
+    clientKey: string,
+    id: string,
+    fetches: { count: number; lastAt: Date; userAgent: string | null },
+  ): Promise<void> {
     await this.scoped(clientKey)
       .andWhere({ id })
       .update({

@@ -35,7 +35,12 @@ export function offeredCalendars(config: FeedConfig): CalendarName[] {
   return calendars;
 }
 
-export function visibilityFor(config: FeedConfig, calendar: CalendarName, accountId: string, facts: MembershipFacts): Visibility {
+export function visibilityFor(
+  config: FeedConfig,
+  calendar: CalendarName,
+  accountId: string,
+  facts: MembershipFacts,
+): Visibility {
   if (!facts.active) return { allowed: false, reason: 'The Jira account is deactivated' };
   if (calendar === 'mine') {
     return config.access.divideByUserFields.length > 0
@@ -51,19 +56,24 @@ export function visibilityFor(config: FeedConfig, calendar: CalendarName, accoun
     case 'groups':
       return access.groups.some((group) => facts.groups.has(group.name))
         ? { allowed: true, projectIds: null, accountFilter: null }
-        : { allowed: false, reason: 'Not in any of the feed\'s groups' };
+        : { allowed: false, reason: "Not in any of the feed's groups" };
     case 'roles': {
       const projects = new Set<string>();
-      for (const role of access.roles) for (const project of facts.roleProjects.get(role.id) ?? []) projects.add(project);
+      for (const role of access.roles)
+        for (const project of facts.roleProjects.get(role.id) ?? []) projects.add(project);
       return projects.size > 0
         ? { allowed: true, projectIds: [...projects].sort(), accountFilter: null }
-        : { allowed: false, reason: 'Holds none of the feed\'s project roles' };
+        : { allowed: false, reason: "Holds none of the feed's project roles" };
     }
   }
 }
 
 /** The events a subscriber sees; `issueIds` (from a permission check) further limits issue events. */
-export function visibleEvents(events: readonly FeedEvent[], visibility: Visibility & { allowed: true }, issueIds: ReadonlySet<string> | null): FeedEvent[] {
+export function visibleEvents(
+  events: readonly FeedEvent[],
+  visibility: Visibility & { allowed: true },
+  issueIds: ReadonlySet<string> | null,
+): FeedEvent[] {
   const projects = visibility.projectIds === null ? null : new Set(visibility.projectIds);
   return events.filter(
     (event) =>

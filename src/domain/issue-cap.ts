@@ -13,7 +13,12 @@ export function issuesToRead(issueCap: number): number {
  * The `cap` issues whose events are nearest to today (issues without an event last, then by id), in
  * their original order. Sprint and version events belong to no single issue and do not rank.
  */
-export function keepNearestIssues(issues: JiraIssueLike[], events: FeedEvent[], cap: number, now: Date): JiraIssueLike[] {
+export function keepNearestIssues(
+  issues: JiraIssueLike[],
+  events: FeedEvent[],
+  cap: number,
+  now: Date,
+): JiraIssueLike[] {
   if (issues.length <= cap) return issues;
   const nowMs = now.getTime();
   const nearest = new Map<string, number>();
@@ -25,7 +30,8 @@ export function keepNearestIssues(issues: JiraIssueLike[], events: FeedEvent[], 
   const ranked = [...issues].sort(
     (a, b) =>
       (nearest.get(a.id) ?? Number.POSITIVE_INFINITY) - (nearest.get(b.id) ?? Number.POSITIVE_INFINITY) ||
-      (a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      a.id.length - b.id.length ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const kept = new Set(ranked.slice(0, cap));
   return issues.filter((issue) => kept.has(issue));

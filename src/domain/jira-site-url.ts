@@ -10,7 +10,10 @@ export type JiraSitePolicy = {
 
 export function hostMatches(host: string, patterns: string[]): boolean {
   return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`, 'i');
+    const regex = new RegExp(
+      `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]+')}$`,
+      'i',
+    );
     return regex.test(host);
   });
 }
@@ -28,7 +31,11 @@ export function normaliseJiraBaseUrl(raw: string, policy: JiraSitePolicy): strin
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
   const loopback = policy.allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname);
-  if (loopback ? url.protocol !== 'http:' && url.protocol !== 'https:' : url.protocol !== 'https:' || url.port !== '') {
+  if (
+    loopback
+      ? url.protocol !== 'http:' && url.protocol !== 'https:'
+      : url.protocol !== 'https:' || url.port !== ''
+  ) {
     return null;
   }
   if (!hostMatches(url.hostname, policy.hostPatterns)) return null;

@@ -44,7 +44,12 @@ export type BudgetSizes = { eventBytes: (index: number) => number; frameBytes: (
  * The most events nearest to today whose calendar fits `maxBytes`; the farthest go first. `kept` stays
  * in the input's order. Each event is sized once, so a 10,000-event feed is never rendered more than once.
  */
-export function fitToBudget(events: FeedEvent[], now: Date, maxBytes: number | null, sizes: BudgetSizes): BudgetFit {
+export function fitToBudget(
+  events: FeedEvent[],
+  now: Date,
+  maxBytes: number | null,
+  sizes: BudgetSizes,
+): BudgetFit {
   if (maxBytes === null) return { kept: events, dropped: [] };
   let total = sizes.frameBytes(0);
   for (let index = 0; index < events.length; index++) total += sizes.eventBytes(index);
@@ -52,7 +57,8 @@ export function fitToBudget(events: FeedEvent[], now: Date, maxBytes: number | n
   const ranked = rankNearest(events, now);
   const prefix = [0];
   for (const index of ranked) prefix.push(prefix[prefix.length - 1]! + sizes.eventBytes(index));
-  const fits = (count: number) => count === 0 || sizes.frameBytes(ranked.length - count) + prefix[count]! <= maxBytes;
+  const fits = (count: number) =>
+    count === 0 || sizes.frameBytes(ranked.length - count) + prefix[count]! <= maxBytes;
   // The events' bytes only grow with the count; the note's digits barely move the frame.
   let fitting = 0;
   let tooMany = ranked.length;
@@ -79,4 +85,3 @@ function instant(value: string, allDay: boolean): number {
   const [year, month, day] = value.split('-').map(Number);
   return Date.UTC(year ?? 1970, (month ?? 1) - 1, day ?? 1);
 }
-

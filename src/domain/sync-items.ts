@@ -64,7 +64,11 @@ export function issueSources(config: FeedConfig, issue: JiraIssueLike): Source[]
               endDate: text(record['endDate']),
               completeDate: text(record['completeDate']),
               state: text(record['state']),
-              shown: fingerprint([record['name'], record['goal'], record['boardId'] ?? record['rapidViewId']]),
+              shown: fingerprint([
+                record['name'],
+                record['goal'],
+                record['boardId'] ?? record['rapidViewId'],
+              ]),
             }
           : {
               releaseDate: text(record['releaseDate']),
@@ -112,7 +116,8 @@ export function itemsOf(
       omitted: reasons.get(issue.key) ?? [],
     });
     for (const source of sources) {
-      if (!items.has(source.ref)) items.set(source.ref, { kind: source.kind, id: source.id, dates: source.dates });
+      if (!items.has(source.ref))
+        items.set(source.ref, { kind: source.kind, id: source.id, dates: source.dates });
     }
   }
   return [...items.values()];
@@ -126,7 +131,8 @@ export function omittedOf(items: readonly SyncItem[]): OmittedIssues {
     for (const reason of item.omitted) {
       omitted.count += 1;
       omitted.byReason[reason] = (omitted.byReason[reason] ?? 0) + 1;
-      if (omitted.examples.length < MAX_OMITTED_EXAMPLES) omitted.examples.push({ issueKey: item.key, reason });
+      if (omitted.examples.length < MAX_OMITTED_EXAMPLES)
+        omitted.examples.push({ issueKey: item.key, reason });
     }
   }
   return omitted;
@@ -153,7 +159,9 @@ export function splitByWindow(
   let changesAt = now.getTime() + LOOKAHEAD_DAYS * MS_PER_DAY;
   const shown: FeedEvent[] = [];
   for (const event of events) {
-    const startMs = event.allDay ? Date.parse(`${event.start}T00:00:00Z`) - MAX_ZONE_OFFSET_MS : Date.parse(event.start);
+    const startMs = event.allDay
+      ? Date.parse(`${event.start}T00:00:00Z`) - MAX_ZONE_OFFSET_MS
+      : Date.parse(event.start);
     const after = event.allDay ? event.start > window.endDate : startMs > window.endMs;
     if (after) {
       changesAt = Math.min(changesAt, startMs - futureMs);
@@ -161,7 +169,9 @@ export function splitByWindow(
     }
     shown.push(event);
     if (!event.resolved && settings.keepUnresolvedOverdue) continue;
-    const endMs = event.allDay ? Date.parse(`${event.end}T00:00:00Z`) - MAX_ZONE_OFFSET_MS : Date.parse(event.end);
+    const endMs = event.allDay
+      ? Date.parse(`${event.end}T00:00:00Z`) - MAX_ZONE_OFFSET_MS
+      : Date.parse(event.end);
     changesAt = Math.min(changesAt, endMs + pastMs);
   }
   return { shown, changesAt: new Date(changesAt) };
@@ -181,7 +191,11 @@ export function narrowJql(jql: string, clause: string): string | null {
     if (char === '"' || char === "'") quote = char;
     else if (char === '(') depth += 1;
     else if (char === ')') depth -= 1;
-    else if (depth === 0 && /^order\s+by\b/i.test(jql.slice(index)) && (index === 0 || /\s|\)/.test(jql[index - 1] ?? ''))) {
+    else if (
+      depth === 0 &&
+      /^order\s+by\b/i.test(jql.slice(index)) &&
+      (index === 0 || /\s|\)/.test(jql[index - 1] ?? ''))
+    ) {
       const where = jql.slice(0, index).trim();
       const order = jql.slice(index).trim();
       return `${where ? `(${where}) AND ` : ''}${clause} ${order}`;
@@ -200,7 +214,9 @@ function text(value: unknown): string | null {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 function idString(value: unknown): string | null {

@@ -29,7 +29,8 @@ export function authenticate(
     | { datacenter: CredentialVerifier },
 ): RequestHandler {
   return (req, res, next) => {
-    const verifier = 'datacenter' in doors ? doors.datacenter : isForgeInvocation(req) ? doors.forge : doors.connect;
+    const verifier =
+      'datacenter' in doors ? doors.datacenter : isForgeInvocation(req) ? doors.forge : doors.connect;
     if (!verifier) {
       next(new AppError(401, 'unauthorized', 'This Calendar Sync server has no Forge app configured'));
       return;

@@ -100,7 +100,8 @@ export function feedServingRouter(deps: {
         return;
       }
       // The service has logged the outage; a calendar client retries later.
-      for (const header of ['ETag', 'Last-Modified', 'Content-Type', 'Cache-Control']) res.removeHeader(header);
+      for (const header of ['ETag', 'Last-Modified', 'Content-Type', 'Cache-Control'])
+        res.removeHeader(header);
       res.setHeader('Retry-After', String(RETRY_AFTER_OUTAGE_SECONDS));
       res.status(503).end();
     });

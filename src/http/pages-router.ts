@@ -16,24 +16,28 @@ export type PagesRouterOptions = {
 /** Jira loads all.js from here; the pages load nothing else from outside the app. */
 export const CONNECT_ALL_JS = 'https://connect-cdn.atl-paas.net/all.js';
 
-const pagePolicyFor = (standalone: boolean): string => [
-  "default-src 'self'",
-  standalone ? "script-src 'self'" : `script-src 'self' ${new URL(CONNECT_ALL_JS).origin}`,
-  // all.js sets inline styles on the page it runs in.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+const pagePolicyFor = (standalone: boolean): string =>
+  [
+    "default-src 'self'",
+    standalone ? "script-src 'self'" : `script-src 'self' ${new URL(CONNECT_ALL_JS).origin}`,
+    // all.js sets inline styles on the page it runs in.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
 
 /** Adds the page policy to the frame-ancestors policy that securityHeaders() already set. */
 const pagePolicy =
   (policy: string): RequestHandler =>
   (_req, res, next) => {
     const existing = res.getHeader('Content-Security-Policy');
-    res.setHeader('Content-Security-Policy', [typeof existing === 'string' ? existing : null, policy].filter(Boolean).join('; '));
+    res.setHeader(
+      'Content-Security-Policy',
+      [typeof existing === 'string' ? existing : null, policy].filter(Boolean).join('; '),
+    );
     res.setHeader('Cache-Control', 'no-cache');
     next();
   };
@@ -48,7 +52,10 @@ const STANDALONE_BAR = `<nav class="standalone-bar" aria-label="Calendar Sync">
 /** A Jira page made standalone: the platform adapter learns it from the meta tag, people get a bar. */
 export function standalonePage(html: string): string {
   return html
-    .replace(`<script src="${CONNECT_ALL_JS}"></script>`, '<meta name="calendar-sync-platform" content="standalone" />')
+    .replace(
+      `<script src="${CONNECT_ALL_JS}"></script>`,
+      '<meta name="calendar-sync-platform" content="standalone" />',
+    )
     .replace('<body>', `<body class="standalone">\n    ${STANDALONE_BAR}`);
 }
 

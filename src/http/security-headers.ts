@@ -3,7 +3,9 @@ import type { RequestHandler } from 'express';
 const JIRA_FRAME_ANCESTORS = "'self' https://*.atlassian.net https://*.jira.com https://*.jira-dev.com";
 
 /** Pages may only be framed by Jira (Cloud editions); everything else is never framed at all. */
-export function securityHeaders(options: { extraFrameAncestors?: string[]; standalone?: boolean } = {}): RequestHandler {
+export function securityHeaders(
+  options: { extraFrameAncestors?: string[]; standalone?: boolean } = {},
+): RequestHandler {
   const ancestors = [JIRA_FRAME_ANCESTORS, ...(options.extraFrameAncestors ?? [])].join(' ');
   return (req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

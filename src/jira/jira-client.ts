@@ -52,12 +52,24 @@ export class JiraClient extends JiraTransport implements JiraReader {
     if (params.fields.length === 0 || params.fields.some((field) => field.startsWith('*'))) {
       throw new TypeError('searchPages needs an explicit list of fields');
     }
-    yield* this.search(params.jql, params.fields, params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE, searchResultsSchema, params.signal);
+    yield* this.search(
+      params.jql,
+      params.fields,
+      params.pageSize ?? DEFAULT_SEARCH_PAGE_SIZE,
+      searchResultsSchema,
+      params.signal,
+    );
   }
 
   /** Ids of the issues matching `jql`: with no field asked for, Jira pages 5,000 at a time instead of 100. */
   async *searchIssueIds(params: { jql: string; signal?: AbortSignal }): AsyncGenerator<string[]> {
-    for await (const page of this.search(params.jql, ['id'], ID_SEARCH_PAGE_SIZE, issueIdPageSchema, params.signal)) {
+    for await (const page of this.search(
+      params.jql,
+      ['id'],
+      ID_SEARCH_PAGE_SIZE,
+      issueIdPageSchema,
+      params.signal,
+    )) {
       yield page.map((issue) => issue.id);
     }
   }
@@ -81,7 +93,13 @@ export class JiraClient extends JiraTransport implements JiraReader {
     return issues;
   }
 
-  private async *search<S extends z.ZodType<{ issues: unknown[]; nextPageToken?: string | null | undefined; isLast?: boolean | undefined }>>(
+  private async *search<
+    S extends z.ZodType<{
+      issues: unknown[];
+      nextPageToken?: string | null | undefined;
+      isLast?: boolean | undefined;
+    }>,
+  >(
     jql: string,
     fields: string[],
     pageSize: number,
@@ -96,7 +114,12 @@ export class JiraClient extends JiraTransport implements JiraReader {
       const page = await this.send({
         method: 'POST',
         path,
-        body: { jql, fields, maxResults: pageSize, ...(nextPageToken === undefined ? {} : { nextPageToken }) },
+        body: {
+          jql,
+          fields,
+          maxResults: pageSize,
+          ...(nextPageToken === undefined ? {} : { nextPageToken }),
+        },
         schema,
         signal,
       });
@@ -104,10 +127,15 @@ export class JiraClient extends JiraTransport implements JiraReader {
       const token = page.nextPageToken ?? undefined;
       if (page.isLast === true || token === undefined || token === '') return;
       if (seenTokens.has(token)) {
-        throw new JiraError(502, 'jira_bad_response', { method: 'POST', path }, {
-          retryable: true,
-          detail: 'Jira returned a nextPageToken it had already returned',
-        });
+        throw new JiraError(
+          502,
+          'jira_bad_response',
+          { method: 'POST', path },
+          {
+            retryable: true,
+            detail: 'Jira returned a nextPageToken it had already returned',
+          },
+        );
       }
       seenTokens.add(token);
       nextPageToken = token;

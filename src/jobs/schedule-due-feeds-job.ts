@@ -30,7 +30,9 @@ export function scheduleDueFeedsTask(deps: {
   onStaleTakeovers?: (count: number) => void;
 }): Task {
   return async (_payload, helpers) => {
-    for (const clientKey of await deps.access.sitesDueForRefresh(new Date(deps.now().getTime() - ACCESS_REFRESH_MS))) {
+    for (const clientKey of await deps.access.sitesDueForRefresh(
+      new Date(deps.now().getTime() - ACCESS_REFRESH_MS),
+    )) {
       await deps.queue.enqueueAccessRefresh(clientKey);
     }
     for (;;) {

@@ -1,4 +1,11 @@
-import { Logger as WorkerLogger, makeWorkerUtils, parseCrontab, run, type Runner, type WorkerUtils } from 'graphile-worker';
+import {
+  Logger as WorkerLogger,
+  makeWorkerUtils,
+  parseCrontab,
+  run,
+  type Runner,
+  type WorkerUtils,
+} from 'graphile-worker';
 import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
@@ -9,7 +16,13 @@ import type { Metrics } from '../services/metrics.js';
 import type { SyncService } from '../services/sync-service.js';
 import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
-import { SITE_CHANGED_DEBOUNCE_MS, SITE_CHANGED_TASK, siteChangedJobKey, siteChangedTask, type SiteChangedPayload } from './site-changed-job.js';
+import {
+  SITE_CHANGED_DEBOUNCE_MS,
+  SITE_CHANGED_TASK,
+  siteChangedJobKey,
+  siteChangedTask,
+  type SiteChangedPayload,
+} from './site-changed-job.js';
 import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
 
 const MAX_ATTEMPTS = 5;
@@ -36,7 +49,12 @@ function loggable(meta: Record<string, unknown> | undefined): Record<string, unk
     if (value instanceof Error) {
       const code = (value as { code?: unknown }).code;
       kept[key] = { type: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) };
-    } else if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+    } else if (
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      Object.getPrototypeOf(value) === Object.prototype
+    ) {
       kept[key] = value;
     }
   }
@@ -162,9 +180,15 @@ export class JobQueue implements TickQueue {
       pollInterval: deps.pollIntervalMs ?? 2_000,
       logger: workerLogger(this.options.logger),
       taskList: {
-        [SYNC_FEED_TASK]: syncFeedTask(deps.sync, (outcome, seconds) => deps.metrics?.recordSync(outcome, seconds)),
+        [SYNC_FEED_TASK]: syncFeedTask(deps.sync, (outcome, seconds) =>
+          deps.metrics?.recordSync(outcome, seconds),
+        ),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
-        [SITE_CHANGED_TASK]: siteChangedTask({ syncs: deps.syncs, requestTick: () => this.requestTick(), now: deps.now }),
+        [SITE_CHANGED_TASK]: siteChangedTask({
+          syncs: deps.syncs,
+          requestTick: () => this.requestTick(),
+          now: deps.now,
+        }),
         [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
           syncs: deps.syncs,
           access: deps.accessRepository,

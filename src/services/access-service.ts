@@ -1,11 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { AccessRepository, JiraUserFacts, RoleActor, SubscriptionAccess } from '../db/access-repository.js';
+import type {
+  AccessRepository,
+  JiraUserFacts,
+  RoleActor,
+  SubscriptionAccess,
+} from '../db/access-repository.js';
 import type { FeedEventRepository } from '../db/feed-event-repository.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
-import { type CalendarName, isCalendarName, type MembershipFacts, offeredCalendars, visibilityFor, visibleEvents } from '../domain/access-rules.js';
+import {
+  type CalendarName,
+  isCalendarName,
+  type MembershipFacts,
+  offeredCalendars,
+  visibilityFor,
+  visibleEvents,
+} from '../domain/access-rules.js';
 import { ALL_CALENDAR, type Feed, type FeedSubscription, type RenderedFeed } from '../domain/feed.js';
 import type { FeedConfig } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
@@ -54,7 +66,8 @@ export class AccessService {
     await this.refreshRoles(installation);
     for (const accountId of await this.deps.subscriptions.listLiveAccounts(clientKey)) {
       const facts = await this.refreshUser(installation, accountId);
-      if (!facts.active) await this.deps.subscriptions.revokeAllForAccount(clientKey, accountId, this.deps.now());
+      if (!facts.active)
+        await this.deps.subscriptions.revokeAllForAccount(clientKey, accountId, this.deps.now());
     }
     for (const feed of await this.deps.feeds.list(clientKey)) await this.recomputeFeed(installation, feed);
   }
@@ -68,8 +81,16 @@ export class AccessService {
     const feeds = await this.deps.feeds.list(clientKey);
     const roleIds = rolesNamedBy(feeds);
     try {
-      const actors = roleIds.length > 0 ? await this.readRoleActors(this.deps.jira.forInstallation(installation), roleIds) : [];
-      await this.deps.access.replaceRoleActors(clientKey, actors, { refreshedAt: this.deps.now(), roleIds, errorCode: null, errorMessage: null });
+      const actors =
+        roleIds.length > 0
+          ? await this.readRoleActors(this.deps.jira.forInstallation(installation), roleIds)
+          : [];
+      await this.deps.access.replaceRoleActors(clientKey, actors, {
+        refreshedAt: this.deps.now(),
+        roleIds,
+        errorCode: null,
+        errorMessage: null,
+      });
       await this.setRoleFeedsError(clientKey, feeds, null);
     } catch (error) {
       if (!(error instanceof RoleAccessDenied)) throw error;
@@ -102,20 +123,31 @@ export class AccessService {
             role = await client.getProjectRole(project.id, roleId);
           } catch (error) {
             if (isJiraError(error) && error.jiraStatus === 404) continue;
-            if (isJiraError(error) && (error.jiraStatus === 403 || error.jiraStatus === 401)) throw new RoleAccessDenied();
+            if (isJiraError(error) && (error.jiraStatus === 403 || error.jiraStatus === 401))
+              throw new RoleAccessDenied();
             throw error;
           }
-          for (const user of role.actors.users) actors.push({ roleId, projectId: project.id, kind: 'user', actor: user.accountId });
-          for (const group of role.actors.groups) actors.push({ roleId, projectId: project.id, kind: 'group', actor: group.name });
+          for (const user of role.actors.users)
+            actors.push({ roleId, projectId: project.id, kind: 'user', actor: user.accountId });
+          for (const group of role.actors.groups)
+            actors.push({ roleId, projectId: project.id, kind: 'group', actor: group.name });
         }
       }
     }
     return actors;
   }
 
-  private async setRoleFeedsError(clientKey: string, feeds: Feed[], error: { code: string; message: string } | null): Promise<void> {
+  private async setRoleFeedsError(
+    clientKey: string,
+    feeds: Feed[],
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
     for (const feed of feeds) {
-      await this.deps.syncs.setAccessError(clientKey, feed.id, feed.config.access.mode === 'roles' ? error : null);
+      await this.deps.syncs.setAccessError(
+        clientKey,
+        feed.id,
+        feed.config.access.mode === 'roles' ? error : null,
+      );
     }
   }
 
@@ -124,7 +156,9 @@ export class AccessService {
     const client = this.deps.jira.forInstallation(installation);
     const user = await client.getUser(accountId);
     const active = user !== null && user.active !== false;
-    const groupNames = active ? (await client.getUserGroups(accountId)).map((group) => group.name).sort() : [];
+    const groupNames = active
+      ? (await client.getUserGroups(accountId)).map((group) => group.name).sort()
+      : [];
     const facts = { accountId, active, groupNames, refreshedAt: this.deps.now() };
     await this.deps.access.saveUser(installation.clientKey, facts);
     return facts;
@@ -135,16 +169,22 @@ export class AccessService {
     const refresh = await this.deps.access.findRefresh(installation.clientKey);
     const known = new Set(refresh?.roleIds ?? []);
     const needed = rolesNamedBy(await this.deps.feeds.list(installation.clientKey));
-    if (!refresh?.refreshedAt || needed.some((roleId) => !known.has(roleId))) await this.refreshRoles(installation);
+    if (!refresh?.refreshedAt || needed.some((roleId) => !known.has(roleId)))
+      await this.refreshRoles(installation);
     const user = await this.deps.access.findUser(installation.clientKey, accountId);
-    if (!user || this.deps.now().getTime() - user.refreshedAt.getTime() > ACCESS_REFRESH_MS) await this.refreshUser(installation, accountId);
+    if (!user || this.deps.now().getTime() - user.refreshedAt.getTime() > ACCESS_REFRESH_MS)
+      await this.refreshUser(installation, accountId);
   }
 
   async factsFor(clientKey: string, accountId: string): Promise<MembershipFacts> {
     const user = await this.deps.access.findUser(clientKey, accountId);
     if (!user) return { active: false, groups: new Set(), roleProjects: new Map() };
     const roleProjects = new Map<string, Set<string>>();
-    for (const { roleId, projectId } of await this.deps.access.rolesOf(clientKey, accountId, user.groupNames)) {
+    for (const { roleId, projectId } of await this.deps.access.rolesOf(
+      clientKey,
+      accountId,
+      user.groupNames,
+    )) {
       const projects = roleProjects.get(roleId) ?? new Set<string>();
       projects.add(projectId);
       roleProjects.set(roleId, projects);
@@ -153,16 +193,25 @@ export class AccessService {
   }
 
   async recomputeFeed(installation: ActiveInstallation, feed: Feed): Promise<void> {
-    for (const subscription of await this.deps.subscriptions.listLivePersonal(installation.clientKey, feed.id)) {
+    for (const subscription of await this.deps.subscriptions.listLivePersonal(
+      installation.clientKey,
+      feed.id,
+    )) {
       await this.resolve(installation, feed, subscription);
     }
   }
 
   /** Works out and stores what one personal URL may show, and renders that variant. */
-  async resolve(installation: ActiveInstallation, feed: Feed, subscription: FeedSubscription): Promise<SubscriptionAccess> {
+  async resolve(
+    installation: ActiveInstallation,
+    feed: Feed,
+    subscription: FeedSubscription,
+  ): Promise<SubscriptionAccess> {
     const { clientKey } = installation;
     const accountId = subscription.accountId;
-    const calendar: CalendarName | null = isCalendarName(subscription.calendar) ? subscription.calendar : null;
+    const calendar: CalendarName | null = isCalendarName(subscription.calendar)
+      ? subscription.calendar
+      : null;
     const now = this.deps.now();
     const denied = (reason: string): SubscriptionAccess => ({
       subscriptionId: subscription.id,
@@ -177,13 +226,23 @@ export class AccessService {
     if (accountId === null || calendar === null) {
       result = denied('Not a personal calendar');
     } else {
-      const visibility = visibilityFor(feed.config, calendar, accountId, await this.factsFor(clientKey, accountId));
+      const visibility = visibilityFor(
+        feed.config,
+        calendar,
+        accountId,
+        await this.factsFor(clientKey, accountId),
+      );
       if (!visibility.allowed) {
         result = denied(visibility.reason);
       } else {
         const events = visibleEvents(await this.deps.events.list(clientKey, feed.id), visibility, null);
-        const browsable = feed.config.access.respectPermissions ? await this.browsable(installation, accountId, events) : null;
-        const projectIds = browsable === null ? visibility.projectIds : intersect(visibility.projectIds, browsable.projects, events);
+        const browsable = feed.config.access.respectPermissions
+          ? await this.browsable(installation, accountId, events)
+          : null;
+        const projectIds =
+          browsable === null
+            ? visibility.projectIds
+            : intersect(visibility.projectIds, browsable.projects, events);
         const issueIds = browsable?.issues ?? null;
         const unrestricted = projectIds === null && visibility.accountFilter === null && issueIds === null;
         result = {
@@ -191,14 +250,17 @@ export class AccessService {
           allowed: true,
           projectIds,
           issueIds: issueIds === null ? null : [...issueIds].sort(),
-          variant: unrestricted ? ALL_CALENDAR : variantKey(calendar, projectIds, visibility.accountFilter, issueIds),
+          variant: unrestricted
+            ? ALL_CALENDAR
+            : variantKey(calendar, projectIds, visibility.accountFilter, issueIds),
           reason: null,
           refreshedAt: now,
         };
       }
     }
     await this.deps.access.saveSubscriptionAccess(clientKey, result);
-    if (result.allowed && result.variant !== ALL_CALENDAR) await this.renderVariant(clientKey, feed, subscription, result);
+    if (result.allowed && result.variant !== ALL_CALENDAR)
+      await this.renderVariant(clientKey, feed, subscription, result);
     return result;
   }
 
@@ -223,13 +285,19 @@ export class AccessService {
       }
       let visible = visibleEvents(events, visibility, null);
       if (visible.length === 0) {
-        reasons.push(calendar === 'mine' ? "the feed's user fields do not name them" : "their project roles do not cover the issue's project");
+        reasons.push(
+          calendar === 'mine'
+            ? "the feed's user fields do not name them"
+            : "their project roles do not cover the issue's project",
+        );
         continue;
       }
       if (config.access.respectPermissions) {
         const browsable = await this.browsable(installation, accountId, visible);
         visible = visible.filter((event) =>
-          event.issueId === null ? event.projectIds.some((project) => browsable.projects.has(project)) : browsable.issues.has(event.issueId),
+          event.issueId === null
+            ? event.projectIds.some((project) => browsable.projects.has(project))
+            : browsable.issues.has(event.issueId),
         );
         if (visible.length === 0) {
           reasons.push('Jira does not let them browse the issue');
@@ -242,14 +310,29 @@ export class AccessService {
   }
 
   /** Renders (or reuses) the bytes for a restricted URL from the feed's stored events; never calls Jira. */
-  async renderVariant(clientKey: string, feed: Feed, subscription: FeedSubscription, access: SubscriptionAccess): Promise<RenderedFeed | null> {
-    if (!access.allowed || access.variant === null || subscription.accountId === null || !isCalendarName(subscription.calendar)) return null;
+  async renderVariant(
+    clientKey: string,
+    feed: Feed,
+    subscription: FeedSubscription,
+    access: SubscriptionAccess,
+  ): Promise<RenderedFeed | null> {
+    if (
+      !access.allowed ||
+      access.variant === null ||
+      subscription.accountId === null ||
+      !isCalendarName(subscription.calendar)
+    )
+      return null;
     const visibility = {
       allowed: true as const,
       projectIds: access.projectIds,
       accountFilter: subscription.calendar === 'mine' ? subscription.accountId : null,
     };
-    const events = visibleEvents(await this.deps.events.list(clientKey, feed.id), visibility, access.issueIds === null ? null : new Set(access.issueIds));
+    const events = visibleEvents(
+      await this.deps.events.list(clientKey, feed.id),
+      visibility,
+      access.issueIds === null ? null : new Set(access.issueIds),
+    );
     const dataHash = FeedPublisher.dataHash(feed, events);
     const existing = await this.deps.renders.find(clientKey, feed.id, access.variant);
     if (existing?.dataHash === dataHash) return existing;
@@ -267,12 +350,17 @@ export class AccessService {
     accountId: string,
     events: { issueId: string | null; projectIds: string[] }[],
   ): Promise<{ projects: Set<string>; issues: Set<string> }> {
-    const issueIds = [...new Set(events.map((event) => event.issueId).filter((id): id is string => id !== null))];
+    const issueIds = [
+      ...new Set(events.map((event) => event.issueId).filter((id): id is string => id !== null)),
+    ];
     const projectIds = [...new Set(events.flatMap((event) => event.projectIds))];
     const result = { projects: new Set<string>(), issues: new Set<string>() };
     const client = this.deps.jira.forInstallation(installation);
     const check = async (scope: { projects?: number[]; issues?: number[] }) => {
-      const grants = await client.checkPermissions({ accountId, projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], ...scope }] });
+      const grants = await client.checkPermissions({
+        accountId,
+        projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], ...scope }],
+      });
       for (const grant of grants.projectPermissions) {
         if (grant.permission !== 'BROWSE_PROJECTS') continue;
         for (const project of grant.projects) result.projects.add(String(project));
@@ -288,19 +376,41 @@ export class AccessService {
 }
 
 /** Projects allowed by the access rule and by Jira's browse permission; null keeps "all" only if nothing was taken away. */
-function intersect(allowedByRule: string[] | null, browsable: Set<string>, events: { projectIds: string[] }[]): string[] | null {
+function intersect(
+  allowedByRule: string[] | null,
+  browsable: Set<string>,
+  events: { projectIds: string[] }[],
+): string[] | null {
   const candidates = allowedByRule ?? [...new Set(events.flatMap((event) => event.projectIds))];
   const kept = candidates.filter((project) => browsable.has(project)).sort();
   return allowedByRule === null && kept.length === candidates.length ? null : kept;
 }
 
 function rolesNamedBy(feeds: Feed[]): string[] {
-  return [...new Set(feeds.flatMap(({ config }) => (config.access.mode === 'roles' ? config.access.roles.map((role) => role.id) : [])))].sort();
+  return [
+    ...new Set(
+      feeds.flatMap(({ config }) =>
+        config.access.mode === 'roles' ? config.access.roles.map((role) => role.id) : [],
+      ),
+    ),
+  ].sort();
 }
 
-function variantKey(calendar: CalendarName, projectIds: string[] | null, accountFilter: string | null, issueIds: Set<string> | null): string {
+function variantKey(
+  calendar: CalendarName,
+  projectIds: string[] | null,
+  accountFilter: string | null,
+  issueIds: Set<string> | null,
+): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify({ calendar, projectIds, accountFilter, issueIds: issueIds === null ? null : [...issueIds].sort() }))
+    .update(
+      JSON.stringify({
+        calendar,
+        projectIds,
+        accountFilter,
+        issueIds: issueIds === null ? null : [...issueIds].sort(),
+      }),
+    )
     .digest('base64url');
   return `v-${digest.slice(0, 32)}`;
 }

@@ -23,7 +23,9 @@ export class AdminAccess {
     if (!options.fresh && cached && now - cached.at < CACHE_MS) return cached.admin;
     const admin = await withUpstreamErrors(async () =>
       actor.asUser
-        ? (await this.deps.jira.forUser(actor.installation, actor.asUser).getMyPermissions(['ADMINISTER'])).has('ADMINISTER')
+        ? (
+            await this.deps.jira.forUser(actor.installation, actor.asUser).getMyPermissions(['ADMINISTER'])
+          ).has('ADMINISTER')
         : (
             await this.deps.jira
               .forInstallation(actor.installation)
@@ -36,7 +38,11 @@ export class AdminAccess {
 
   async requireAdmin(actor: Actor, options: { fresh?: boolean } = {}): Promise<void> {
     if (!(await this.isAdmin(actor, options))) {
-      throw new AppError(403, 'forbidden', 'Only Jira administrators can manage Calendar Sync feeds and settings');
+      throw new AppError(
+        403,
+        'forbidden',
+        'Only Jira administrators can manage Calendar Sync feeds and settings',
+      );
     }
   }
 }

@@ -54,7 +54,10 @@ export class ErrorReporter {
 
   /** What a report looks like, shown to admins before they decide to keep reporting on. */
   preview(): ErrorReport {
-    return { ...this.build('example-site', new TypeError('Cannot read properties of undefined'), 'sync'), stack: ['at SyncService.run (src/services/sync-service.ts:88:21)'] };
+    return {
+      ...this.build('example-site', new TypeError('Cannot read properties of undefined'), 'sync'),
+      stack: ['at SyncService.run (src/services/sync-service.ts:88:21)'],
+    };
   }
 
   async report(clientKey: string | null, error: unknown, where: string): Promise<boolean> {

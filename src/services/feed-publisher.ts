@@ -42,7 +42,11 @@ export class FeedPublisher {
    */
   static dataHash(feed: Feed, events: FeedEvent[]): string {
     const hash = createHash('sha256').update(
-      JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, budget: feed.config.sizeBudget }),
+      JSON.stringify({
+        name: feed.name,
+        interval: feed.config.syncIntervalMinutes,
+        budget: feed.config.sizeBudget,
+      }),
     );
     for (const event of events) hash.update(JSON.stringify(event, EVENT_KEYS));
     return hash.digest('base64url');
@@ -53,7 +57,11 @@ export class FeedPublisher {
   }
 
   /** The shared calendar's events and text within the feed's size budget, nearest events first. */
-  fitToBudget(feed: Feed, events: FeedEvent[], now: Date): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
+  fitToBudget(
+    feed: Feed,
+    events: FeedEvent[],
+    now: Date,
+  ): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
     const fit = fitCalendar(calendarMeta(feed), events, now, feed.config.sizeBudget);
     return { events: fit.kept, dropped: fit.dropped, text: fit.text };
   }
@@ -73,7 +81,11 @@ export class FeedPublisher {
   }
 
   async publishEmpty(clientKey: string, feed: Feed, db: Knex.Transaction): Promise<void> {
-    await this.deps.renders.save(clientKey, this.render(feed, ALL_CALENDAR, [], FeedPublisher.dataHash(feed, [])), db);
+    await this.deps.renders.save(
+      clientKey,
+      this.render(feed, ALL_CALENDAR, [], FeedPublisher.dataHash(feed, [])),
+      db,
+    );
   }
 }
 

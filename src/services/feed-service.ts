@@ -15,7 +15,12 @@ import type { JiraClients } from './jira-clients.js';
 import type { SubscriptionService } from './subscription-service.js';
 import type { SyncRequests } from './sync-requests.js';
 
-export type FeedWithStatus = { feed: Feed; status: FeedSyncStatus; url: string | null; sizeBytes: number | null };
+export type FeedWithStatus = {
+  feed: Feed;
+  status: FeedSyncStatus;
+  url: string | null;
+  sizeBytes: number | null;
+};
 export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
 
 /** Feed use cases for feed creators: everything is scoped to the actor's site. */
@@ -55,7 +60,12 @@ export class FeedService {
     const feed = await this.requireFeed(actor, feedId);
     const status = (await this.deps.syncs.find(actor.clientKey, feed.id)) ?? missingStatus(feed.id);
     const sizes = await this.deps.renders.sharedSizes(actor.clientKey);
-    return { feed, status, url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id), sizeBytes: sizes.get(feed.id) ?? null };
+    return {
+      feed,
+      status,
+      url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
+      sizeBytes: sizes.get(feed.id) ?? null,
+    };
   }
 
   /** Validates the body alone; nothing is stored and Jira is not asked. */
@@ -81,7 +91,9 @@ export class FeedService {
       if (config.source.type === 'jql') {
         const [parsed] = await client.parseJql([config.source.jql]);
         if (parsed && parsed.errors.length > 0) {
-          throw badRequest('Jira rejected the JQL query', [{ path: 'source.jql', message: parsed.errors.join(' ') }]);
+          throw badRequest('Jira rejected the JQL query', [
+            { path: 'source.jql', message: parsed.errors.join(' ') },
+          ]);
         }
       } else {
         await client.getFilter(config.source.filterId).catch((error: unknown) => {
@@ -120,7 +132,12 @@ export class FeedService {
     const config = this.parse(body);
     await this.validateAgainstJira(actor, config);
     const now = this.deps.now();
-    const feed = await this.deps.feeds.update(actor.clientKey, feedId, { name: config.name, config, accountId: actor.accountId, now });
+    const feed = await this.deps.feeds.update(actor.clientKey, feedId, {
+      name: config.name,
+      config,
+      accountId: actor.accountId,
+      now,
+    });
     if (!feed) throw notFound('Feed');
     await this.deps.syncs.reschedule(actor.clientKey, feedId, now);
     await this.requestSync(actor, feedId);
@@ -150,7 +167,9 @@ export class FeedService {
 
   async revokeSubscription(actor: Actor, feedId: string, subscriptionId: string): Promise<void> {
     await this.requireFeed(actor, feedId);
-    const subscription = (await this.deps.subscriptionRepository.listLivePersonal(actor.clientKey, feedId)).find((s) => s.id === subscriptionId);
+    const subscription = (
+      await this.deps.subscriptionRepository.listLivePersonal(actor.clientKey, feedId)
+    ).find((s) => s.id === subscriptionId);
     if (!subscription) throw notFound('Subscription');
     await this.deps.subscriptionRepository.revoke(actor.clientKey, subscription.id, this.deps.now());
   }
@@ -158,7 +177,11 @@ export class FeedService {
   /** Every personal URL stops working and the shared URL is replaced. */
   async revokeAllSubscriptions(actor: Actor, feedId: string): Promise<number> {
     await this.requireFeed(actor, feedId);
-    const revoked = await this.deps.subscriptionRepository.revokeAllForFeed(actor.clientKey, feedId, this.deps.now());
+    const revoked = await this.deps.subscriptionRepository.revokeAllForFeed(
+      actor.clientKey,
+      feedId,
+      this.deps.now(),
+    );
     await this.deps.subscriptions.ensureShared(actor.clientKey, feedId);
     return revoked;
   }
@@ -170,7 +193,11 @@ export class FeedService {
   private async insert(actor: Actor, config: FeedConfig): Promise<FeedWithStatus> {
     const now = this.deps.now();
     const feed = await this.deps.knex.transaction(async (trx) => {
-      const created = await this.deps.feeds.insert(actor.clientKey, { name: config.name, config, accountId: actor.accountId, now }, trx);
+      const created = await this.deps.feeds.insert(
+        actor.clientKey,
+        { name: config.name, config, accountId: actor.accountId, now },
+        trx,
+      );
       await this.deps.syncs.create(actor.clientKey, created.id, now, trx);
       // Subscribers get a valid (empty) calendar straight away instead of an error before the first sync.
       await this.deps.publisher.publishEmpty(actor.clientKey, created, trx);

@@ -24,7 +24,8 @@ const OUTAGE_LOG_INTERVAL_MS = 30_000;
  * must not see it served by the same process in between.
  */
 const LOCAL_WRITE_BYPASS_MS = 250;
-const SERVED_TABLE_WRITE = /^\s*(?:insert into|update|delete from)\s+"(?:feed_renders|feed_subscriptions|subscription_access|installations|site_settings)"/i;
+const SERVED_TABLE_WRITE =
+  /^\s*(?:insert into|update|delete from)\s+"(?:feed_renders|feed_subscriptions|subscription_access|installations|site_settings)"/i;
 /** Batched fetch statistics change nothing served. */
 const FETCH_STATISTICS = /"fetch_count" = fetch_count \+/;
 
@@ -84,7 +85,9 @@ export class FeedServingService {
       },
       down: () => {
         this.listening = false;
-        logger.warn('feed change notifications interrupted; feed URLs are looked up in the database until they resume');
+        logger.warn(
+          'feed change notifications interrupted; feed URLs are looked up in the database until they resume',
+        );
       },
     });
   }
@@ -156,7 +159,9 @@ export class FeedServingService {
     if (meta) return { meta, subscription };
     // A sync dropped this variant's bytes since they were last rendered: render them from the stored events.
     const feed = await this.deps.feeds.findById(clientKey, feedId);
-    const rendered = feed ? await this.deps.accessService.renderVariant(clientKey, feed, subscription, access) : null;
+    const rendered = feed
+      ? await this.deps.accessService.renderVariant(clientKey, feed, subscription, access)
+      : null;
     if (!rendered) return null;
     this.deps.cache.set(feedId, rendered.variant, rendered.etag, rendered);
     const { body: _body, bodyGzip: _gzip, ...renderedMeta } = rendered;

@@ -13,7 +13,12 @@ export class FetchRecorder {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly deps: { subscriptions: SubscriptionRepository; logger: Logger; now: () => Date; flushIntervalMs: number },
+    private readonly deps: {
+      subscriptions: SubscriptionRepository;
+      logger: Logger;
+      now: () => Date;
+      flushIntervalMs: number;
+    },
   ) {
     this.timer = setInterval(() => void this.flush(), deps.flushIntervalMs);
     this.timer.unref();
@@ -27,7 +32,12 @@ export class FetchRecorder {
       entry.lastAt = now;
       entry.userAgent = userAgent;
     } else {
-      this.pending.set(subscription.id, { clientKey: subscription.clientKey, count: 1, lastAt: now, userAgent });
+      this.pending.set(subscription.id, {
+        clientKey: subscription.clientKey,
+        count: 1,
+        lastAt: now,
+        userAgent,
+      });
     }
   }
 

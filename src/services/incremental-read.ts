@@ -49,7 +49,9 @@ export async function readIncrementally(
   },
 ): Promise<IncrementalRead | null> {
   const { config, signal } = params;
-  const minutes = Math.ceil((params.now.getTime() - params.watermarkAt.getTime() + WATERMARK_OVERLAP_MS) / 60_000);
+  const minutes = Math.ceil(
+    (params.now.getTime() - params.watermarkAt.getTime() + WATERMARK_OVERLAP_MS) / 60_000,
+  );
   const recentJql = narrowJql(params.jql, `updated >= "-${Math.max(1, minutes)}m"`);
   if (recentJql === null) return null;
 
@@ -81,7 +83,11 @@ export async function readIncrementally(
   })) {
     for (const issue of page) {
       const known = issues.get(issue.id);
-      const updatedMs = issueUpdatedMs({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} });
+      const updatedMs = issueUpdatedMs({
+        id: issue.id,
+        key: issue.key ?? issue.id,
+        fields: issue.fields ?? {},
+      });
       if (members.has(issue.id) && known?.updatedMs !== updatedMs) wanted.add(issue.id);
     }
   }
@@ -125,7 +131,9 @@ export async function readIncrementally(
     changed: fetched.size > 0 || missing.size > 0 || gone.size > 0 || affected.size > 0,
     keep: (stored) => ({
       events: stored.filter((event) =>
-        event.kind === 'issue' ? event.issueId !== null && !redone(event.issueId) : !affected.has(eventSourceRef(event)),
+        event.kind === 'issue'
+          ? event.issueId !== null && !redone(event.issueId)
+          : !affected.has(eventSourceRef(event)),
       ),
       items: params.items.filter((item) =>
         item.kind === 'issue' ? !redone(item.id) : !affected.has(sourceRef(item.kind, item.id)),
@@ -160,12 +168,20 @@ async function recheckSources(
     representatives.set(id, [...(representatives.get(id) ?? []), ref]);
   }
   if (representatives.size === 0) return;
-  const read = await client.bulkFetch([...representatives.keys()], [...sourceFields(ctx.config), 'updated'], ctx.signal);
-  const byId = new Map(read.map((issue) => [issue.id, { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} }]));
+  const read = await client.bulkFetch(
+    [...representatives.keys()],
+    [...sourceFields(ctx.config), 'updated'],
+    ctx.signal,
+  );
+  const byId = new Map(
+    read.map((issue) => [issue.id, { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} }]),
+  );
   for (const [id, refs] of representatives) {
     const issue = byId.get(id);
     if (!issue || issueUpdatedMs(issue) !== ctx.issues.get(id)?.updatedMs) ctx.wanted.add(id);
-    const now = new Map(issue ? issueSources(ctx.config, issue).map((source) => [source.ref, source.dates]) : []);
+    const now = new Map(
+      issue ? issueSources(ctx.config, issue).map((source) => [source.ref, source.dates]) : [],
+    );
     for (const ref of refs) {
       if (!sameValues(now.get(ref), ctx.sources.get(ref)?.dates)) ctx.affected.add(ref);
     }
@@ -173,7 +189,10 @@ async function recheckSources(
 }
 
 /** Key order aside (jsonb keeps its own). */
-function sameValues(a: Record<string, string | null> | undefined, b: Record<string, string | null> | undefined): boolean {
+function sameValues(
+  a: Record<string, string | null> | undefined,
+  b: Record<string, string | null> | undefined,
+): boolean {
   if (!a || !b) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);

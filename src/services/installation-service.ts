@@ -47,7 +47,10 @@ export class InstallationService {
   }
 
   /** The Data Center instance of this deployment, recorded (again) when someone signs in. */
-  async installDataCenter(clientKey: string, install: { baseUrl: string; serverVersion: string | null }): Promise<ActiveInstallation> {
+  async installDataCenter(
+    clientKey: string,
+    install: { baseUrl: string; serverVersion: string | null },
+  ): Promise<ActiveInstallation> {
     const known = await this.findActive(clientKey);
     if (known && known.credentials.door === 'datacenter' && known.baseUrl === install.baseUrl) return known;
     const { installation } = await this.installations.saveDataCenterInstall(clientKey, install, this.now());

@@ -58,7 +58,8 @@ export class JiraClients {
 
   /** A client of the installation's edition with an explicit credential (a user's token). */
   forUser(installation: ActiveInstallation, auth: JiraAuth, onRequest?: () => void): JiraReader {
-    if (installation.credentials.door !== 'datacenter') return this.forAuth(installation.clientKey, auth, onRequest);
+    if (installation.credentials.door !== 'datacenter')
+      return this.forAuth(installation.clientKey, auth, onRequest);
     return new DataCenterJiraClient(
       { clientKey: installation.clientKey, auth },
       this.clientOptions(installation.clientKey, onRequest),
@@ -71,7 +72,14 @@ export class JiraClients {
   }
 
   private clientOptions(clientKey: string, onRequest?: () => void): JiraClientOptions {
-    const { authFor: _authFor, feedAuthFor: _feedAuthFor, logger, requestsPerSecond: _rps, onResponse, ...rest } = this.options;
+    const {
+      authFor: _authFor,
+      feedAuthFor: _feedAuthFor,
+      logger,
+      requestsPerSecond: _rps,
+      onResponse,
+      ...rest
+    } = this.options;
     return {
       pacer: this.pacer,
       logger: logger.child({ clientKey }),

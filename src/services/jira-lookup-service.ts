@@ -10,7 +10,12 @@ export class JiraLookupService {
   async fields(actor: Actor): Promise<{ id: string; name: string; type: FieldType; custom: boolean }[]> {
     const fields = await withUpstreamErrors(() => this.jira.forActor(actor).getFields());
     return fields
-      .map((field) => ({ id: field.id, name: field.name, type: fieldType(field), custom: field.custom ?? field.id.startsWith('customfield_') }))
+      .map((field) => ({
+        id: field.id,
+        name: field.name,
+        type: fieldType(field),
+        custom: field.custom ?? field.id.startsWith('customfield_'),
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -27,14 +32,18 @@ export class JiraLookupService {
     return withUpstreamErrors(async () => {
       for await (const page of client.listProjects()) {
         const project = page[0];
-        if (project) return (await client.getProjectRoles(project.id)).sort((a, b) => a.name.localeCompare(b.name));
+        if (project)
+          return (await client.getProjectRoles(project.id)).sort((a, b) => a.name.localeCompare(b.name));
       }
       return [];
     });
   }
 
   /** Jira's verdict on a query and, when it is valid, roughly how many issues it matches. */
-  async checkJql(actor: Actor, jql: string): Promise<{ valid: boolean; errors: string[]; count: number | null }> {
+  async checkJql(
+    actor: Actor,
+    jql: string,
+  ): Promise<{ valid: boolean; errors: string[]; count: number | null }> {
     const client = this.jira.forActor(actor);
     const [parsed] = await withUpstreamErrors(() => client.parseJql([jql]));
     const errors = parsed?.errors ?? [];

@@ -20,7 +20,15 @@ const PREVIEW_EVENT_LIMIT = 100;
 const PREVIEW_FEED_ID = '00000000-0000-4000-8000-000000000000';
 
 export type Preview = {
-  events: { uid: string; summary: string; description: string; start: string; end: string; allDay: boolean; url: string | null }[];
+  events: {
+    uid: string;
+    summary: string;
+    description: string;
+    start: string;
+    end: string;
+    allDay: boolean;
+    url: string | null;
+  }[];
   eventCount: number;
   issueCount: number;
   omitted: OmittedIssues;
@@ -30,7 +38,12 @@ export type Preview = {
   sizeEstimated: boolean;
   sizeLimitBytes: number;
   /** What the feed's size budget will leave out (estimated like the size when the sample is partial). */
-  budgetCut: { maxBytes: number | null; events: number; estimated: boolean; examples: { summary: string; start: string; allDay: boolean }[] };
+  budgetCut: {
+    maxBytes: number | null;
+    events: number;
+    estimated: boolean;
+    examples: { summary: string; start: string; allDay: boolean }[];
+  };
 };
 
 const BUDGET_EXAMPLES = 10;
@@ -47,7 +60,8 @@ export class PreviewService {
     const config = this.deps.feeds.parse(body);
     await this.deps.feeds.validateAgainstJira(actor, config);
     const client = this.deps.jira.forActor(actor);
-    const jql = config.source.type === 'jql' ? config.source.jql : (await client.getFilter(config.source.filterId)).jql;
+    const jql =
+      config.source.type === 'jql' ? config.source.jql : (await client.getFilter(config.source.filterId)).jql;
     // Like a sync, read past the cap to keep the issues nearest to today, as far as the preview's limit allows.
     const limit = Math.min(issuesToRead(config.issueCap), Math.max(config.issueCap, PREVIEW_ISSUE_LIMIT));
 
@@ -56,7 +70,11 @@ export class PreviewService {
     const { more } = read;
 
     const now = this.deps.now();
-    const ctx = { jiraBaseUrl: actor.installation.baseUrl, uidDomain: eventUidDomain(actor.clientKey, PREVIEW_FEED_ID), now };
+    const ctx = {
+      jiraBaseUrl: actor.installation.baseUrl,
+      uidDomain: eventUidDomain(actor.clientKey, PREVIEW_FEED_ID),
+      now,
+    };
     let built = buildFeedEvents(config, issues, ctx);
     const overCap = issues.length > config.issueCap;
     if (overCap) {
@@ -64,13 +82,29 @@ export class PreviewService {
       built = buildFeedEvents(config, issues, ctx);
     }
     const { events, omitted } = built;
-    const sampleBytes = Buffer.byteLength(renderCalendar({ name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes }, events));
-    const { sizeBytes, sizeEstimated } = await this.estimateSize(config, sampleBytes, issues.length, more, () => client.approximateCount(jql));
+    const sampleBytes = Buffer.byteLength(
+      renderCalendar({ name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes }, events),
+    );
+    const { sizeBytes, sizeEstimated } = await this.estimateSize(
+      config,
+      sampleBytes,
+      issues.length,
+      more,
+      () => client.approximateCount(jql),
+    );
     const budgetCut = this.budgetCut(config, events, now, sizeBytes, sizeEstimated, issues.length);
     const nowIso = now.toISOString().slice(0, 10);
     const upcoming = events.filter((event) => event.end.slice(0, 10) >= nowIso).slice(0, PREVIEW_EVENT_LIMIT);
     return {
-      events: upcoming.map(({ uid, summary, description, start, end, allDay, url }) => ({ uid, summary, description, start, end, allDay, url })),
+      events: upcoming.map(({ uid, summary, description, start, end, allDay, url }) => ({
+        uid,
+        summary,
+        description,
+        start,
+        end,
+        allDay,
+        url,
+      })),
       eventCount: events.length,
       issueCount: issues.length,
       omitted,
@@ -83,7 +117,14 @@ export class PreviewService {
   }
 
   /** The same choice the sync makes, on the sample: which events the budget drops, farthest from today first. */
-  private budgetCut(config: FeedConfig, events: FeedEvent[], now: Date, sizeBytes: number, sizeEstimated: boolean, sampleIssues: number): Preview['budgetCut'] {
+  private budgetCut(
+    config: FeedConfig,
+    events: FeedEvent[],
+    now: Date,
+    sizeBytes: number,
+    sizeEstimated: boolean,
+    sampleIssues: number,
+  ): Preview['budgetCut'] {
     const { maxBytes } = config.sizeBudget;
     const meta = { name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes };
     const fit = fitUnsavedFeed(config, events, now);
@@ -95,7 +136,9 @@ export class PreviewService {
       return { maxBytes, events: fit.dropped.length, estimated: false, examples };
     }
     const share = sizeBytes > maxBytes ? 1 - maxBytes / sizeBytes : 0;
-    const estimatedEvents = Math.round((events.length * sizeBytes) / Math.max(1, Buffer.byteLength(renderCalendar(meta, events))));
+    const estimatedEvents = Math.round(
+      (events.length * sizeBytes) / Math.max(1, Buffer.byteLength(renderCalendar(meta, events))),
+    );
     return { maxBytes, events: Math.round(estimatedEvents * share), estimated: true, examples };
   }
 

@@ -22,9 +22,14 @@ export type ReadIssuesResult = {
 
 export class PageTokenExpired extends AppError {
   constructor() {
-    super(502, 'jira_page_token_expired', 'Jira refused its own page token twice in a row; the sync will be retried', {
-      retryable: true,
-    });
+    super(
+      502,
+      'jira_page_token_expired',
+      'Jira refused its own page token twice in a row; the sync will be retried',
+      {
+        retryable: true,
+      },
+    );
   }
 }
 
@@ -67,7 +72,8 @@ async function readOnce(client: JiraReader, params: ReadIssuesParams): Promise<R
     }
   } catch (error) {
     // A 400 after the first page is Jira refusing the page token, not the query it already accepted.
-    if (pages > 0 && isJiraError(error) && error.jiraStatus === 400) throw new TokenRefused('Jira refused its page token');
+    if (pages > 0 && isJiraError(error) && error.jiraStatus === 400)
+      throw new TokenRefused('Jira refused its page token');
     throw error;
   }
   return { issues, more: false };

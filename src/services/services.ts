@@ -104,39 +104,54 @@ export function createServices(deps: ServiceDeps) {
   const installations = new InstallationService(installationRepository, { logger, now });
   const dataCenterOAuth = config.datacenter
     ? new DataCenterOAuth({
-      baseUrl: config.datacenter.baseUrl,
-      clientId: config.datacenter.clientId,
-      clientSecret: config.datacenter.clientSecret,
-      redirectUri: `${config.baseUrl}/oauth/callback`,
-    })
-    : null;
-  const dataCenterTokens = config.datacenter && dataCenterOAuth
-    ? new DataCenterTokens({
-        knex,
-        tokens: dataCenterTokenRepository,
-        cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
-        oauth: dataCenterOAuth,
-        apiBaseUrl: config.datacenter.baseUrl,
-        siteReaders: async (clientKey) => (await feedRepository.list(clientKey)).map(runsAs),
-        logger,
-        now,
+        baseUrl: config.datacenter.baseUrl,
+        clientId: config.datacenter.clientId,
+        clientSecret: config.datacenter.clientSecret,
+        redirectUri: `${config.baseUrl}/oauth/callback`,
       })
     : null;
+  const dataCenterTokens =
+    config.datacenter && dataCenterOAuth
+      ? new DataCenterTokens({
+          knex,
+          tokens: dataCenterTokenRepository,
+          cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
+          oauth: dataCenterOAuth,
+          apiBaseUrl: config.datacenter.baseUrl,
+          siteReaders: async (clientKey) => (await feedRepository.list(clientKey)).map(runsAs),
+          logger,
+          now,
+        })
+      : null;
   const authFor = (installation: ActiveInstallation): JiraAuth => {
     const { credentials } = installation;
     switch (credentials.door) {
       case 'connect':
-        return connectJiraAuth({ baseUrl: installation.baseUrl, sharedSecret: credentials.sharedSecret }, { appKey: config.appKey });
+        return connectJiraAuth(
+          { baseUrl: installation.baseUrl, sharedSecret: credentials.sharedSecret },
+          { appKey: config.appKey },
+        );
       case 'forge':
-        return forgeJiraAuth({ ...installation, credentials }, { tokens: forgeTokenRepository, now: () => now().getTime() });
+        return forgeJiraAuth(
+          { ...installation, credentials },
+          { tokens: forgeTokenRepository, now: () => now().getTime() },
+        );
       case 'datacenter':
-        if (!dataCenterTokens) throw new AppError(503, 'datacenter_off', 'This Calendar Sync server is not set up for Jira Data Center (EDITION=datacenter)');
+        if (!dataCenterTokens)
+          throw new AppError(
+            503,
+            'datacenter_off',
+            'This Calendar Sync server is not set up for Jira Data Center (EDITION=datacenter)',
+          );
         return dataCenterTokens.siteAuth(installation.clientKey);
     }
   };
   const metrics = new Metrics(async () => {
     const [queueDepth, oldest] = await Promise.all([queue.depth(), syncRepository.oldestDueSince(now())]);
-    return { queueDepth, oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0 };
+    return {
+      queueDepth,
+      oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0,
+    };
   });
   const jira = new JiraClients({
     authFor,
@@ -166,7 +181,12 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const publisher = new FeedPublisher({ renders: renderRepository, now });
-  const syncRequests = new SyncRequests({ syncs: syncRepository, queue, now, heartbeatStaleMs: config.syncHeartbeatStaleMs });
+  const syncRequests = new SyncRequests({
+    syncs: syncRepository,
+    queue,
+    now,
+    heartbeatStaleMs: config.syncHeartbeatStaleMs,
+  });
   const feeds = new FeedService({
     syncRequests,
     knex,
@@ -209,7 +229,12 @@ export function createServices(deps: ServiceDeps) {
     access,
     now,
   });
-  const fetches = new FetchRecorder({ subscriptions: subscriptionRepository, logger, now, flushIntervalMs: deps.fetchStatsFlushMs ?? 5_000 });
+  const fetches = new FetchRecorder({
+    subscriptions: subscriptionRepository,
+    logger,
+    now,
+    flushIntervalMs: deps.fetchStatsFlushMs ?? 5_000,
+  });
   const serving = new FeedServingService({
     subscriptions,
     renders: renderRepository,
@@ -256,7 +281,10 @@ export function createServices(deps: ServiceDeps) {
     privacy: new PrivacyRepository(knex),
     syncRequests,
     ...(dataCenterTokens
-      ? { forgetInMemory: (clientKey: string, accountId: string) => dataCenterTokens.forget(clientKey, accountId) }
+      ? {
+          forgetInMemory: (clientKey: string, accountId: string) =>
+            dataCenterTokens.forget(clientKey, accountId),
+        }
       : {}),
   });
 

@@ -7,10 +7,15 @@ import type { Actor } from './actor.js';
 const settingsSchema = z.object({ errorReportingEnabled: z.boolean(), exportsEnabled: z.boolean() }).strict();
 
 export class SettingsService {
-  constructor(private readonly deps: { settings: SiteSettingsRepository; reporter: ErrorReporter; now: () => Date }) {}
+  constructor(
+    private readonly deps: { settings: SiteSettingsRepository; reporter: ErrorReporter; now: () => Date },
+  ) {}
 
   async get(actor: Actor): Promise<SiteSettings & { errorReportPreview: ErrorReport }> {
-    return { ...(await this.deps.settings.get(actor.clientKey)), errorReportPreview: this.deps.reporter.preview() };
+    return {
+      ...(await this.deps.settings.get(actor.clientKey)),
+      errorReportPreview: this.deps.reporter.preview(),
+    };
   }
 
   async save(actor: Actor, body: unknown): Promise<SiteSettings & { errorReportPreview: ErrorReport }> {
@@ -18,7 +23,10 @@ export class SettingsService {
     if (!parsed.success) {
       throw badRequest(
         'The settings are invalid',
-        parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })),
+        parsed.error.issues.map((issue) => ({
+          path: issue.path.join('.') || '(body)',
+          message: issue.message,
+        })),
       );
     }
     await this.deps.settings.save(actor.clientKey, parsed.data, this.deps.now());

@@ -6,7 +6,12 @@ import { FeedTokens } from './feed-tokens.js';
 /** Secret feed URLs: issuing, showing again, rotating and resolving them. */
 export class SubscriptionService {
   constructor(
-    private readonly deps: { subscriptions: SubscriptionRepository; tokens: FeedTokens; baseUrl: string; now: () => Date },
+    private readonly deps: {
+      subscriptions: SubscriptionRepository;
+      tokens: FeedTokens;
+      baseUrl: string;
+      now: () => Date;
+    },
   ) {}
 
   urlFor(subscription: Pick<FeedSubscription, 'id' | 'tokenNonce'>): string {
@@ -14,7 +19,12 @@ export class SubscriptionService {
   }
 
   /** The live URL for (feed, account, calendar), created on first use; `accountId` null is the feed's shared URL. */
-  async ensure(clientKey: string, feedId: string, accountId: string | null, calendar: string): Promise<FeedSubscription> {
+  async ensure(
+    clientKey: string,
+    feedId: string,
+    accountId: string | null,
+    calendar: string,
+  ): Promise<FeedSubscription> {
     const existing = await this.deps.subscriptions.findLive(clientKey, feedId, accountId, calendar);
     if (existing) return existing;
     const id = randomUUID();
@@ -59,7 +69,8 @@ export class SubscriptionService {
   async resolve(token: string): Promise<FeedSubscription | null> {
     if (!FeedTokens.looksValid(token)) return null;
     const subscription = await this.deps.subscriptions.findServableByTokenHash(FeedTokens.hash(token));
-    if (!subscription || !this.deps.tokens.matches(token, subscription.id, subscription.tokenNonce)) return null;
+    if (!subscription || !this.deps.tokens.matches(token, subscription.id, subscription.tokenNonce))
+      return null;
     return subscription;
   }
 }

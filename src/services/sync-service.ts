@@ -173,7 +173,14 @@ export class SyncService {
             })
           : null;
       if (incremental && !incremental.changed && status?.dataHash && existing?.dataHash === status.dataHash) {
-        return this.finishUnchanged(clientKey, feed, started, status, { ...basis, watermarkAt: started }, requests.count);
+        return this.finishUnchanged(
+          clientKey,
+          feed,
+          started,
+          status,
+          { ...basis, watermarkAt: started },
+          requests.count,
+        );
       }
       if (incremental) {
         const kept = incremental.keep(await this.deps.events.list(clientKey, feed.id));
@@ -202,8 +209,12 @@ export class SyncService {
     // Unchanged data left the stored event set (and what the budget cut) as it was.
     const fitted = unchanged ? null : this.deps.publisher.fitToBudget(feed, revised.events, now);
     const events = fitted?.events ?? revised.events;
-    const omitted = fitted ? withBudgetCut(read.omitted, fitted.dropped) : keptBudgetCut(read.omitted, status?.omitted ?? null);
-    const rendered = fitted ? this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, events.length, dataHash) : null;
+    const omitted = fitted
+      ? withBudgetCut(read.omitted, fitted.dropped)
+      : keptBudgetCut(read.omitted, status?.omitted ?? null);
+    const rendered = fitted
+      ? this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, events.length, dataHash)
+      : null;
 
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
@@ -229,7 +240,12 @@ export class SyncService {
           kind: read.kind,
           jiraRequests: requests.count,
           issuesFetched: read.issuesFetched,
-          basis: { hash: basisHash, watermarkAt: started, lastFullAt: read.lastFullAt, windowChangeAt: read.windowChangeAt },
+          basis: {
+            hash: basisHash,
+            watermarkAt: started,
+            lastFullAt: read.lastFullAt,
+            windowChangeAt: read.windowChangeAt,
+          },
         },
         trx,
       );
@@ -238,7 +254,10 @@ export class SyncService {
     if (rendered) {
       await this.deps.access.recomputeFeed(installation, feed).catch((error: unknown) => {
         // The sync itself stands; personal URLs render lazily and the next access refresh retries.
-        this.deps.logger.warn({ clientKey, feedId: feed.id, err: error }, 'could not refresh personal feed URLs');
+        this.deps.logger.warn(
+          { clientKey, feedId: feed.id, err: error },
+          'could not refresh personal feed URLs',
+        );
       });
     }
     return {
@@ -371,7 +390,12 @@ type Read = {
  * Whether the items the last good sync left can be trusted: read with this configuration, a full read
  * within a day (the safety pass), the window not yet due to change, and nothing cut by the cap or size budget.
  */
-function incrementalAllowed(basis: SyncBasis | null, hash: string, status: FeedSyncStatus | null, now: Date): boolean {
+function incrementalAllowed(
+  basis: SyncBasis | null,
+  hash: string,
+  status: FeedSyncStatus | null,
+  now: Date,
+): boolean {
   if (!basis || !status || basis.hash !== hash) return false;
   if (now.getTime() - basis.lastFullAt.getTime() >= DAY_MS || now >= basis.windowChangeAt) return false;
   return !status.capReached && !status.omitted?.byReason[SIZE_BUDGET_REASON];
@@ -390,7 +414,10 @@ function withBudgetCut(omitted: OmittedIssues, dropped: FeedEvent[]): OmittedIss
   }
   return {
     count: omitted.count + dropped.length,
-    byReason: { ...omitted.byReason, [SIZE_BUDGET_REASON]: (omitted.byReason[SIZE_BUDGET_REASON] ?? 0) + dropped.length },
+    byReason: {
+      ...omitted.byReason,
+      [SIZE_BUDGET_REASON]: (omitted.byReason[SIZE_BUDGET_REASON] ?? 0) + dropped.length,
+    },
     examples,
   };
 }
@@ -402,7 +429,10 @@ function keptBudgetCut(omitted: OmittedIssues, before: OmittedIssues | null): Om
   return {
     count: omitted.count + dropped,
     byReason: { ...omitted.byReason, [SIZE_BUDGET_REASON]: dropped },
-    examples: [...omitted.examples, ...before.examples.filter((example) => example.reason === SIZE_BUDGET_REASON)],
+    examples: [
+      ...omitted.examples,
+      ...before.examples.filter((example) => example.reason === SIZE_BUDGET_REASON),
+    ],
   };
 }
 

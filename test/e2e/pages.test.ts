@@ -263,10 +263,14 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     await frame.getByLabel('JQL query', { exact: true }).fill('project = CAL');
     await frame.getByLabel('Issue key').fill('CAL-3');
     await frame.getByRole('button', { name: 'Explain' }).click();
-    await expect.poll(() => frame.getByTestId('explain-answer').textContent()).toMatch(/CAL-3 gives no event: .*duedate.* is empty/);
+    await expect
+      .poll(() => frame.getByTestId('explain-answer').textContent())
+      .toMatch(/CAL-3 gives no event: .*duedate.* is empty/);
     await frame.getByLabel('Issue key').fill('OPS-2');
     await frame.getByRole('button', { name: 'Explain' }).click();
-    await expect.poll(() => frame.getByTestId('explain-answer').textContent()).toBe("OPS-2 does not match the feed's query.");
+    await expect
+      .poll(() => frame.getByTestId('explain-answer').textContent())
+      .toBe("OPS-2 does not match the feed's query.");
     await frame.getByLabel('Issue key').fill('CAL-1');
     await frame.getByRole('button', { name: 'Explain' }).click();
     await expect.poll(() => frame.getByTestId('explain-answer').textContent()).toMatch(/^It is there: /);

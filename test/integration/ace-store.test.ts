@@ -12,7 +12,11 @@ beforeAll(async () => {
   jira = await FakeJira.start();
   app = await startTestApp({ connectKeysUrl: jira.keysUrl });
   await jira.install(app.url);
-  store = new AceKnexStore(app.config.appKey, app.services.installationRepository, app.services.connectStoreRepository);
+  store = new AceKnexStore(
+    app.config.appKey,
+    app.services.installationRepository,
+    app.services.connectStoreRepository,
+  );
 });
 afterAll(async () => {
   await app?.stop();
@@ -28,7 +32,12 @@ describe('ACE on the knex store', () => {
 
   it('serves clientInfo from the installations table', async () => {
     const info = (await store.get('clientInfo', jira.clientKey)) as Record<string, unknown>;
-    expect(info).toMatchObject({ key: app.config.appKey, clientKey: jira.clientKey, baseUrl: jira.baseUrl, sharedSecret: jira.sharedSecretFor() });
+    expect(info).toMatchObject({
+      key: app.config.appKey,
+      clientKey: jira.clientKey,
+      baseUrl: jira.baseUrl,
+      sharedSecret: jira.sharedSecretFor(),
+    });
     expect((await store.getAllClientInfos()).map((client) => client.clientKey)).toContain(jira.clientKey);
     expect(await store.get('clientInfo', 'unknown-site')).toBeNull();
   });
@@ -44,6 +53,8 @@ describe('ACE on the knex store', () => {
   it('deleting clientInfo uninstalls the site', async () => {
     await store.del('clientInfo', jira.clientKey);
     expect(await store.get('clientInfo', jira.clientKey)).toBeNull();
-    expect(await app.db.knex('installations').where({ client_key: jira.clientKey }).first()).toMatchObject({ state: 'uninstalled' });
+    expect(await app.db.knex('installations').where({ client_key: jira.clientKey }).first()).toMatchObject({
+      state: 'uninstalled',
+    });
   });
 });

@@ -137,8 +137,8 @@ describe.skipIf(skipped !== null)(
       const fatal = logLines.filter((line) => /unhandled|uncaught/i.test(line) || /"level":60/.test(line));
       expect(fatal.map((line) => line.slice(0, 400))).toEqual([]);
       expect(app.output().stderr).not.toMatch(/unhandled|uncaught/i);
-    expect(app.output().stdout).toContain('database unreachable: serving feeds from memory');
-    expect(app.output().stdout).toContain('database reachable again: feed lookups back to normal');
+      expect(app.output().stdout).toContain('database unreachable: serving feeds from memory');
+      expect(app.output().stdout).toContain('database reachable again: feed lookups back to normal');
     }, 240_000);
   },
 );

@@ -34,7 +34,9 @@ describe('embedded PostgreSQL over the wire', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      expect((await client.query<{ label: string }>('SELECT label FROM items WHERE id = 1')).rows[0]?.label).toBe('a shared secret');
+      expect(
+        (await client.query<{ label: string }>('SELECT label FROM items WHERE id = 1')).rows[0]?.label,
+      ).toBe('a shared secret');
     } finally {
       await client.end();
     }
@@ -47,7 +49,9 @@ describe('embedded PostgreSQL over the wire', () => {
     try {
       const { password, hostname, port } = new URL(opened.connectionString);
       expect(decodeURIComponent(password).length).toBeGreaterThanOrEqual(24);
-      const intruder = new pg.Client({ connectionString: `postgres://postgres@${hostname}:${port}/postgres` });
+      const intruder = new pg.Client({
+        connectionString: `postgres://postgres@${hostname}:${port}/postgres`,
+      });
       await expect(intruder.connect()).rejects.toThrow(/password authentication failed/);
       await intruder.end().catch(() => undefined);
       expect((await opened.knex.raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
@@ -57,15 +61,24 @@ describe('embedded PostgreSQL over the wire', () => {
     }
   });
 
-  it('keeps each client\'s extended-protocol queries whole when many run at once', async () => {
+  it("keeps each client's extended-protocol queries whole when many run at once", async () => {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     try {
       // Different parameter counts per query: interleaved Parse/Bind messages would fail with a protocol error.
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           i % 2 === 0
-            ? pool.query<{ sum: number }>('SELECT $1::int + $2::int AS sum', [i, 1]).then((r) => r.rows[0]!.sum === i + 1)
-            : pool.query<{ v: string }>('SELECT $1::text || $2::text || $3::text || $4::text AS v', ['a', String(i), 'b', 'c']).then((r) => r.rows[0]!.v === `a${i}bc`),
+            ? pool
+                .query<{ sum: number }>('SELECT $1::int + $2::int AS sum', [i, 1])
+                .then((r) => r.rows[0]!.sum === i + 1)
+            : pool
+                .query<{ v: string }>('SELECT $1::text || $2::text || $3::text || $4::text AS v', [
+                  'a',
+                  String(i),
+                  'b',
+                  'c',
+                ])
+                .then((r) => r.rows[0]!.v === `a${i}bc`),
         ),
       );
       expect(results.every(Boolean)).toBe(true);
@@ -83,14 +96,15 @@ describe('embedded PostgreSQL over the wire', () => {
         `SELECT i, repeat(chr(65 + i % 26), 200000) || ':' || i AS big FROM generate_series(1, 60) AS i`,
       );
       expect(result.rows).toHaveLength(60);
-      for (const row of result.rows) expect(row.big).toBe(`${String.fromCharCode(65 + (row.i % 26)).repeat(200_000)}:${row.i}`);
+      for (const row of result.rows)
+        expect(row.big).toBe(`${String.fromCharCode(65 + (row.i % 26)).repeat(200_000)}:${row.i}`);
       expect((await client.query<{ n: number }>('SELECT 42 AS n')).rows[0]!.n).toBe(42);
     } finally {
       await client.end();
     }
   });
 
-  it('runs only the transaction holder\'s statements until it commits', async () => {
+  it("runs only the transaction holder's statements until it commits", async () => {
     const holder = new pg.Client({ connectionString: url });
     const other = new pg.Client({ connectionString: url });
     await holder.connect();
@@ -99,7 +113,9 @@ describe('embedded PostgreSQL over the wire', () => {
       await holder.query('BEGIN');
       await holder.query('INSERT INTO items VALUES ($1, $2)', [1, 'in transaction']);
       let otherSaw: number | null = null;
-      const otherRead = other.query<{ n: string }>('SELECT count(*) AS n FROM items').then((r) => (otherSaw = Number(r.rows[0]!.n)));
+      const otherRead = other
+        .query<{ n: string }>('SELECT count(*) AS n FROM items')
+        .then((r) => (otherSaw = Number(r.rows[0]!.n)));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(otherSaw).toBeNull();
       await holder.query('COMMIT');

@@ -16,7 +16,14 @@ let body: Record<string, unknown>;
 
 const rules = [
   { id: 'due', kind: 'allDay', field: 'duedate' },
-  { id: 'kickoff', kind: 'dateWithTime', field: CUSTOM_FIELD.startDate, startTime: '09:00', timeZone: 'Europe/Berlin', end: { type: 'duration', minutes: 60 } },
+  {
+    id: 'kickoff',
+    kind: 'dateWithTime',
+    field: CUSTOM_FIELD.startDate,
+    startTime: '09:00',
+    timeZone: 'Europe/Berlin',
+    end: { type: 'duration', minutes: 60 },
+  },
   { id: 'sprints', kind: 'sprint' },
   { id: 'releases', kind: 'version' },
 ];
@@ -90,7 +97,10 @@ describe('SEQUENCE and LAST-MODIFIED follow the rendered event', () => {
   it('rise when an admin edits a rule (09:00 → 10:00) or a template, with no issue touched', async () => {
     const cal1 = issueByKey('CAL-1');
     const before = await syncAndRead();
-    const ruleEdit = { ...body, rules: rules.map((rule) => (rule.id === 'kickoff' ? { ...rule, startTime: '10:00' } : rule)) };
+    const ruleEdit = {
+      ...body,
+      rules: rules.map((rule) => (rule.id === 'kickoff' ? { ...rule, startTime: '10:00' } : rule)),
+    };
     expect((await admin.put(`/feeds/${feedId}`, ruleEdit)).status).toBe(200);
     const moved = await syncAndRead();
     const kickoff = [before, moved].map(({ events }) => find(events, `${cal1.id}-kickoff`));
@@ -101,7 +111,9 @@ describe('SEQUENCE and LAST-MODIFIED follow the rendered event', () => {
     const templateEdit = { ...ruleEdit, content: { summaryTemplate: '[{key}] {summary}' } };
     expect((await admin.put(`/feeds/${feedId}`, templateEdit)).status).toBe(200);
     const retitled = await syncAndRead();
-    expect(find(retitled.events, `${cal1.id}-due`).sequence).toBe(find(moved.events, `${cal1.id}-due`).sequence + 1);
+    expect(find(retitled.events, `${cal1.id}-due`).sequence).toBe(
+      find(moved.events, `${cal1.id}-due`).sequence + 1,
+    );
     body = templateEdit;
   });
 

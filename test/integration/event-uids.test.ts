@@ -48,7 +48,9 @@ describe('event UIDs', () => {
       await syncedFeed(siteB, 'B one'),
       await syncedFeed(siteB, 'B two'),
     ];
-    const due = await Promise.all(feeds.map(async (feed) => (await uids(feed.url)).filter((uid) => uid.startsWith('10001-due@'))));
+    const due = await Promise.all(
+      feeds.map(async (feed) => (await uids(feed.url)).filter((uid) => uid.startsWith('10001-due@'))),
+    );
     for (const found of due) expect(found).toHaveLength(1);
     expect(new Set(due.flat()).size).toBe(4);
     for (const uid of due.flat()) {
@@ -64,9 +66,15 @@ describe('event UIDs', () => {
     const moved = await startTestApp({ db: app.db, config: { feedTokenSecret: app.config.feedTokenSecret } });
     try {
       expect(moved.url).not.toBe(app.url);
-      const renamed = await apiAs(moved, siteA, ADMIN).put(`/feeds/${feed.id}`, sampleFeedConfig({ name: 'Moved app' }));
+      const renamed = await apiAs(moved, siteA, ADMIN).put(
+        `/feeds/${feed.id}`,
+        sampleFeedConfig({ name: 'Moved app' }),
+      );
       expect(renamed.status).toBe(200);
-      expect(await moved.services.sync.syncFeed(siteA.clientKey, feed.id)).toMatchObject({ status: 'ok', rendered: true });
+      expect(await moved.services.sync.syncFeed(siteA.clientKey, feed.id)).toMatchObject({
+        status: 'ok',
+        rendered: true,
+      });
       const servedByMoved = feed.url.replace(app.url, moved.url);
       expect((await fetchFeed(servedByMoved)).text).toContain('Moved app');
       expect((await uids(servedByMoved)).sort()).toEqual([...before].sort());

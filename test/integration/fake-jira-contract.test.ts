@@ -258,10 +258,13 @@ describe('contract with the Jira OpenAPI document', () => {
   });
 
   it('lets bearer tokens through with exactly the OAuth scopes the document names for each operation', () => {
-    expect(Object.keys(OAUTH_SCOPES).sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.template}`).sort());
+    expect(Object.keys(OAUTH_SCOPES).sort()).toEqual(
+      ROUTES.map((route) => `${route.method} ${route.template}`).sort(),
+    );
     for (const route of ROUTES) {
       const operation = openApi.paths[route.template]?.[route.method.toLowerCase()];
-      const scopes = (state: string) => operation?.['x-atlassian-oauth2-scopes']?.find((entry) => entry.state === state)?.scopes ?? [];
+      const scopes = (state: string) =>
+        operation?.['x-atlassian-oauth2-scopes']?.find((entry) => entry.state === state)?.scopes ?? [];
       expect(OAUTH_SCOPES[`${route.method} ${route.template}`], `${route.method} ${route.template}`).toEqual({
         current: scopes('Current'),
         granular: scopes('Beta'),
@@ -330,7 +333,12 @@ describe('contract with the Jira OpenAPI document', () => {
       '/rest/api/3/issue/bulkfetch',
       { issueIdsOrKeys: ['10001', 'CAL-2'], fields: ['summary', 'duedate', 'fixVersions'] },
     ],
-    ['my permissions', 'GET', '/rest/api/3/mypermissions', '/rest/api/3/mypermissions?permissions=ADMINISTER,USER_PICKER'],
+    [
+      'my permissions',
+      'GET',
+      '/rest/api/3/mypermissions',
+      '/rest/api/3/mypermissions?permissions=ADMINISTER,USER_PICKER',
+    ],
     ['group picker', 'GET', '/rest/api/3/groups/picker', '/rest/api/3/groups/picker?query=ing&maxResults=5'],
     [
       'approximate count',
@@ -545,7 +553,10 @@ describe('users, groups, projects and permissions', () => {
         (await fetch(`${site.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
       const later = new Date(Date.now() + 60_000);
       site.acceptBearer('read-only', { scopes: ['read:jira-work', 'read:jira-user'], expiresAt: later });
-      site.acceptBearer('granular', { scopes: ['read:group:jira', 'read:user:jira', 'read:avatar:jira'], expiresAt: later });
+      site.acceptBearer('granular', {
+        scopes: ['read:group:jira', 'read:user:jira', 'read:avatar:jira'],
+        expiresAt: later,
+      });
       site.acceptBearer('expired', { scopes: ['read:jira-work'], expiresAt: new Date(Date.now() - 1_000) });
       const gateway = `/ex/jira/${site.cloudId}`;
       expect(await get(`${gateway}/rest/api/3/field`, 'read-only')).toBe(200);
@@ -563,7 +574,9 @@ describe('users, groups, projects and permissions', () => {
       const admin = async (token: string) =>
         (
           (await (
-            await fetch(`${site.baseUrl}${gateway}/rest/api/3/mypermissions?permissions=ADMINISTER`, { headers: { authorization: `Bearer ${token}` } })
+            await fetch(`${site.baseUrl}${gateway}/rest/api/3/mypermissions?permissions=ADMINISTER`, {
+              headers: { authorization: `Bearer ${token}` },
+            })
           ).json()) as { permissions: { ADMINISTER: { havePermission: boolean } } }
         ).permissions.ADMINISTER.havePermission;
       expect(await admin('as-alice')).toBe(true);

@@ -26,7 +26,13 @@ beforeAll(async () => {
       timeZone: 'America/New_York',
       content: { summaryTemplate: '{summary}' },
       rules: [
-        { id: 'gap', kind: 'dateWithTime', field: 'duedate', startTime: '02:30', end: { type: 'fixedEndTime', time: '03:00' } },
+        {
+          id: 'gap',
+          kind: 'dateWithTime',
+          field: 'duedate',
+          startTime: '02:30',
+          end: { type: 'fixedEndTime', time: '03:00' },
+        },
       ],
     }),
   );
@@ -40,12 +46,18 @@ afterAll(async () => {
 });
 
 /** node:http sends no Accept-Encoding of its own (fetch always asks for gzip). */
-function get(headers: Record<string, string>): Promise<{ status: number; etag: string | undefined; encoding: string | undefined }> {
+function get(
+  headers: Record<string, string>,
+): Promise<{ status: number; etag: string | undefined; encoding: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       res.resume();
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, encoding: res.headers['content-encoding'] }),
+        resolve({
+          status: res.statusCode ?? 0,
+          etag: res.headers.etag,
+          encoding: res.headers['content-encoding'],
+        }),
       );
     });
     req.on('error', reject);
@@ -63,7 +75,9 @@ describe('event content over HTTP', () => {
 
   it('cuts a long summary between graphemes: whole emoji families, then …', async () => {
     const feed = await fetchFeed(url);
-    const event = readIcsEvents(feed.text).events.find((candidate) => candidate.uid.startsWith(`${cal1.id}-gap@`));
+    const event = readIcsEvents(feed.text).events.find((candidate) =>
+      candidate.uid.startsWith(`${cal1.id}-gap@`),
+    );
     expect(event?.summary).toBe(`${'a'.repeat(240)}${FAMILY}${FAMILY}…`);
   });
 });

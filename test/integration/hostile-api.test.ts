@@ -518,7 +518,12 @@ describe('body parsing', () => {
 
   it('reads no body on a GET, so a broken one cannot fail a feed read', async () => {
     for (const path of ['/api/feeds', `/api/feeds/${feedId}`]) {
-      const response = await sendRaw(app.url, { method: 'GET', path, headers: authorization(), body: '{"broken' });
+      const response = await sendRaw(app.url, {
+        method: 'GET',
+        path,
+        headers: authorization(),
+        body: '{"broken',
+      });
       expect(response.status, path).toBe(200);
     }
   });
@@ -528,7 +533,11 @@ describe('body parsing', () => {
     for (const path of ['/api/feeds', '/installed', '/uninstalled']) {
       const broken = await sendRaw(app.url, { method: 'POST', path, body: '{"broken' });
       expect(broken.status, `broken JSON to ${path}`).toBe(401);
-      const large = await sendRaw(app.url, { method: 'POST', path, body: JSON.stringify({ pad: 'x'.repeat(100_000) }) });
+      const large = await sendRaw(app.url, {
+        method: 'POST',
+        path,
+        body: JSON.stringify({ pad: 'x'.repeat(100_000) }),
+      });
       expect(large.status, `100 kB to ${path}`).toBe(401);
     }
     expect(await storedState(app)).toEqual(before);
@@ -609,7 +618,9 @@ describe('Jira answering from elsewhere', () => {
       expect(response.status).toBe(502);
       expect(response.body.error.code).toBe('jira_bad_response');
       expect(hits).toEqual([]);
-      expect(jira.requests.filter((request) => request.path === '/rest/api/3/permissions/check').at(-1)?.status).toBe(307);
+      expect(
+        jira.requests.filter((request) => request.path === '/rest/api/3/permissions/check').at(-1)?.status,
+      ).toBe(307);
     } finally {
       jira.faults.clear();
       evil.closeAllConnections();

@@ -119,7 +119,10 @@ describe('context JWTs', () => {
       'POST /api/feeds',
     );
     expectUnauthorized(
-      await call('PUT', '/api/settings', token, 'query', { errorReportingEnabled: true, exportsEnabled: true }),
+      await call('PUT', '/api/settings', token, 'query', {
+        errorReportingEnabled: true,
+        exportsEnabled: true,
+      }),
       'PUT /api/settings',
     );
   });
@@ -416,7 +419,11 @@ describe('install replay', () => {
     });
 
   it('refuses the same signed install token a second time, whatever the body, and keeps the site', async () => {
-    const genuine = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    const genuine = jira.lifecyclePayload(
+      'installed',
+      app.config.appKey,
+      randomBytes(36).toString('base64url'),
+    );
     const token = jira.signLifecycle(app.url, '/installed', genuine);
     expect((await postInstalled(token, genuine)).status).toBe(204);
     const accepted = await installationRow();
@@ -439,19 +446,31 @@ describe('install replay', () => {
   });
 
   it('takes a new secret only from a token no older than the last accepted one', async () => {
-    const latest = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    const latest = jira.lifecyclePayload(
+      'installed',
+      app.config.appKey,
+      randomBytes(36).toString('base64url'),
+    );
     expect((await postInstalled(jira.signLifecycle(app.url, '/installed', latest), latest)).status).toBe(204);
     const accepted = await installationRow();
 
     // Signed by Jira a minute earlier and still unexpired: a token an attacker kept back.
-    const older = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
+    const older = jira.lifecyclePayload(
+      'installed',
+      app.config.appKey,
+      randomBytes(36).toString('base64url'),
+    );
     const stale = await postInstalled(
       jira.signLifecycle(app.url, '/installed', older, { issuedAtOffsetSeconds: -60 }),
       older,
     );
     expect(stale.status).toBe(401);
     expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('token_replayed');
-    const oldUninstall = jira.lifecyclePayload('uninstalled', app.config.appKey, randomBytes(36).toString('base64url'));
+    const oldUninstall = jira.lifecyclePayload(
+      'uninstalled',
+      app.config.appKey,
+      randomBytes(36).toString('base64url'),
+    );
     const staleUninstall = await fetch(`${app.url}/uninstalled`, {
       method: 'POST',
       headers: {
@@ -463,10 +482,12 @@ describe('install replay', () => {
     expect(staleUninstall.status).toBe(401);
     expect(await installationRow()).toEqual(accepted);
 
-    const newer = jira.lifecyclePayload('installed', app.config.appKey, randomBytes(36).toString('base64url'));
-    expect(
-      (await postInstalled(jira.signLifecycle(app.url, '/installed', newer), newer)).status,
-    ).toBe(204);
+    const newer = jira.lifecyclePayload(
+      'installed',
+      app.config.appKey,
+      randomBytes(36).toString('base64url'),
+    );
+    expect((await postInstalled(jira.signLifecycle(app.url, '/installed', newer), newer)).status).toBe(204);
     expect((await installationRow()).shared_secret).toBe(newer.sharedSecret);
   });
 
@@ -479,7 +500,8 @@ describe('install replay', () => {
 });
 
 describe('install key look-ups', () => {
-  const keyFetches = () => jira.requests.filter((request) => request.path.startsWith('/connect-install-keys/'));
+  const keyFetches = () =>
+    jira.requests.filter((request) => request.path.startsWith('/connect-install-keys/'));
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -487,10 +509,19 @@ describe('install key look-ups', () => {
   });
   const installWithKid = (kid: string) => {
     const iat = Math.floor(Date.now() / 1000);
-    const claims = { iss: jira.clientKey, iat, exp: iat + 180, aud: [app.url], qsh: connectQsh('POST', `${app.url}/installed`, app.url) };
+    const claims = {
+      iss: jira.clientKey,
+      iat,
+      exp: iat + 180,
+      aud: [app.url],
+      qsh: connectQsh('POST', `${app.url}/installed`, app.url),
+    };
     return fetch(`${app.url}/installed`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `JWT ${jwt.encodeAsymmetric(claims, privateKey, jwt.AsymmetricAlgorithm.RS256, { kid })}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `JWT ${jwt.encodeAsymmetric(claims, privateKey, jwt.AsymmetricAlgorithm.RS256, { kid })}`,
+      },
       body: '{}',
     });
   };
@@ -509,13 +540,22 @@ describe('install key look-ups', () => {
       res.writeHead(503).end();
     });
     await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
-    const other = await startTestApp({ connectKeysUrl: `http://127.0.0.1:${(keys.address() as AddressInfo).port}` });
+    const other = await startTestApp({
+      connectKeysUrl: `http://127.0.0.1:${(keys.address() as AddressInfo).port}`,
+    });
     try {
-      const body = jira.lifecyclePayload('installed', other.config.appKey, randomBytes(36).toString('base64url'));
+      const body = jira.lifecyclePayload(
+        'installed',
+        other.config.appKey,
+        randomBytes(36).toString('base64url'),
+      );
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const response = await fetch(`${other.url}/installed`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `JWT ${jira.signLifecycle(other.url, '/installed', body)}` },
+          headers: {
+            'content-type': 'application/json',
+            authorization: `JWT ${jira.signLifecycle(other.url, '/installed', body)}`,
+          },
           body: JSON.stringify(body),
         });
         expect(response.status).toBe(401);

@@ -13,7 +13,10 @@ beforeAll(async () => {
   jira = await FakeJira.start();
   app = await startTestApp({ connectKeysUrl: jira.keysUrl });
   await jira.install(app.url);
-  const created = await apiAs(app, jira, ADMIN).post('/feeds', sampleFeedConfig({ name: 'Incremental feed' }));
+  const created = await apiAs(app, jira, ADMIN).post(
+    '/feeds',
+    sampleFeedConfig({ name: 'Incremental feed' }),
+  );
   feed = { id: String(created.body.id), url: String(created.body.url) };
 });
 afterAll(async () => {
@@ -41,7 +44,12 @@ describe('incremental sync', () => {
     const first = await sync();
     expect(first.outcome).toMatchObject({ status: 'ok', kind: 'full' });
     const again = await sync();
-    expect(again.outcome).toMatchObject({ status: 'ok', kind: 'incremental', rendered: false, issuesFetched: 0 });
+    expect(again.outcome).toMatchObject({
+      status: 'ok',
+      kind: 'incremental',
+      rendered: false,
+      issuesFetched: 0,
+    });
     // Membership (ids only), what was updated since the last sync, and one issue per sprint and version.
     expect(again.seen.map((request) => `${request.method} ${request.path}`)).toEqual([
       'POST /rest/api/3/search/jql',
@@ -69,7 +77,12 @@ describe('incremental sync', () => {
   });
 
   it('shows an added issue and drops a deleted one', async () => {
-    const added: FakeIssue = { ...structuredClone(issue('CAL-3')), id: '99001', key: 'CAL-901', summary: 'A brand new issue' };
+    const added: FakeIssue = {
+      ...structuredClone(issue('CAL-3')),
+      id: '99001',
+      key: 'CAL-901',
+      summary: 'A brand new issue',
+    };
     touch(added);
     added.duedate = '2026-07-07';
     jira.data.issues.push(added);
@@ -121,7 +134,10 @@ describe('incremental sync', () => {
   });
 
   it('reads everything again after a configuration change', async () => {
-    const updated = await apiAs(app, jira, ADMIN).put(`/feeds/${feed.id}`, sampleFeedConfig({ name: 'Incremental feed', timeZone: 'UTC' }));
+    const updated = await apiAs(app, jira, ADMIN).put(
+      `/feeds/${feed.id}`,
+      sampleFeedConfig({ name: 'Incremental feed', timeZone: 'UTC' }),
+    );
     expect(updated.status).toBe(200);
     const { outcome } = await sync();
     expect(outcome).toMatchObject({ kind: 'full' });

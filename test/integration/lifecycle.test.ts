@@ -53,7 +53,11 @@ describe('Connect lifecycle', () => {
     const result = await jira.install(app.url);
     expect(result.status).toBe(204);
     const row = await installationRow();
-    expect(row).toMatchObject({ state: 'installed', base_url: jira.baseUrl, shared_secret: result.sharedSecret });
+    expect(row).toMatchObject({
+      state: 'installed',
+      base_url: jira.baseUrl,
+      shared_secret: result.sharedSecret,
+    });
   });
 
   it('rotates the shared secret on reinstall and keeps the first install time', async () => {
@@ -66,17 +70,81 @@ describe('Connect lifecycle', () => {
     expect(after.installed_at.getTime()).toBe(before.installed_at.getTime());
   });
 
-  const badCallbacks: [string, () => { path: '/installed' | '/uninstalled'; body: object; token: string | null }][] = [
+  const badCallbacks: [
+    string,
+    () => { path: '/installed' | '/uninstalled'; body: object; token: string | null },
+  ][] = [
     ['an unsigned callback', () => ({ path: '/installed', body: payload(), token: null })],
-    ['a token signed by another key', () => ({ path: '/installed', body: payload(), token: jira.signLifecycle(app.url, '/installed', payload(), { wrongKey: true }) })],
-    ['an expired token', () => ({ path: '/installed', body: payload(), token: jira.signLifecycle(app.url, '/installed', payload(), { expired: true }) })],
-    ['alg none', () => ({ path: '/installed', body: payload(), token: jira.signLifecycle(app.url, '/installed', payload(), { alg: 'none' }) })],
-    ['an HS256 token', () => ({ path: '/installed', body: payload(), token: jira.signLifecycle(app.url, '/installed', payload(), { alg: 'HS256' }) })],
-    ['a token for another request (qsh)', () => ({ path: '/installed', body: payload(), token: jira.signLifecycle(app.url, '/installed', payload(), { qsh: 'x'.repeat(64) }) })],
-    ['a token for another app (aud)', () => ({ path: '/installed', body: payload(), token: jira.signLifecycle(app.url, '/installed', payload(), { aud: 'https://other.example.com' }) })],
-    ['a clientKey that differs from the signer', () => ({ path: '/installed', body: { ...payload(), clientKey: 'someone-else' }, token: jira.signLifecycle(app.url, '/installed', payload()) })],
-    ['an unsigned uninstall', () => ({ path: '/uninstalled', body: payload(undefined, 'uninstalled'), token: null })],
-    ['an uninstall signed by another key', () => ({ path: '/uninstalled', body: payload(undefined, 'uninstalled'), token: jira.signLifecycle(app.url, '/uninstalled', payload(undefined, 'uninstalled'), { wrongKey: true }) })],
+    [
+      'a token signed by another key',
+      () => ({
+        path: '/installed',
+        body: payload(),
+        token: jira.signLifecycle(app.url, '/installed', payload(), { wrongKey: true }),
+      }),
+    ],
+    [
+      'an expired token',
+      () => ({
+        path: '/installed',
+        body: payload(),
+        token: jira.signLifecycle(app.url, '/installed', payload(), { expired: true }),
+      }),
+    ],
+    [
+      'alg none',
+      () => ({
+        path: '/installed',
+        body: payload(),
+        token: jira.signLifecycle(app.url, '/installed', payload(), { alg: 'none' }),
+      }),
+    ],
+    [
+      'an HS256 token',
+      () => ({
+        path: '/installed',
+        body: payload(),
+        token: jira.signLifecycle(app.url, '/installed', payload(), { alg: 'HS256' }),
+      }),
+    ],
+    [
+      'a token for another request (qsh)',
+      () => ({
+        path: '/installed',
+        body: payload(),
+        token: jira.signLifecycle(app.url, '/installed', payload(), { qsh: 'x'.repeat(64) }),
+      }),
+    ],
+    [
+      'a token for another app (aud)',
+      () => ({
+        path: '/installed',
+        body: payload(),
+        token: jira.signLifecycle(app.url, '/installed', payload(), { aud: 'https://other.example.com' }),
+      }),
+    ],
+    [
+      'a clientKey that differs from the signer',
+      () => ({
+        path: '/installed',
+        body: { ...payload(), clientKey: 'someone-else' },
+        token: jira.signLifecycle(app.url, '/installed', payload()),
+      }),
+    ],
+    [
+      'an unsigned uninstall',
+      () => ({ path: '/uninstalled', body: payload(undefined, 'uninstalled'), token: null }),
+    ],
+    [
+      'an uninstall signed by another key',
+      () => ({
+        path: '/uninstalled',
+        body: payload(undefined, 'uninstalled'),
+        token: jira.signLifecycle(app.url, '/uninstalled', payload(undefined, 'uninstalled'), {
+          wrongKey: true,
+        }),
+      }),
+    ],
   ];
 
   it.each(badCallbacks)('rejects %s with 401 and changes nothing', async (_name, make) => {
@@ -91,12 +159,22 @@ describe('Connect lifecycle', () => {
   it('rejects a payload for another app or an unknown host with a field-level 4xx', async () => {
     const before = await installationRow();
     const wrongKey = { ...payload(), key: 'not-this-app' };
-    const response = await postLifecycle('/installed', wrongKey, jira.signLifecycle(app.url, '/installed', wrongKey));
+    const response = await postLifecycle(
+      '/installed',
+      wrongKey,
+      jira.signLifecycle(app.url, '/installed', wrongKey),
+    );
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { fields: unknown } }).error.fields).toEqual([{ path: 'key', message: `must be ${app.config.appKey}` }]);
+    expect(((await response.json()) as { error: { fields: unknown } }).error.fields).toEqual([
+      { path: 'key', message: `must be ${app.config.appKey}` },
+    ]);
 
     const foreign = { ...payload(), baseUrl: 'https://evil.example.com' };
-    const hostResponse = await postLifecycle('/installed', foreign, jira.signLifecycle(app.url, '/installed', foreign));
+    const hostResponse = await postLifecycle(
+      '/installed',
+      foreign,
+      jira.signLifecycle(app.url, '/installed', foreign),
+    );
     expect(hostResponse.status).toBe(403);
     expect(await installationRow()).toEqual(before);
   });

@@ -19,7 +19,12 @@ describe('the app process', () => {
   it('starts on the embedded database, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'calendar-sync-main-'));
     const port = await freePort();
-    const run = startAppProcess({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    const run = startAppProcess({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    });
     try {
       await run.waitFor('Calendar Sync listening');
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -71,7 +71,12 @@ describe('scheduled syncs', () => {
     await app.db
       .knex('feed_syncs')
       .where({ feed_id: created.body.id })
-      .update({ state: 'running', started_at: longAgo, heartbeat_at: longAgo, next_sync_at: new Date(Date.now() + 3_600_000) });
+      .update({
+        state: 'running',
+        started_at: longAgo,
+        heartbeat_at: longAgo,
+        next_sync_at: new Date(Date.now() + 3_600_000),
+      });
     const liveness = { heartbeatStaleMs: 60_000, queuedStaleMs: 30 * 60_000 };
     const claimed = await app.services.syncRepository.claimDue(new Date(), 100, liveness);
     expect(claimed).toContainEqual({ clientKey: jira.clientKey, feedId: created.body.id, stale: true });
@@ -128,14 +133,12 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
         })
         .returning('id');
       feedIds.push(feed.id);
-      await db
-        .knex('feed_syncs')
-        .insert({
-          feed_id: feed.id,
-          client_key: jira.clientKey,
-          state: 'pending',
-          next_sync_at: new Date(Date.now() - 1000),
-        });
+      await db.knex('feed_syncs').insert({
+        feed_id: feed.id,
+        client_key: jira.clientKey,
+        state: 'pending',
+        next_sync_at: new Date(Date.now() - 1000),
+      });
     }
     jira.requests.length = 0;
     await Promise.all([first.queue.requestTick(), second.queue.requestTick(), first.queue.requestTick()]);
@@ -151,7 +154,11 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
     for (const project of projects) {
       const firstPages = jira.requests.filter((request) => {
         const body = request.body as { jql?: string; nextPageToken?: string } | undefined;
-        return request.path === '/rest/api/3/search/jql' && body?.jql === `project = ${project}` && !body.nextPageToken;
+        return (
+          request.path === '/rest/api/3/search/jql' &&
+          body?.jql === `project = ${project}` &&
+          !body.nextPageToken
+        );
       });
       expect(firstPages, `searches for ${project}`).toHaveLength(1);
     }

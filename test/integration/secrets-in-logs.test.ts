@@ -167,7 +167,8 @@ describe('hostile requests', () => {
     const installed = await jira.install(app.url);
     expect(installed.status).toBe(204);
     secrets['shared secret (hostile)'] = installed.sharedSecret;
-    if (app.db.embedded) secrets['embedded database password'] = decodeURIComponent(new URL(app.db.connectionString).password);
+    if (app.db.embedded)
+      secrets['embedded database password'] = decodeURIComponent(new URL(app.db.connectionString).password);
 
     // An install token replayed with the attacker's own secret.
     const genuine = jira.lifecyclePayload('installed', app.config.appKey, installed.sharedSecret);
@@ -191,7 +192,9 @@ describe('hostile requests', () => {
     // A context token in the query string of API reads and writes.
     const context = jira.contextToken({ accountId: ADMIN });
     expect((await fetch(`${app.url}/api/feeds?jwt=${context}`)).status).toBe(401);
-    expect((await fetch(`${app.url}/api/feeds?jwt=${context}`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${app.url}/api/feeds?jwt=${context}`, { method: 'POST', body: '{}' })).status).toBe(
+      401,
+    );
 
     // Jira redirected elsewhere, and Jira failing with its own 401.
     const admin = apiAs(app, jira, ADMIN);
@@ -286,13 +289,18 @@ describe('5xx paths and a database outage', () => {
     expect(installed.status).toBe(204);
     secrets['shared secret (outage install)'] = installed.sharedSecret;
     const outage = await withOutageSwitch(app.db);
-    const second = await startTestApp({ db: outage.db, config: { feedTokenSecret: app.config.feedTokenSecret } });
+    const second = await startTestApp({
+      db: outage.db,
+      config: { feedTokenSecret: app.config.feedTokenSecret },
+    });
     try {
       const admin = apiAs(second, jira, ADMIN);
       const created = await admin.post('/feeds', sampleFeedConfig({ name: 'Outage' }));
       expect(created.status).toBe(201);
       rememberUrl('outage', created.body.url);
-      expect(await second.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
+      expect(await second.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({
+        status: 'ok',
+      });
       const served = created.body.url.replace(app.url, second.url);
       expect((await fetchFeed(served)).status).toBe(200);
       const unseen = served.replace(TOKEN_IN_URL, `/ical/${'Q'.repeat(43)}.ics`);
@@ -304,7 +312,11 @@ describe('5xx paths and a database outage', () => {
         (await fetchFeed(served)).status,
         (await fetchFeed(unseen)).status,
         (await fetch(`${second.url}/api/feeds?jwt=${token}`)).status,
-        (await fetch(`${second.url}/api/feeds/${created.body.id}`, { headers: { authorization: `JWT ${token}` } })).status,
+        (
+          await fetch(`${second.url}/api/feeds/${created.body.id}`, {
+            headers: { authorization: `JWT ${token}` },
+          })
+        ).status,
       ];
       await second.services.sync.syncFeed(jira.clientKey, created.body.id).catch(() => undefined);
       outage.restore();

@@ -22,7 +22,11 @@ beforeAll(async () => {
     // Batched fetch statistics are the one write a served request leads to.
     if (!query.sql.includes('fetch_count')) readerQueries += 1;
   });
-  reader = await startTestApp({ db: second.db, connectKeysUrl: jira.keysUrl, config: { feedTokenSecret: writer.config.feedTokenSecret } });
+  reader = await startTestApp({
+    db: second.db,
+    connectKeysUrl: jira.keysUrl,
+    config: { feedTokenSecret: writer.config.feedTokenSecret },
+  });
   expect((await jira.install(writer.url)).status).toBe(204);
 });
 afterAll(async () => {
@@ -47,7 +51,9 @@ async function statusOn(url: string, expected: number): Promise<number> {
 async function syncedFeed(name: string, access: Record<string, unknown> = { mode: 'all' }) {
   const created = await apiAs(writer, jira, ADMIN).post('/feeds', sampleFeedConfig({ name, access }));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  expect(await writer.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
+  expect(await writer.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({
+    status: 'ok',
+  });
   return { id: created.body.id as string, url: created.body.url as string };
 }
 
@@ -72,12 +78,16 @@ describe('serving from memory', () => {
   it('serves new bytes on the other process as soon as a sync re-renders them', async () => {
     const feed = await syncedFeed('Re-rendered');
     const before = await fetchFeed(onReader(feed.url));
-    const renamed = await apiAs(writer, jira, ADMIN).put(`/feeds/${feed.id}`, sampleFeedConfig({ name: 'Re-rendered twice' }));
+    const renamed = await apiAs(writer, jira, ADMIN).put(
+      `/feeds/${feed.id}`,
+      sampleFeedConfig({ name: 'Re-rendered twice' }),
+    );
     expect(renamed.status).toBe(200);
     expect(await writer.services.sync.syncFeed(jira.clientKey, feed.id)).toMatchObject({ rendered: true });
     const deadline = Date.now() + 2_000;
     let after = await fetchFeed(onReader(feed.url));
-    while (after.headers.get('etag') === before.headers.get('etag') && Date.now() < deadline) after = await fetchFeed(onReader(feed.url));
+    while (after.headers.get('etag') === before.headers.get('etag') && Date.now() < deadline)
+      after = await fetchFeed(onReader(feed.url));
     expect(after.text).toContain('Re-rendered twice');
   });
 
@@ -109,12 +119,19 @@ describe('serving from memory', () => {
 
     const revokable = await syncedFeed('Revoked');
     const bob = SEED_ACCOUNTS.bob;
-    const bobs = (await apiAs(writer, jira, bob).get('/me/calendars')).body.calendars as { feedId: string; url: string }[];
+    const bobs = (await apiAs(writer, jira, bob).get('/me/calendars')).body.calendars as {
+      feedId: string;
+      url: string;
+    }[];
     const bobUrl = bobs.find((calendar) => calendar.feedId === revokable.id)!.url;
     expect((await fetchFeed(onReader(bobUrl))).status).toBe(200);
-    const subscriptions = (await apiAs(writer, jira, ADMIN).get(`/feeds/${revokable.id}/subscriptions`)).body.subscriptions as { id: string; accountId: string | null }[];
+    const subscriptions = (await apiAs(writer, jira, ADMIN).get(`/feeds/${revokable.id}/subscriptions`)).body
+      .subscriptions as { id: string; accountId: string | null }[];
     const bobsSubscription = subscriptions.find((subscription) => subscription.accountId === bob)!;
-    expect((await apiAs(writer, jira, ADMIN).delete(`/feeds/${revokable.id}/subscriptions/${bobsSubscription.id}`)).status).toBe(204);
+    expect(
+      (await apiAs(writer, jira, ADMIN).delete(`/feeds/${revokable.id}/subscriptions/${bobsSubscription.id}`))
+        .status,
+    ).toBe(204);
     expect(await statusOn(onReader(bobUrl), 404)).toBe(404);
     expect((await fetchFeed(onReader(revokable.url))).status).toBe(200);
 

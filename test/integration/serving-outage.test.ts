@@ -27,7 +27,9 @@ afterAll(async () => {
   await jira?.stop();
 });
 
-function plainGet(url: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+function plainGet(
+  url: string,
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, (res) => {
       let body = '';

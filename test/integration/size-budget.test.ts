@@ -12,7 +12,9 @@ let app: TestApp;
 
 beforeAll(async () => {
   jira = await FakeJira.start();
-  jira.data.issues = generateIssues(2_400, { seed: 7, startId: 50_000 }).filter((issue) => issue.duedate !== null).slice(0, 1_500);
+  jira.data.issues = generateIssues(2_400, { seed: 7, startId: 50_000 })
+    .filter((issue) => issue.duedate !== null)
+    .slice(0, 1_500);
   expect(jira.data.issues).toHaveLength(1_500);
   app = await startTestApp({ connectKeysUrl: jira.keysUrl, now: () => NOW });
   expect((await jira.install(app.url)).status).toBe(204);
@@ -22,13 +24,18 @@ afterAll(async () => {
   await jira?.stop();
 });
 
-const dayMs = (date: string) => Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T00:00:00Z`);
+const dayMs = (date: string) =>
+  Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T00:00:00Z`);
 const distance = (start: string) => Math.abs(dayMs(start) + 43_200_000 - NOW.getTime());
 
 async function syncedFeed(overrides: Record<string, unknown>) {
   const created = await apiAs(app, jira, ADMIN).post(
     '/feeds',
-    sampleFeedConfig({ source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' }, rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }], ...overrides }),
+    sampleFeedConfig({
+      source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' },
+      rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }],
+      ...overrides,
+    }),
   );
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   expect(await app.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
@@ -63,7 +70,9 @@ describe('the feed size budget', () => {
     const status = (await apiAs(app, jira, ADMIN).get(`/feeds/${budgeted.id}`)).body.status;
     expect(status.omitted.byReason['size-budget']).toBe(dropped.length);
     expect(status.eventCount).toBe(kept.length);
-    expect(status.warnings.join(' ')).toMatch(new RegExp(`${dropped.length} events farthest from today were left out`));
+    expect(status.warnings.join(' ')).toMatch(
+      new RegExp(`${dropped.length} events farthest from today were left out`),
+    );
   });
 
   it('over the issue cap keeps the issues whose events are nearest to today', async () => {
@@ -71,7 +80,9 @@ describe('the feed size budget', () => {
     const capped = await syncedFeed({ name: 'Capped', issueCap: 400, sizeBudget: { maxBytes: null } });
     const kept = readIcsEvents((await fetchFeed(capped.url)).text).events;
     expect(kept).toHaveLength(400);
-    const all = readIcsEvents((await fetchFeed((await syncedFeed({ name: 'All', sizeBudget: { maxBytes: null } })).url)).text).events;
+    const all = readIcsEvents(
+      (await fetchFeed((await syncedFeed({ name: 'All', sizeBudget: { maxBytes: null } })).url)).text,
+    ).events;
     const keptUids = new Set(kept.map((event) => event.uid.split('@')[0]));
     const left = all.filter((event) => !keptUids.has(event.uid.split('@')[0]));
     expect(Math.max(...kept.map((event) => distance(event.start)))).toBeLessThanOrEqual(

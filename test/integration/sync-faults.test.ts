@@ -20,7 +20,10 @@ beforeAll(async () => {
   jira.data.issues.push(...generateIssues(260, { startId: 50_000, startNumber: 100 }));
   app = await startTestApp({ connectKeysUrl: jira.keysUrl });
   await jira.install(app.url);
-  const created = await apiAs(app, jira, ADMIN).post('/feeds', sampleFeedConfig({ source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' } }));
+  const created = await apiAs(app, jira, ADMIN).post(
+    '/feeds',
+    sampleFeedConfig({ source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' } }),
+  );
   feedId = created.body.id;
   url = created.body.url;
   expect(await sync()).toMatchObject({ status: 'ok' });
@@ -92,11 +95,16 @@ describe('sync under Jira faults', () => {
 // Cutting the app's database sessions mid-sync stands in for a PostgreSQL restart without disturbing other test files.
 describe.runIf(Boolean(process.env['DATABASE_URL']))('sync when the database connection drops', () => {
   it('fails that sync cleanly, keeps the last good feed, and the next sync succeeds', async () => {
-    const database = (await app.db.knex.raw<{ rows: { name: string }[] }>('select current_database() as name')).rows[0]!.name;
+    const database = (
+      await app.db.knex.raw<{ rows: { name: string }[] }>('select current_database() as name')
+    ).rows[0]!.name;
     jira.faults.latencyMs = 300;
     const running = app.services.sync.syncFeed(jira.clientKey, feedId).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await app.db.knex.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()', [database]);
+    await app.db.knex.raw(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()',
+      [database],
+    );
     await running;
     jira.faults.latencyMs = 0;
     expect((await fetchFeed(url)).text).toBe(goodBytes);

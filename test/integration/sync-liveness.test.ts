@@ -100,12 +100,15 @@ describe('a sync that cannot freeze its site', () => {
     const feedId = await syncedFeed('Killed just now');
     // As a process killed right after its last beat leaves it: the tick that runs now still sees it alive.
     const lastBeat = new Date();
-    await app.db.knex('feed_syncs').where({ feed_id: feedId }).update({
-      state: 'running',
-      started_at: new Date(lastBeat.getTime() - 5_000),
-      heartbeat_at: lastBeat,
-      next_sync_at: new Date(Date.now() + 3_600_000),
-    });
+    await app.db
+      .knex('feed_syncs')
+      .where({ feed_id: feedId })
+      .update({
+        state: 'running',
+        started_at: new Date(lastBeat.getTime() - 5_000),
+        heartbeat_at: lastBeat,
+        next_sync_at: new Date(Date.now() + 3_600_000),
+      });
     await app.queue.requestTick();
     const followUp = await waitFor('the tick to ask for a follow-up', async () =>
       app.db.knex('graphile_worker.jobs').where({ key: 'schedule_due_feeds:follow-up' }).first(),

@@ -19,9 +19,20 @@ afterAll(async () => {
 
 const rules = [
   { id: 'due', kind: 'allDay', field: 'duedate' },
-  { id: 'go-live', kind: 'timed', field: 'customfield_10030', end: { type: 'durationField', field: 'customfield_10031', defaultMinutes: 30 } },
+  {
+    id: 'go-live',
+    kind: 'timed',
+    field: 'customfield_10030',
+    end: { type: 'durationField', field: 'customfield_10031', defaultMinutes: 30 },
+  },
   { id: 'go-live-day', kind: 'allDay', field: 'customfield_10030', timeZoneField: 'customfield_10032' },
-  { id: 'kickoff', kind: 'dateWithTime', field: 'customfield_10015', startTimeField: 'customfield_10033', timeZone: 'America/New_York' },
+  {
+    id: 'kickoff',
+    kind: 'dateWithTime',
+    field: 'customfield_10015',
+    startTimeField: 'customfield_10033',
+    timeZone: 'America/New_York',
+  },
   { id: 'span', kind: 'range', startField: 'customfield_10015', endField: 'duedate' },
   { id: 'sprints', kind: 'sprint' },
   { id: 'releases', kind: 'version', useStartDate: true },
@@ -45,12 +56,24 @@ async function feedBytesUnder(tz: string): Promise<string> {
   try {
     await app.waitFor('sync scheduler started');
     expect((await jira.install(baseUrl)).status).toBe(204);
-    const headers = { authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}`, 'content-type': 'application/json' };
-    const config = sampleFeedConfig({ name: 'Zones', timeZone: 'Pacific/Auckland', source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' }, rules });
-    const created = (await (await fetch(`${baseUrl}/api/feeds`, { method: 'POST', headers, body: JSON.stringify(config) })).json()) as { id: string; url: string };
+    const headers = {
+      authorization: `JWT ${jira.contextToken({ accountId: ADMIN })}`,
+      'content-type': 'application/json',
+    };
+    const config = sampleFeedConfig({
+      name: 'Zones',
+      timeZone: 'Pacific/Auckland',
+      source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' },
+      rules,
+    });
+    const created = (await (
+      await fetch(`${baseUrl}/api/feeds`, { method: 'POST', headers, body: JSON.stringify(config) })
+    ).json()) as { id: string; url: string };
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const feed = (await (await fetch(`${baseUrl}/api/feeds/${created.id}`, { headers })).json()) as { status: { state: string } };
+      const feed = (await (await fetch(`${baseUrl}/api/feeds/${created.id}`, { headers })).json()) as {
+        status: { state: string };
+      };
       if (feed.status.state === 'ok') break;
       if (Date.now() > deadline) throw new Error('sync did not finish');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -64,7 +87,7 @@ async function feedBytesUnder(tz: string): Promise<string> {
   }
 }
 
-describe('the server\'s time zone', () => {
+describe("the server's time zone", () => {
   it('does not change a single byte of a feed', async () => {
     const utc = await feedBytesUnder('UTC');
     expect(utc).toContain('BEGIN:VEVENT');

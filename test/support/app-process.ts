@@ -36,7 +36,8 @@ export function startAppProcess(env: Record<string, string>): AppProcess {
   const waitFor = async (text: string, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!stdout.includes(text)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${text}" from the app: ${JSON.stringify(output()).slice(-2000)}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`no "${text}" from the app: ${JSON.stringify(output()).slice(-2000)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };

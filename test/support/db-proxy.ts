@@ -36,7 +36,10 @@ export async function withOutageSwitch(target: Database): Promise<DatabaseOutage
   const proxied = new URL(target.connectionString);
   proxied.hostname = '127.0.0.1';
   proxied.port = String((server.address() as AddressInfo).port);
-  const db = await openDatabase({ url: proxied.toString(), embeddedDataDir: null }, createLogger({ level: 'silent' }));
+  const db = await openDatabase(
+    { url: proxied.toString(), embeddedDataDir: null },
+    createLogger({ level: 'silent' }),
+  );
   return {
     // PGlite's notifications reach only in-process listeners, never a client of its socket.
     db: target.embedded ? { ...db, listen: (channel, handlers) => target.listen(channel, handlers) } : db,

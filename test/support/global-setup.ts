@@ -27,7 +27,11 @@ export default async function setup(): Promise<void> {
   }
   const templateUrl = new URL(url);
   templateUrl.pathname = `/${template}`;
-  const templateDb = knexFactory({ client: 'pg', connection: templateUrl.toString(), pool: { min: 0, max: 1 } });
+  const templateDb = knexFactory({
+    client: 'pg',
+    connection: templateUrl.toString(),
+    pool: { min: 0, max: 1 },
+  });
   try {
     await migrateLatest(templateDb);
   } finally {

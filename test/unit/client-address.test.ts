@@ -19,7 +19,9 @@ describe('clientAddress', () => {
   });
 
   it('uses Express reading for hop counts and subnets, which walk in from the socket, and the socket otherwise', () => {
-    expect(clientAddress(request('10.0.0.1', 'forged, 203.0.113.9, 10.0.0.2', '203.0.113.9'), 2)).toBe('203.0.113.9');
+    expect(clientAddress(request('10.0.0.1', 'forged, 203.0.113.9, 10.0.0.2', '203.0.113.9'), 2)).toBe(
+      '203.0.113.9',
+    );
     expect(clientAddress(request('10.0.0.1', 'forged', '10.0.0.1'), false)).toBe('10.0.0.1');
   });
 });

@@ -4,13 +4,24 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 describe('loadConfig', () => {
   it('gives a working local default with nothing set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ env: 'development', port: 3000, baseUrl: 'http://localhost:3000', databaseUrl: null, appKey: 'calendar-sync' });
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      baseUrl: 'http://localhost:3000',
+      databaseUrl: null,
+      appKey: 'calendar-sync',
+    });
   });
 
   it('lists every problem at once, by variable name', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://nope', LOG_LEVEL: 'loud', FEED_TOKEN_SECRET: 'short' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://nope',
+        LOG_LEVEL: 'loud',
+        FEED_TOKEN_SECRET: 'short',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -27,7 +38,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', BASE_URL: 'http://app.example.com' })).toThrow(
       /BASE_URL: is required in production and must be https[\s\S]*FEED_TOKEN_SECRET: is required in production/,
     );
-    const config = loadConfig({ NODE_ENV: 'production', BASE_URL: 'https://app.example.com/', FEED_TOKEN_SECRET: 'x'.repeat(40) });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      BASE_URL: 'https://app.example.com/',
+      FEED_TOKEN_SECRET: 'x'.repeat(40),
+    });
     expect(config.baseUrl).toBe('https://app.example.com');
   });
 
@@ -39,13 +54,26 @@ describe('loadConfig', () => {
 
   describe('the Data Center edition', () => {
     const key = 'ab'.repeat(32);
-    const dc = { EDITION: 'datacenter', JIRA_DC_BASE_URL: 'https://jira.example.com/', JIRA_DC_CLIENT_ID: 'c1d2', JIRA_DC_CLIENT_SECRET: 's'.repeat(32), TOKEN_ENCRYPTION_KEY: key };
+    const dc = {
+      EDITION: 'datacenter',
+      JIRA_DC_BASE_URL: 'https://jira.example.com/',
+      JIRA_DC_CLIENT_ID: 'c1d2',
+      JIRA_DC_CLIENT_SECRET: 's'.repeat(32),
+      TOKEN_ENCRYPTION_KEY: key,
+    };
 
     it('reads the instance, the application link and a 32-byte key', () => {
       const config = loadConfig(dc);
-      expect(config.datacenter).toMatchObject({ baseUrl: 'https://jira.example.com', clientId: 'c1d2', sessionTtlMs: 12 * 3_600_000 });
+      expect(config.datacenter).toMatchObject({
+        baseUrl: 'https://jira.example.com',
+        clientId: 'c1d2',
+        sessionTtlMs: 12 * 3_600_000,
+      });
       expect(config.datacenter?.tokenEncryptionKey).toEqual(Buffer.from(key, 'hex'));
-      expect(loadConfig({ ...dc, TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).datacenter?.tokenEncryptionKey).toEqual(Buffer.alloc(32, 7));
+      expect(
+        loadConfig({ ...dc, TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).datacenter
+          ?.tokenEncryptionKey,
+      ).toEqual(Buffer.alloc(32, 7));
       expect(loadConfig({}).datacenter).toBeNull();
     });
 
@@ -53,11 +81,23 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ EDITION: 'datacenter' })).toThrow(
         /JIRA_DC_BASE_URL: is required[\s\S]*JIRA_DC_CLIENT_ID: is required[\s\S]*JIRA_DC_CLIENT_SECRET: is required[\s\S]*TOKEN_ENCRYPTION_KEY: is required/,
       );
-      expect(() => loadConfig({ ...dc, TOKEN_ENCRYPTION_KEY: 'short' })).toThrow(/TOKEN_ENCRYPTION_KEY: must be 32 random bytes/);
-      expect(() => loadConfig({ ...dc, FORGE_APP_ID: '00000000-0000-4000-8000-000000000000' })).toThrow(/FORGE_APP_ID: belongs to the Cloud edition/);
-      expect(() => loadConfig({ JIRA_DC_CLIENT_ID: 'x' })).toThrow(/JIRA_DC_CLIENT_ID: is only read with EDITION=datacenter/);
+      expect(() => loadConfig({ ...dc, TOKEN_ENCRYPTION_KEY: 'short' })).toThrow(
+        /TOKEN_ENCRYPTION_KEY: must be 32 random bytes/,
+      );
+      expect(() => loadConfig({ ...dc, FORGE_APP_ID: '00000000-0000-4000-8000-000000000000' })).toThrow(
+        /FORGE_APP_ID: belongs to the Cloud edition/,
+      );
+      expect(() => loadConfig({ JIRA_DC_CLIENT_ID: 'x' })).toThrow(
+        /JIRA_DC_CLIENT_ID: is only read with EDITION=datacenter/,
+      );
       expect(() =>
-        loadConfig({ ...dc, NODE_ENV: 'production', BASE_URL: 'https://cal.example.com', FEED_TOKEN_SECRET: 'x'.repeat(40), JIRA_DC_BASE_URL: 'http://jira.example.com' }),
+        loadConfig({
+          ...dc,
+          NODE_ENV: 'production',
+          BASE_URL: 'https://cal.example.com',
+          FEED_TOKEN_SECRET: 'x'.repeat(40),
+          JIRA_DC_BASE_URL: 'http://jira.example.com',
+        }),
       ).toThrow(/JIRA_DC_BASE_URL: must be https in production/);
     });
   });

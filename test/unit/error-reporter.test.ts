@@ -12,9 +12,14 @@ const reporter = new ErrorReporter({
 });
 
 describe('error reports', () => {
-  it('keep the database\'s reason rather than the SQL text knex puts in front of it', () => {
-    const error = Object.assign(new Error('insert into "feed_events" ("event") values ($1) - unsupported Unicode escape sequence'), { code: '22P05' });
-    expect(reporter.build('site', error, 'sync').message).toBe('unsupported Unicode escape sequence (SQLSTATE 22P05)');
+  it("keep the database's reason rather than the SQL text knex puts in front of it", () => {
+    const error = Object.assign(
+      new Error('insert into "feed_events" ("event") values ($1) - unsupported Unicode escape sequence'),
+      { code: '22P05' },
+    );
+    expect(reporter.build('site', error, 'sync').message).toBe(
+      'unsupported Unicode escape sequence (SQLSTATE 22P05)',
+    );
   });
 
   it('name the site only by a one-way hash and scrub tokens from messages and stacks', () => {

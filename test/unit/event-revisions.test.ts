@@ -45,13 +45,20 @@ describe('applyRevisions', () => {
 
   it('raises SEQUENCE and the stamp for any shown change, never below the last stamp', () => {
     const first = once(base).changed;
-    for (const change of [{ start: '2024-07-01', end: '2024-07-02' }, { summary: 'other' }, { alarmMinutesBefore: 5 }]) {
+    for (const change of [
+      { start: '2024-07-01', end: '2024-07-02' },
+      { summary: 'other' },
+      { alarmMinutesBefore: 5 },
+    ]) {
       const next = once({ ...base, ...change }, first);
       expect(next.event).toMatchObject({ sequence: 1, stamp: now.toISOString() });
       expect(next.changed).toHaveLength(1);
     }
     const future = [{ ...first[0]!, sequence: 4, changedAt: '2024-07-01T00:00:00.000Z' }];
-    expect(once({ ...base, summary: 'x' }, future).event).toMatchObject({ sequence: 5, stamp: '2024-07-01T00:00:01.000Z' });
+    expect(once({ ...base, summary: 'x' }, future).event).toMatchObject({
+      sequence: 5,
+      stamp: '2024-07-01T00:00:01.000Z',
+    });
     const top = [{ ...first[0]!, sequence: MAX_SEQUENCE }];
     expect(once({ ...base, summary: 'x' }, top).event.sequence).toBe(MAX_SEQUENCE);
   });

@@ -208,7 +208,10 @@ describe('dateWithTime rule', () => {
   });
 
   it('keeps an event whose start falls in the gap and whose fixed end is just after it (New York 02:30-03:00)', () => {
-    const cfg = rule({ startTime: '02:30', end: { type: 'fixedEndTime', time: '03:00' } }, 'America/New_York');
+    const cfg = rule(
+      { startTime: '02:30', end: { type: 'fixedEndTime', time: '03:00' } },
+      'America/New_York',
+    );
     const event = only(build(cfg, [issue(10001, { duedate: '2026-03-08' })]).events);
     // 02:30 does not exist; it moves to 03:30 EDT (07:30Z) and keeps the half hour it was meant to last.
     expect(span(event)).toEqual(['2026-03-08T07:30:00.000Z', '2026-03-08T08:00:00.000Z']);

@@ -26,7 +26,13 @@ describe('FeedTokens', () => {
   });
 
   it('rejects anything that is not shaped like a token before any lookup', () => {
-    for (const candidate of ['', 'a'.repeat(42), 'a'.repeat(44), `${'a'.repeat(42)}/`, `${'a'.repeat(42)}=`]) {
+    for (const candidate of [
+      '',
+      'a'.repeat(42),
+      'a'.repeat(44),
+      `${'a'.repeat(42)}/`,
+      `${'a'.repeat(42)}=`,
+    ]) {
       expect(FeedTokens.looksValid(candidate)).toBe(false);
     }
   });

@@ -3,7 +3,10 @@ import { loadConfig } from '../../src/config.js';
 import { normaliseJiraBaseUrl } from '../../src/domain/jira-site-url.js';
 
 const production = { hostPatterns: loadConfig({}).jiraHosts, allowLoopbackHttp: false };
-const local = { hostPatterns: ['127.0.0.1', 'localhost', ...production.hostPatterns], allowLoopbackHttp: true };
+const local = {
+  hostPatterns: ['127.0.0.1', 'localhost', ...production.hostPatterns],
+  allowLoopbackHttp: true,
+};
 
 describe('normaliseJiraBaseUrl', () => {
   it.each([

@@ -7,7 +7,14 @@ const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJzaXRlIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ
 describe('logger redaction', () => {
   it('blanks secret-bearing keys wherever they sit', () => {
     const { logger, text } = captureLogs();
-    logger.info({ sharedSecret: 'top-secret-1', req: { headers: { authorization: `JWT ${JWT}` } }, install: { sharedSecret: 'top-secret-2' } }, 'x');
+    logger.info(
+      {
+        sharedSecret: 'top-secret-1',
+        req: { headers: { authorization: `JWT ${JWT}` } },
+        install: { sharedSecret: 'top-secret-2' },
+      },
+      'x',
+    );
     expect(text()).not.toContain('top-secret-1');
     expect(text()).not.toContain('top-secret-2');
     expect(text()).not.toContain(JWT);

@@ -322,7 +322,12 @@ describe('events rendered once', () => {
     expect(events.length).toBeGreaterThan(3);
     const rendered = RenderedEvents.of(events);
     const picked = [3, 0, 1];
-    expect(rendered.join(meta, picked)).toBe(renderCalendar(meta, picked.map((index) => events[index]!)));
+    expect(rendered.join(meta, picked)).toBe(
+      renderCalendar(
+        meta,
+        picked.map((index) => events[index]!),
+      ),
+    );
     expect(rendered.join({ ...meta, description: 'A note' })).toBe(
       renderCalendar({ ...meta, description: 'A note' }, events),
     );
@@ -337,7 +342,9 @@ describe('events rendered once', () => {
     const maxBytes = whole - 400;
     const fit = fitCalendar(meta, events, new Date('2024-06-15T12:00:00.000Z'), { maxBytes, note: true });
     expect(fit.dropped.length).toBeGreaterThan(0);
-    expect(fit.text).toBe(renderCalendar({ ...meta, description: budgetNote(fit.dropped.length)! }, fit.kept));
+    expect(fit.text).toBe(
+      renderCalendar({ ...meta, description: budgetNote(fit.dropped.length)! }, fit.kept),
+    );
     expect(Buffer.byteLength(fit.text)).toBeLessThanOrEqual(maxBytes);
     const unlimited = fitCalendar(meta, events, new Date(), { maxBytes: null, note: true });
     expect(unlimited.text).toBe(renderCalendar(meta, events));

@@ -253,9 +253,12 @@ describe('field values nested beyond reason', () => {
         // eslint-disable-next-line no-control-regex
         .replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '');
     fc.assert(
-      fc.property(fc.oneof(anyHostileString, fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), (text) => {
-        expect(cleanText(text)).toBe(fullCleaning(text));
-      }),
+      fc.property(
+        fc.oneof(anyHostileString, fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })),
+        (text) => {
+          expect(cleanText(text)).toBe(fullCleaning(text));
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -10,7 +10,13 @@ import { api, ApiError, explainError, h, replaceChildren, resizeFrame, uniqueId 
 export function explainerSection(readConfig) {
   const keyId = uniqueId('explain-key');
   const userId = uniqueId('explain-user');
-  const key = h('input', { id: keyId, class: 'input', type: 'text', placeholder: 'CAL-42', autocomplete: 'off' });
+  const key = h('input', {
+    id: keyId,
+    class: 'input',
+    type: 'text',
+    placeholder: 'CAL-42',
+    autocomplete: 'off',
+  });
   const user = h('input', {
     id: userId,
     class: 'input',

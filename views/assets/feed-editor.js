@@ -31,7 +31,6 @@ import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from
 
 const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
 
-
 export function browserTimeZone() {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

@@ -122,7 +122,9 @@ function standalonePlatform() {
   };
   for (const button of document.querySelectorAll('[data-calsync-signout]')) {
     button.addEventListener('click', () => {
-      void send('POST', '../signout').finally(() => window.location.assign(new URL('../', window.location.href)));
+      void send('POST', '../signout').finally(() =>
+        window.location.assign(new URL('../', window.location.href)),
+      );
     });
   }
   return {

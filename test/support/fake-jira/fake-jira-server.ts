@@ -306,7 +306,11 @@ export class FakeJira {
    * Sends `event` to every webhook the installed app's descriptor registered for it, as Jira does: a POST
    * signed with the app's shared secret for exactly that request. Returns each answer's status.
    */
-  async sendWebhook(appBaseUrl: string, event: string, body: Record<string, unknown> = {}): Promise<number[]> {
+  async sendWebhook(
+    appBaseUrl: string,
+    event: string,
+    body: Record<string, unknown> = {},
+  ): Promise<number[]> {
     const base = appBaseUrl.replace(/\/+$/, '');
     const { key, webhooks } = await this.readDescriptor(base);
     const secret = this.apps.get(key)?.sharedSecret;
