@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { SyncItem } from '../domain/sync-items.js';
+import type { CutEvent, SyncItem } from '../domain/sync-items.js';
 
 type FeedSyncItemRow = {
   feed_id: string;
@@ -11,6 +11,7 @@ type FeedSyncItemRow = {
   carries: string[];
   omitted: string[];
   dates: Record<string, string | null> | null;
+  cut: CutEvent[] | null;
 };
 
 const INSERT_CHUNK = 1000;
@@ -24,8 +25,9 @@ const toItem = (row: FeedSyncItemRow): SyncItem =>
         updatedMs: row.updated_at?.getTime() ?? 0,
         carries: row.carries,
         omitted: row.omitted,
+        cut: row.cut ?? [],
       }
-    : { kind: row.kind, id: row.item_id, dates: row.dates ?? {} };
+    : { kind: row.kind, id: row.item_id, dates: row.dates ?? {}, cut: row.cut ?? [] };
 
 /** What the last good sync of each feed saw (see the migration); replaced whole by every good sync. */
 export class FeedSyncItemRepository {
@@ -53,6 +55,7 @@ export class FeedSyncItemRepository {
         carries: item.kind === 'issue' ? item.carries : [],
         omitted: item.kind === 'issue' ? item.omitted : [],
         dates: item.kind === 'issue' ? null : (JSON.stringify(item.dates) as unknown as Record<string, string | null>),
+        cut: item.cut.length > 0 ? (JSON.stringify(item.cut) as unknown as CutEvent[]) : null,
       }));
       await db<FeedSyncItemRow>('feed_sync_items').insert(rows);
     }

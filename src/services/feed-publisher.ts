@@ -40,11 +40,24 @@ export class FeedPublisher {
    * hash in one key order, whether built just now or read back from jsonb (which keeps its own order).
    */
   static dataHash(feed: Feed, events: FeedEvent[]): string {
+    return FeedPublisher.dataHashOf(feed, events.map((event) => FeedPublisher.eventHash(event)));
+  }
+
+  /**
+   * `dataHash` from each event's `eventHash`, in the same order: a sync that keeps only the hash of an event
+   * the size budget left out still gives the hash a sync holding every event gives.
+   */
+  static dataHashOf(feed: Feed, eventHashes: readonly string[]): string {
     const hash = createHash('sha256').update(
       JSON.stringify({ name: feed.name, interval: feed.config.syncIntervalMinutes, budget: feed.config.sizeBudget }),
     );
-    for (const event of events) hash.update(JSON.stringify(event, EVENT_KEYS));
+    for (const eventHash of eventHashes) hash.update(eventHash);
     return hash.digest('base64url');
+  }
+
+  /** Everything stored of one event, hashed. */
+  static eventHash(event: FeedEvent): string {
+    return createHash('sha256').update(JSON.stringify(event, EVENT_KEYS)).digest('base64url');
   }
 
   /** The calendar text alone; `note` becomes its description. */

@@ -5,6 +5,7 @@ import {
   issueSources,
   issueUpdatedMs,
   narrowJql,
+  ownerRef,
   sourceFields,
   sourceRef,
   type IssueItem,
@@ -125,7 +126,7 @@ export async function readIncrementally(
     changed: fetched.size > 0 || missing.size > 0 || gone.size > 0 || affected.size > 0,
     keep: (stored) => ({
       events: stored.filter((event) =>
-        event.kind === 'issue' ? event.issueId !== null && !redone(event.issueId) : !affected.has(eventSourceRef(event)),
+        event.kind === 'issue' ? event.issueId !== null && !redone(event.issueId) : !affected.has(ownerRef(event)),
       ),
       items: params.items.filter((item) =>
         item.kind === 'issue' ? !redone(item.id) : !affected.has(sourceRef(item.kind, item.id)),
@@ -177,11 +178,4 @@ function sameValues(a: Record<string, string | null> | undefined, b: Record<stri
   if (!a || !b) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);
-}
-
-/** `sprint:<id>` of `sprint-<id>-<rule>@…`, `version:<id>` of `version-<id>-<rule>@…`. */
-function eventSourceRef(event: FeedEvent): string {
-  const kind = event.kind === 'version' ? 'version' : 'sprint';
-  const end = event.uid.lastIndexOf(`-${event.ruleId}@`);
-  return sourceRef(kind, event.uid.slice(kind.length + 1, end));
 }
