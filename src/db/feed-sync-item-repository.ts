@@ -44,6 +44,29 @@ export class FeedSyncItemRepository {
 
   async replaceAll(clientKey: string, feedId: string, items: readonly SyncItem[], db: Knex.Transaction): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
+    await this.insert(clientKey, feedId, items, db);
+  }
+
+  /** Deletes the items of `remove` and adds `items`, in the caller's transaction. */
+  async replaceSome(
+    clientKey: string,
+    feedId: string,
+    change: { remove: readonly Pick<SyncItem, 'kind' | 'id'>[]; items: readonly SyncItem[] },
+    db: Knex.Transaction,
+  ): Promise<void> {
+    for (const kind of ['issue', 'sprint', 'version'] as const) {
+      const ids = change.remove.filter((item) => item.kind === kind).map((item) => item.id);
+      for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
+        await this.scoped(clientKey, db)
+          .andWhere({ feed_id: feedId, kind })
+          .whereIn('item_id', ids.slice(index, index + INSERT_CHUNK))
+          .delete();
+      }
+    }
+    await this.insert(clientKey, feedId, change.items, db);
+  }
+
+  private async insert(clientKey: string, feedId: string, items: readonly SyncItem[], db: Knex.Transaction): Promise<void> {
     for (let index = 0; index < items.length; index += INSERT_CHUNK) {
       const rows = items.slice(index, index + INSERT_CHUNK).map((item) => ({
         feed_id: feedId,

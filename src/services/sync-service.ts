@@ -20,6 +20,7 @@ import {
   cutCount,
   itemsOf,
   omittedOf,
+  itemRef,
   ownerRef,
   splitByWindow,
   withCut,
@@ -35,6 +36,7 @@ import { applyRevisions, type EventRevision } from '../domain/event-revisions.js
 import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
+import { compare } from '../domain/ordering.js';
 import { AppError } from '../errors.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import { isJiraError } from '../jira/jira-error.js';
@@ -192,7 +194,7 @@ export class SyncService {
         const stored = await this.deps.events.list(clientKey, feed.id);
         const kept = incremental.keep(stored);
         const built = await this.build(feed, incremental.fetched, ctx);
-        const items = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
+        const next = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
         read = {
           kind: 'incremental',
           issueCount: incremental.memberCount,
@@ -200,9 +202,10 @@ export class SyncService {
           events: [...kept.events, ...built.shown].sort(compareEvents),
           cut: kept.items.flatMap((item) => item.cut.map((event) => standIn(event, item))),
           shownUids: new Set(stored.map((event) => event.uid)),
-          omitted: omittedOf(items),
+          stored: { events: stored, items },
+          omitted: omittedOf(next),
           capReached: false,
-          items,
+          items: next,
           windowChangeAt: new Date(Math.min(basis.windowChangeAt.getTime(), built.changesAt.getTime())),
           lastFullAt: basis.lastFullAt,
         };
@@ -222,12 +225,15 @@ export class SyncService {
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
       if (changed.length > 0) await this.deps.revisions.save(clientKey, feed.id, changed, trx);
+      const stored = read.stored;
       if (rendered) {
-        await this.deps.events.replaceAll(clientKey, feed.id, events, trx);
+        if (stored) await this.deps.events.replaceSome(clientKey, feed.id, eventChange(stored.events, events), trx);
+        else await this.deps.events.replaceAll(clientKey, feed.id, events, trx);
         await this.deps.renders.save(clientKey, rendered, trx);
         await this.deps.renders.deleteVariantsExcept(clientKey, feed.id, ALL_CALENDAR, trx);
       }
-      await this.deps.items.replaceAll(clientKey, feed.id, read.items, trx);
+      if (stored) await this.deps.items.replaceSome(clientKey, feed.id, itemChange(stored.items, read.items), trx);
+      else await this.deps.items.replaceAll(clientKey, feed.id, read.items, trx);
       await this.deps.syncs.markSucceeded(
         clientKey,
         feed.id,
@@ -469,6 +475,7 @@ export class SyncService {
       kind: 'full',
       cut: [],
       shownUids: null,
+      stored: null,
       issueCount: issues.length,
       issuesFetched: fetched.issues.length,
       events: built.shown,
@@ -523,6 +530,8 @@ type Read = {
   cut: { event: FeedEvent; hash: string }[];
   /** The UIDs the feed served before this sync, when read. */
   shownUids: Set<string> | null;
+  /** The stored events and items, when read: only what changed in them is written. */
+  stored: { events: FeedEvent[]; items: SyncItem[] } | null;
   omitted: OmittedIssues;
   capReached: boolean;
   items: SyncItem[];
@@ -571,6 +580,36 @@ function standIn(cut: CutEvent, owner: SyncItem): { event: FeedEvent; hash: stri
     userAccountIds: [],
   };
   return { event, hash: cut.hash };
+}
+
+/** What turns the stored events `before` into `after`: the UIDs to delete (gone or changed) and the events to add. */
+function eventChange(before: readonly FeedEvent[], after: readonly FeedEvent[]) {
+  const was = new Map(before.map((event) => [event.uid, FeedPublisher.eventHash(event)]));
+  const events = after.filter((event) => was.get(event.uid) !== FeedPublisher.eventHash(event));
+  const staying = new Set(after.map((event) => event.uid));
+  const removeUids = [
+    ...before.filter((event) => !staying.has(event.uid)).map((event) => event.uid),
+    ...events.filter((event) => was.has(event.uid)).map((event) => event.uid),
+  ];
+  return { removeUids, events };
+}
+
+/** What turns the stored items `before` into `after`: the items to delete (gone or changed) and those to add. */
+function itemChange(before: readonly SyncItem[], after: readonly SyncItem[]) {
+  const was = new Map(before.map((item) => [itemRef(item), canonical(item)]));
+  const items = after.filter((item) => was.get(itemRef(item)) !== canonical(item));
+  const staying = new Set(after.map(itemRef));
+  const remove = [...before.filter((item) => !staying.has(itemRef(item))), ...items.filter((item) => was.has(itemRef(item)))];
+  return { remove, items };
+}
+
+/** JSON with every object's keys in order (jsonb keeps its own order). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => compare(a, b)))
+      : inner,
+  );
 }
 
 function cutOf(event: FeedEvent, known: ReadonlyMap<FeedEvent, string>): CutEvent {

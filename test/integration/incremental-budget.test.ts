@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, generateIssues } from '../support/fake-jira/fake-jira.js';
 import type { FakeIssue } from '../support/fake-jira/fake-jira-types.js';
 import { formatJiraDateTime } from '../support/fake-jira/jira-time.js';
+import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
 import { FeedSyncItemRepository } from '../../src/db/feed-sync-item-repository.js';
 import { readIcsEvents } from '../support/ics-check.js';
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
@@ -129,6 +130,12 @@ describe('incremental sync of a feed the size budget cuts', () => {
       '/rest/api/3/search/jql',
       '/rest/api/3/issue/bulkfetch',
     ]);
+    // Only changed rows were written: the stored set is still exactly what is served, and every issue has one item.
+    const stored = await new FeedEventRepository(app.db.knex).list(jira.clientKey, feed.id);
+    expect(new Set(stored.map((event) => event.uid.split('@')[0]))).toEqual(now);
+    const items = await new FeedSyncItemRepository(app.db.knex).list(jira.clientKey, feed.id);
+    expect(items.filter((item) => item.kind === 'issue')).toHaveLength(jira.data.issues.length);
+    expect(items.reduce((sum, item) => sum + item.cut.length, 0)).toBe(after.status?.omitted?.byReason['size-budget']);
     const full = await fullRead();
     expect(full.outcome).toMatchObject({ kind: 'full', rendered: false });
     expect(full.text).toBe(after.text);
