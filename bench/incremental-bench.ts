@@ -1,6 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { generateIssues } from '../test/support/fake-jira/fake-jira.js';
+import type { FakeIssue } from '../test/support/fake-jira/fake-jira-types.js';
 import { formatJiraDateTime } from '../test/support/fake-jira/jira-time.js';
+import { parseOffsetDateTime } from '../src/domain/time-zones.js';
 import { SITE_CHANGED_DEBOUNCE_MS } from '../src/jobs/site-changed-job.js';
 import { rawGet, type BenchSite } from './bench-site.js';
 import { elapsedMs, round } from './bench-stats.js';
@@ -54,6 +56,18 @@ async function timeFreshness(site: BenchSite, feedUrl: string, feedId: string, r
   return { ms, kind: status?.lastSync?.kind ?? '?' };
 }
 
+/**
+ * The generated issues' `updated` spreads over their seed year, so some lie ahead of today's clock; Jira's never
+ * does, and an incremental sync would see those in every "updated since" search. They are moved to a day ago.
+ */
+function withPastUpdates(issues: FakeIssue[]): FakeIssue[] {
+  const dayAgo = Date.now() - 86_400_000;
+  for (const issue of issues) {
+    if ((parseOffsetDateTime(issue.updated) ?? 0) > dayAgo) issue.updated = formatJiraDateTime(dayAgo, 'UTC');
+  }
+  return issues;
+}
+
 async function timed(site: BenchSite, feedId: string) {
   const before = site.jira.requests.length;
   const started = process.hrtime.bigint();
@@ -64,7 +78,7 @@ async function timed(site: BenchSite, feedId: string) {
 }
 
 export async function runIncrementalBench(site: BenchSite, size: number, latencyMs: number): Promise<IncrementalBenchResult> {
-  site.jira.data.issues = generateIssues(size, { seed: size + 1 });
+  site.jira.data.issues = withPastUpdates(generateIssues(size, { seed: size + 1 }));
   const feed = await createFeed(site, {
     name: `Incremental bench ${size}`,
     source: { type: 'jql', jql: 'project in (CAL, MKT, OPS) ORDER BY key' },
