@@ -26,6 +26,8 @@ export type BenchSite = {
   databaseKind: string;
   admin: ReturnType<typeof apiAs>;
   logs: LogCounts;
+  /** Starts the job worker as deployed (the bench runs without one until a case needs it). */
+  startWorker: () => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -85,6 +87,7 @@ export async function startBenchSite(): Promise<BenchSite> {
       databaseKind,
       admin: apiAs({ url } as Parameters<typeof apiAs>[0], jira, ADMIN),
       logs,
+      startWorker: () => app.startWorker(),
       async stop() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -14,10 +14,12 @@ export function fitCalendar(
   events: FeedEvent[],
   now: Date,
   budget: { maxBytes: number | null; note: boolean },
+  /** Events already left out before these (an incremental sync's cut ones not read again): the note counts them too. */
+  beyond = 0,
 ): BudgetFit & { text: string } {
   const rendered = RenderedEvents.of(events);
   const metaFor = (dropped: number): CalendarMeta => {
-    const description = budget.note ? budgetNote(dropped) : null;
+    const description = budget.note ? budgetNote(dropped + beyond) : null;
     return description ? { ...meta, description } : meta;
   };
   const frames = new Map<number, number>();

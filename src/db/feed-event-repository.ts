@@ -39,6 +39,34 @@ export class FeedEventRepository {
     db: Knex.Transaction,
   ): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
+    await this.insert(clientKey, feedId, events, db);
+  }
+
+  /**
+   * Changes the stored set in the caller's transaction by deleting the events of `removeUids` and adding
+   * `events`: a sync that changed a few events rewrites those rows only.
+   */
+  async replaceSome(
+    clientKey: string,
+    feedId: string,
+    change: { removeUids: readonly string[]; events: readonly FeedEvent[] },
+    db: Knex.Transaction,
+  ): Promise<void> {
+    for (let index = 0; index < change.removeUids.length; index += INSERT_CHUNK) {
+      await this.scoped(clientKey, db)
+        .andWhere({ feed_id: feedId })
+        .whereIn('uid', change.removeUids.slice(index, index + INSERT_CHUNK))
+        .delete();
+    }
+    await this.insert(clientKey, feedId, change.events, db);
+  }
+
+  private async insert(
+    clientKey: string,
+    feedId: string,
+    events: readonly FeedEvent[],
+    db: Knex.Transaction,
+  ): Promise<void> {
     for (let index = 0; index < events.length; index += INSERT_CHUNK) {
       const chunk = events.slice(index, index + INSERT_CHUNK).map((event) => ({
         feed_id: feedId,

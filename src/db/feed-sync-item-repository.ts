@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { SyncItem } from '../domain/sync-items.js';
+import type { CutEvent, SyncItem } from '../domain/sync-items.js';
 
 type FeedSyncItemRow = {
   feed_id: string;
@@ -11,6 +11,7 @@ type FeedSyncItemRow = {
   carries: string[];
   omitted: string[];
   dates: Record<string, string | null> | null;
+  cut: CutEvent[] | null;
 };
 
 const INSERT_CHUNK = 1000;
@@ -24,8 +25,9 @@ const toItem = (row: FeedSyncItemRow): SyncItem =>
         updatedMs: row.updated_at?.getTime() ?? 0,
         carries: row.carries,
         omitted: row.omitted,
+        cut: row.cut ?? [],
       }
-    : { kind: row.kind, id: row.item_id, dates: row.dates ?? {} };
+    : { kind: row.kind, id: row.item_id, dates: row.dates ?? {}, cut: row.cut ?? [] };
 
 /** What the last good sync of each feed saw (see the migration); replaced whole by every good sync. */
 export class FeedSyncItemRepository {
@@ -47,6 +49,34 @@ export class FeedSyncItemRepository {
     db: Knex.Transaction,
   ): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
+    await this.insert(clientKey, feedId, items, db);
+  }
+
+  /** Deletes the items of `remove` and adds `items`, in the caller's transaction. */
+  async replaceSome(
+    clientKey: string,
+    feedId: string,
+    change: { remove: readonly Pick<SyncItem, 'kind' | 'id'>[]; items: readonly SyncItem[] },
+    db: Knex.Transaction,
+  ): Promise<void> {
+    for (const kind of ['issue', 'sprint', 'version'] as const) {
+      const ids = change.remove.filter((item) => item.kind === kind).map((item) => item.id);
+      for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
+        await this.scoped(clientKey, db)
+          .andWhere({ feed_id: feedId, kind })
+          .whereIn('item_id', ids.slice(index, index + INSERT_CHUNK))
+          .delete();
+      }
+    }
+    await this.insert(clientKey, feedId, change.items, db);
+  }
+
+  private async insert(
+    clientKey: string,
+    feedId: string,
+    items: readonly SyncItem[],
+    db: Knex.Transaction,
+  ): Promise<void> {
     for (let index = 0; index < items.length; index += INSERT_CHUNK) {
       const rows = items.slice(index, index + INSERT_CHUNK).map((item) => ({
         feed_id: feedId,
@@ -61,6 +91,7 @@ export class FeedSyncItemRepository {
           item.kind === 'issue'
             ? null
             : (JSON.stringify(item.dates) as unknown as Record<string, string | null>),
+        cut: item.cut.length > 0 ? (JSON.stringify(item.cut) as unknown as CutEvent[]) : null,
       }));
       await db<FeedSyncItemRow>('feed_sync_items').insert(rows);
     }

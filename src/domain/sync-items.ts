@@ -15,10 +15,23 @@ export type IssueItem = {
   carries: string[];
   /** Why events of it (or of a sprint or version counted against it) were left out. */
   omitted: string[];
+  /** Its events the size budget left out. */
+  cut: CutEvent[];
 };
 
 /** What a sync saw of one sprint or version: the dates (and state) its event came from. */
-export type SourceItem = { kind: 'sprint' | 'version'; id: string; dates: Record<string, string | null> };
+export type SourceItem = {
+  kind: 'sprint' | 'version';
+  id: string;
+  dates: Record<string, string | null>;
+  cut: CutEvent[];
+};
+
+/**
+ * An event the size budget left out, as much of it as the fit needs to rank it again (see `nearestFirst`) and
+ * the data hash needs to stay the same: nothing the feed does not show.
+ */
+export type CutEvent = { uid: string; allDay: boolean; start: string; end: string; hash: string };
 
 export type SyncItem = IssueItem | SourceItem;
 
@@ -114,10 +127,11 @@ export function itemsOf(
       updatedMs: issueUpdatedMs(issue),
       carries: sources.map((source) => source.ref),
       omitted: reasons.get(issue.key) ?? [],
+      cut: [],
     });
     for (const source of sources) {
       if (!items.has(source.ref))
-        items.set(source.ref, { kind: source.kind, id: source.id, dates: source.dates });
+        items.set(source.ref, { kind: source.kind, id: source.id, dates: source.dates, cut: [] });
     }
   }
   return [...items.values()];
@@ -136,6 +150,39 @@ export function omittedOf(items: readonly SyncItem[]): OmittedIssues {
     }
   }
   return omitted;
+}
+
+/** The item an event belongs to: `issue:<id>` for an issue's events, `sprint:<id>` or `version:<id>` otherwise. */
+export function ownerRef(event: Pick<FeedEvent, 'kind' | 'uid' | 'ruleId' | 'issueId'>): string {
+  if (event.kind === 'issue') return `issue:${event.issueId ?? ''}`;
+  const end = event.uid.lastIndexOf(`-${event.ruleId}@`);
+  return sourceRef(event.kind, event.uid.slice(event.kind.length + 1, end));
+}
+
+export const itemRef = (item: SyncItem): string =>
+  item.kind === 'issue' ? `issue:${item.id}` : sourceRef(item.kind, item.id);
+
+/** How many events the items say the size budget left out. */
+export const cutCount = (items: readonly SyncItem[]): number =>
+  items.reduce((sum, item) => sum + item.cut.length, 0);
+
+/**
+ * `items` with `cut` the events of each that the size budget left out (those of `dropped` belonging to it),
+ * or null when one of them belongs to no item, so the next sync could not rank it.
+ */
+export function withCut(
+  items: readonly SyncItem[],
+  dropped: readonly CutEvent[],
+  owners: readonly string[],
+): SyncItem[] | null {
+  const byOwner = new Map<string, CutEvent[]>();
+  dropped.forEach((event, index) => {
+    const owner = owners[index] ?? '';
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), event]);
+  });
+  const result = items.map((item) => ({ ...item, cut: byOwner.get(itemRef(item)) ?? [] }));
+  const placed = result.reduce((sum, item) => sum + item.cut.length, 0);
+  return placed === dropped.length ? result : null;
 }
 
 /** `config` looking further ahead, so a build also sees the events the window will take in next. */

@@ -41,6 +41,17 @@ export class FeedPublisher {
    * hash in one key order, whether built just now or read back from jsonb (which keeps its own order).
    */
   static dataHash(feed: Feed, events: FeedEvent[]): string {
+    return FeedPublisher.dataHashOf(
+      feed,
+      events.map((event) => FeedPublisher.eventHash(event)),
+    );
+  }
+
+  /**
+   * `dataHash` from each event's `eventHash`, in the same order: a sync that keeps only the hash of an event
+   * the size budget left out still gives the hash a sync holding every event gives.
+   */
+  static dataHashOf(feed: Feed, eventHashes: readonly string[]): string {
     const hash = createHash('sha256').update(
       JSON.stringify({
         name: feed.name,
@@ -48,21 +59,30 @@ export class FeedPublisher {
         budget: feed.config.sizeBudget,
       }),
     );
-    for (const event of events) hash.update(JSON.stringify(event, EVENT_KEYS));
+    for (const eventHash of eventHashes) hash.update(eventHash);
     return hash.digest('base64url');
+  }
+
+  /** Everything stored of one event, hashed. */
+  static eventHash(event: FeedEvent): string {
+    return createHash('sha256').update(JSON.stringify(event, EVENT_KEYS)).digest('base64url');
   }
 
   render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
     return this.fromText(feed, variant, renderCalendar(calendarMeta(feed), events), events.length, dataHash);
   }
 
-  /** The shared calendar's events and text within the feed's size budget, nearest events first. */
+  /**
+   * The shared calendar's events and text within the feed's size budget, nearest events first; `beyond`
+   * counts events already left out before these (the note says how many in all).
+   */
   fitToBudget(
     feed: Feed,
     events: FeedEvent[],
     now: Date,
+    beyond = 0,
   ): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
-    const fit = fitCalendar(calendarMeta(feed), events, now, feed.config.sizeBudget);
+    const fit = fitCalendar(calendarMeta(feed), events, now, feed.config.sizeBudget, beyond);
     return { events: fit.kept, dropped: fit.dropped, text: fit.text };
   }
 

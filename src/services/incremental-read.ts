@@ -5,6 +5,7 @@ import {
   issueSources,
   issueUpdatedMs,
   narrowJql,
+  ownerRef,
   sourceFields,
   sourceRef,
   type IssueItem,
@@ -133,7 +134,7 @@ export async function readIncrementally(
       events: stored.filter((event) =>
         event.kind === 'issue'
           ? event.issueId !== null && !redone(event.issueId)
-          : !affected.has(eventSourceRef(event)),
+          : !affected.has(ownerRef(event)),
       ),
       items: params.items.filter((item) =>
         item.kind === 'issue' ? !redone(item.id) : !affected.has(sourceRef(item.kind, item.id)),
@@ -196,11 +197,4 @@ function sameValues(
   if (!a || !b) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);
-}
-
-/** `sprint:<id>` of `sprint-<id>-<rule>@…`, `version:<id>` of `version-<id>-<rule>@…`. */
-function eventSourceRef(event: FeedEvent): string {
-  const kind = event.kind === 'version' ? 'version' : 'sprint';
-  const end = event.uid.lastIndexOf(`-${event.ruleId}@`);
-  return sourceRef(kind, event.uid.slice(kind.length + 1, end));
 }

@@ -12,18 +12,31 @@ import {
   type Feed,
   type FeedSyncStatus,
   type OmittedIssues,
+  type RenderedFeed,
   type SyncBasis,
   type SyncKind,
 } from '../domain/feed.js';
-import { itemsOf, omittedOf, splitByWindow, withLookahead, type SyncItem } from '../domain/sync-items.js';
+import {
+  cutCount,
+  itemsOf,
+  omittedOf,
+  itemRef,
+  ownerRef,
+  splitByWindow,
+  withCut,
+  withLookahead,
+  type CutEvent,
+  type SyncItem,
+} from '../domain/sync-items.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
-import { SIZE_BUDGET_REASON } from '../domain/size-budget.js';
+import { nearestFirst, SIZE_BUDGET_REASON } from '../domain/size-budget.js';
 import { buildFeedEventsInChunks, type BuildContext, type JiraIssueLike } from '../domain/event-rules.js';
-import { applyRevisions } from '../domain/event-revisions.js';
+import { applyRevisions, type EventRevision } from '../domain/event-revisions.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
+import { compare } from '../domain/ordering.js';
 import { AppError } from '../errors.js';
 import type { JiraReader } from '../jira/jira-reader.js';
 import { isJiraError } from '../jira/jira-error.js';
@@ -157,10 +170,12 @@ export class SyncService {
     const existing = await this.deps.renders.findMeta(clientKey, feed.id, ALL_CALENDAR);
 
     let read: Read | null = null;
-    if (incrementalAllowed(basis, basisHash, status, now) && basis) {
+    if (incrementalAllowed(basis, basisHash, status, now) && basis && status) {
       const items = await this.deps.items.list(clientKey, feed.id);
+      // What the budget cut must all be ranked again, so a sync from before cuts were kept reads in full.
+      const complete = cutCount(items) === (status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0);
       const incremental =
-        items.length > 0 || status?.issueCount === 0
+        complete && (items.length > 0 || status.issueCount === 0)
           ? await readIncrementally(client, {
               jql,
               fields,
@@ -172,7 +187,7 @@ export class SyncService {
               ...(signal ? { signal } : {}),
             })
           : null;
-      if (incremental && !incremental.changed && status?.dataHash && existing?.dataHash === status.dataHash) {
+      if (incremental && !incremental.changed && status.dataHash && existing?.dataHash === status.dataHash) {
         return this.finishUnchanged(
           clientKey,
           feed,
@@ -183,48 +198,69 @@ export class SyncService {
         );
       }
       if (incremental) {
-        const kept = incremental.keep(await this.deps.events.list(clientKey, feed.id));
+        const stored = await this.deps.events.list(clientKey, feed.id);
+        const kept = incremental.keep(stored);
         const built = await this.build(feed, incremental.fetched, ctx);
-        const items = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
+        const next = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
         read = {
           kind: 'incremental',
           issueCount: incremental.memberCount,
           issuesFetched: incremental.fetched.length,
           events: [...kept.events, ...built.shown].sort(compareEvents),
-          omitted: omittedOf(items),
+          cut: kept.items.flatMap((item) => item.cut.map((event) => standIn(event, item))),
+          shownUids: new Set(stored.map((event) => event.uid)),
+          stored: { events: stored, items },
+          omitted: omittedOf(next),
           capReached: false,
-          items,
+          items: next,
           windowChangeAt: new Date(Math.min(basis.windowChangeAt.getTime(), built.changesAt.getTime())),
           lastFullAt: basis.lastFullAt,
         };
       }
     }
     read ??= await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
-
-    const previous = await this.deps.revisions.listByUid(clientKey, feed.id);
-    const revised = applyRevisions(read.events, previous, now);
-    const { changed } = revised;
-    const dataHash = FeedPublisher.dataHash(feed, revised.events);
-    const unchanged = status?.dataHash === dataHash && existing?.dataHash === dataHash;
-    // Unchanged data left the stored event set (and what the budget cut) as it was.
-    const fitted = unchanged ? null : this.deps.publisher.fitToBudget(feed, revised.events, now);
-    const events = fitted?.events ?? revised.events;
-    const omitted = fitted
-      ? withBudgetCut(read.omitted, fitted.dropped)
-      : keptBudgetCut(read.omitted, status?.omitted ?? null);
-    const rendered = fitted
-      ? this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, events.length, dataHash)
-      : null;
+    let settled = await this.settle(
+      client,
+      feed,
+      read,
+      status,
+      existing?.dataHash ?? null,
+      fields,
+      ctx,
+      signal,
+    );
+    if (!settled) {
+      // The fit wants an event of a sprint or version the budget cut: only a full read rebuilds it with certainty.
+      read = await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
+      settled = await this.settle(
+        client,
+        feed,
+        read,
+        status,
+        existing?.dataHash ?? null,
+        fields,
+        ctx,
+        signal,
+      );
+      if (!settled) throw new Error('a full read left events the size budget cut unread');
+    }
+    const { changed, dataHash, events, omitted, rendered } = settled;
+    read = { ...read, items: settled.items, issuesFetched: read.issuesFetched + settled.issuesFetched };
 
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
       if (changed.length > 0) await this.deps.revisions.save(clientKey, feed.id, changed, trx);
+      const stored = read.stored;
       if (rendered) {
-        await this.deps.events.replaceAll(clientKey, feed.id, events, trx);
+        if (stored)
+          await this.deps.events.replaceSome(clientKey, feed.id, eventChange(stored.events, events), trx);
+        else await this.deps.events.replaceAll(clientKey, feed.id, events, trx);
         await this.deps.renders.save(clientKey, rendered, trx);
         await this.deps.renders.deleteVariantsExcept(clientKey, feed.id, ALL_CALENDAR, trx);
       }
-      await this.deps.items.replaceAll(clientKey, feed.id, read.items, trx);
+      if (stored)
+        await this.deps.items.replaceSome(clientKey, feed.id, itemChange(stored.items, read.items), trx);
+      else await this.deps.items.replaceAll(clientKey, feed.id, read.items, trx);
       await this.deps.syncs.markSucceeded(
         clientKey,
         feed.id,
@@ -271,6 +307,139 @@ export class SyncService {
       jiraRequests: requests.count,
       issuesFetched: read.issuesFetched,
     };
+  }
+
+  /**
+   * The revised event set of `read`, what of it the size budget keeps, and the rendered bytes when anything
+   * the feed shows changed. The budget's cuts are ranked with the events read; when the fit wants an event it
+   * only knows the rank of, that issue is read again (100 a request). Null when such an event is a sprint's or
+   * a version's: those are rebuilt from all their issues, so the caller reads in full.
+   */
+  private async settle(
+    client: JiraReader,
+    feed: Feed,
+    read: Read,
+    status: FeedSyncStatus | null,
+    servedHash: string | null,
+    fields: string[],
+    ctx: BuildContext,
+    signal: AbortSignal | undefined,
+  ): Promise<Settled | null> {
+    const clientKey = feed.clientKey;
+    const previous = await this.deps.revisions.listByUid(clientKey, feed.id);
+    const revised = applyRevisions(read.events, previous, ctx.now);
+    const changed = [...revised.changed];
+    const cutHashes = new Map(read.cut.map((entry) => [entry.event, entry.hash]));
+    const everything = [...revised.events, ...read.cut.map((entry) => entry.event)].sort(compareEvents);
+    const dataHash = FeedPublisher.dataHashOf(
+      feed,
+      everything.map((event) => cutHashes.get(event) ?? FeedPublisher.eventHash(event)),
+    );
+
+    if (status?.dataHash === dataHash && servedHash === dataHash) {
+      // Unchanged data left the stored event set (and what the budget cut) as it was.
+      const shown =
+        read.shownUids ??
+        ((status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0) > 0
+          ? new Set((await this.deps.events.list(clientKey, feed.id)).map((event) => event.uid))
+          : null);
+      const events = shown ? revised.events.filter((event) => shown.has(event.uid)) : revised.events;
+      const dropped = [
+        ...(shown ? revised.events.filter((event) => !shown.has(event.uid)) : []),
+        ...read.cut.map((entry) => entry.event),
+      ];
+      const items = withCut(
+        read.items,
+        dropped.map((event) => cutOf(event, cutHashes)),
+        dropped.map(ownerRef),
+      );
+      if (!items) return null;
+      const omitted = keptBudgetCut(read.omitted, status.omitted ?? null);
+      return { changed, dataHash, events, rendered: null, items, issuesFetched: 0, omitted };
+    }
+
+    let full = revised.events;
+    let cut = read.cut;
+    let issuesFetched = 0;
+    let fitted: { events: FeedEvent[]; dropped: FeedEvent[]; text: string };
+    for (;;) {
+      if (cut.length === 0) {
+        fitted = this.deps.publisher.fitToBudget(feed, full, ctx.now);
+        break;
+      }
+      if (feed.config.sizeBudget.maxBytes === null) return null;
+      const standIns = new Set(cut.map((entry) => entry.event));
+      const ranked = nearestFirst([...full, ...standIns], ctx.now);
+      const firstCut = ranked.findIndex((event) => standIns.has(event));
+      // Every event ranked before the first cut one is at hand: fit those, counting the rest as left out.
+      const candidates = ranked.slice(0, firstCut).sort(compareEvents);
+      const fit = this.fitAmong(feed, candidates, ranked.length - firstCut, ctx.now);
+      if (fit.events.length < candidates.length) {
+        fitted = { ...fit, dropped: [...fit.dropped, ...ranked.slice(firstCut)] };
+        break;
+      }
+      // All of them fit, so the fit may want more: read again the issues of the nearest cut events, about as
+      // many as the room left holds at the average size of an event.
+      const textBytes = Buffer.byteLength(fit.text, 'utf8');
+      const perEvent = candidates.length > 0 ? textBytes / candidates.length : textBytes;
+      const room = Math.ceil((feed.config.sizeBudget.maxBytes - textBytes) / Math.max(1, perEvent)) + 1;
+      const batch = Math.min(REREAD_BATCH, Math.max(1, room));
+      const wanted = new Set<string>();
+      for (const event of ranked.slice(firstCut)) {
+        if (!standIns.has(event)) continue;
+        if (event.kind !== 'issue' || event.issueId === null) return null;
+        wanted.add(event.issueId);
+        if (wanted.size >= batch) break;
+      }
+      const issues = await client.bulkFetch([...wanted], fields, signal);
+      if (issues.length < wanted.size) return null;
+      issuesFetched += issues.length;
+      const built = await this.build(
+        feed,
+        issues.map((issue) => ({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} })),
+        ctx,
+      );
+      const own = built.shown.filter(
+        (event) => event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId),
+      );
+      const reread = applyRevisions(own, previous, ctx.now);
+      changed.push(...reread.changed);
+      full = [
+        ...full.filter(
+          (event) => !(event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId)),
+        ),
+        ...reread.events,
+      ].sort(compareEvents);
+      cut = cut.filter((entry) => !(entry.event.issueId !== null && wanted.has(entry.event.issueId)));
+    }
+    const items = withCut(
+      read.items,
+      fitted.dropped.map((event) => cutOf(event, cutHashes)),
+      fitted.dropped.map(ownerRef),
+    );
+    if (!items) return null;
+    return {
+      changed,
+      dataHash,
+      events: fitted.events,
+      rendered: this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, fitted.events.length, dataHash),
+      items,
+      issuesFetched,
+      omitted: withBudgetCut(read.omitted, fitted.dropped),
+    };
+  }
+
+  /**
+   * Like `fitToBudget`, over the events at hand when `beyond` more (ranked after all of them) are not:
+   * the note counts those as left out too.
+   */
+  private fitAmong(
+    feed: Feed,
+    events: FeedEvent[],
+    beyond: number,
+    now: Date,
+  ): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
+    return this.deps.publisher.fitToBudget(feed, events, now, beyond);
   }
 
   /** Nothing the feed shows changed: the stored events, bytes and items stand; only the status moves on. */
@@ -344,6 +513,9 @@ export class SyncService {
     }
     return {
       kind: 'full',
+      cut: [],
+      shownUids: null,
+      stored: null,
       issueCount: issues.length,
       issuesFetched: fetched.issues.length,
       events: built.shown,
@@ -379,6 +551,12 @@ type Read = {
   issueCount: number;
   issuesFetched: number;
   events: FeedEvent[];
+  /** Events the size budget cut at the last sync, known by rank only (see `standIn`). */
+  cut: { event: FeedEvent; hash: string }[];
+  /** The UIDs the feed served before this sync, when read. */
+  shownUids: Set<string> | null;
+  /** The stored events and items, when read: only what changed in them is written. */
+  stored: { events: FeedEvent[]; items: SyncItem[] } | null;
   omitted: OmittedIssues;
   capReached: boolean;
   items: SyncItem[];
@@ -386,9 +564,91 @@ type Read = {
   lastFullAt: Date;
 };
 
+type Settled = {
+  changed: EventRevision[];
+  dataHash: string;
+  events: FeedEvent[];
+  rendered: RenderedFeed | null;
+  items: SyncItem[];
+  /** Issues read again because the fit wanted one of their cut events. */
+  issuesFetched: number;
+  omitted: OmittedIssues;
+};
+
+/** Issues read again in one request when the fit wants events it only knows the rank of. */
+const REREAD_BATCH = 100;
+
+/**
+ * A cut event as the fit ranks it and the status names it: its UID and dates, the rest empty. Never
+ * rendered: the fit reads its issue again before keeping it.
+ */
+function standIn(cut: CutEvent, owner: SyncItem): { event: FeedEvent; hash: string } {
+  const event: FeedEvent = {
+    uid: cut.uid,
+    kind: owner.kind,
+    ruleId: '',
+    issueId: owner.kind === 'issue' ? owner.id : null,
+    issueKey: owner.kind === 'issue' ? owner.key : null,
+    projectIds: [],
+    allDay: cut.allDay,
+    start: cut.start,
+    end: cut.end,
+    summary: owner.kind === 'issue' ? owner.key : `${owner.kind} ${owner.id}`,
+    description: '',
+    url: null,
+    categories: [],
+    transparent: false,
+    alarmMinutesBefore: null,
+    resolved: false,
+    stamp: '',
+    sequence: 0,
+    userAccountIds: [],
+  };
+  return { event, hash: cut.hash };
+}
+
+/** What turns the stored events `before` into `after`: the UIDs to delete (gone or changed) and the events to add. */
+function eventChange(before: readonly FeedEvent[], after: readonly FeedEvent[]) {
+  const was = new Map(before.map((event) => [event.uid, FeedPublisher.eventHash(event)]));
+  const events = after.filter((event) => was.get(event.uid) !== FeedPublisher.eventHash(event));
+  const staying = new Set(after.map((event) => event.uid));
+  const removeUids = [
+    ...before.filter((event) => !staying.has(event.uid)).map((event) => event.uid),
+    ...events.filter((event) => was.has(event.uid)).map((event) => event.uid),
+  ];
+  return { removeUids, events };
+}
+
+/** What turns the stored items `before` into `after`: the items to delete (gone or changed) and those to add. */
+function itemChange(before: readonly SyncItem[], after: readonly SyncItem[]) {
+  const was = new Map(before.map((item) => [itemRef(item), canonical(item)]));
+  const items = after.filter((item) => was.get(itemRef(item)) !== canonical(item));
+  const staying = new Set(after.map(itemRef));
+  const remove = [
+    ...before.filter((item) => !staying.has(itemRef(item))),
+    ...items.filter((item) => was.has(itemRef(item))),
+  ];
+  return { remove, items };
+}
+
+/** JSON with every object's keys in order (jsonb keeps its own order). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => compare(a, b)))
+      : inner,
+  );
+}
+
+function cutOf(event: FeedEvent, known: ReadonlyMap<FeedEvent, string>): CutEvent {
+  const hash = known.get(event) ?? FeedPublisher.eventHash(event);
+  return { uid: event.uid, allDay: event.allDay, start: event.start, end: event.end, hash };
+}
+
 /**
  * Whether the items the last good sync left can be trusted: read with this configuration, a full read
- * within a day (the safety pass), the window not yet due to change, and nothing cut by the cap or size budget.
+ * within a day (the safety pass), the window not yet due to change, and nothing cut by the cap (what the
+ * size budget cut is kept by rank, see `CutEvent`).
  */
 function incrementalAllowed(
   basis: SyncBasis | null,
@@ -398,7 +658,7 @@ function incrementalAllowed(
 ): boolean {
   if (!basis || !status || basis.hash !== hash) return false;
   if (now.getTime() - basis.lastFullAt.getTime() >= DAY_MS || now >= basis.windowChangeAt) return false;
-  return !status.capReached && !status.omitted?.byReason[SIZE_BUDGET_REASON];
+  return !status.capReached;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

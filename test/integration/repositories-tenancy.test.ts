@@ -133,8 +133,23 @@ beforeAll(async () => {
       SITE_A,
       feedId,
       [
-        { kind: 'issue', id: '1', key: 'A-1', updatedMs: now.getTime(), carries: ['sprint:7'], omitted: [] },
-        { kind: 'sprint', id: '7', dates: { startDate: '2026-06-01', endDate: '2026-06-14' } },
+        {
+          kind: 'issue',
+          id: '1',
+          key: 'A-1',
+          updatedMs: now.getTime(),
+          carries: ['sprint:7'],
+          omitted: [],
+          cut: [],
+        },
+        {
+          kind: 'sprint',
+          id: '7',
+          dates: { startDate: '2026-06-01', endDate: '2026-06-14' },
+          cut: [
+            { uid: 'sprint-7-sprint@x', allDay: true, start: '2026-06-01', end: '2026-06-15', hash: 'h' },
+          ],
+        },
       ],
       trx,
     );

@@ -112,6 +112,60 @@ describe('Connect webhooks', () => {
     );
   });
 
+  it('an added issue reaches the feed through jira:issue_created, by an incremental sync', async () => {
+    const template = jira.data.issues.find((candidate) => candidate.key === 'CAL-1')!;
+    jira.data.issues.push({
+      ...structuredClone(template),
+      id: '99101',
+      key: 'CAL-951',
+      summary: 'Created and Jira said so',
+      // In no release, so no other issue is read again to rebuild one.
+      fixVersions: [],
+      updated: formatJiraDateTime(Date.now(), 'UTC'),
+    });
+    expect(await jira.sendWebhook(app.url, 'jira:issue_created')).toEqual([204]);
+    await waitFor(
+      'the new issue in the feed',
+      async () => (await fetchFeed(feed.url)).text.includes('Created and Jira said so'),
+      FRESH_WITHIN_MS,
+    );
+    expect((await app.services.syncRepository.find(jira.clientKey, feed.id))?.lastSync).toMatchObject({
+      kind: 'incremental',
+      issuesFetched: 1,
+    });
+  });
+
+  it('a deleted issue leaves the feed through jira:issue_deleted', async () => {
+    expect((await fetchFeed(feed.url)).text).toContain('Created and Jira said so');
+    jira.data.issues = jira.data.issues.filter((candidate) => candidate.id !== '99101');
+    expect(await jira.sendWebhook(app.url, 'jira:issue_deleted')).toEqual([204]);
+    await waitFor(
+      'the deleted issue gone from the feed',
+      async () => !(await fetchFeed(feed.url)).text.includes('Created and Jira said so'),
+      FRESH_WITHIN_MS,
+    );
+    expect((await app.services.syncRepository.find(jira.clientKey, feed.id))?.lastSync).toMatchObject({
+      kind: 'incremental',
+    });
+  });
+
+  it('an issue moved out of the query leaves the feed through jira:issue_updated', async () => {
+    const issue = jira.data.issues.find((candidate) => candidate.key === 'CAL-1')!;
+    expect((await fetchFeed(feed.url)).text).toContain('Renamed and Jira said so');
+    issue.projectKey = 'OPS';
+    issue.updated = formatJiraDateTime(Date.now(), 'UTC');
+    expect(await jira.sendWebhook(app.url, 'jira:issue_updated')).toEqual([204]);
+    await waitFor(
+      'the moved issue gone from the feed',
+      async () => !(await fetchFeed(feed.url)).text.includes('Renamed and Jira said so'),
+      FRESH_WITHIN_MS,
+    );
+    expect((await app.services.syncRepository.find(jira.clientKey, feed.id))?.lastSync).toMatchObject({
+      kind: 'incremental',
+    });
+    issue.projectKey = 'CAL';
+  });
+
   it('a burst of webhooks for one site is one debounced job', async () => {
     for (let i = 0; i < 5; i += 1) await jira.sendWebhook(app.url, 'jira:issue_created');
     expect(await siteChangedJobs()).toBeLessThanOrEqual(1);
