@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The host a page runs in. Inside Jira through Connect, `AP` (all.js) gives a context JWT per call and the
  * page calls the server itself; inside Jira through Forge, forge-bridge.js (built from forge/src) sets
@@ -9,8 +10,15 @@
  * A platform: { name, available, request(method, path, body) → { status, body }, flag?(opts), resize() }.
  */
 
+/** @typedef {import('../types/api.js').Platform} Platform */
+/** @typedef {import('../types/api.js').HttpMethod} HttpMethod */
+
 /** Thrown when the host gives no way to call the server (no AP, no token). */
 export class PlatformError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   */
   constructor(code, message) {
     super(message);
     this.name = 'PlatformError';
@@ -18,7 +26,11 @@ export class PlatformError extends Error {
   }
 }
 
-/** A fresh context JWT for each call: AP caches it until shortly before it expires. */
+/**
+ * A fresh context JWT for each call: AP caches it until shortly before it expires.
+ * @param {ConnectHost} AP
+ * @returns {Promise<string>}
+ */
 function connectToken(AP) {
   return new Promise((resolve, reject) => {
     const noToken = () =>
@@ -37,15 +49,22 @@ function connectToken(AP) {
   });
 }
 
+/**
+ * @param {Response} response
+ * @returns {Promise<unknown>}
+ */
 async function readJson(response) {
   if (response.status === 204) return null;
   try {
-    return await response.json();
+    /** @type {unknown} */
+    const parsed = await response.json();
+    return parsed;
   } catch {
     return null;
   }
 }
 
+/** @returns {Platform} */
 function connectPlatform() {
   const AP = window.AP;
   const available = Boolean(AP && AP.context && typeof AP.context.getToken === 'function');
@@ -53,29 +72,38 @@ function connectPlatform() {
     name: 'connect',
     available,
     async request(method, path, body) {
-      if (!available) {
+      if (!available || !AP) {
         throw new PlatformError(
           'not_in_jira',
           'This page only works inside Jira. Open it from the Jira menu (Apps or Jira settings → Apps).',
         );
       }
       const token = await connectToken(AP);
+      /** @type {Record<string, string>} */
       const headers = { Authorization: `JWT ${token}`, Accept: 'application/json' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       const response = await fetch(new URL(`../api/${path}`, window.location.href), {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         cache: 'no-store',
         credentials: 'omit',
       });
       return { status: response.status, body: await readJson(response) };
     },
-    flag: AP && AP.flag && typeof AP.flag.create === 'function' ? (options) => AP.flag.create(options) : null,
+    flag: AP?.flag ? createFlag(AP.flag) : null,
     resize() {
       if (AP && typeof AP.resize === 'function') AP.resize();
     },
   };
+}
+
+/**
+ * @param {{ create(options: FlagOptions): unknown }} flag
+ * @returns {(options: FlagOptions) => unknown}
+ */
+function createFlag(flag) {
+  return (options) => flag.create(options);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -86,6 +114,7 @@ function signIn() {
   window.location.assign(new URL(`../signin?returnTo=${encodeURIComponent(returnTo)}`, window.location.href));
 }
 
+/** @returns {Platform} */
 function standalonePlatform() {
   /** @type {Promise<string> | null} */
   let csrf = null;
@@ -99,23 +128,30 @@ function standalonePlatform() {
         signIn();
         throw new PlatformError('signin_required', 'Signing you in with Jira…');
       }
-      const body = await readJson(response);
-      if (!response.ok || typeof body?.csrfToken !== 'string') {
+      const body = /** @type {{ csrfToken?: unknown } | null} */ (await readJson(response));
+      const token = body?.csrfToken;
+      if (!response.ok || typeof token !== 'string') {
         csrf = null;
         throw new PlatformError('no_session', 'Calendar Sync could not read your session. Reload the page.');
       }
-      return body.csrfToken;
+      return token;
     });
     return csrf;
   };
+  /**
+   * @param {HttpMethod} method
+   * @param {string} path
+   * @param {unknown} [body]
+   */
   const send = async (method, path, body) => {
+    /** @type {Record<string, string>} */
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (!SAFE_METHODS.has(method)) headers['X-CSRF-Token'] = await csrfToken();
     return fetch(new URL(path, window.location.href), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       cache: 'no-store',
       credentials: 'same-origin',
     });
