@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { checkIcs } from '../support/ics-check.js';
 import { type ApiClient, DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
-import { ADMIN, fetchFeed, NON_ADMIN, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, fetchFeed, NON_ADMIN, sampleFeedConfig, EVERY_RULE_KIND } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
 
 describe.each(DOORS)('through the %s door', (doorName) => {
@@ -90,27 +90,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
 
   describe('every rule kind end to end', () => {
     it('turns each kind of rule into events that parse and follow the feed rules', async () => {
-      const rules = [
-        { id: 'due', kind: 'allDay', field: 'duedate' },
-        {
-          id: 'go-live',
-          kind: 'timed',
-          field: 'customfield_10030',
-          end: { type: 'durationField', field: 'customfield_10031', defaultMinutes: 30 },
-        },
-        {
-          id: 'kickoff',
-          kind: 'dateWithTime',
-          field: 'customfield_10015',
-          startTime: '09:00',
-          startTimeField: 'customfield_10033',
-          timeZone: 'Europe/Berlin',
-          end: { type: 'fixedEndTime', time: '17:00' },
-        },
-        { id: 'span', kind: 'range', startField: 'customfield_10015', endField: 'duedate' },
-        { id: 'sprints', kind: 'sprint' },
-        { id: 'releases', kind: 'version' },
-      ];
+      const rules = EVERY_RULE_KIND;
       const created = await admin.post(
         '/feeds',
         sampleFeedConfig({

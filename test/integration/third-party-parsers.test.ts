@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, generateIssues } from '../support/fake-jira/fake-jira.js';
-import { ADMIN, apiAs, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, EVERY_RULE_KIND, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
@@ -87,26 +87,7 @@ beforeAll(async () => {
     sampleFeedConfig({
       name: 'Every kind; with, "hostile" name \\ ☃',
       source: { type: 'jql', jql: 'project in (CAL, MKT, OPS)' },
-      rules: [
-        { id: 'due', kind: 'allDay', field: 'duedate' },
-        {
-          id: 'go-live',
-          kind: 'timed',
-          field: 'customfield_10030',
-          end: { type: 'durationField', field: 'customfield_10031', defaultMinutes: 30 },
-        },
-        {
-          id: 'kickoff',
-          kind: 'dateWithTime',
-          field: 'customfield_10015',
-          startTime: '09:00',
-          timeZone: 'America/New_York',
-          end: { type: 'fixedEndTime', time: '17:00' },
-        },
-        { id: 'span', kind: 'range', startField: 'customfield_10015', endField: 'duedate' },
-        { id: 'sprints', kind: 'sprint' },
-        { id: 'releases', kind: 'version', useStartDate: true },
-      ],
+      rules: EVERY_RULE_KIND,
       content: {
         summaryTemplate: '{key}: {summary}',
         descriptionTemplate: '{summary}\n{status} · {assignee} · {url}',

@@ -61,6 +61,29 @@ export const ADMIN = SEED_ACCOUNTS.alice;
 export const NON_ADMIN = SEED_ACCOUNTS.bob;
 
 /** A feed touching every rule kind over the seeded CAL project. */
+/** One rule of every kind, over the seed's fields: a feed that exercises all of event building. */
+export const EVERY_RULE_KIND = [
+  { id: 'due', kind: 'allDay', field: 'duedate' },
+  {
+    id: 'go-live',
+    kind: 'timed',
+    field: 'customfield_10030',
+    end: { type: 'durationField', field: 'customfield_10031', defaultMinutes: 30 },
+  },
+  {
+    id: 'kickoff',
+    kind: 'dateWithTime',
+    field: 'customfield_10015',
+    startTime: '09:00',
+    startTimeField: 'customfield_10033',
+    timeZone: 'Europe/Berlin',
+    end: { type: 'fixedEndTime', time: '17:00' },
+  },
+  { id: 'span', kind: 'range', startField: 'customfield_10015', endField: 'duedate' },
+  { id: 'sprints', kind: 'sprint' },
+  { id: 'releases', kind: 'version' },
+] as const;
+
 export function sampleFeedConfig(overrides: Record<string, unknown> = {}) {
   return {
     name: 'Calendar Platform dates',
