@@ -1,5 +1,6 @@
 // The JSON the pages receive from /api, as far as they read it.
 import type { FeedConfig } from '../../src/domain/feed-config.js';
+import type { Preview } from '../../src/services/preview-service.js';
 
 export type { FeedConfig };
 
@@ -59,32 +60,9 @@ export type FeedView = {
   status: FeedStatus;
 };
 
-export type PreviewEvent = {
-  uid: string;
-  summary: string;
-  description: string;
-  start: string;
-  end: string;
-  allDay: boolean;
-  url: string | null;
-};
-
-export type Preview = {
-  events: PreviewEvent[];
-  eventCount: number;
-  issueCount: number;
-  omitted: OmittedIssues;
-  capReached: boolean;
-  sizeBytes: number;
-  sizeEstimated: boolean;
-  sizeLimitBytes: number;
-  budgetCut: {
-    maxBytes: number | null;
-    events: number;
-    estimated: boolean;
-    examples: { summary: string; start: string; allDay: boolean }[];
-  };
-};
+/** The preview answer, as the server's preview service types it (one definition for both sides). */
+export type { Preview } from '../../src/services/preview-service.js';
+export type PreviewEvent = Preview['events'][number];
 
 export type Explanation = { present: boolean; reason: string; message: string };
 export type JqlCheck = { valid: boolean; count: number | null; errors: string[] };
