@@ -183,6 +183,8 @@ export function cleanText(text: string): string {
 }
 
 const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// eslint-disable-next-line no-control-regex
+const ONE_CODE_POINT_GRAPHEMES = /^[\u0000-\u000c\u000e-\u02ff]*$/;
 
 /**
  * Cuts to at most `max` code points, ending in '…' when something was cut. The cut falls between
@@ -190,6 +192,10 @@ const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
  */
 export function truncate(text: string, max: number): string {
   if (text.length <= max || codePointCount(text, max) <= max) return text;
+  // Below U+0300 every character but CR (which pairs with LF) is a grapheme of its own: when the text up to the
+  // cut lies there, the cut is plain slicing, without segmenting thousands of characters.
+  if (max >= 1 && ONE_CODE_POINT_GRAPHEMES.test(text.slice(0, max + 1)))
+    return `${text.slice(0, max - 1).trimEnd()}…`;
   let kept = 0;
   let end = 0;
   // The segmenter is lazy: a 200 KB field costs only the graphemes before the cut.

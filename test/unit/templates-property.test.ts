@@ -14,6 +14,7 @@ import {
   TEMPLATE_NAMES,
   templateJiraFields,
   templatePlaceholders,
+  truncate,
 } from '../../src/domain/templates.js';
 import { jiraIssue } from '../support/factories.js';
 import { anyHostileString, hostileText, hugeText, pollutionObject } from '../support/hostile.js';
@@ -260,6 +261,58 @@ describe('field values nested beyond reason', () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe('truncate', () => {
+  /** The cut by grapheme segmentation alone, which truncate skips for text that cannot need it. */
+  const bySegments = (text: string, max: number) => {
+    if (Array.from(text).length <= max) return text;
+    let kept = 0;
+    let end = 0;
+    for (const { segment, index } of new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)) {
+      const size = Array.from(segment).length;
+      if (kept + size > max - 1) break;
+      kept += size;
+      end = index + segment.length;
+    }
+    return `${text.slice(0, end).trimEnd()}…`;
+  };
+  // Characters just below and above U+0300 and those that join graphemes: CR LF, combining marks, ZWJ, emoji
+  // modifiers, regional indicators, Hangul jamo.
+  const joiners = [
+    'a',
+    ' ',
+    '\n',
+    '\r',
+    '\u00e9',
+    '\u02ff',
+    '\u0300',
+    '\u0301',
+    '\u200d',
+    '\u{1F468}',
+    '\u{1F3FD}',
+    '\u{1F1E9}',
+    '\u1100',
+    '\u1161',
+  ];
+
+  it(`cuts exactly where grapheme segmentation cuts (${RUNS} runs)`, () => {
+    fc.assert(
+      fc.property(
+        fc
+          .oneof(
+            fc.array(fc.constantFrom(...joiners.slice(0, 6)), { maxLength: 60 }),
+            fc.array(fc.constantFrom(...joiners), { maxLength: 60 }),
+          )
+          .map((parts) => parts.join('')),
+        fc.integer({ min: 1, max: 40 }),
+        (text, max) => {
+          expect(truncate(text, max)).toBe(bySegments(text, max));
+        },
+      ),
+      { numRuns: RUNS * 5 },
     );
   });
 });
