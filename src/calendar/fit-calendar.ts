@@ -1,4 +1,5 @@
 import type { FeedEvent } from '../domain/feed-event.js';
+import { neverPause, type Pause } from '../domain/pause.js';
 import { type BudgetFit, budgetNote, fitToBudget } from '../domain/size-budget.js';
 import { type CalendarMeta, calendarHeader, RenderedEvents } from './render-calendar.js';
 
@@ -9,15 +10,22 @@ const END_BYTES = Buffer.byteLength('END:VCALENDAR\r\n');
  * when `note` asks for it. Each event is rendered once and the kept ones joined: the text is what
  * `renderCalendar` gives for them, however many sizes the fit tried.
  */
-export function fitCalendar(
+export async function fitCalendar(
   meta: CalendarMeta,
   events: FeedEvent[],
   now: Date,
   budget: { maxBytes: number | null; note: boolean },
-  /** Events already left out before these (an incremental sync's cut ones not read again): the note counts them too. */
-  beyond = 0,
-): BudgetFit & { text: string } {
-  const rendered = RenderedEvents.of(events);
+  {
+    beyond = 0,
+    pause = neverPause,
+  }: {
+    /** Events already left out before these (an incremental sync's cut ones not read again): the note counts them too. */
+    beyond?: number;
+    /** Called after each event rendered (`RenderedEvents.sliced`). */
+    pause?: Pause;
+  } = {},
+): Promise<BudgetFit & { text: string }> {
+  const rendered = await RenderedEvents.sliced(events, pause);
   const metaFor = (dropped: number): CalendarMeta => {
     const description = budget.note ? budgetNote(dropped + beyond) : null;
     return description ? { ...meta, description } : meta;

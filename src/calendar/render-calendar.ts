@@ -1,5 +1,6 @@
 import ical, { ICalAlarmType, ICalEventTransparency, type ICalEventData } from 'ical-generator';
 import type { FeedEvent } from '../domain/feed-event.js';
+import { mapSliced, type Pause } from '../domain/pause.js';
 import { cleanText } from '../domain/templates.js';
 import { parseDate } from '../domain/time-zones.js';
 
@@ -23,6 +24,15 @@ export function renderCalendar(meta: CalendarMeta, events: FeedEvent[]): string 
   return RenderedEvents.of(events).join(meta);
 }
 
+/** `renderCalendar`, calling `pause` after each event rendered and awaiting it when it asks to. */
+export async function renderCalendarSliced(
+  meta: CalendarMeta,
+  events: FeedEvent[],
+  pause: Pause,
+): Promise<string> {
+  return (await RenderedEvents.sliced(events, pause)).join(meta);
+}
+
 /**
  * A calendar's events, each rendered once: they can be sized, and any of them joined under any header,
  * without rendering again. Lines fold one at a time and every event ends its own lines, so the joined
@@ -35,14 +45,16 @@ export class RenderedEvents {
   ) {}
 
   static of(events: FeedEvent[]): RenderedEvents {
-    const calendar = ical({ prodId: 'x' });
-    const frame = calendar.toString().length - END.length;
-    const blocks = events.map((event) => {
-      calendar.clear();
-      calendar.createEvent(eventData(event));
-      const text = calendar.toString();
-      return text.slice(frame, text.length - END.length);
-    });
+    const render = eventRenderer();
+    return RenderedEvents.from(events.map(render));
+  }
+
+  /** `of`, calling `pause` after each event and awaiting it when it asks to. */
+  static async sliced(events: FeedEvent[], pause: Pause): Promise<RenderedEvents> {
+    return RenderedEvents.from(await mapSliced(events, pause, eventRenderer()));
+  }
+
+  private static from(blocks: string[]): RenderedEvents {
     return new RenderedEvents(
       blocks,
       blocks.map((block) => Buffer.byteLength(block, 'utf8')),
@@ -54,6 +66,18 @@ export class RenderedEvents {
     const blocks = indices ? indices.map((index) => this.blocks[index]!) : this.blocks;
     return `${calendarHeader(meta)}${blocks.join('')}${END}\r\n`;
   }
+}
+
+/** Renders one event at a time as the lines a calendar of it holds between its header and its end. */
+function eventRenderer(): (event: FeedEvent) => string {
+  const calendar = ical({ prodId: 'x' });
+  const frame = calendar.toString().length - END.length;
+  return (event) => {
+    calendar.clear();
+    calendar.createEvent(eventData(event));
+    const text = calendar.toString();
+    return text.slice(frame, text.length - END.length);
+  };
 }
 
 /** The calendar's own lines, before its first event. */

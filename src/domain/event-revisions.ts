@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MAX_SEQUENCE, type FeedEvent } from './feed-event.js';
+import { mapSliced, type Pause } from './pause.js';
 
 /** What the feed last showed for one event UID: the basis of its SEQUENCE and LAST-MODIFIED. */
 export type EventRevision = {
@@ -40,9 +41,30 @@ export function applyRevisions(
   previous: ReadonlyMap<string, EventRevision>,
   now: Date,
 ): { events: FeedEvent[]; changed: EventRevision[] } {
-  const nowMs = now.getTime();
   const changed: EventRevision[] = [];
-  const revised = events.map((event) => {
+  const revise = reviser(previous, now, changed);
+  return { events: events.map(revise), changed };
+}
+
+/** `applyRevisions`, calling `pause` after each event and awaiting it when it asks to. */
+export async function applyRevisionsSliced(
+  events: FeedEvent[],
+  previous: ReadonlyMap<string, EventRevision>,
+  now: Date,
+  pause: Pause,
+): Promise<{ events: FeedEvent[]; changed: EventRevision[] }> {
+  const changed: EventRevision[] = [];
+  const revise = reviser(previous, now, changed);
+  return { events: await mapSliced(events, pause, revise), changed };
+}
+
+function reviser(
+  previous: ReadonlyMap<string, EventRevision>,
+  now: Date,
+  changed: EventRevision[],
+): (event: FeedEvent) => FeedEvent {
+  const nowMs = now.getTime();
+  return (event) => {
     const contentHash = eventContentHash(event);
     const before = previous.get(event.uid);
     if (before && before.contentHash === contentHash) {
@@ -63,6 +85,5 @@ export function applyRevisions(
     }
     changed.push(revision);
     return { ...event, sequence: revision.sequence, stamp: revision.changedAt };
-  });
-  return { events: revised, changed };
+  };
 }

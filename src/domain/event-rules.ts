@@ -3,6 +3,7 @@ import type { JiraIssueLike } from './feed-event.js';
 import { FeedEventBuilder, type BuildContext, type BuildResult } from './feed-event-builder.js';
 import { issueUpdatedMs } from './jira-values.js';
 import { compareIds } from './ordering.js';
+import { eachSliced, type Pause } from './pause.js';
 
 export type { BuildContext, BuildResult, JiraIssueLike };
 
@@ -18,20 +19,16 @@ export function buildFeedEvents(config: FeedConfig, issues: JiraIssueLike[], ctx
   return builder.finish();
 }
 
-/** `buildFeedEvents` that awaits `pause` every `every` issues, so a big sync does not hold the event loop. */
-export async function buildFeedEventsInChunks(
+/** `buildFeedEvents` that calls `pause` after each issue and awaits it when it asks to: a big sync or a template
+ * near its limits does not hold the event loop. */
+export async function buildFeedEventsSliced(
   config: FeedConfig,
   issues: JiraIssueLike[],
   ctx: BuildContext,
-  pause: () => Promise<void>,
-  every = 250,
+  pause: Pause,
 ): Promise<BuildResult> {
   const builder = new FeedEventBuilder(config, ctx);
-  let added = 0;
-  for (const issue of uniqueIssues(issues)) {
-    builder.addIssue(issue);
-    if (++added % every === 0) await pause();
-  }
+  await eachSliced(uniqueIssues(issues), pause, (issue) => builder.addIssue(issue));
   return builder.finish();
 }
 

@@ -336,7 +336,7 @@ export class AccessService {
     const dataHash = FeedPublisher.dataHash(feed, events);
     const existing = await this.deps.renders.find(clientKey, feed.id, access.variant);
     if (existing?.dataHash === dataHash) return existing;
-    const rendered = this.deps.publisher.render(feed, access.variant, events, dataHash);
+    const rendered = await this.deps.publisher.render(feed, access.variant, events, dataHash);
     await this.deps.renders.save(clientKey, rendered);
     return rendered;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { buildFeedEvents, buildFeedEventsSliced, type JiraIssueLike } from '../domain/event-rules.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
@@ -15,6 +15,7 @@ import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
 import { readIssues } from './read-issues.js';
 import { fitUnsavedFeed } from './unsaved-feed-budget.js';
+import { timeSlices } from './time-slices.js';
 
 const requestSchema = z.object({
   config: z.unknown(),
@@ -132,7 +133,7 @@ export class ExplainService {
     // The whole feed decides the cap and the size budget, as the sync does.
     const uids = new Set(alone.events.map((event) => event.uid));
     const { issues } = await readIssues(client, { jql, fields, limit: issuesToRead(config.issueCap) });
-    let built = buildFeedEvents(config, issues, ctx);
+    let built = await buildFeedEventsSliced(config, issues, ctx, timeSlices());
     if (issues.length > config.issueCap) {
       const kept = keepNearestIssues(issues, built.events, config.issueCap, now);
       if (!kept.some((candidate) => candidate.id === issue.id)) {
@@ -141,9 +142,9 @@ export class ExplainService {
           `${key} is cut by the issue cap: the feed keeps the ${config.issueCap} issues nearest to today.`,
         );
       }
-      built = buildFeedEvents(config, kept, ctx);
+      built = await buildFeedEventsSliced(config, kept, ctx, timeSlices());
     }
-    const fit = fitUnsavedFeed(config, built.events, now);
+    const fit = await fitUnsavedFeed(config, built.events, now);
     let events = fit.kept.filter((event) => uids.has(event.uid));
     if (events.length === 0) {
       return absent(

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Knex } from 'knex';
 import { fitCalendar } from '../calendar/fit-calendar.js';
-import { type CalendarMeta, renderCalendar } from '../calendar/render-calendar.js';
+import { type CalendarMeta, renderCalendarSliced } from '../calendar/render-calendar.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { ALL_CALENDAR, type Feed, type RenderedFeed } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
+import { timeSlices } from './time-slices.js';
+
+const gzipAsync = promisify(gzip);
 
 /** Google drops subscriptions much over 1 MB; the status warns before that. */
 export const FEED_SIZE_WARNING_BYTES = 900_000;
@@ -68,31 +72,43 @@ export class FeedPublisher {
     return createHash('sha256').update(JSON.stringify(event, EVENT_KEYS)).digest('base64url');
   }
 
-  render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): RenderedFeed {
-    return this.fromText(feed, variant, renderCalendar(calendarMeta(feed), events), events.length, dataHash);
+  /** Rendering and compressing yield to the event loop: a big feed does not stall the requests around it. */
+  async render(feed: Feed, variant: string, events: FeedEvent[], dataHash: string): Promise<RenderedFeed> {
+    const text = await renderCalendarSliced(calendarMeta(feed), events, timeSlices());
+    return this.fromText(feed, variant, text, events.length, dataHash);
   }
 
   /**
    * The shared calendar's events and text within the feed's size budget, nearest events first; `beyond`
    * counts events already left out before these (the note says how many in all).
    */
-  fitToBudget(
+  async fitToBudget(
     feed: Feed,
     events: FeedEvent[],
     now: Date,
     beyond = 0,
-  ): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
-    const fit = fitCalendar(calendarMeta(feed), events, now, feed.config.sizeBudget, beyond);
+  ): Promise<{ events: FeedEvent[]; dropped: FeedEvent[]; text: string }> {
+    const fit = await fitCalendar(calendarMeta(feed), events, now, feed.config.sizeBudget, {
+      beyond,
+      pause: timeSlices(),
+    });
     return { events: fit.kept, dropped: fit.dropped, text: fit.text };
   }
 
-  fromText(feed: Feed, variant: string, text: string, eventCount: number, dataHash: string): RenderedFeed {
+  /** Compresses off the event loop (zlib's thread pool). */
+  async fromText(
+    feed: Feed,
+    variant: string,
+    text: string,
+    eventCount: number,
+    dataHash: string,
+  ): Promise<RenderedFeed> {
     const body = Buffer.from(text, 'utf8');
     return {
       feedId: feed.id,
       variant,
       body,
-      bodyGzip: gzipSync(body),
+      bodyGzip: await gzipAsync(body),
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
       dataHash,
       lastModified: this.deps.now(),
@@ -103,7 +119,7 @@ export class FeedPublisher {
   async publishEmpty(clientKey: string, feed: Feed, db: Knex.Transaction): Promise<void> {
     await this.deps.renders.save(
       clientKey,
-      this.render(feed, ALL_CALENDAR, [], FeedPublisher.dataHash(feed, [])),
+      await this.render(feed, ALL_CALENDAR, [], FeedPublisher.dataHash(feed, [])),
       db,
     );
   }

@@ -1,5 +1,5 @@
-import { renderCalendar } from '../calendar/render-calendar.js';
-import { buildFeedEvents, type JiraIssueLike } from '../domain/event-rules.js';
+import { renderCalendarSliced } from '../calendar/render-calendar.js';
+import { buildFeedEventsSliced, type JiraIssueLike } from '../domain/event-rules.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import type { OmittedIssues } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
@@ -9,6 +9,7 @@ import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
 import { readIssues } from './read-issues.js';
+import { timeSlices } from './time-slices.js';
 import { fitUnsavedFeed } from './unsaved-feed-budget.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
@@ -75,16 +76,15 @@ export class PreviewService {
       uidDomain: eventUidDomain(actor.clientKey, PREVIEW_FEED_ID),
       now,
     };
-    let built = buildFeedEvents(config, issues, ctx);
+    let built = await buildFeedEventsSliced(config, issues, ctx, timeSlices());
     const overCap = issues.length > config.issueCap;
     if (overCap) {
       issues = keepNearestIssues(issues, built.events, config.issueCap, now);
-      built = buildFeedEvents(config, issues, ctx);
+      built = await buildFeedEventsSliced(config, issues, ctx, timeSlices());
     }
     const { events, omitted } = built;
-    const sampleBytes = Buffer.byteLength(
-      renderCalendar({ name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes }, events),
-    );
+    const meta = { name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes };
+    const sampleBytes = Buffer.byteLength(await renderCalendarSliced(meta, events, timeSlices()));
     const { sizeBytes, sizeEstimated } = await this.estimateSize(
       config,
       sampleBytes,
@@ -92,7 +92,7 @@ export class PreviewService {
       more,
       () => client.approximateCount(jql),
     );
-    const budgetCut = this.budgetCut(config, events, now, sizeBytes, sizeEstimated, issues.length);
+    const budgetCut = await this.budgetCut(config, events, now, { sampleBytes, sizeBytes, sizeEstimated });
     const nowIso = now.toISOString().slice(0, 10);
     const upcoming = events.filter((event) => event.end.slice(0, 10) >= nowIso).slice(0, PREVIEW_EVENT_LIMIT);
     return {
@@ -117,28 +117,23 @@ export class PreviewService {
   }
 
   /** The same choice the sync makes, on the sample: which events the budget drops, farthest from today first. */
-  private budgetCut(
+  private async budgetCut(
     config: FeedConfig,
     events: FeedEvent[],
     now: Date,
-    sizeBytes: number,
-    sizeEstimated: boolean,
-    sampleIssues: number,
-  ): Preview['budgetCut'] {
+    size: { sampleBytes: number; sizeBytes: number; sizeEstimated: boolean },
+  ): Promise<Preview['budgetCut']> {
     const { maxBytes } = config.sizeBudget;
-    const meta = { name: config.name, refreshIntervalMinutes: config.syncIntervalMinutes };
-    const fit = fitUnsavedFeed(config, events, now);
+    const fit = await fitUnsavedFeed(config, events, now);
     const examples = [...fit.dropped]
       .reverse()
       .slice(0, BUDGET_EXAMPLES)
       .map(({ summary, start, allDay }) => ({ summary, start, allDay }));
-    if (!sizeEstimated || maxBytes === null || sampleIssues === 0) {
+    if (!size.sizeEstimated || maxBytes === null || events.length === 0) {
       return { maxBytes, events: fit.dropped.length, estimated: false, examples };
     }
-    const share = sizeBytes > maxBytes ? 1 - maxBytes / sizeBytes : 0;
-    const estimatedEvents = Math.round(
-      (events.length * sizeBytes) / Math.max(1, Buffer.byteLength(renderCalendar(meta, events))),
-    );
+    const share = size.sizeBytes > maxBytes ? 1 - maxBytes / size.sizeBytes : 0;
+    const estimatedEvents = Math.round((events.length * size.sizeBytes) / Math.max(1, size.sampleBytes));
     return { maxBytes, events: Math.round(estimatedEvents * share), estimated: true, examples };
   }
 

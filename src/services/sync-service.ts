@@ -31,8 +31,9 @@ import {
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
 import { nearestFirst, SIZE_BUDGET_REASON } from '../domain/size-budget.js';
-import { buildFeedEventsInChunks, type BuildContext, type JiraIssueLike } from '../domain/event-rules.js';
-import { applyRevisions, type EventRevision } from '../domain/event-revisions.js';
+import { buildFeedEventsSliced, type BuildContext, type JiraIssueLike } from '../domain/event-rules.js';
+import { applyRevisionsSliced, type EventRevision } from '../domain/event-revisions.js';
+import { mapSliced } from '../domain/pause.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { requiredJiraFields } from '../domain/feed-config.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -50,6 +51,7 @@ import type { InstallationService } from './installation-service.js';
 import type { JiraClients } from './jira-clients.js';
 import { readIncrementally } from './incremental-read.js';
 import { readIssues } from './read-issues.js';
+import { timeSlices } from './time-slices.js';
 
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'not-installed' | 'feed-gone' }
@@ -327,13 +329,19 @@ export class SyncService {
   ): Promise<Settled | null> {
     const clientKey = feed.clientKey;
     const previous = await this.deps.revisions.listByUid(clientKey, feed.id);
-    const revised = applyRevisions(read.events, previous, ctx.now);
+    const pause = timeSlices();
+    const revised = await applyRevisionsSliced(read.events, previous, ctx.now, pause);
     const changed = [...revised.changed];
-    const cutHashes = new Map(read.cut.map((entry) => [entry.event, entry.hash]));
+    // Each event's hash, computed once: the data hash and what the budget cuts both need it.
+    const hashes = new Map(read.cut.map((entry) => [entry.event, entry.hash]));
     const everything = [...revised.events, ...read.cut.map((entry) => entry.event)].sort(compareEvents);
     const dataHash = FeedPublisher.dataHashOf(
       feed,
-      everything.map((event) => cutHashes.get(event) ?? FeedPublisher.eventHash(event)),
+      await mapSliced(everything, pause, (event) => {
+        let hash = hashes.get(event);
+        if (hash === undefined) hashes.set(event, (hash = FeedPublisher.eventHash(event)));
+        return hash;
+      }),
     );
 
     if (status?.dataHash === dataHash && servedHash === dataHash) {
@@ -350,7 +358,7 @@ export class SyncService {
       ];
       const items = withCut(
         read.items,
-        dropped.map((event) => cutOf(event, cutHashes)),
+        dropped.map((event) => cutOf(event, hashes)),
         dropped.map(ownerRef),
       );
       if (!items) return null;
@@ -364,7 +372,7 @@ export class SyncService {
     let fitted: { events: FeedEvent[]; dropped: FeedEvent[]; text: string };
     for (;;) {
       if (cut.length === 0) {
-        fitted = this.deps.publisher.fitToBudget(feed, full, ctx.now);
+        fitted = await this.deps.publisher.fitToBudget(feed, full, ctx.now);
         break;
       }
       if (feed.config.sizeBudget.maxBytes === null) return null;
@@ -373,7 +381,7 @@ export class SyncService {
       const firstCut = ranked.findIndex((event) => standIns.has(event));
       // Every event ranked before the first cut one is at hand: fit those, counting the rest as left out.
       const candidates = ranked.slice(0, firstCut).sort(compareEvents);
-      const fit = this.fitAmong(feed, candidates, ranked.length - firstCut, ctx.now);
+      const fit = await this.fitAmong(feed, candidates, ranked.length - firstCut, ctx.now);
       if (fit.events.length < candidates.length) {
         fitted = { ...fit, dropped: [...fit.dropped, ...ranked.slice(firstCut)] };
         break;
@@ -402,7 +410,7 @@ export class SyncService {
       const own = built.shown.filter(
         (event) => event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId),
       );
-      const reread = applyRevisions(own, previous, ctx.now);
+      const reread = await applyRevisionsSliced(own, previous, ctx.now, pause);
       changed.push(...reread.changed);
       full = [
         ...full.filter(
@@ -414,7 +422,7 @@ export class SyncService {
     }
     const items = withCut(
       read.items,
-      fitted.dropped.map((event) => cutOf(event, cutHashes)),
+      fitted.dropped.map((event) => cutOf(event, hashes)),
       fitted.dropped.map(ownerRef),
     );
     if (!items) return null;
@@ -422,7 +430,13 @@ export class SyncService {
       changed,
       dataHash,
       events: fitted.events,
-      rendered: this.deps.publisher.fromText(feed, ALL_CALENDAR, fitted.text, fitted.events.length, dataHash),
+      rendered: await this.deps.publisher.fromText(
+        feed,
+        ALL_CALENDAR,
+        fitted.text,
+        fitted.events.length,
+        dataHash,
+      ),
       items,
       issuesFetched,
       omitted: withBudgetCut(read.omitted, fitted.dropped),
@@ -438,7 +452,7 @@ export class SyncService {
     events: FeedEvent[],
     beyond: number,
     now: Date,
-  ): { events: FeedEvent[]; dropped: FeedEvent[]; text: string } {
+  ): Promise<{ events: FeedEvent[]; dropped: FeedEvent[]; text: string }> {
     return this.deps.publisher.fitToBudget(feed, events, now, beyond);
   }
 
@@ -532,7 +546,7 @@ export class SyncService {
    * the window next changes what it shows; the build yields to the event loop between chunks of issues.
    */
   private async build(feed: Feed, issues: JiraIssueLike[], ctx: BuildContext) {
-    const built = await buildFeedEventsInChunks(withLookahead(feed.config), issues, ctx, yieldToEventLoop);
+    const built = await buildFeedEventsSliced(withLookahead(feed.config), issues, ctx, timeSlices());
     const split = splitByWindow(built.events, feed.config.window, feed.config.timeZone, ctx.now);
     return { ...built, ...split };
   }
@@ -660,8 +674,6 @@ function incrementalAllowed(
   if (now.getTime() - basis.lastFullAt.getTime() >= DAY_MS || now >= basis.windowChangeAt) return false;
   return !status.capReached;
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const MAX_BUDGET_EXAMPLES = 20;
 

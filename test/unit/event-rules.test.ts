@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildFeedEvents, type BuildContext } from '../../src/domain/event-rules.js';
+import { buildFeedEvents, buildFeedEventsSliced, type BuildContext } from '../../src/domain/event-rules.js';
 import { parseFeedConfig, type FeedConfig } from '../../src/domain/feed-config.js';
 import type { FeedEvent, JiraIssueLike } from '../../src/domain/feed-event.js';
+import { neverPause, type Pause } from '../../src/domain/pause.js';
 
 const ctx: BuildContext = {
   jiraBaseUrl: 'https://acme.atlassian.net',
@@ -542,5 +543,26 @@ describe('event details', () => {
   it('falls back to the issue key when the summary template renders empty', () => {
     const cfg = config({ ...due, content: { summaryTemplate: '{field:customfield_1}' } });
     expect(only(build(cfg, [issue(10001, { duedate: '2024-06-20' })]).events).summary).toBe('ABC-1');
+  });
+});
+
+describe('buildFeedEventsSliced', () => {
+  it('builds what buildFeedEvents builds, letting the event loop run between issues when the pause asks', async () => {
+    const cfg = config({ rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }] });
+    const issues = [30, 10, 20].map((day) => issue(10000 + day, { duedate: `2024-06-${day}` }));
+    let turns = 0;
+    const pause: Pause = () =>
+      new Promise((resolve) => {
+        turns += 1;
+        setImmediate(resolve);
+      });
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const sliced = await buildFeedEventsSliced(cfg, issues, ctx, pause);
+    // Without a turn of the event loop, the build would finish before the callback queued ahead of it.
+    expect(otherWorkRan).toBe(true);
+    expect(turns).toBe(issues.length);
+    expect(sliced).toEqual(build(cfg, issues));
+    expect(await buildFeedEventsSliced(cfg, issues, ctx, neverPause)).toEqual(sliced);
   });
 });

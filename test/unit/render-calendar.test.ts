@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fitCalendar } from '../../src/calendar/fit-calendar.js';
-import { RenderedEvents, renderCalendar } from '../../src/calendar/render-calendar.js';
+import { RenderedEvents, renderCalendar, renderCalendarSliced } from '../../src/calendar/render-calendar.js';
 import { buildFeedEvents } from '../../src/domain/event-rules.js';
 import { parseFeedConfig } from '../../src/domain/feed-config.js';
+import { neverPause, type Pause } from '../../src/domain/pause.js';
 import { budgetNote } from '../../src/domain/size-budget.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
 import { checkIcs, readIcsEvents } from '../support/ics-check.js';
@@ -336,18 +337,39 @@ describe('events rendered once', () => {
     );
   });
 
-  it('fit a budget with the text of the kept events and the note, within the budget', () => {
+  it('fit a budget with the text of the kept events and the note, within the budget', async () => {
     const events = pipelineEvents();
     const whole = Buffer.byteLength(renderCalendar(meta, events));
     const maxBytes = whole - 400;
-    const fit = fitCalendar(meta, events, new Date('2024-06-15T12:00:00.000Z'), { maxBytes, note: true });
+    const fit = await fitCalendar(meta, events, new Date('2024-06-15T12:00:00.000Z'), {
+      maxBytes,
+      note: true,
+    });
     expect(fit.dropped.length).toBeGreaterThan(0);
     expect(fit.text).toBe(
       renderCalendar({ ...meta, description: budgetNote(fit.dropped.length)! }, fit.kept),
     );
     expect(Buffer.byteLength(fit.text)).toBeLessThanOrEqual(maxBytes);
-    const unlimited = fitCalendar(meta, events, new Date(), { maxBytes: null, note: true });
+    const unlimited = await fitCalendar(meta, events, new Date(), { maxBytes: null, note: true });
     expect(unlimited.text).toBe(renderCalendar(meta, events));
+  });
+
+  it('renders in slices that let the event loop run, to the same bytes', async () => {
+    const events = pipelineEvents();
+    let turns = 0;
+    const pause: Pause = () =>
+      new Promise((resolve) => {
+        turns += 1;
+        setImmediate(resolve);
+      });
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const rendered = await RenderedEvents.sliced(events, pause);
+    // Without a turn of the event loop, the render would finish before the callback queued ahead of it.
+    expect(otherWorkRan).toBe(true);
+    expect(turns).toBe(events.length);
+    expect(rendered.join(meta)).toBe(renderCalendar(meta, events));
+    expect(await renderCalendarSliced(meta, events, neverPause)).toBe(renderCalendar(meta, events));
   });
 });
 
