@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { inBatches } from '../jira/batches.js';
 import type { JiraAuth } from '../jira/jira-auth.js';
 import { isJiraError, JiraError } from '../jira/jira-error.js';
 import type { JiraReader } from '../jira/jira-reader.js';
@@ -106,12 +107,11 @@ export class DataCenterJiraClient extends JiraTransport implements JiraReader {
       yield page.map((issue) => issue.id);
   }
 
-  /** Data Center has no bulk fetch: a search by id, 100 ids at a time. */
+  /** Data Center has no bulk fetch: a search by id, 100 ids at a time, a few in flight. */
   async bulkFetch(ids: readonly string[], fields: string[], signal?: AbortSignal): Promise<JiraIssue[]> {
-    const issues: JiraIssue[] = [];
-    for (let start = 0; start < ids.length; start += ID_BATCH) {
-      const batch = ids.slice(start, start + ID_BATCH).filter((id) => /^\d+$/.test(id));
-      if (batch.length === 0) continue;
+    const numeric = ids.filter((id) => /^\d+$/.test(id));
+    return inBatches(numeric, ID_BATCH, async (batch) => {
+      const issues: JiraIssue[] = [];
       for await (const page of this.searchPages({
         jql: `id in (${batch.join(',')})`,
         fields,
@@ -120,8 +120,8 @@ export class DataCenterJiraClient extends JiraTransport implements JiraReader {
       })) {
         issues.push(...page);
       }
-    }
-    return issues;
+      return issues;
+    });
   }
 
   private async *search(

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { inBatches } from './batches.js';
 import { JiraError } from './jira-error.js';
 import type { JiraReader } from './jira-reader.js';
 import {
@@ -74,23 +75,24 @@ export class JiraClient extends JiraTransport implements JiraReader {
     }
   }
 
-  /** The issues with these ids, 100 per request (POST /rest/api/3/issue/bulkfetch); ids Jira cannot show are left out. */
+  /**
+   * The issues with these ids, 100 per request (POST /rest/api/3/issue/bulkfetch, a few in flight), in the
+   * order asked; ids Jira cannot show are left out.
+   */
   async bulkFetch(ids: readonly string[], fields: string[], signal?: AbortSignal): Promise<JiraIssue[]> {
     if (fields.length === 0 || fields.some((field) => field.startsWith('*'))) {
       throw new TypeError('bulkFetch needs an explicit list of fields');
     }
-    const issues: JiraIssue[] = [];
-    for (let start = 0; start < ids.length; start += BULK_FETCH_SIZE) {
+    return inBatches(ids, BULK_FETCH_SIZE, async (batch) => {
       const result = await this.send({
         method: 'POST',
         path: '/rest/api/3/issue/bulkfetch',
-        body: { issueIdsOrKeys: ids.slice(start, start + BULK_FETCH_SIZE), fields },
+        body: { issueIdsOrKeys: batch, fields },
         schema: bulkIssueResultsSchema,
         signal,
       });
-      issues.push(...result.issues);
-    }
-    return issues;
+      return result.issues;
+    });
   }
 
   private async *search<
