@@ -13,6 +13,10 @@ let goodEventCount: number;
 const sync = () => app.services.sync.syncFeed(jira.clientKey, feedId);
 const status = async () => (await apiAs(app, jira, ADMIN).get(`/feeds/${feedId}`)).body.status;
 const searchCalls = () => jira.requests.filter((request) => request.path === '/rest/api/3/search/jql');
+const isIdsOnly = (body: unknown) => {
+  const fields = (body as { fields?: string[] }).fields;
+  return fields?.length === 1 && fields[0] === 'id';
+};
 
 beforeAll(async () => {
   jira = await FakeJira.start();
@@ -66,7 +70,38 @@ describe('sync under Jira faults', () => {
     expect(failed.eventCount).toBe(goodEventCount);
   });
 
+  it('reads past a full first page as ids, then 100 issues a request, to the same feed as paging on', async () => {
+    await app.services.syncRepository.forgetBasis(jira.clientKey, feedId);
+    const byIdsSync = await sync();
+    expect(byIdsSync).toMatchObject({ status: 'ok', kind: 'full' });
+    const total = byIdsSync.status === 'ok' ? byIdsSync.issuesFetched : 0;
+    expect(total).toBeGreaterThan(250);
+    expect(searchCalls().filter((call) => !isIdsOnly(call.body))).toHaveLength(1);
+    expect(searchCalls().filter((call) => isIdsOnly(call.body))).toHaveLength(1);
+    const bulk = jira.requests
+      .filter((request) => request.path === '/rest/api/3/issue/bulkfetch')
+      .map((call) => (call.body as { issueIdsOrKeys: string[] }).issueIdsOrKeys);
+    const rest = total - 100;
+    expect(bulk.map((ids) => ids.length)).toEqual(
+      Array.from({ length: Math.ceil(rest / 100) }, (_, index) => Math.min(100, rest - index * 100)),
+    );
+    expect(new Set(bulk.flat()).size).toBe(rest);
+    const byIds = (await fetchFeed(url)).text;
+    expect(byIds).toBe(goodBytes);
+
+    // Pages Jira trims (large fields) are paged on with tokens: the same issues, the same bytes.
+    jira.faults.fieldPageLimit = 50;
+    jira.requests.length = 0;
+    await app.services.syncRepository.forgetBasis(jira.clientKey, feedId);
+    expect(await sync()).toMatchObject({ status: 'ok', kind: 'full', issuesFetched: total });
+    expect(searchCalls()).toHaveLength(Math.ceil(total / 50));
+    expect(jira.requests.some((request) => request.path === '/rest/api/3/issue/bulkfetch')).toBe(false);
+    expect((await fetchFeed(url)).text).toBe(byIds);
+  });
+
   it('restarts the search when a page token expires mid-sync, and stores the complete set', async () => {
+    // Short pages (Jira trimming large fields) are read on with page tokens.
+    jira.faults.fieldPageLimit = 50;
     const repository = app.services.syncRepository;
     const original = repository.recordProgress.bind(repository);
     let expired = false;

@@ -17,6 +17,11 @@ export type FaultSpec = {
 export class FaultInjector {
   /** Added to every /rest call. */
   latencyMs = 0;
+  /**
+   * Issues per search page with fields, when below Jira's 100: Jira trims pages whose fields are large
+   * ("may return fewer items per page"), so a short page does not mean the last one.
+   */
+  fieldPageLimit: number | null = null;
   private queue: FaultSpec[] = [];
 
   constructor(private readonly onExpirePageTokens: () => void) {}
@@ -37,6 +42,7 @@ export class FaultInjector {
   clear(): void {
     this.queue = [];
     this.latencyMs = 0;
+    this.fieldPageLimit = null;
   }
 
   take(): FaultSpec | undefined {

@@ -33,6 +33,8 @@ export type Site = {
   baseUrl: string;
   now: () => Date;
   pageTokens: Map<string, PageToken>;
+  /** See `FaultInjector.fieldPageLimit`. */
+  fieldPageLimit: number | null;
 };
 
 export type RouteRequest = {
@@ -517,7 +519,7 @@ function search(site: Site, input: SearchInput): Reply {
     ({ matching, offset } = token);
   }
   const selection = selectFields(site, input.fields);
-  const cap = selection.fieldIds.length > 0 ? 100 : 5000;
+  const cap = selection.fieldIds.length > 0 ? Math.min(100, site.fieldPageLimit ?? 100) : 5000;
   const size = Math.min(Math.max(input.maxResults, 1), cap);
   const issues = matching
     .slice(offset, offset + size)

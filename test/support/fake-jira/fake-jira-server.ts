@@ -441,6 +441,7 @@ export class FakeJira {
       baseUrl: this.baseUrl,
       now: this.now,
       pageTokens: this.pageTokens,
+      fieldPageLimit: this.faults.fieldPageLimit,
     };
     reply(
       match.route.handle(site, { path: apiPath, params: match.params, query: url.searchParams, body }),
