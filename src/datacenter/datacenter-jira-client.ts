@@ -5,11 +5,8 @@ import { isJiraError, JiraError } from '../jira/jira-error.js';
 import type { JiraReader } from '../jira/jira-reader.js';
 import {
   fieldSchema,
-  filterSchema,
-  myPermissionsSchema,
   projectRoleUrlsSchema,
   projectSchema,
-  serverInfoSchema,
   type BulkPermissionGrants,
   type JiraField,
   type JiraIssue,
@@ -17,9 +14,9 @@ import {
   type JiraUser,
   type ParsedJql,
   type ProjectRole,
-  type ServerInfo,
 } from '../jira/jira-schemas.js';
-import { type JiraClientOptions, JiraTransport, type RequestSpec } from '../jira/jira-transport.js';
+import { JiraRestClient } from '../jira/jira-rest-client.js';
+import type { JiraClientOptions, RequestSpec } from '../jira/jira-transport.js';
 import {
   type DcSprint,
   dcGroupPickerSchema,
@@ -57,7 +54,8 @@ const asJiraUser = (user: DcUser): JiraUser => ({
  * the same JiraReader the Cloud client is, with DC's offset paging, user keys for account ids and
  * sprints read from the agile API. Every answer is what that user may see in Jira.
  */
-export class DataCenterJiraClient extends JiraTransport implements JiraReader {
+export class DataCenterJiraClient extends JiraRestClient implements JiraReader {
+  protected readonly api = '/rest/api/2';
   readonly capabilities = { permissionChecksForOthers: false } as const;
   private readonly auth: DataCenterAuth | JiraAuth;
   private readonly sprints = new Map<number, Promise<DcSprint | null>>();
@@ -198,19 +196,6 @@ export class DataCenterJiraClient extends JiraTransport implements JiraReader {
     return asJiraUser(await this.send({ method: 'GET', path: '/rest/api/2/myself', schema: dcUserSchema }));
   }
 
-  getServerInfo(): Promise<ServerInfo> {
-    return this.send({ method: 'GET', path: '/rest/api/2/serverInfo', schema: serverInfoSchema });
-  }
-
-  async getFilter(id: string): Promise<{ id: string; name: string; jql: string }> {
-    const filter = await this.send({
-      method: 'GET',
-      path: `/rest/api/2/filter/${encodeURIComponent(id)}`,
-      schema: filterSchema,
-    });
-    return { id: filter.id, name: filter.name, jql: filter.jql };
-  }
-
   /** `accountId` is the user key here. */
   async getUser(accountId: string): Promise<JiraUser | null> {
     const user = await this.findUser({ key: accountId });
@@ -288,16 +273,6 @@ export class DataCenterJiraClient extends JiraTransport implements JiraReader {
       this.keysByName.set(username, key);
     }
     return key;
-  }
-
-  async getMyPermissions(keys: string[]): Promise<Set<string>> {
-    const result = await this.send({
-      method: 'GET',
-      path: '/rest/api/2/mypermissions',
-      query: { permissions: keys.join(',') },
-      schema: myPermissionsSchema,
-    });
-    return new Set(keys.filter((key) => result.permissions[key]?.havePermission === true));
   }
 
   checkPermissions(): Promise<BulkPermissionGrants> {

@@ -7,18 +7,15 @@ import {
   bulkIssueResultsSchema,
   bulkPermissionGrantsSchema,
   fieldSchema,
-  filterSchema,
   foundGroupsSchema,
   groupNamesSchema,
   issueIdPageSchema,
-  myPermissionsSchema,
   pageSchema,
   parsedJqlQueriesSchema,
   projectRoleSchema,
   projectRoleUrlsSchema,
   projectSchema,
   searchResultsSchema,
-  serverInfoSchema,
   userSchema,
   type BulkPermissionGrants,
   type BulkPermissionsRequest,
@@ -30,7 +27,8 @@ import {
   type ProjectRole,
   type ServerInfo,
 } from './jira-schemas.js';
-import { JiraTransport, type Query } from './jira-transport.js';
+import { JiraRestClient } from './jira-rest-client.js';
+import type { Query } from './jira-transport.js';
 
 export { type JiraClientOptions, type JiraSite } from './jira-transport.js';
 
@@ -40,7 +38,8 @@ const BULK_FETCH_SIZE = 100;
 const PROJECT_PAGE_SIZE = 50;
 
 /** Jira Cloud's REST API v3 for one site, acting as the app itself (or as a user, with a user token). */
-export class JiraClient extends JiraTransport implements JiraReader {
+export class JiraClient extends JiraRestClient implements JiraReader {
+  protected readonly api = '/rest/api/3';
   readonly capabilities = { permissionChecksForOthers: true } as const;
 
   /** Issues matching `jql`, one page at a time; empty pages are skipped. */
@@ -185,19 +184,6 @@ export class JiraClient extends JiraTransport implements JiraReader {
     return this.send({ method: 'GET', path: '/rest/api/3/myself', schema: userSchema });
   }
 
-  getServerInfo(): Promise<ServerInfo> {
-    return this.send({ method: 'GET', path: '/rest/api/3/serverInfo', schema: serverInfoSchema });
-  }
-
-  async getFilter(id: string): Promise<{ id: string; name: string; jql: string }> {
-    const filter = await this.send({
-      method: 'GET',
-      path: `/rest/api/3/filter/${encodeURIComponent(id)}`,
-      schema: filterSchema,
-    });
-    return { id: filter.id, name: filter.name, jql: filter.jql };
-  }
-
   /** Null when Jira does not know the account. */
   async getUser(accountId: string): Promise<JiraUser | null> {
     try {
@@ -270,17 +256,6 @@ export class JiraClient extends JiraTransport implements JiraReader {
       if (name) groups.push(groupId ? { name, groupId } : { name });
     }
     return { id: role.id, name: role.name, actors: { users, groups } };
-  }
-
-  /** Which of `keys` the caller itself holds (a user token asks as that user). */
-  async getMyPermissions(keys: string[]): Promise<Set<string>> {
-    const result = await this.send({
-      method: 'GET',
-      path: '/rest/api/3/mypermissions',
-      query: { permissions: keys.join(',') },
-      schema: myPermissionsSchema,
-    });
-    return new Set(keys.filter((key) => result.permissions[key]?.havePermission === true));
   }
 
   checkPermissions(body: BulkPermissionsRequest): Promise<BulkPermissionGrants> {
