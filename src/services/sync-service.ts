@@ -221,29 +221,13 @@ export class SyncService {
       }
     }
     read ??= await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
-    let settled = await this.settle(
-      client,
-      feed,
-      read,
-      status,
-      existing?.dataHash ?? null,
-      fields,
-      ctx,
-      signal,
-    );
+    const settle = (of: Read) =>
+      this.settle(client, feed, of, status, existing?.dataHash ?? null, fields, ctx, signal);
+    let settled = await settle(read);
     if (!settled) {
       // The fit wants an event of a sprint or version the budget cut: only a full read rebuilds it with certainty.
       read = await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
-      settled = await this.settle(
-        client,
-        feed,
-        read,
-        status,
-        existing?.dataHash ?? null,
-        fields,
-        ctx,
-        signal,
-      );
+      settled = await settle(read);
       if (!settled) throw new Error('a full read left events the size budget cut unread');
     }
     const { changed, dataHash, events, omitted, rendered } = settled;
