@@ -220,12 +220,13 @@ class GroupPicker {
 class RolePicker {
   /**
    * @param {ProjectRole[]} chosenRoles
-   * @param {ProjectRole[]} siteRoles
+   * @param {readonly ProjectRole[]} siteRoles
    * @param {Register} register
    */
   constructor(chosenRoles, siteRoles, register) {
     const chosen = new Set(chosenRoles.map((role) => String(role.id)));
-    const roles = siteRoles;
+    // A copy: the site's list is the admin page's cached lookups, shared by every editor it opens.
+    const roles = [...siteRoles];
     for (const role of chosenRoles)
       if (!roles.some((known) => String(known.id) === String(role.id))) roles.push(role);
     this.checks = new CheckList(roles, 'Jira returned no project roles the app can see.', (role) => [
