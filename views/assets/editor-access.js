@@ -4,12 +4,11 @@ import { api, debounce, explainError, h, replaceChildren, resizeFrame } from './
 import { FITS } from './field-slots.js';
 import { checkbox, makeField, radioGroup } from './form-fields.js';
 
-/** @typedef {import('./form-fields.js').Field} Field */
 /** @typedef {import('../types/api.js').FeedConfig['access']} Access */
 /** @typedef {import('../types/api.js').JiraField} JiraField */
 /** @typedef {import('../types/api.js').JiraGroup} JiraGroup */
 /** @typedef {import('../types/api.js').ProjectRole} ProjectRole */
-/** @typedef {(path: string, field: Field) => Field} Register */
+/** @typedef {import('./form-fields.js').Register} Register */
 
 /** @type {import('./form-fields.js').RadioOption[]} */
 const MODES = [

@@ -2,7 +2,6 @@
 import {
   ApiError,
   api,
-  debounce,
   explainError,
   h,
   plural,
@@ -20,10 +19,10 @@ import {
   readNumber,
   selectInput,
   textInput,
-  timeZones,
 } from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
+import { SourceSection } from './editor-source.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
 import { RuleCard } from './rule-card.js';
@@ -97,8 +96,9 @@ export class FeedEditor {
         },
       },
     });
+    this.source = new SourceSection(config, (path, field) => this.register(path, field));
     const sections = [
-      this.sourceSection(config),
+      this.source.element,
       this.rulesSection(config),
       this.contentSection(config),
       this.windowSection(config),
@@ -179,164 +179,6 @@ export class FeedEditor {
       h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), side),
     );
     this.updateTemplateExamples();
-    if (config.source.type === 'jql' && config.source.jql) this.checkJqlSoon(config.source.jql);
-    resizeFrame();
-  }
-
-  // --- Name and source -----------------------------------------------------------------------------
-
-  sourceSection(config) {
-    this.nameInput = textInput(config.name, { maxLength: 200, placeholder: 'e.g. Release dates' });
-    const name = this.register(
-      'name',
-      makeField({
-        label: 'Feed name',
-        control: this.nameInput,
-        required: true,
-        help: 'Calendar apps show this as the calendar’s name.',
-      }),
-    );
-
-    const sourceType = radioGroup(
-      'source-type',
-      [
-        ['jql', 'A JQL query'],
-        ['filter', 'A saved filter'],
-      ],
-      config.source.type,
-      () => this.showSource(),
-    );
-    this.sourceType = sourceType;
-    const typeField = this.register(
-      'source.type',
-      makeField({
-        label: 'Issues come from',
-        control: sourceType.element,
-        group: true,
-        focusTarget: sourceType.inputs[0],
-      }),
-    );
-
-    this.jqlInput = h('textarea', {
-      rows: 3,
-      value: config.source.type === 'jql' ? config.source.jql : '',
-      spellcheck: false,
-      placeholder: 'project = CAL AND duedate is not EMPTY',
-    });
-    this.jqlStatus = h('div', { 'aria-live': 'polite', 'data-testid': 'jql-status' });
-    this.jqlField = this.register(
-      'source.jql',
-      makeField({
-        label: 'JQL query',
-        control: this.jqlInput,
-        required: true,
-        extra: this.jqlStatus,
-        help: 'Runs as the Calendar Sync app user, so name people and groups explicitly instead of currentUser().',
-      }),
-    );
-    this.checkJqlSoon = debounce((jql) => void this.checkJql(jql), 500);
-    this.jqlInput.addEventListener('input', () => {
-      this.jqlProblem = null;
-      this.jqlField.clearError();
-      this.jqlSequence = (this.jqlSequence ?? 0) + 1;
-      replaceChildren(this.jqlStatus);
-      if (this.jqlInput.value.trim()) this.checkJqlSoon(this.jqlInput.value);
-    });
-
-    this.filterInput = textInput(config.source.type === 'filter' ? config.source.filterId : '', {
-      inputMode: 'numeric',
-      placeholder: '10042',
-    });
-    this.filterField = this.register(
-      'source.filterId',
-      makeField({
-        label: 'Saved filter id',
-        control: this.filterInput,
-        required: true,
-        help: 'The number at the end of the filter’s URL (…/issues/?filter=10042). Share the filter with the Calendar Sync app user.',
-      }),
-    );
-
-    this.timeZoneSelect = selectInput(
-      timeZones().map((zone) => [zone, zone.replaceAll('_', ' ')]),
-      config.timeZone ?? 'UTC',
-    );
-    const zone = this.register(
-      'timeZone',
-      makeField({
-        label: 'Feed time zone',
-        control: this.timeZoneSelect,
-        help: 'Times of day and the day of date-time fields are read in this zone.',
-      }),
-    );
-
-    const section = h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-source' },
-      h('h3', { id: 'sec-source', text: 'Name and issues' }),
-      name.element,
-      typeField.element,
-      this.jqlField.element,
-      this.filterField.element,
-      zone.element,
-    );
-    this.showSource();
-    return section;
-  }
-
-  showSource() {
-    const type = this.sourceType.value();
-    this.jqlField.element.hidden = type !== 'jql';
-    this.filterField.element.hidden = type !== 'filter';
-    resizeFrame();
-  }
-
-  async checkJql(jql) {
-    const sequence = (this.jqlSequence = (this.jqlSequence ?? 0) + 1);
-    replaceChildren(
-      this.jqlStatus,
-      h(
-        'div',
-        { class: 'help' },
-        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-        ' Checking the query with Jira…',
-      ),
-    );
-    try {
-      const result = await api('POST', 'jql/check', { jql });
-      if (sequence !== this.jqlSequence) return;
-      if (result.valid) {
-        replaceChildren(
-          this.jqlStatus,
-          h('div', {
-            class: 'field-ok',
-            text:
-              result.count === null
-                ? 'Jira accepts this query.'
-                : `Jira accepts this query: ${plural(result.count, 'matching issue')}.`,
-          }),
-        );
-        this.jqlField.clearError();
-      } else {
-        replaceChildren(this.jqlStatus);
-        this.jqlProblem = result.errors.join(' ') || 'Jira rejected this query.';
-        this.jqlField.setError(this.jqlProblem);
-      }
-    } catch (error) {
-      if (sequence !== this.jqlSequence) return;
-      replaceChildren(this.jqlStatus);
-      if (error instanceof ApiError && error.status === 400 && error.fields.length > 0)
-        this.jqlField.setError(error.fields.map((field) => field.message).join(' '));
-      else if (!(error instanceof ApiError && error.status === 404)) {
-        replaceChildren(
-          this.jqlStatus,
-          h('div', {
-            class: 'help',
-            text: `The query could not be checked right now (${explainError(error)}). It is checked again when you save.`,
-          }),
-        );
-      }
-    }
     resizeFrame();
   }
 
@@ -619,14 +461,8 @@ export class FeedEditor {
   // --- Reading, errors, preview and save -----------------------------------------------------------
 
   readConfig() {
-    const sourceType = this.sourceType.value();
     return {
-      name: this.nameInput.value,
-      source:
-        sourceType === 'filter'
-          ? { type: 'filter', filterId: this.filterInput.value.trim() }
-          : { type: 'jql', jql: this.jqlInput.value },
-      timeZone: this.timeZoneSelect.value,
+      ...this.source.read(),
       rules: this.ruleCards.map((card) => card.read()),
       content: {
         summaryTemplate: this.summaryInput.value,
@@ -661,8 +497,7 @@ export class FeedEditor {
 
   clearErrors() {
     for (const { field } of this.allEntries()) field.clearError();
-    // Jira's verdict on the query stands until the query changes.
-    if (this.jqlProblem) this.jqlField.setError(this.jqlProblem);
+    this.source.restoreJqlProblem();
     this.updateTemplateExamples();
     this.errorSummary.hidden = true;
     replaceChildren(this.errorSummary);

@@ -12,6 +12,10 @@ import { h, uniqueId } from './common.js';
  *   clearError(): void,
  * }} Field
  */
+/**
+ * Files a control under its config path, so that the server's problems with that path land next to it.
+ * @typedef {(path: string, field: Field) => Field} Register
+ */
 /** @typedef {[value: string, label: string, disabled?: boolean]} SelectOption */
 /** @typedef {[value: string, label: string, help?: string | null]} RadioOption */
 
