@@ -15,18 +15,17 @@ import {
   errorOnly,
   makeField,
   numberInput,
-  radioGroup,
   readNumber,
   selectInput,
   textInput,
 } from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
+import { ContentSection } from './editor-content.js';
 import { SourceSection } from './editor-source.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
 import { RuleCard } from './rule-card.js';
-import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
 
 const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
 
@@ -65,7 +64,6 @@ export class FeedEditor {
     this.entries = [];
     this.ruleCards = [];
     this.busy = false;
-    this.lastPreview = null;
     this.render();
   }
 
@@ -96,16 +94,16 @@ export class FeedEditor {
         },
       },
     });
-    this.source = new SourceSection(config, (path, field) => this.register(path, field));
-    const sections = [
-      this.source.element,
-      this.rulesSection(config),
-      this.contentSection(config),
-      this.windowSection(config),
-    ];
-    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, (path, field) =>
-      this.register(path, field),
+    const register = (path, field) => this.register(path, field);
+    this.source = new SourceSection(config, register);
+    const rules = this.rulesSection(config);
+    this.content = new ContentSection(
+      config.content ?? DEFAULT_CONFIG.content,
+      { siteBaseUrl: this.lookups.siteBaseUrl, fieldName: this.fieldName },
+      register,
     );
+    const sections = [this.source.element, rules, this.content.element, this.windowSection(config)];
+    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, register);
     form.append(this.errorSummary, ...sections, this.access.element);
     this.saveButton = h('button', {
       type: 'submit',
@@ -178,7 +176,6 @@ export class FeedEditor {
       h('h2', { style: 'margin-top:0', id: 'editor-heading', text: title }),
       h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), side),
     );
-    this.updateTemplateExamples();
     resizeFrame();
   }
 
@@ -260,134 +257,6 @@ export class FeedEditor {
     return selectInput(options, value ?? '');
   }
 
-  // --- Content -------------------------------------------------------------------------------------
-
-  contentSection(config) {
-    const content = config.content ?? DEFAULT_CONFIG.content;
-    this.summaryInput = textInput(content.summaryTemplate, { maxLength: 1000 });
-    this.summaryExample = h('div', { class: 'example', 'data-testid': 'summary-example' });
-    this.summaryField = this.register(
-      'content.summaryTemplate',
-      makeField({
-        label: 'Event title',
-        control: this.summaryInput,
-        required: true,
-        extra: this.summaryExample,
-        help: `Placeholders: ${validPlaceholderList()}`,
-      }),
-    );
-    this.descriptionInput = h('textarea', {
-      rows: 3,
-      value: content.descriptionTemplate ?? '',
-      maxLength: 4000,
-    });
-    this.descriptionExample = h('div', { class: 'example', 'data-testid': 'description-example' });
-    this.descriptionField = this.register(
-      'content.descriptionTemplate',
-      makeField({
-        label: 'Event description',
-        control: this.descriptionInput,
-        extra: this.descriptionExample,
-      }),
-    );
-    for (const input of [this.summaryInput, this.descriptionInput])
-      input.addEventListener('input', () => this.updateTemplateExamples());
-
-    this.categoriesInput = textInput((content.categories ?? []).join(', '), {
-      placeholder: 'e.g. Jira, Releases',
-    });
-    const categories = this.register(
-      'content.categories',
-      makeField({
-        label: 'Categories',
-        control: this.categoriesInput,
-        help: 'Comma-separated; some calendar apps colour or filter events by category.',
-      }),
-    );
-
-    this.transparency = radioGroup(
-      'transparency',
-      [
-        ['free', 'Free', 'Events do not block time in schedulers'],
-        ['busy', 'Busy', 'Events block time like meetings'],
-      ],
-      content.transparency ?? 'free',
-    );
-    const transparency = this.register(
-      'content.transparency',
-      makeField({
-        label: 'Show events as',
-        control: this.transparency.element,
-        group: true,
-        focusTarget: this.transparency.inputs[0],
-      }),
-    );
-
-    this.alarmInput = numberInput(content.alarmMinutesBefore, {
-      min: 0,
-      max: 40320,
-      placeholder: 'No reminder',
-    });
-    const alarm = this.register(
-      'content.alarmMinutesBefore',
-      makeField({
-        label: 'Reminder (minutes before)',
-        control: this.alarmInput,
-        help: 'Leave empty for no reminder; 1440 is one day.',
-      }),
-    );
-
-    this.resolvedSelect = selectInput(
-      [
-        ['show', 'Show them like any other issue'],
-        ['mark', 'Show them with ✓ before the title'],
-        ['hide', 'Leave them out of the feed'],
-      ],
-      content.resolved ?? 'show',
-    );
-    const resolved = this.register(
-      'content.resolved',
-      makeField({ label: 'Resolved issues', control: this.resolvedSelect }),
-    );
-
-    return h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-content' },
-      h('h3', { id: 'sec-content', text: 'What events say' }),
-      this.summaryField.element,
-      this.descriptionField.element,
-      h('div', { class: 'row' }, categories.element, alarm.element),
-      transparency.element,
-      resolved.element,
-    );
-  }
-
-  updateTemplateExamples() {
-    const jiraBaseUrl = this.lookups.siteBaseUrl;
-    const show = (input, field, example, finish) => {
-      const parsed = parseTemplate(input.value);
-      if (!parsed.ok) {
-        field.setError(parsed.message);
-        replaceChildren(example);
-        example.hidden = true;
-        return;
-      }
-      field.clearError();
-      example.hidden = false;
-      const text = finish(renderSample(parsed.parts, { jiraBaseUrl, fieldName: this.fieldName }));
-      replaceChildren(example, h('span', { class: 'subtlest', text: 'Example: ' }), text || '(empty)');
-    };
-    show(this.summaryInput, this.summaryField, this.summaryExample, finishSummary);
-    show(this.descriptionInput, this.descriptionField, this.descriptionExample, (text) => text.trim());
-    const first = this.lastPreview?.events?.[0];
-    if (first)
-      this.summaryExample.append(
-        h('br'),
-        h('span', { class: 'subtlest', text: 'First event in the preview: ' }),
-        first.summary,
-      );
-  }
-
   // --- Window and limits ---------------------------------------------------------------------------
 
   windowSection(config) {
@@ -464,17 +333,7 @@ export class FeedEditor {
     return {
       ...this.source.read(),
       rules: this.ruleCards.map((card) => card.read()),
-      content: {
-        summaryTemplate: this.summaryInput.value,
-        descriptionTemplate: this.descriptionInput.value,
-        categories: this.categoriesInput.value
-          .split(',')
-          .map((category) => category.trim())
-          .filter(Boolean),
-        transparency: this.transparency.value() ?? 'free',
-        alarmMinutesBefore: readNumber(this.alarmInput, { nullable: true }),
-        resolved: this.resolvedSelect.value,
-      },
+      content: this.content.read(),
       window: {
         pastDays: readNumber(this.pastInput),
         futureDays: readNumber(this.futureInput),
@@ -498,7 +357,7 @@ export class FeedEditor {
   clearErrors() {
     for (const { field } of this.allEntries()) field.clearError();
     this.source.restoreJqlProblem();
-    this.updateTemplateExamples();
+    this.content.showExamples();
     this.errorSummary.hidden = true;
     replaceChildren(this.errorSummary);
   }
@@ -604,9 +463,8 @@ export class FeedEditor {
     );
     try {
       const preview = await api('POST', 'feeds/preview', config);
-      this.lastPreview = preview;
       renderPreview(this.previewBody, preview, { timeZone: config.timeZone, fieldName: this.fieldName });
-      this.updateTemplateExamples();
+      this.content.previewed(preview);
     } catch (error) {
       replaceChildren(
         this.previewBody,
