@@ -10,24 +10,15 @@ import {
   showErrorFlag,
   showFlag,
 } from './common.js';
-import {
-  checkbox,
-  errorOnly,
-  makeField,
-  numberInput,
-  readNumber,
-  selectInput,
-  textInput,
-} from './form-fields.js';
+import { errorOnly, selectInput, textInput } from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
 import { ContentSection } from './editor-content.js';
 import { SourceSection } from './editor-source.js';
+import { WindowSection } from './editor-window.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
 import { RuleCard } from './rule-card.js';
-
-const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
 
 export function browserTimeZone() {
   try {
@@ -102,7 +93,8 @@ export class FeedEditor {
       { siteBaseUrl: this.lookups.siteBaseUrl, fieldName: this.fieldName },
       register,
     );
-    const sections = [this.source.element, rules, this.content.element, this.windowSection(config)];
+    this.dateWindow = new WindowSection(config, register);
+    const sections = [this.source.element, rules, this.content.element, this.dateWindow.element];
     this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, register);
     form.append(this.errorSummary, ...sections, this.access.element);
     this.saveButton = h('button', {
@@ -257,76 +249,6 @@ export class FeedEditor {
     return selectInput(options, value ?? '');
   }
 
-  // --- Window and limits ---------------------------------------------------------------------------
-
-  windowSection(config) {
-    const window = config.window ?? DEFAULT_CONFIG.window;
-    this.pastInput = numberInput(window.pastDays, { min: 0, max: 3650 });
-    this.futureInput = numberInput(window.futureDays, { min: 1, max: 3650 });
-    const past = this.register(
-      'window.pastDays',
-      makeField({ label: 'Days in the past', control: this.pastInput }),
-    );
-    const future = this.register(
-      'window.futureDays',
-      makeField({ label: 'Days ahead', control: this.futureInput }),
-    );
-    this.overdue = checkbox(
-      'Keep unresolved overdue issues',
-      window.keepUnresolvedOverdue ?? true,
-      'Unresolved issues stay in the feed even when their date is older than the window.',
-    );
-    const overdue = this.register(
-      'window.keepUnresolvedOverdue',
-      makeField({
-        label: 'Overdue issues',
-        control: this.overdue.element,
-        group: true,
-        focusTarget: this.overdue.input,
-      }),
-    );
-    this.capInput = numberInput(config.issueCap, { min: 1, max: 20000 });
-    const cap = this.register(
-      'issueCap',
-      makeField({
-        label: 'Issue cap',
-        control: this.capInput,
-        help: 'The most issues one sync reads (1–20,000).',
-      }),
-    );
-    const interval = config.syncIntervalMinutes ?? 60;
-    const intervals = SYNC_INTERVALS.includes(interval)
-      ? SYNC_INTERVALS
-      : [...SYNC_INTERVALS, interval].sort((a, b) => a - b);
-    this.intervalSelect = selectInput(
-      intervals.map((minutes) => [
-        String(minutes),
-        minutes < 60
-          ? `Every ${minutes} minutes`
-          : minutes === 60
-            ? 'Every hour'
-            : `Every ${minutes / 60} hours`,
-      ]),
-      String(interval),
-    );
-    const syncInterval = this.register(
-      'syncIntervalMinutes',
-      makeField({
-        label: 'Sync with Jira',
-        control: this.intervalSelect,
-        help: 'Calendar apps fetch on their own schedule; Google Calendar every 8–24 hours.',
-      }),
-    );
-    return h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-window' },
-      h('h3', { id: 'sec-window', text: 'Date window and limits' }),
-      h('div', { class: 'row' }, past.element, future.element),
-      overdue.element,
-      h('div', { class: 'row' }, cap.element, syncInterval.element),
-    );
-  }
-
   // --- Reading, errors, preview and save -----------------------------------------------------------
 
   readConfig() {
@@ -334,13 +256,7 @@ export class FeedEditor {
       ...this.source.read(),
       rules: this.ruleCards.map((card) => card.read()),
       content: this.content.read(),
-      window: {
-        pastDays: readNumber(this.pastInput),
-        futureDays: readNumber(this.futureInput),
-        keepUnresolvedOverdue: this.overdue.input.checked,
-      },
-      issueCap: readNumber(this.capInput),
-      syncIntervalMinutes: Number(this.intervalSelect.value),
+      ...this.dateWindow.read(),
       access: this.access.read(),
     };
   }
