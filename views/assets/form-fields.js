@@ -131,7 +131,7 @@ export function textInput(value, props = {}) {
 }
 
 /**
- * @param {number | null | undefined} value
+ * @param {number | string | null | undefined} value a number, or the text a number box held (see readNumber)
  * @param {Record<string, unknown>} [props]
  */
 export function numberInput(value, props = {}) {
