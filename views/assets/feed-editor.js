@@ -10,15 +10,14 @@ import {
   showErrorFlag,
   showFlag,
 } from './common.js';
-import { errorOnly, selectInput, textInput } from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
 import { ContentSection } from './editor-content.js';
+import { RulesSection } from './editor-rules.js';
 import { SourceSection } from './editor-source.js';
 import { WindowSection } from './editor-window.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
-import { RuleCard } from './rule-card.js';
 
 export function browserTimeZone() {
   try {
@@ -53,7 +52,6 @@ export class FeedEditor {
     const initial = feed ? feed.config : { ...DEFAULT_CONFIG, timeZone: browserTimeZone() };
     this.config = structuredClone(initial);
     this.entries = [];
-    this.ruleCards = [];
     this.busy = false;
     this.render();
   }
@@ -87,14 +85,14 @@ export class FeedEditor {
     });
     const register = (path, field) => this.register(path, field);
     this.source = new SourceSection(config, register);
-    const rules = this.rulesSection(config);
+    this.rules = new RulesSection(config.rules ?? [], this.lookups.fields, this.fieldsById, register);
     this.content = new ContentSection(
       config.content ?? DEFAULT_CONFIG.content,
       { siteBaseUrl: this.lookups.siteBaseUrl, fieldName: this.fieldName },
       register,
     );
     this.dateWindow = new WindowSection(config, register);
-    const sections = [this.source.element, rules, this.content.element, this.dateWindow.element];
+    const sections = [this.source.element, this.rules.element, this.content.element, this.dateWindow.element];
     this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, register);
     form.append(this.errorSummary, ...sections, this.access.element);
     this.saveButton = h('button', {
@@ -171,90 +169,12 @@ export class FeedEditor {
     resizeFrame();
   }
 
-  // --- Event rules ---------------------------------------------------------------------------------
-
-  rulesSection(config) {
-    this.rulesList = h('div', {});
-    this.rulesError = this.register('rules', errorOnly());
-    for (const rule of config.rules ?? []) this.addRule(rule, false);
-    return h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-rules' },
-      h('h3', { id: 'sec-rules', text: 'Event rules' }),
-      h('p', {
-        class: 'subtle',
-        text: 'Each rule turns a date on an issue (or a sprint or version) into calendar events. An issue can produce one event per rule.',
-      }),
-      this.rulesList,
-      this.rulesError.element,
-      h('button', {
-        type: 'button',
-        class: 'button',
-        text: '+ Add event rule',
-        on: { click: () => this.addRule(null, true) },
-      }),
-    );
-  }
-
-  nextRuleId() {
-    const taken = new Set(this.ruleCards.map((card) => card.idInput.value));
-    for (let n = this.ruleCards.length + 1; ; n++) if (!taken.has(`rule-${n}`)) return `rule-${n}`;
-  }
-
-  addRule(rule, focus) {
-    const card = new RuleCard(this, rule ?? { id: this.nextRuleId(), kind: 'allDay', field: '' });
-    this.ruleCards.push(card);
-    this.rulesList.append(card.element);
-    this.renumberRules();
-    if (focus) card.kindSelect.focus();
-    resizeFrame();
-  }
-
-  removeRule(card) {
-    const index = this.ruleCards.indexOf(card);
-    this.ruleCards.splice(index, 1);
-    card.element.remove();
-    this.renumberRules();
-    const next = this.ruleCards[Math.min(index, this.ruleCards.length - 1)];
-    if (next) next.kindSelect.focus();
-    resizeFrame();
-  }
-
-  renumberRules() {
-    this.ruleCards.forEach((card, index) => card.setNumber(index + 1, this.ruleCards.length));
-  }
-
-  /** A field picker limited to fitting types; a text box when Jira's fields could not be loaded. */
-  fieldPicker(types, value, { optional = false, noneLabel = 'None' } = {}) {
-    const fields = this.lookups.fields;
-    if (!fields)
-      return textInput(value ?? '', { placeholder: 'Field id, e.g. duedate or customfield_10042' });
-    const fitting = fields.filter((field) => types.includes(field.type));
-    const options = [];
-    if (optional) options.push(['', noneLabel]);
-    else if (!value) options.push(['', 'Choose a field…']);
-    for (const field of fitting)
-      options.push([field.id, field.custom ? `${field.name} (${field.id})` : field.name]);
-    if (value && !fitting.some((field) => field.id === value)) {
-      const known = this.fieldsById.get(value);
-      options.push([
-        value,
-        known
-          ? `${known.name}: a ${known.type} field, which does not fit here`
-          : `${value} (not found in Jira)`,
-      ]);
-    }
-    if (fitting.length === 0 && !optional)
-      options.push(['', `No ${types.join(' or ')} fields on this site`, true]);
-    return selectInput(options, value ?? '');
-  }
-
   // --- Reading, errors, preview and save -----------------------------------------------------------
 
   readConfig() {
     return {
       ...this.source.read(),
-      rules: this.ruleCards.map((card) => card.read()),
+      rules: this.rules.read(),
       content: this.content.read(),
       ...this.dateWindow.read(),
       access: this.access.read(),
@@ -262,12 +182,7 @@ export class FeedEditor {
   }
 
   allEntries() {
-    const entries = [...this.entries];
-    this.ruleCards.forEach((card, index) => {
-      for (const { path, field } of card.entries)
-        entries.push({ path: `rules.${index}${path ? `.${path}` : ''}`, field });
-    });
-    return entries;
+    return [...this.entries, ...this.rules.cardEntries()];
   }
 
   clearErrors() {
