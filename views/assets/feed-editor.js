@@ -1,4 +1,7 @@
+// @ts-check
 // The feed editor: a form over the feed configuration (src/domain/feed-config.ts), with preview and save.
+// Each section is its own module (editor-*.js); this one lays them out, reads the whole configuration, and
+// puts the server's problems with it next to the controls they are about.
 import {
   ApiError,
   api,
@@ -19,6 +22,31 @@ import { WindowSection } from './editor-window.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
 
+/** @typedef {import('../types/api.js').EditorLookups} EditorLookups */
+/** @typedef {import('../types/api.js').FeedView} FeedView */
+/** @typedef {import('../types/api.js').FieldProblem} FieldProblem */
+/** @typedef {import('../types/api.js').Preview} Preview */
+/** @typedef {import('./form-fields.js').Field} Field */
+/** @typedef {import('./form-fields.js').Register} Register */
+/** @typedef {{ path: string, field: Field }} Entry */
+/** @typedef {{ problem: FieldProblem, entry: Entry | null }} PlacedProblem */
+
+/**
+ * What the error summary calls each top-level part of the configuration.
+ * @type {Record<string, string>}
+ */
+const PATH_LABELS = {
+  name: 'Feed name',
+  source: 'Issues',
+  timeZone: 'Feed time zone',
+  content: 'What events say',
+  window: 'Date window',
+  issueCap: 'Issue cap',
+  syncIntervalMinutes: 'Sync',
+  access: 'Who can subscribe',
+  rules: 'Event rules',
+};
+
 export function browserTimeZone() {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -26,79 +54,112 @@ export function browserTimeZone() {
     return 'UTC';
   }
 }
+
+/**
+ * Whether a problem reported at `reported` is about the control registered at `registered`.
+ * @param {string} registered
+ * @param {string} reported
+ */
 const samePath = (registered, reported) => {
   const a = registered.split('.');
   const b = reported.split('.');
   return a.length <= b.length && a.every((segment, i) => segment === b[i]);
 };
 
+/**
+ * The control a problem belongs to: the one on screen with the longest path the problem's path falls
+ * under. An error line without a control of its own is hidden until it has a message, so it always counts.
+ * @param {Entry[]} entries
+ * @param {string} path
+ */
+function entryFor(entries, path) {
+  /** @type {Entry | null} */
+  let best = null;
+  for (const entry of entries) {
+    if (!entry.field.errorOnly && entry.field.element.closest('[hidden]')) continue;
+    if (samePath(entry.path, path) && (!best || entry.path.length > best.path.length)) best = entry;
+  }
+  return best;
+}
+
+/**
+ * What the error summary calls the part of the configuration at `path`.
+ * @param {string} path
+ */
+function describePath(path) {
+  if (!path) return 'Feed';
+  const rule = /^rules\.(\d+)/.exec(path);
+  if (rule) return `Event rule ${Number(rule[1]) + 1}`;
+  const [section = ''] = path.split('.');
+  return PATH_LABELS[section] ?? path;
+}
+
+/**
+ * A problem in the summary: a link to its control when it was placed at one.
+ * @param {PlacedProblem} placed
+ */
+function problemLink({ problem, entry }) {
+  const text = `${describePath(problem.path)}: ${problem.message}`;
+  if (!entry) return text;
+  return h('a', {
+    href: '#',
+    text,
+    on: {
+      click: (event) => {
+        event.preventDefault();
+        entry.field.focusTarget.focus();
+      },
+    },
+  });
+}
+
 /** The editor for one feed (or a new one) rendered into `root`. */
 export class FeedEditor {
   /**
    * @param {object} options
    * @param {HTMLElement} options.root
-   * @param {import('../types/api.js').FeedView | null} options.feed the feed being edited, null for a new one
-   * @param {import('../types/api.js').EditorLookups} options.lookups
-   * @param {(feed: import('../types/api.js').FeedView) => void} options.onSaved
+   * @param {FeedView | null} options.feed the feed being edited, null for a new one
+   * @param {EditorLookups} options.lookups
+   * @param {(feed: FeedView) => void} options.onSaved
    * @param {() => void} options.onCancel
    */
   constructor({ root, feed, lookups, onSaved, onCancel }) {
     this.root = root;
     this.feed = feed;
-    this.lookups = lookups;
     this.onSaved = onSaved;
     this.onCancel = onCancel;
     this.fieldsById = new Map((lookups.fields ?? []).map((field) => [field.id, field]));
-    const initial = feed ? feed.config : { ...DEFAULT_CONFIG, timeZone: browserTimeZone() };
-    this.config = structuredClone(initial);
+    const config = structuredClone(feed ? feed.config : { ...DEFAULT_CONFIG, timeZone: browserTimeZone() });
+    /**
+     * The sections' controls under their config paths; the rule cards' are asked for when needed.
+     * @type {Entry[]}
+     */
     this.entries = [];
     this.busy = false;
-    this.render();
-  }
-
-  fieldName = (id) => this.fieldsById.get(id)?.name ?? null;
-
-  register(path, field) {
-    this.entries.push({ path, field });
-    return field;
-  }
-
-  render() {
-    const config = this.config;
     this.errorSummary = h('div', {
       class: 'section-message section-message--error',
       role: 'alert',
       tabIndex: -1,
       hidden: true,
     });
-    const title = this.feed ? `Edit “${this.feed.name}”` : 'Create a feed';
-
-    const form = h('form', {
-      noValidate: true,
-      'aria-label': title,
-      on: {
-        submit: (event) => {
-          event.preventDefault();
-          void this.save();
-        },
-      },
-    });
-    const register = (path, field) => this.register(path, field);
+    /** @type {Register} */
+    const register = (path, field) => {
+      this.entries.push({ path, field });
+      return field;
+    };
     this.source = new SourceSection(config, register);
-    this.rules = new RulesSection(config.rules ?? [], this.lookups.fields, this.fieldsById, register);
+    this.rules = new RulesSection(config.rules ?? [], lookups.fields, this.fieldsById, register);
     this.content = new ContentSection(
       config.content ?? DEFAULT_CONFIG.content,
-      { siteBaseUrl: this.lookups.siteBaseUrl, fieldName: this.fieldName },
+      { siteBaseUrl: lookups.siteBaseUrl, fieldName: this.fieldName },
       register,
     );
     this.dateWindow = new WindowSection(config, register);
-    const sections = [this.source.element, this.rules.element, this.content.element, this.dateWindow.element];
-    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, register);
-    form.append(this.errorSummary, ...sections, this.access.element);
+    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, lookups, register);
     this.saveButton = h('button', {
       type: 'submit',
       class: 'button button--primary',
-      text: this.feed ? 'Save changes' : 'Create feed',
+      text: feed ? 'Save changes' : 'Create feed',
     });
     this.previewButton = h('button', {
       type: 'button',
@@ -106,7 +167,41 @@ export class FeedEditor {
       text: 'Preview',
       on: { click: () => void this.preview() },
     });
-    form.append(
+    this.previewBody = h(
+      'div',
+      { 'aria-live': 'polite' },
+      h('p', {
+        class: 'subtle',
+        text: 'See what the feed will contain before you save it: the next events, a month view and the feed size.',
+      }),
+    );
+    this.render();
+  }
+
+  /** @type {(id: string) => string | null} */
+  fieldName = (id) => this.fieldsById.get(id)?.name ?? null;
+
+  /** Lays the editor out in `root`: the form with its sections and actions, the preview beside it. */
+  render() {
+    const title = this.feed ? `Edit “${this.feed.name}”` : 'Create a feed';
+    const form = h(
+      'form',
+      {
+        noValidate: true,
+        'aria-label': title,
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            void this.save();
+          },
+        },
+      },
+      this.errorSummary,
+      this.source.element,
+      this.rules.element,
+      this.content.element,
+      this.dateWindow.element,
+      this.access.element,
       h(
         'div',
         { class: 'editor__actions' },
@@ -120,33 +215,6 @@ export class FeedEditor {
         }),
       ),
     );
-
-    this.previewBody = h(
-      'div',
-      { 'aria-live': 'polite' },
-      h('p', {
-        class: 'subtle',
-        text: 'See what the feed will contain before you save it: the next events, a month view and the feed size.',
-      }),
-    );
-    const side = h(
-      'aside',
-      { class: 'editor__side panel panel--sunken', 'aria-labelledby': 'preview-heading' },
-      h(
-        'div',
-        { class: 'toolbar', style: 'justify-content:space-between' },
-        h('h3', { id: 'preview-heading', style: 'margin:0', text: 'Preview' }),
-        h('button', {
-          type: 'button',
-          class: 'button button--compact',
-          text: 'Run preview',
-          on: { click: () => void this.preview() },
-        }),
-      ),
-      this.previewBody,
-      explainerSection(() => this.readConfig()),
-    );
-
     replaceChildren(
       this.root,
       h(
@@ -164,12 +232,31 @@ export class FeedEditor {
         }),
       ),
       h('h2', { style: 'margin-top:0', id: 'editor-heading', text: title }),
-      h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), side),
+      h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), this.previewSide()),
     );
     resizeFrame();
   }
 
-  // --- Reading, errors, preview and save -----------------------------------------------------------
+  /** The preview panel, and under it "Why isn't it there?" for the configuration as it stands in the form. */
+  previewSide() {
+    return h(
+      'aside',
+      { class: 'editor__side panel panel--sunken', 'aria-labelledby': 'preview-heading' },
+      h(
+        'div',
+        { class: 'toolbar', style: 'justify-content:space-between' },
+        h('h3', { id: 'preview-heading', style: 'margin:0', text: 'Preview' }),
+        h('button', {
+          type: 'button',
+          class: 'button button--compact',
+          text: 'Run preview',
+          on: { click: () => void this.preview() },
+        }),
+      ),
+      this.previewBody,
+      explainerSection(() => this.readConfig()),
+    );
+  }
 
   readConfig() {
     return {
@@ -193,26 +280,13 @@ export class FeedEditor {
     replaceChildren(this.errorSummary);
   }
 
-  /** Puts each server-side problem next to its control (longest matching path) and lists them on top. */
+  /**
+   * Puts each server-side problem next to its control and lists them all on top, focusing the first placed.
+   * @param {FieldProblem[]} problems
+   * @param {string} heading
+   */
   showFieldErrors(problems, heading) {
-    const entries = this.allEntries();
-    const placed = new Map();
-    const links = [];
-    for (const problem of problems) {
-      const path = problem.path ?? '';
-      let best = null;
-      for (const entry of entries) {
-        if (!entry.field.errorOnly && entry.field.element.closest('[hidden]')) continue;
-        if (samePath(entry.path, path) && (!best || entry.path.length > best.path.length)) best = entry;
-      }
-      if (best) {
-        const previous = placed.get(best) ?? [];
-        previous.push(problem.message);
-        placed.set(best, previous);
-      }
-      links.push({ problem, entry: best });
-    }
-    for (const [entry, messages] of placed) entry.field.setError(messages.join(' '));
+    const links = this.placeProblems(problems);
     replaceChildren(
       this.errorSummary,
       h(
@@ -222,51 +296,40 @@ export class FeedEditor {
         h(
           'ul',
           {},
-          links.map(({ problem, entry }) =>
-            h(
-              'li',
-              {},
-              entry
-                ? h('a', {
-                    href: '#',
-                    text: `${this.describePath(problem.path)}: ${problem.message}`,
-                    on: {
-                      click: (event) => {
-                        event.preventDefault();
-                        entry.field.focusTarget.focus();
-                      },
-                    },
-                  })
-                : `${this.describePath(problem.path)}: ${problem.message}`,
-            ),
-          ),
+          links.map((link) => h('li', {}, problemLink(link))),
         ),
       ),
     );
     this.errorSummary.hidden = false;
-    const first = links.find((link) => link.entry);
-    (first ? first.entry.field.focusTarget : this.errorSummary).focus();
+    const first = links.find((link) => link.entry)?.entry;
+    (first ? first.field.focusTarget : this.errorSummary).focus();
     resizeFrame();
   }
 
-  describePath(path) {
-    if (!path) return 'Feed';
-    const rule = /^rules\.(\d+)/.exec(path);
-    if (rule) return `Event rule ${Number(rule[1]) + 1}`;
-    const labels = {
-      name: 'Feed name',
-      source: 'Issues',
-      timeZone: 'Feed time zone',
-      content: 'What events say',
-      window: 'Date window',
-      issueCap: 'Issue cap',
-      syncIntervalMinutes: 'Sync',
-      access: 'Who can subscribe',
-      rules: 'Event rules',
-    };
-    return labels[path.split('.')[0]] ?? path;
+  /**
+   * Shows each problem at its control, all of one control's problems in one message.
+   * @param {FieldProblem[]} problems
+   * @returns {PlacedProblem[]}
+   */
+  placeProblems(problems) {
+    const entries = this.allEntries();
+    /** @type {Map<Entry, string[]>} */
+    const placed = new Map();
+    const links = problems.map((problem) => {
+      const entry = entryFor(entries, problem.path ?? '');
+      if (entry) placed.set(entry, [...(placed.get(entry) ?? []), problem.message]);
+      return { problem, entry };
+    });
+    for (const [entry, messages] of placed) entry.field.setError(messages.join(' '));
+    return links;
   }
 
+  /**
+   * Disables both buttons while a call runs, `button` showing a spinner and `label` meanwhile.
+   * @param {boolean} busy
+   * @param {HTMLButtonElement} button
+   * @param {string} [label]
+   */
   setBusy(busy, button, label) {
     this.busy = busy;
     for (const candidate of [this.saveButton, this.previewButton]) candidate.disabled = busy;
@@ -293,6 +356,7 @@ export class FeedEditor {
       ),
     );
     try {
+      /** @type {Preview} */
       const preview = await api('POST', 'feeds/preview', config);
       renderPreview(this.previewBody, preview, { timeZone: config.timeZone, fieldName: this.fieldName });
       this.content.previewed(preview);
@@ -318,6 +382,7 @@ export class FeedEditor {
     const config = this.readConfig();
     this.setBusy(true, this.saveButton, 'Saving…');
     try {
+      /** @type {FeedView} */
       const saved = this.feed
         ? await api('PUT', `feeds/${encodeURIComponent(this.feed.id)}`, config)
         : await api('POST', 'feeds', config);
