@@ -2,12 +2,6 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-/**
- * Browser modules not yet typed (no `// @ts-check`): linted once they are. platform.js is being reworked
- * elsewhere and joins then.
- */
-const BROWSER_NOT_YET_TYPED = ['views/assets/feed-editor.js', 'views/assets/rule-card.js'];
-
 export default tseslint.config(
   {
     ignores: [
@@ -18,7 +12,6 @@ export default tseslint.config(
       'test-artifacts/',
       'forge/static/',
       'eslint.config.js',
-      ...BROWSER_NOT_YET_TYPED,
     ],
   },
   js.configs.recommended,

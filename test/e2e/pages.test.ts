@@ -13,6 +13,7 @@ import {
 import { FAKE_ALL_JS, type HostFlag, JiraHost } from '../support/fake-ap/jira-host.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { checkIcs } from '../support/ics-check.js';
+import { sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const FEED_NAME = 'Platform <b>dates</b> & releases';
@@ -505,6 +506,35 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     );
     await saveScreenshot(page, 'admin-settings');
     await finish(opened);
+  });
+
+  it('offers a project role Jira no longer lists only in the editor of the feed that has it', async () => {
+    const retired = { id: '10999', name: 'Retired role' };
+    const { body: created } = await apiAs(
+      SEED_ACCOUNTS.alice,
+      'POST',
+      'feeds',
+      sampleFeedConfig({ name: 'Retired role feed', access: { mode: 'roles', roles: [retired] } }),
+    );
+    try {
+      const opened = await openAs(SEED_ACCOUNTS.alice, `/pages/admin#edit/${created.id}`);
+      const { frame } = opened;
+      const roleNames = () =>
+        frame.getByRole('group', { name: 'Project roles' }).locator('label').allTextContents();
+      await frame.getByRole('heading', { name: 'Edit “Retired role feed”' }).waitFor();
+      expect(await roleNames()).toContain('Retired role');
+
+      // Back to the list and into another feed: the page keeps Jira's roles from the first editor.
+      await frame.getByRole('link', { name: '← All feeds' }).click();
+      await frame.getByRole('link', { name: `Edit ${FEED_NAME}` }).click();
+      await frame.getByRole('heading', { name: `Edit “${FEED_NAME}”` }).waitFor();
+      await frame.getByLabel('Members of project roles').check();
+      expect(await roleNames()).toEqual(expect.arrayContaining(['Administrators', 'Developers']));
+      expect(await roleNames()).not.toContain('Retired role');
+      await finish(opened);
+    } finally {
+      await apiAs(SEED_ACCOUNTS.alice, 'DELETE', `feeds/${created.id}`);
+    }
   });
 
   it('shows a failed sync as ERROR, with the cause a click away', async () => {

@@ -4,12 +4,11 @@ import { api, debounce, explainError, h, replaceChildren, resizeFrame } from './
 import { FITS } from './field-slots.js';
 import { checkbox, makeField, radioGroup } from './form-fields.js';
 
-/** @typedef {import('./form-fields.js').Field} Field */
 /** @typedef {import('../types/api.js').FeedConfig['access']} Access */
 /** @typedef {import('../types/api.js').JiraField} JiraField */
 /** @typedef {import('../types/api.js').JiraGroup} JiraGroup */
 /** @typedef {import('../types/api.js').ProjectRole} ProjectRole */
-/** @typedef {(path: string, field: Field) => Field} Register */
+/** @typedef {import('./form-fields.js').Register} Register */
 
 /** @type {import('./form-fields.js').RadioOption[]} */
 const MODES = [
@@ -220,12 +219,13 @@ class GroupPicker {
 class RolePicker {
   /**
    * @param {ProjectRole[]} chosenRoles
-   * @param {ProjectRole[]} siteRoles
+   * @param {readonly ProjectRole[]} siteRoles
    * @param {Register} register
    */
   constructor(chosenRoles, siteRoles, register) {
     const chosen = new Set(chosenRoles.map((role) => String(role.id)));
-    const roles = siteRoles;
+    // A copy: the site's list is the admin page's cached lookups, shared by every editor it opens.
+    const roles = [...siteRoles];
     for (const role of chosenRoles)
       if (!roles.some((known) => String(known.id) === String(role.id))) roles.push(role);
     this.checks = new CheckList(roles, 'Jira returned no project roles the app can see.', (role) => [

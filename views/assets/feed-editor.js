@@ -1,8 +1,10 @@
+// @ts-check
 // The feed editor: a form over the feed configuration (src/domain/feed-config.ts), with preview and save.
+// Each section is its own module (editor-*.js); this one lays them out, reads the whole configuration, and
+// puts the server's problems with it next to the controls they are about.
 import {
   ApiError,
   api,
-  debounce,
   explainError,
   h,
   plural,
@@ -11,25 +13,39 @@ import {
   showErrorFlag,
   showFlag,
 } from './common.js';
-import {
-  checkbox,
-  errorOnly,
-  makeField,
-  numberInput,
-  radioGroup,
-  readNumber,
-  selectInput,
-  textInput,
-  timeZones,
-} from './form-fields.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
+import { ContentSection } from './editor-content.js';
+import { RulesSection } from './editor-rules.js';
+import { SourceSection } from './editor-source.js';
+import { WindowSection } from './editor-window.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
-import { RuleCard } from './rule-card.js';
-import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
 
-const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
+/** @typedef {import('../types/api.js').EditorLookups} EditorLookups */
+/** @typedef {import('../types/api.js').FeedView} FeedView */
+/** @typedef {import('../types/api.js').FieldProblem} FieldProblem */
+/** @typedef {import('../types/api.js').Preview} Preview */
+/** @typedef {import('./form-fields.js').Field} Field */
+/** @typedef {import('./form-fields.js').Register} Register */
+/** @typedef {{ path: string, field: Field }} Entry */
+/** @typedef {{ problem: FieldProblem, entry: Entry | null }} PlacedProblem */
+
+/**
+ * What the error summary calls each top-level part of the configuration.
+ * @type {Record<string, string>}
+ */
+const PATH_LABELS = {
+  name: 'Feed name',
+  source: 'Issues',
+  timeZone: 'Feed time zone',
+  content: 'What events say',
+  window: 'Date window',
+  issueCap: 'Issue cap',
+  syncIntervalMinutes: 'Sync',
+  access: 'Who can subscribe',
+  rules: 'Event rules',
+};
 
 export function browserTimeZone() {
   try {
@@ -38,79 +54,112 @@ export function browserTimeZone() {
     return 'UTC';
   }
 }
+
+/**
+ * Whether a problem reported at `reported` is about the control registered at `registered`.
+ * @param {string} registered
+ * @param {string} reported
+ */
 const samePath = (registered, reported) => {
   const a = registered.split('.');
   const b = reported.split('.');
   return a.length <= b.length && a.every((segment, i) => segment === b[i]);
 };
 
+/**
+ * The control a problem belongs to: the one on screen with the longest path the problem's path falls
+ * under. An error line without a control of its own is hidden until it has a message, so it always counts.
+ * @param {Entry[]} entries
+ * @param {string} path
+ */
+function entryFor(entries, path) {
+  /** @type {Entry | null} */
+  let best = null;
+  for (const entry of entries) {
+    if (!entry.field.errorOnly && entry.field.element.closest('[hidden]')) continue;
+    if (samePath(entry.path, path) && (!best || entry.path.length > best.path.length)) best = entry;
+  }
+  return best;
+}
+
+/**
+ * What the error summary calls the part of the configuration at `path`.
+ * @param {string} path
+ */
+function describePath(path) {
+  if (!path) return 'Feed';
+  const rule = /^rules\.(\d+)/.exec(path);
+  if (rule) return `Event rule ${Number(rule[1]) + 1}`;
+  const [section = ''] = path.split('.');
+  return PATH_LABELS[section] ?? path;
+}
+
+/**
+ * A problem in the summary: a link to its control when it was placed at one.
+ * @param {PlacedProblem} placed
+ */
+function problemLink({ problem, entry }) {
+  const text = `${describePath(problem.path)}: ${problem.message}`;
+  if (!entry) return text;
+  return h('a', {
+    href: '#',
+    text,
+    on: {
+      click: (event) => {
+        event.preventDefault();
+        entry.field.focusTarget.focus();
+      },
+    },
+  });
+}
+
 /** The editor for one feed (or a new one) rendered into `root`. */
 export class FeedEditor {
   /**
    * @param {object} options
    * @param {HTMLElement} options.root
-   * @param {import('../types/api.js').FeedView | null} options.feed the feed being edited, null for a new one
-   * @param {import('../types/api.js').EditorLookups} options.lookups
-   * @param {(feed: import('../types/api.js').FeedView) => void} options.onSaved
+   * @param {FeedView | null} options.feed the feed being edited, null for a new one
+   * @param {EditorLookups} options.lookups
+   * @param {(feed: FeedView) => void} options.onSaved
    * @param {() => void} options.onCancel
    */
   constructor({ root, feed, lookups, onSaved, onCancel }) {
     this.root = root;
     this.feed = feed;
-    this.lookups = lookups;
     this.onSaved = onSaved;
     this.onCancel = onCancel;
     this.fieldsById = new Map((lookups.fields ?? []).map((field) => [field.id, field]));
-    const initial = feed ? feed.config : { ...DEFAULT_CONFIG, timeZone: browserTimeZone() };
-    this.config = structuredClone(initial);
+    const config = structuredClone(feed ? feed.config : { ...DEFAULT_CONFIG, timeZone: browserTimeZone() });
+    /**
+     * The sections' controls under their config paths; the rule cards' are asked for when needed.
+     * @type {Entry[]}
+     */
     this.entries = [];
-    this.ruleCards = [];
     this.busy = false;
-    this.lastPreview = null;
-    this.render();
-  }
-
-  fieldName = (id) => this.fieldsById.get(id)?.name ?? null;
-
-  register(path, field) {
-    this.entries.push({ path, field });
-    return field;
-  }
-
-  render() {
-    const config = this.config;
     this.errorSummary = h('div', {
       class: 'section-message section-message--error',
       role: 'alert',
       tabIndex: -1,
       hidden: true,
     });
-    const title = this.feed ? `Edit “${this.feed.name}”` : 'Create a feed';
-
-    const form = h('form', {
-      noValidate: true,
-      'aria-label': title,
-      on: {
-        submit: (event) => {
-          event.preventDefault();
-          void this.save();
-        },
-      },
-    });
-    const sections = [
-      this.sourceSection(config),
-      this.rulesSection(config),
-      this.contentSection(config),
-      this.windowSection(config),
-    ];
-    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, this.lookups, (path, field) =>
-      this.register(path, field),
+    /** @type {Register} */
+    const register = (path, field) => {
+      this.entries.push({ path, field });
+      return field;
+    };
+    this.source = new SourceSection(config, register);
+    this.rules = new RulesSection(config.rules ?? [], lookups.fields, this.fieldsById, register);
+    this.content = new ContentSection(
+      config.content ?? DEFAULT_CONFIG.content,
+      { siteBaseUrl: lookups.siteBaseUrl, fieldName: this.fieldName },
+      register,
     );
-    form.append(this.errorSummary, ...sections, this.access.element);
+    this.dateWindow = new WindowSection(config, register);
+    this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, lookups, register);
     this.saveButton = h('button', {
       type: 'submit',
       class: 'button button--primary',
-      text: this.feed ? 'Save changes' : 'Create feed',
+      text: feed ? 'Save changes' : 'Create feed',
     });
     this.previewButton = h('button', {
       type: 'button',
@@ -118,7 +167,41 @@ export class FeedEditor {
       text: 'Preview',
       on: { click: () => void this.preview() },
     });
-    form.append(
+    this.previewBody = h(
+      'div',
+      { 'aria-live': 'polite' },
+      h('p', {
+        class: 'subtle',
+        text: 'See what the feed will contain before you save it: the next events, a month view and the feed size.',
+      }),
+    );
+    this.render();
+  }
+
+  /** @type {(id: string) => string | null} */
+  fieldName = (id) => this.fieldsById.get(id)?.name ?? null;
+
+  /** Lays the editor out in `root`: the form with its sections and actions, the preview beside it. */
+  render() {
+    const title = this.feed ? `Edit “${this.feed.name}”` : 'Create a feed';
+    const form = h(
+      'form',
+      {
+        noValidate: true,
+        'aria-label': title,
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            void this.save();
+          },
+        },
+      },
+      this.errorSummary,
+      this.source.element,
+      this.rules.element,
+      this.content.element,
+      this.dateWindow.element,
+      this.access.element,
       h(
         'div',
         { class: 'editor__actions' },
@@ -132,33 +215,6 @@ export class FeedEditor {
         }),
       ),
     );
-
-    this.previewBody = h(
-      'div',
-      { 'aria-live': 'polite' },
-      h('p', {
-        class: 'subtle',
-        text: 'See what the feed will contain before you save it: the next events, a month view and the feed size.',
-      }),
-    );
-    const side = h(
-      'aside',
-      { class: 'editor__side panel panel--sunken', 'aria-labelledby': 'preview-heading' },
-      h(
-        'div',
-        { class: 'toolbar', style: 'justify-content:space-between' },
-        h('h3', { id: 'preview-heading', style: 'margin:0', text: 'Preview' }),
-        h('button', {
-          type: 'button',
-          class: 'button button--compact',
-          text: 'Run preview',
-          on: { click: () => void this.preview() },
-        }),
-      ),
-      this.previewBody,
-      explainerSection(() => this.readConfig()),
-    );
-
     replaceChildren(
       this.root,
       h(
@@ -176,518 +232,61 @@ export class FeedEditor {
         }),
       ),
       h('h2', { style: 'margin-top:0', id: 'editor-heading', text: title }),
-      h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), side),
+      h('div', { class: 'editor' }, h('div', { class: 'editor__main' }, form), this.previewSide()),
     );
-    this.updateTemplateExamples();
-    if (config.source.type === 'jql' && config.source.jql) this.checkJqlSoon(config.source.jql);
     resizeFrame();
   }
 
-  // --- Name and source -----------------------------------------------------------------------------
-
-  sourceSection(config) {
-    this.nameInput = textInput(config.name, { maxLength: 200, placeholder: 'e.g. Release dates' });
-    const name = this.register(
-      'name',
-      makeField({
-        label: 'Feed name',
-        control: this.nameInput,
-        required: true,
-        help: 'Calendar apps show this as the calendar’s name.',
-      }),
-    );
-
-    const sourceType = radioGroup(
-      'source-type',
-      [
-        ['jql', 'A JQL query'],
-        ['filter', 'A saved filter'],
-      ],
-      config.source.type,
-      () => this.showSource(),
-    );
-    this.sourceType = sourceType;
-    const typeField = this.register(
-      'source.type',
-      makeField({
-        label: 'Issues come from',
-        control: sourceType.element,
-        group: true,
-        focusTarget: sourceType.inputs[0],
-      }),
-    );
-
-    this.jqlInput = h('textarea', {
-      rows: 3,
-      value: config.source.type === 'jql' ? config.source.jql : '',
-      spellcheck: false,
-      placeholder: 'project = CAL AND duedate is not EMPTY',
-    });
-    this.jqlStatus = h('div', { 'aria-live': 'polite', 'data-testid': 'jql-status' });
-    this.jqlField = this.register(
-      'source.jql',
-      makeField({
-        label: 'JQL query',
-        control: this.jqlInput,
-        required: true,
-        extra: this.jqlStatus,
-        help: 'Runs as the Calendar Sync app user, so name people and groups explicitly instead of currentUser().',
-      }),
-    );
-    this.checkJqlSoon = debounce((jql) => void this.checkJql(jql), 500);
-    this.jqlInput.addEventListener('input', () => {
-      this.jqlProblem = null;
-      this.jqlField.clearError();
-      this.jqlSequence = (this.jqlSequence ?? 0) + 1;
-      replaceChildren(this.jqlStatus);
-      if (this.jqlInput.value.trim()) this.checkJqlSoon(this.jqlInput.value);
-    });
-
-    this.filterInput = textInput(config.source.type === 'filter' ? config.source.filterId : '', {
-      inputMode: 'numeric',
-      placeholder: '10042',
-    });
-    this.filterField = this.register(
-      'source.filterId',
-      makeField({
-        label: 'Saved filter id',
-        control: this.filterInput,
-        required: true,
-        help: 'The number at the end of the filter’s URL (…/issues/?filter=10042). Share the filter with the Calendar Sync app user.',
-      }),
-    );
-
-    this.timeZoneSelect = selectInput(
-      timeZones().map((zone) => [zone, zone.replaceAll('_', ' ')]),
-      config.timeZone ?? 'UTC',
-    );
-    const zone = this.register(
-      'timeZone',
-      makeField({
-        label: 'Feed time zone',
-        control: this.timeZoneSelect,
-        help: 'Times of day and the day of date-time fields are read in this zone.',
-      }),
-    );
-
-    const section = h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-source' },
-      h('h3', { id: 'sec-source', text: 'Name and issues' }),
-      name.element,
-      typeField.element,
-      this.jqlField.element,
-      this.filterField.element,
-      zone.element,
-    );
-    this.showSource();
-    return section;
-  }
-
-  showSource() {
-    const type = this.sourceType.value();
-    this.jqlField.element.hidden = type !== 'jql';
-    this.filterField.element.hidden = type !== 'filter';
-    resizeFrame();
-  }
-
-  async checkJql(jql) {
-    const sequence = (this.jqlSequence = (this.jqlSequence ?? 0) + 1);
-    replaceChildren(
-      this.jqlStatus,
+  /** The preview panel, and under it "Why isn't it there?" for the configuration as it stands in the form. */
+  previewSide() {
+    return h(
+      'aside',
+      { class: 'editor__side panel panel--sunken', 'aria-labelledby': 'preview-heading' },
       h(
         'div',
-        { class: 'help' },
-        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-        ' Checking the query with Jira…',
+        { class: 'toolbar', style: 'justify-content:space-between' },
+        h('h3', { id: 'preview-heading', style: 'margin:0', text: 'Preview' }),
+        h('button', {
+          type: 'button',
+          class: 'button button--compact',
+          text: 'Run preview',
+          on: { click: () => void this.preview() },
+        }),
       ),
-    );
-    try {
-      const result = await api('POST', 'jql/check', { jql });
-      if (sequence !== this.jqlSequence) return;
-      if (result.valid) {
-        replaceChildren(
-          this.jqlStatus,
-          h('div', {
-            class: 'field-ok',
-            text:
-              result.count === null
-                ? 'Jira accepts this query.'
-                : `Jira accepts this query: ${plural(result.count, 'matching issue')}.`,
-          }),
-        );
-        this.jqlField.clearError();
-      } else {
-        replaceChildren(this.jqlStatus);
-        this.jqlProblem = result.errors.join(' ') || 'Jira rejected this query.';
-        this.jqlField.setError(this.jqlProblem);
-      }
-    } catch (error) {
-      if (sequence !== this.jqlSequence) return;
-      replaceChildren(this.jqlStatus);
-      if (error instanceof ApiError && error.status === 400 && error.fields.length > 0)
-        this.jqlField.setError(error.fields.map((field) => field.message).join(' '));
-      else if (!(error instanceof ApiError && error.status === 404)) {
-        replaceChildren(
-          this.jqlStatus,
-          h('div', {
-            class: 'help',
-            text: `The query could not be checked right now (${explainError(error)}). It is checked again when you save.`,
-          }),
-        );
-      }
-    }
-    resizeFrame();
-  }
-
-  // --- Event rules ---------------------------------------------------------------------------------
-
-  rulesSection(config) {
-    this.rulesList = h('div', {});
-    this.rulesError = this.register('rules', errorOnly());
-    for (const rule of config.rules ?? []) this.addRule(rule, false);
-    return h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-rules' },
-      h('h3', { id: 'sec-rules', text: 'Event rules' }),
-      h('p', {
-        class: 'subtle',
-        text: 'Each rule turns a date on an issue (or a sprint or version) into calendar events. An issue can produce one event per rule.',
-      }),
-      this.rulesList,
-      this.rulesError.element,
-      h('button', {
-        type: 'button',
-        class: 'button',
-        text: '+ Add event rule',
-        on: { click: () => this.addRule(null, true) },
-      }),
+      this.previewBody,
+      explainerSection(() => this.readConfig()),
     );
   }
-
-  nextRuleId() {
-    const taken = new Set(this.ruleCards.map((card) => card.idInput.value));
-    for (let n = this.ruleCards.length + 1; ; n++) if (!taken.has(`rule-${n}`)) return `rule-${n}`;
-  }
-
-  addRule(rule, focus) {
-    const card = new RuleCard(this, rule ?? { id: this.nextRuleId(), kind: 'allDay', field: '' });
-    this.ruleCards.push(card);
-    this.rulesList.append(card.element);
-    this.renumberRules();
-    if (focus) card.kindSelect.focus();
-    resizeFrame();
-  }
-
-  removeRule(card) {
-    const index = this.ruleCards.indexOf(card);
-    this.ruleCards.splice(index, 1);
-    card.element.remove();
-    this.renumberRules();
-    const next = this.ruleCards[Math.min(index, this.ruleCards.length - 1)];
-    if (next) next.kindSelect.focus();
-    resizeFrame();
-  }
-
-  renumberRules() {
-    this.ruleCards.forEach((card, index) => card.setNumber(index + 1, this.ruleCards.length));
-  }
-
-  /** A field picker limited to fitting types; a text box when Jira's fields could not be loaded. */
-  fieldPicker(types, value, { optional = false, noneLabel = 'None' } = {}) {
-    const fields = this.lookups.fields;
-    if (!fields)
-      return textInput(value ?? '', { placeholder: 'Field id, e.g. duedate or customfield_10042' });
-    const fitting = fields.filter((field) => types.includes(field.type));
-    const options = [];
-    if (optional) options.push(['', noneLabel]);
-    else if (!value) options.push(['', 'Choose a field…']);
-    for (const field of fitting)
-      options.push([field.id, field.custom ? `${field.name} (${field.id})` : field.name]);
-    if (value && !fitting.some((field) => field.id === value)) {
-      const known = this.fieldsById.get(value);
-      options.push([
-        value,
-        known
-          ? `${known.name}: a ${known.type} field, which does not fit here`
-          : `${value} (not found in Jira)`,
-      ]);
-    }
-    if (fitting.length === 0 && !optional)
-      options.push(['', `No ${types.join(' or ')} fields on this site`, true]);
-    return selectInput(options, value ?? '');
-  }
-
-  // --- Content -------------------------------------------------------------------------------------
-
-  contentSection(config) {
-    const content = config.content ?? DEFAULT_CONFIG.content;
-    this.summaryInput = textInput(content.summaryTemplate, { maxLength: 1000 });
-    this.summaryExample = h('div', { class: 'example', 'data-testid': 'summary-example' });
-    this.summaryField = this.register(
-      'content.summaryTemplate',
-      makeField({
-        label: 'Event title',
-        control: this.summaryInput,
-        required: true,
-        extra: this.summaryExample,
-        help: `Placeholders: ${validPlaceholderList()}`,
-      }),
-    );
-    this.descriptionInput = h('textarea', {
-      rows: 3,
-      value: content.descriptionTemplate ?? '',
-      maxLength: 4000,
-    });
-    this.descriptionExample = h('div', { class: 'example', 'data-testid': 'description-example' });
-    this.descriptionField = this.register(
-      'content.descriptionTemplate',
-      makeField({
-        label: 'Event description',
-        control: this.descriptionInput,
-        extra: this.descriptionExample,
-      }),
-    );
-    for (const input of [this.summaryInput, this.descriptionInput])
-      input.addEventListener('input', () => this.updateTemplateExamples());
-
-    this.categoriesInput = textInput((content.categories ?? []).join(', '), {
-      placeholder: 'e.g. Jira, Releases',
-    });
-    const categories = this.register(
-      'content.categories',
-      makeField({
-        label: 'Categories',
-        control: this.categoriesInput,
-        help: 'Comma-separated; some calendar apps colour or filter events by category.',
-      }),
-    );
-
-    this.transparency = radioGroup(
-      'transparency',
-      [
-        ['free', 'Free', 'Events do not block time in schedulers'],
-        ['busy', 'Busy', 'Events block time like meetings'],
-      ],
-      content.transparency ?? 'free',
-    );
-    const transparency = this.register(
-      'content.transparency',
-      makeField({
-        label: 'Show events as',
-        control: this.transparency.element,
-        group: true,
-        focusTarget: this.transparency.inputs[0],
-      }),
-    );
-
-    this.alarmInput = numberInput(content.alarmMinutesBefore, {
-      min: 0,
-      max: 40320,
-      placeholder: 'No reminder',
-    });
-    const alarm = this.register(
-      'content.alarmMinutesBefore',
-      makeField({
-        label: 'Reminder (minutes before)',
-        control: this.alarmInput,
-        help: 'Leave empty for no reminder; 1440 is one day.',
-      }),
-    );
-
-    this.resolvedSelect = selectInput(
-      [
-        ['show', 'Show them like any other issue'],
-        ['mark', 'Show them with ✓ before the title'],
-        ['hide', 'Leave them out of the feed'],
-      ],
-      content.resolved ?? 'show',
-    );
-    const resolved = this.register(
-      'content.resolved',
-      makeField({ label: 'Resolved issues', control: this.resolvedSelect }),
-    );
-
-    return h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-content' },
-      h('h3', { id: 'sec-content', text: 'What events say' }),
-      this.summaryField.element,
-      this.descriptionField.element,
-      h('div', { class: 'row' }, categories.element, alarm.element),
-      transparency.element,
-      resolved.element,
-    );
-  }
-
-  updateTemplateExamples() {
-    const jiraBaseUrl = this.lookups.siteBaseUrl;
-    const show = (input, field, example, finish) => {
-      const parsed = parseTemplate(input.value);
-      if (!parsed.ok) {
-        field.setError(parsed.message);
-        replaceChildren(example);
-        example.hidden = true;
-        return;
-      }
-      field.clearError();
-      example.hidden = false;
-      const text = finish(renderSample(parsed.parts, { jiraBaseUrl, fieldName: this.fieldName }));
-      replaceChildren(example, h('span', { class: 'subtlest', text: 'Example: ' }), text || '(empty)');
-    };
-    show(this.summaryInput, this.summaryField, this.summaryExample, finishSummary);
-    show(this.descriptionInput, this.descriptionField, this.descriptionExample, (text) => text.trim());
-    const first = this.lastPreview?.events?.[0];
-    if (first)
-      this.summaryExample.append(
-        h('br'),
-        h('span', { class: 'subtlest', text: 'First event in the preview: ' }),
-        first.summary,
-      );
-  }
-
-  // --- Window and limits ---------------------------------------------------------------------------
-
-  windowSection(config) {
-    const window = config.window ?? DEFAULT_CONFIG.window;
-    this.pastInput = numberInput(window.pastDays, { min: 0, max: 3650 });
-    this.futureInput = numberInput(window.futureDays, { min: 1, max: 3650 });
-    const past = this.register(
-      'window.pastDays',
-      makeField({ label: 'Days in the past', control: this.pastInput }),
-    );
-    const future = this.register(
-      'window.futureDays',
-      makeField({ label: 'Days ahead', control: this.futureInput }),
-    );
-    this.overdue = checkbox(
-      'Keep unresolved overdue issues',
-      window.keepUnresolvedOverdue ?? true,
-      'Unresolved issues stay in the feed even when their date is older than the window.',
-    );
-    const overdue = this.register(
-      'window.keepUnresolvedOverdue',
-      makeField({
-        label: 'Overdue issues',
-        control: this.overdue.element,
-        group: true,
-        focusTarget: this.overdue.input,
-      }),
-    );
-    this.capInput = numberInput(config.issueCap, { min: 1, max: 20000 });
-    const cap = this.register(
-      'issueCap',
-      makeField({
-        label: 'Issue cap',
-        control: this.capInput,
-        help: 'The most issues one sync reads (1–20,000).',
-      }),
-    );
-    const interval = config.syncIntervalMinutes ?? 60;
-    const intervals = SYNC_INTERVALS.includes(interval)
-      ? SYNC_INTERVALS
-      : [...SYNC_INTERVALS, interval].sort((a, b) => a - b);
-    this.intervalSelect = selectInput(
-      intervals.map((minutes) => [
-        String(minutes),
-        minutes < 60
-          ? `Every ${minutes} minutes`
-          : minutes === 60
-            ? 'Every hour'
-            : `Every ${minutes / 60} hours`,
-      ]),
-      String(interval),
-    );
-    const syncInterval = this.register(
-      'syncIntervalMinutes',
-      makeField({
-        label: 'Sync with Jira',
-        control: this.intervalSelect,
-        help: 'Calendar apps fetch on their own schedule; Google Calendar every 8–24 hours.',
-      }),
-    );
-    return h(
-      'section',
-      { class: 'section', 'aria-labelledby': 'sec-window' },
-      h('h3', { id: 'sec-window', text: 'Date window and limits' }),
-      h('div', { class: 'row' }, past.element, future.element),
-      overdue.element,
-      h('div', { class: 'row' }, cap.element, syncInterval.element),
-    );
-  }
-
-  // --- Reading, errors, preview and save -----------------------------------------------------------
 
   readConfig() {
-    const sourceType = this.sourceType.value();
     return {
-      name: this.nameInput.value,
-      source:
-        sourceType === 'filter'
-          ? { type: 'filter', filterId: this.filterInput.value.trim() }
-          : { type: 'jql', jql: this.jqlInput.value },
-      timeZone: this.timeZoneSelect.value,
-      rules: this.ruleCards.map((card) => card.read()),
-      content: {
-        summaryTemplate: this.summaryInput.value,
-        descriptionTemplate: this.descriptionInput.value,
-        categories: this.categoriesInput.value
-          .split(',')
-          .map((category) => category.trim())
-          .filter(Boolean),
-        transparency: this.transparency.value() ?? 'free',
-        alarmMinutesBefore: readNumber(this.alarmInput, { nullable: true }),
-        resolved: this.resolvedSelect.value,
-      },
-      window: {
-        pastDays: readNumber(this.pastInput),
-        futureDays: readNumber(this.futureInput),
-        keepUnresolvedOverdue: this.overdue.input.checked,
-      },
-      issueCap: readNumber(this.capInput),
-      syncIntervalMinutes: Number(this.intervalSelect.value),
+      ...this.source.read(),
+      rules: this.rules.read(),
+      content: this.content.read(),
+      ...this.dateWindow.read(),
       access: this.access.read(),
     };
   }
 
   allEntries() {
-    const entries = [...this.entries];
-    this.ruleCards.forEach((card, index) => {
-      for (const { path, field } of card.entries)
-        entries.push({ path: `rules.${index}${path ? `.${path}` : ''}`, field });
-    });
-    return entries;
+    return [...this.entries, ...this.rules.cardEntries()];
   }
 
   clearErrors() {
     for (const { field } of this.allEntries()) field.clearError();
-    // Jira's verdict on the query stands until the query changes.
-    if (this.jqlProblem) this.jqlField.setError(this.jqlProblem);
-    this.updateTemplateExamples();
+    this.source.restoreJqlProblem();
+    this.content.showExamples();
     this.errorSummary.hidden = true;
     replaceChildren(this.errorSummary);
   }
 
-  /** Puts each server-side problem next to its control (longest matching path) and lists them on top. */
+  /**
+   * Puts each server-side problem next to its control and lists them all on top, focusing the first placed.
+   * @param {FieldProblem[]} problems
+   * @param {string} heading
+   */
   showFieldErrors(problems, heading) {
-    const entries = this.allEntries();
-    const placed = new Map();
-    const links = [];
-    for (const problem of problems) {
-      const path = problem.path ?? '';
-      let best = null;
-      for (const entry of entries) {
-        if (!entry.field.errorOnly && entry.field.element.closest('[hidden]')) continue;
-        if (samePath(entry.path, path) && (!best || entry.path.length > best.path.length)) best = entry;
-      }
-      if (best) {
-        const previous = placed.get(best) ?? [];
-        previous.push(problem.message);
-        placed.set(best, previous);
-      }
-      links.push({ problem, entry: best });
-    }
-    for (const [entry, messages] of placed) entry.field.setError(messages.join(' '));
+    const links = this.placeProblems(problems);
     replaceChildren(
       this.errorSummary,
       h(
@@ -697,51 +296,40 @@ export class FeedEditor {
         h(
           'ul',
           {},
-          links.map(({ problem, entry }) =>
-            h(
-              'li',
-              {},
-              entry
-                ? h('a', {
-                    href: '#',
-                    text: `${this.describePath(problem.path)}: ${problem.message}`,
-                    on: {
-                      click: (event) => {
-                        event.preventDefault();
-                        entry.field.focusTarget.focus();
-                      },
-                    },
-                  })
-                : `${this.describePath(problem.path)}: ${problem.message}`,
-            ),
-          ),
+          links.map((link) => h('li', {}, problemLink(link))),
         ),
       ),
     );
     this.errorSummary.hidden = false;
-    const first = links.find((link) => link.entry);
-    (first ? first.entry.field.focusTarget : this.errorSummary).focus();
+    const first = links.find((link) => link.entry)?.entry;
+    (first ? first.field.focusTarget : this.errorSummary).focus();
     resizeFrame();
   }
 
-  describePath(path) {
-    if (!path) return 'Feed';
-    const rule = /^rules\.(\d+)/.exec(path);
-    if (rule) return `Event rule ${Number(rule[1]) + 1}`;
-    const labels = {
-      name: 'Feed name',
-      source: 'Issues',
-      timeZone: 'Feed time zone',
-      content: 'What events say',
-      window: 'Date window',
-      issueCap: 'Issue cap',
-      syncIntervalMinutes: 'Sync',
-      access: 'Who can subscribe',
-      rules: 'Event rules',
-    };
-    return labels[path.split('.')[0]] ?? path;
+  /**
+   * Shows each problem at its control, all of one control's problems in one message.
+   * @param {FieldProblem[]} problems
+   * @returns {PlacedProblem[]}
+   */
+  placeProblems(problems) {
+    const entries = this.allEntries();
+    /** @type {Map<Entry, string[]>} */
+    const placed = new Map();
+    const links = problems.map((problem) => {
+      const entry = entryFor(entries, problem.path ?? '');
+      if (entry) placed.set(entry, [...(placed.get(entry) ?? []), problem.message]);
+      return { problem, entry };
+    });
+    for (const [entry, messages] of placed) entry.field.setError(messages.join(' '));
+    return links;
   }
 
+  /**
+   * Disables both buttons while a call runs, `button` showing a spinner and `label` meanwhile.
+   * @param {boolean} busy
+   * @param {HTMLButtonElement} button
+   * @param {string} [label]
+   */
   setBusy(busy, button, label) {
     this.busy = busy;
     for (const candidate of [this.saveButton, this.previewButton]) candidate.disabled = busy;
@@ -768,10 +356,10 @@ export class FeedEditor {
       ),
     );
     try {
+      /** @type {Preview} */
       const preview = await api('POST', 'feeds/preview', config);
-      this.lastPreview = preview;
       renderPreview(this.previewBody, preview, { timeZone: config.timeZone, fieldName: this.fieldName });
-      this.updateTemplateExamples();
+      this.content.previewed(preview);
     } catch (error) {
       replaceChildren(
         this.previewBody,
@@ -794,6 +382,7 @@ export class FeedEditor {
     const config = this.readConfig();
     this.setBusy(true, this.saveButton, 'Saving…');
     try {
+      /** @type {FeedView} */
       const saved = this.feed
         ? await api('PUT', `feeds/${encodeURIComponent(this.feed.id)}`, config)
         : await api('POST', 'feeds', config);

@@ -12,6 +12,10 @@ import { h, uniqueId } from './common.js';
  *   clearError(): void,
  * }} Field
  */
+/**
+ * Files a control under its config path, so that the server's problems with that path land next to it.
+ * @typedef {(path: string, field: Field) => Field} Register
+ */
 /** @typedef {[value: string, label: string, disabled?: boolean]} SelectOption */
 /** @typedef {[value: string, label: string, help?: string | null]} RadioOption */
 
@@ -127,7 +131,7 @@ export function textInput(value, props = {}) {
 }
 
 /**
- * @param {number | null | undefined} value
+ * @param {number | string | null | undefined} value a number, or the text a number box held (see readNumber)
  * @param {Record<string, unknown>} [props]
  */
 export function numberInput(value, props = {}) {

@@ -3,6 +3,8 @@ import type { FeedConfig } from '../../src/domain/feed-config.js';
 import type { Preview } from '../../src/services/preview-service.js';
 
 export type { FeedConfig };
+/** One event rule of a feed, and a timed rule's end, as the server's schema gives them. */
+export type { EventRule, RuleEnd } from '../../src/domain/feed-config.js';
 
 /** How a page reaches the server: Connect's (views/assets/platform.js) or Forge's (forge/src/platform-forge.js). */
 export type Platform = {
