@@ -156,6 +156,51 @@ export class SyncService {
     requests: { count: number },
     signal?: AbortSignal,
   ): Promise<SyncOutcome & { status: 'ok' }> {
+    const run = await this.prepare(installation, feed, started, requests, signal);
+    const incremental = await this.readIncremental(run);
+    if (incremental && 'unchanged' in incremental)
+      return this.finishUnchanged(run, incremental.unchanged, incremental.basis);
+    let read = incremental ?? (await this.readFull(run));
+    let settled = await this.settle(run, read);
+    if (!settled) {
+      // The fit wants an event of a sprint or version the budget cut: only a full read rebuilds it with certainty.
+      read = await this.readFull(run);
+      settled = await this.settle(run, read);
+      if (!settled) throw new Error('a full read left events the size budget cut unread');
+    }
+    read = { ...read, items: settled.items, issuesFetched: read.issuesFetched + settled.issuesFetched };
+    await this.store(run, read, settled);
+    // Personal URLs show parts of the new event set; their bytes were dropped with the old set.
+    if (settled.rendered) {
+      await this.deps.access.recomputeFeed(installation, feed).catch((error: unknown) => {
+        // The sync itself stands; personal URLs render lazily and the next access refresh retries.
+        this.deps.logger.warn(
+          { clientKey: feed.clientKey, feedId: feed.id, err: error },
+          'could not refresh personal feed URLs',
+        );
+      });
+    }
+    return {
+      status: 'ok',
+      kind: read.kind,
+      issueCount: read.issueCount,
+      eventCount: settled.events.length,
+      omitted: settled.omitted.count,
+      capReached: read.capReached,
+      rendered: settled.rendered !== null,
+      jiraRequests: requests.count,
+      issuesFetched: read.issuesFetched,
+    };
+  }
+
+  /** What the sync works from: the query, the fields, and what the last sync left. */
+  private async prepare(
+    installation: ActiveInstallation,
+    feed: Feed,
+    started: Date,
+    requests: { count: number },
+    signal: AbortSignal | undefined,
+  ): Promise<SyncRun> {
     const { clientKey } = installation;
     const client = this.deps.jira.forFeed(installation, feed, () => {
       requests.count += 1;
@@ -167,72 +212,74 @@ export class SyncService {
     const basisHash = createHash('sha256')
       .update(JSON.stringify({ jql, fields, config: feed.config, ...ctx, now: undefined }))
       .digest('base64url');
-    const status = await this.deps.syncs.find(clientKey, feed.id);
-    const basis = await this.deps.syncs.findBasis(clientKey, feed.id);
-    const existing = await this.deps.renders.findMeta(clientKey, feed.id, ALL_CALENDAR);
+    const served = await this.deps.renders.findMeta(clientKey, feed.id, ALL_CALENDAR);
+    return {
+      feed,
+      client,
+      jql,
+      fields,
+      ctx,
+      started,
+      requests,
+      signal,
+      basisHash,
+      status: await this.deps.syncs.find(clientKey, feed.id),
+      basis: await this.deps.syncs.findBasis(clientKey, feed.id),
+      servedHash: served?.dataHash ?? null,
+    };
+  }
 
-    let read: Read | null = null;
-    if (incrementalAllowed(basis, basisHash, status, now) && basis && status) {
-      const items = await this.deps.items.list(clientKey, feed.id);
-      // What the budget cut must all be ranked again, so a sync from before cuts were kept reads in full.
-      const complete = cutCount(items) === (status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0);
-      const incremental =
-        complete && (items.length > 0 || status.issueCount === 0)
-          ? await readIncrementally(client, {
-              jql,
-              fields,
-              config: feed.config,
-              items,
-              watermarkAt: basis.watermarkAt,
-              now,
-              cap: feed.config.issueCap,
-              ...(signal ? { signal } : {}),
-            })
-          : null;
-      if (incremental && !incremental.changed && status.dataHash && existing?.dataHash === status.dataHash) {
-        return this.finishUnchanged(
-          clientKey,
-          feed,
-          started,
-          status,
-          { ...basis, watermarkAt: started },
-          requests.count,
-        );
-      }
-      if (incremental) {
-        const stored = await this.deps.events.list(clientKey, feed.id);
-        const kept = incremental.keep(stored);
-        const built = await this.build(feed, incremental.fetched, ctx);
-        const next = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
-        read = {
-          kind: 'incremental',
-          issueCount: incremental.memberCount,
-          issuesFetched: incremental.fetched.length,
-          events: [...kept.events, ...built.shown].sort(compareEvents),
-          cut: kept.items.flatMap((item) => item.cut.map((event) => standIn(event, item))),
-          shownUids: new Set(stored.map((event) => event.uid)),
-          stored: { events: stored, items },
-          omitted: omittedOf(next),
-          capReached: false,
-          items: next,
-          windowChangeAt: new Date(Math.min(basis.windowChangeAt.getTime(), built.changesAt.getTime())),
-          lastFullAt: basis.lastFullAt,
-        };
-      }
-    }
-    read ??= await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
-    const settle = (of: Read) =>
-      this.settle(client, feed, of, status, existing?.dataHash ?? null, fields, ctx, signal);
-    let settled = await settle(read);
-    if (!settled) {
-      // The fit wants an event of a sprint or version the budget cut: only a full read rebuilds it with certainty.
-      read = await this.readFull(client, clientKey, feed, jql, fields, ctx, started, signal);
-      settled = await settle(read);
-      if (!settled) throw new Error('a full read left events the size budget cut unread');
-    }
+  /**
+   * The incremental read, when the last sync's items can be trusted: what changed since, merged with the
+   * stored events; the status to keep when Jira reports nothing the feed shows moved; null to read in full.
+   */
+  private async readIncremental(
+    run: SyncRun,
+  ): Promise<Read | { unchanged: FeedSyncStatus; basis: SyncBasis } | null> {
+    const { feed, basis, status, ctx } = run;
+    if (!basis || !status || !incrementalAllowed(basis, run.basisHash, status, ctx.now)) return null;
+    const items = await this.deps.items.list(feed.clientKey, feed.id);
+    // What the budget cut must all be ranked again, so a sync from before cuts were kept reads in full.
+    const complete = cutCount(items) === (status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0);
+    if (!complete || (items.length === 0 && status.issueCount !== 0)) return null;
+    const incremental = await readIncrementally(run.client, {
+      jql: run.jql,
+      fields: run.fields,
+      config: feed.config,
+      items,
+      watermarkAt: basis.watermarkAt,
+      now: ctx.now,
+      cap: feed.config.issueCap,
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    if (!incremental) return null;
+    if (!incremental.changed && status.dataHash && run.servedHash === status.dataHash)
+      return { unchanged: status, basis: { ...basis, watermarkAt: run.started } };
+    const stored = await this.deps.events.list(feed.clientKey, feed.id);
+    const kept = incremental.keep(stored);
+    const built = await this.build(feed, incremental.fetched, ctx);
+    const next = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
+    return {
+      kind: 'incremental',
+      issueCount: incremental.memberCount,
+      issuesFetched: incremental.fetched.length,
+      events: [...kept.events, ...built.shown].sort(compareEvents),
+      cut: kept.items.flatMap((item) => item.cut.map((event) => standIn(event, item))),
+      shownUids: new Set(stored.map((event) => event.uid)),
+      stored: { events: stored, items },
+      omitted: omittedOf(next),
+      capReached: false,
+      items: next,
+      windowChangeAt: new Date(Math.min(basis.windowChangeAt.getTime(), built.changesAt.getTime())),
+      lastFullAt: basis.lastFullAt,
+    };
+  }
+
+  /** Writes what changed (revisions, events, bytes, items) and the sync's status, in one transaction. */
+  private async store(run: SyncRun, read: Read, settled: Settled): Promise<void> {
+    const { feed, started } = run;
+    const { clientKey } = feed;
     const { changed, dataHash, events, omitted, rendered } = settled;
-    read = { ...read, items: settled.items, issuesFetched: read.issuesFetched + settled.issuesFetched };
-
     const finished = this.deps.now();
     await this.deps.knex.transaction(async (trx) => {
       if (changed.length > 0) await this.deps.revisions.save(clientKey, feed.id, changed, trx);
@@ -258,12 +305,12 @@ export class SyncService {
           omitted,
           capReached: read.capReached,
           dataHash,
-          nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+          nextSyncAt: nextSyncAt(run),
           kind: read.kind,
-          jiraRequests: requests.count,
+          jiraRequests: run.requests.count,
           issuesFetched: read.issuesFetched,
           basis: {
-            hash: basisHash,
+            hash: run.basisHash,
             watermarkAt: started,
             lastFullAt: read.lastFullAt,
             windowChangeAt: read.windowChangeAt,
@@ -272,50 +319,18 @@ export class SyncService {
         trx,
       );
     });
-    // Personal URLs show parts of the new event set; their bytes were dropped with the old set.
-    if (rendered) {
-      await this.deps.access.recomputeFeed(installation, feed).catch((error: unknown) => {
-        // The sync itself stands; personal URLs render lazily and the next access refresh retries.
-        this.deps.logger.warn(
-          { clientKey, feedId: feed.id, err: error },
-          'could not refresh personal feed URLs',
-        );
-      });
-    }
-    return {
-      status: 'ok',
-      kind: read.kind,
-      issueCount: read.issueCount,
-      eventCount: events.length,
-      omitted: omitted.count,
-      capReached: read.capReached,
-      rendered: rendered !== null,
-      jiraRequests: requests.count,
-      issuesFetched: read.issuesFetched,
-    };
   }
 
   /**
    * The revised event set of `read`, what of it the size budget keeps, and the rendered bytes when anything
-   * the feed shows changed. The budget's cuts are ranked with the events read; when the fit wants an event it
-   * only knows the rank of, that issue is read again (100 a request). Null when such an event is a sprint's or
-   * a version's: those are rebuilt from all their issues, so the caller reads in full.
+   * the feed shows changed. Null when the fit wants an event of a sprint or a version the budget cut (see
+   * `fitWithRereads`): the caller reads in full.
    */
-  private async settle(
-    client: JiraReader,
-    feed: Feed,
-    read: Read,
-    status: FeedSyncStatus | null,
-    servedHash: string | null,
-    fields: string[],
-    ctx: BuildContext,
-    signal: AbortSignal | undefined,
-  ): Promise<Settled | null> {
-    const clientKey = feed.clientKey;
-    const previous = await this.deps.revisions.listByUid(clientKey, feed.id);
+  private async settle(run: SyncRun, read: Read): Promise<Settled | null> {
+    const { feed, ctx } = run;
+    const previous = await this.deps.revisions.listByUid(feed.clientKey, feed.id);
     const pause = timeSlices();
     const revised = await applyRevisionsSliced(read.events, previous, ctx.now, pause);
-    const changed = [...revised.changed];
     // Each event's hash, computed once: the data hash and what the budget cuts both need it.
     const hashes = new Map(read.cut.map((entry) => [entry.event, entry.hash]));
     const everything = [...revised.events, ...read.cut.map((entry) => entry.event)].sort(compareEvents);
@@ -327,83 +342,11 @@ export class SyncService {
         return hash;
       }),
     );
+    if (run.status?.dataHash === dataHash && run.servedHash === dataHash)
+      return this.settleUnchanged(run, read, revised, hashes, dataHash);
 
-    if (status?.dataHash === dataHash && servedHash === dataHash) {
-      // Unchanged data left the stored event set (and what the budget cut) as it was.
-      const shown =
-        read.shownUids ??
-        ((status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0) > 0
-          ? new Set((await this.deps.events.list(clientKey, feed.id)).map((event) => event.uid))
-          : null);
-      const events = shown ? revised.events.filter((event) => shown.has(event.uid)) : revised.events;
-      const dropped = [
-        ...(shown ? revised.events.filter((event) => !shown.has(event.uid)) : []),
-        ...read.cut.map((entry) => entry.event),
-      ];
-      const items = withCut(
-        read.items,
-        dropped.map((event) => cutOf(event, hashes)),
-        dropped.map(ownerRef),
-      );
-      if (!items) return null;
-      const omitted = keptBudgetCut(read.omitted, status.omitted ?? null);
-      return { changed, dataHash, events, rendered: null, items, issuesFetched: 0, omitted };
-    }
-
-    let full = revised.events;
-    let cut = read.cut;
-    let issuesFetched = 0;
-    let fitted: { events: FeedEvent[]; dropped: FeedEvent[]; text: string };
-    for (;;) {
-      if (cut.length === 0) {
-        fitted = await this.deps.publisher.fitToBudget(feed, full, ctx.now);
-        break;
-      }
-      if (feed.config.sizeBudget.maxBytes === null) return null;
-      const standIns = new Set(cut.map((entry) => entry.event));
-      const ranked = nearestFirst([...full, ...standIns], ctx.now);
-      const firstCut = ranked.findIndex((event) => standIns.has(event));
-      // Every event ranked before the first cut one is at hand: fit those, counting the rest as left out.
-      const candidates = ranked.slice(0, firstCut).sort(compareEvents);
-      const fit = await this.fitAmong(feed, candidates, ranked.length - firstCut, ctx.now);
-      if (fit.events.length < candidates.length) {
-        fitted = { ...fit, dropped: [...fit.dropped, ...ranked.slice(firstCut)] };
-        break;
-      }
-      // All of them fit, so the fit may want more: read again the issues of the nearest cut events, about as
-      // many as the room left holds at the average size of an event.
-      const textBytes = Buffer.byteLength(fit.text, 'utf8');
-      const perEvent = candidates.length > 0 ? textBytes / candidates.length : textBytes;
-      const room = Math.ceil((feed.config.sizeBudget.maxBytes - textBytes) / Math.max(1, perEvent)) + 1;
-      const batch = Math.min(REREAD_BATCH, Math.max(1, room));
-      const wanted = new Set<string>();
-      for (const event of ranked.slice(firstCut)) {
-        if (!standIns.has(event)) continue;
-        if (event.kind !== 'issue' || event.issueId === null) return null;
-        wanted.add(event.issueId);
-        if (wanted.size >= batch) break;
-      }
-      const issues = await client.bulkFetch([...wanted], fields, signal);
-      if (issues.length < wanted.size) return null;
-      issuesFetched += issues.length;
-      const built = await this.build(
-        feed,
-        issues.map((issue) => ({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} })),
-        ctx,
-      );
-      const own = built.shown.filter(
-        (event) => event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId),
-      );
-      const reread = await applyRevisionsSliced(own, previous, ctx.now, pause);
-      changed.push(...reread.changed);
-      full = [
-        ...full.filter(
-          (event) => !(event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId)),
-        ),
-        ...reread.events,
-      ].sort(compareEvents);
-      cut = cut.filter((entry) => !(entry.event.issueId !== null && wanted.has(entry.event.issueId)));
-    }
+    const fitted = await this.fitWithRereads(run, read, revised.events, previous);
+    if (!fitted) return null;
     const items = withCut(
       read.items,
       fitted.dropped.map((event) => cutOf(event, hashes)),
@@ -411,7 +354,7 @@ export class SyncService {
     );
     if (!items) return null;
     return {
-      changed,
+      changed: [...revised.changed, ...fitted.changed],
       dataHash,
       events: fitted.events,
       rendered: await this.deps.publisher.fromText(
@@ -422,38 +365,123 @@ export class SyncService {
         dataHash,
       ),
       items,
-      issuesFetched,
+      issuesFetched: fitted.issuesFetched,
       omitted: withBudgetCut(read.omitted, fitted.dropped),
     };
   }
 
+  /** Unchanged data leaves the stored event set (and what the budget cut) as it was: nothing is rendered. */
+  private async settleUnchanged(
+    run: SyncRun,
+    read: Read,
+    revised: { events: FeedEvent[]; changed: EventRevision[] },
+    hashes: ReadonlyMap<FeedEvent, string>,
+    dataHash: string,
+  ): Promise<Settled | null> {
+    const { feed, status } = run;
+    const shown =
+      read.shownUids ??
+      ((status?.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0) > 0
+        ? new Set((await this.deps.events.list(feed.clientKey, feed.id)).map((event) => event.uid))
+        : null);
+    const events = shown ? revised.events.filter((event) => shown.has(event.uid)) : revised.events;
+    const dropped = [
+      ...(shown ? revised.events.filter((event) => !shown.has(event.uid)) : []),
+      ...read.cut.map((entry) => entry.event),
+    ];
+    const items = withCut(
+      read.items,
+      dropped.map((event) => cutOf(event, hashes)),
+      dropped.map(ownerRef),
+    );
+    if (!items) return null;
+    const omitted = keptBudgetCut(read.omitted, status?.omitted ?? null);
+    return { changed: revised.changed, dataHash, events, rendered: null, items, issuesFetched: 0, omitted };
+  }
+
   /**
-   * Like `fitToBudget`, over the events at hand when `beyond` more (ranked after all of them) are not:
-   * the note counts those as left out too.
+   * The size budget's fit of `events` and of the events it cut last time, which are known by rank only:
+   * when the fit wants one of those, its issue is read again (up to 100 a request) and the fit runs again.
+   * Null when such an event is a sprint's or a version's (rebuilt only from all their issues) or its issue
+   * is gone.
    */
-  private fitAmong(
-    feed: Feed,
+  private async fitWithRereads(
+    run: SyncRun,
+    read: Read,
     events: FeedEvent[],
-    beyond: number,
-    now: Date,
-  ): Promise<{ events: FeedEvent[]; dropped: FeedEvent[]; text: string }> {
-    return this.deps.publisher.fitToBudget(feed, events, now, beyond);
+    previous: ReadonlyMap<string, EventRevision>,
+  ): Promise<(Fitted & { changed: EventRevision[]; issuesFetched: number }) | null> {
+    const { feed, ctx } = run;
+    const { maxBytes } = feed.config.sizeBudget;
+    let full = events;
+    let cut = read.cut;
+    const changed: EventRevision[] = [];
+    let issuesFetched = 0;
+    for (;;) {
+      if (cut.length === 0) {
+        const fitted = await this.deps.publisher.fitToBudget(feed, full, ctx.now);
+        return { ...fitted, changed, issuesFetched };
+      }
+      if (maxBytes === null) return null;
+      const standIns = new Set(cut.map((entry) => entry.event));
+      const ranked = nearestFirst([...full, ...standIns], ctx.now);
+      const firstCut = ranked.findIndex((event) => standIns.has(event));
+      // Every event ranked before the first cut one is at hand: fit those, counting the rest as left out.
+      const candidates = ranked.slice(0, firstCut).sort(compareEvents);
+      const fit = await this.deps.publisher.fitToBudget(feed, candidates, ctx.now, ranked.length - firstCut);
+      if (fit.events.length < candidates.length)
+        return { ...fit, dropped: [...fit.dropped, ...ranked.slice(firstCut)], changed, issuesFetched };
+      // All of them fit, so the fit may want more: read again the issues of the nearest cut events, about as
+      // many as the room left holds at the average size of an event.
+      const textBytes = Buffer.byteLength(fit.text, 'utf8');
+      const perEvent = candidates.length > 0 ? textBytes / candidates.length : textBytes;
+      const room = Math.ceil((maxBytes - textBytes) / Math.max(1, perEvent)) + 1;
+      const wanted = nearestCutIssues(ranked.slice(firstCut), standIns, Math.min(REREAD_BATCH, room));
+      if (!wanted) return null;
+      const reread = await this.reread(run, wanted, previous);
+      if (!reread) return null;
+      issuesFetched += reread.fetched;
+      changed.push(...reread.changed);
+      const isWanted = (event: FeedEvent) => event.issueId !== null && wanted.has(event.issueId);
+      full = [...full.filter((event) => !(event.kind === 'issue' && isWanted(event))), ...reread.events].sort(
+        compareEvents,
+      );
+      cut = cut.filter((entry) => !isWanted(entry.event));
+    }
+  }
+
+  /** The issues' events built again from Jira, revised; null when Jira no longer shows one of them. */
+  private async reread(
+    run: SyncRun,
+    wanted: ReadonlySet<string>,
+    previous: ReadonlyMap<string, EventRevision>,
+  ): Promise<{ events: FeedEvent[]; changed: EventRevision[]; fetched: number } | null> {
+    const issues = await run.client.bulkFetch([...wanted], run.fields, run.signal);
+    if (issues.length < wanted.size) return null;
+    const built = await this.build(
+      run.feed,
+      issues.map((issue) => ({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} })),
+      run.ctx,
+    );
+    const own = built.shown.filter(
+      (event) => event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId),
+    );
+    const revised = await applyRevisionsSliced(own, previous, run.ctx.now, timeSlices());
+    return { ...revised, fetched: issues.length };
   }
 
   /** Nothing the feed shows changed: the stored events, bytes and items stand; only the status moves on. */
   private async finishUnchanged(
-    clientKey: string,
-    feed: Feed,
-    started: Date,
+    run: SyncRun,
     status: FeedSyncStatus,
     basis: SyncBasis,
-    jiraRequests: number,
   ): Promise<SyncOutcome & { status: 'ok' }> {
+    const { feed, started } = run;
     const finished = this.deps.now();
     const omitted = status.omitted ?? { count: 0, byReason: {}, examples: [] };
     await this.deps.knex.transaction(async (trx) => {
       await this.deps.syncs.markSucceeded(
-        clientKey,
+        feed.clientKey,
         feed.id,
         {
           finishedAt: finished,
@@ -463,9 +491,9 @@ export class SyncService {
           omitted,
           capReached: status.capReached,
           dataHash: status.dataHash ?? '',
-          nextSyncAt: new Date(started.getTime() + feed.config.syncIntervalMinutes * 60_000),
+          nextSyncAt: nextSyncAt(run),
           kind: 'incremental',
-          jiraRequests,
+          jiraRequests: run.requests.count,
           issuesFetched: 0,
           basis,
         },
@@ -480,27 +508,19 @@ export class SyncService {
       omitted: omitted.count,
       capReached: status.capReached,
       rendered: false,
-      jiraRequests,
+      jiraRequests: run.requests.count,
       issuesFetched: 0,
     };
   }
 
-  private async readFull(
-    client: JiraReader,
-    clientKey: string,
-    feed: Feed,
-    jql: string,
-    fields: string[],
-    ctx: BuildContext,
-    started: Date,
-    signal: AbortSignal | undefined,
-  ): Promise<Read> {
-    const fetched = await readIssues(client, {
-      jql,
-      fields,
+  private async readFull(run: SyncRun): Promise<Read> {
+    const { feed, ctx } = run;
+    const fetched = await readIssues(run.client, {
+      jql: run.jql,
+      fields: run.fields,
       limit: issuesToRead(feed.config.issueCap),
-      ...(signal ? { signal } : {}),
-      onPage: (count) => this.deps.syncs.recordProgress(clientKey, feed.id, count),
+      ...(run.signal ? { signal: run.signal } : {}),
+      onPage: (count) => this.deps.syncs.recordProgress(feed.clientKey, feed.id, count),
     });
     let issues = fetched.issues;
     let built = await this.build(feed, issues, ctx);
@@ -521,7 +541,7 @@ export class SyncService {
       capReached: fetched.more || fetched.issues.length > feed.config.issueCap,
       items: itemsOf(feed.config, issues, built.omissions),
       windowChangeAt: built.changesAt,
-      lastFullAt: started,
+      lastFullAt: run.started,
     };
   }
 
@@ -543,6 +563,50 @@ export class SyncService {
 }
 
 const DAY_MS = 86_400_000;
+
+/** One sync's inputs: the feed, its Jira client and query, and what the last sync left. */
+type SyncRun = {
+  feed: Feed;
+  client: JiraReader;
+  jql: string;
+  fields: string[];
+  ctx: BuildContext;
+  started: Date;
+  /** Jira requests made so far, counted by the client. */
+  requests: { count: number };
+  signal: AbortSignal | undefined;
+  /** What the items of this sync are valid for (the query, fields and configuration). */
+  basisHash: string;
+  status: FeedSyncStatus | null;
+  basis: SyncBasis | null;
+  /** The data hash of the bytes served now. */
+  servedHash: string | null;
+};
+
+type Fitted = { events: FeedEvent[]; dropped: FeedEvent[]; text: string };
+
+function nextSyncAt(run: SyncRun): Date {
+  return new Date(run.started.getTime() + run.feed.config.syncIntervalMinutes * 60_000);
+}
+
+/**
+ * The issues of the cut events nearest to today (`ranked` is nearest first), at most `batch` of them; null
+ * when one of those events is a sprint's or a version's, which only a full read rebuilds.
+ */
+function nearestCutIssues(
+  ranked: readonly FeedEvent[],
+  standIns: ReadonlySet<FeedEvent>,
+  batch: number,
+): Set<string> | null {
+  const wanted = new Set<string>();
+  for (const event of ranked) {
+    if (!standIns.has(event)) continue;
+    if (event.kind !== 'issue' || event.issueId === null) return null;
+    wanted.add(event.issueId);
+    if (wanted.size >= Math.max(1, batch)) break;
+  }
+  return wanted;
+}
 
 type Read = {
   kind: SyncKind;
