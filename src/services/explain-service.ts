@@ -13,7 +13,7 @@ import type { AccessService } from './access-service.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
-import { readIssues } from './read-issues.js';
+import { issueLike, readIssues } from './read-issues.js';
 import { fitUnsavedFeed } from './unsaved-feed-budget.js';
 import { timeSlices } from './time-slices.js';
 
@@ -173,7 +173,7 @@ export class ExplainService {
     try {
       for await (const page of client.searchPages({ jql: `key = "${key}"`, fields, pageSize: 1 })) {
         const [issue] = page;
-        if (issue) return { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} };
+        if (issue) return issueLike(issue);
       }
     } catch (error) {
       // Jira answers a key it does not know (or hides) with a 400 about the query.

@@ -13,7 +13,7 @@ import {
   type SyncItem,
 } from '../domain/sync-items.js';
 import type { JiraReader } from '../jira/jira-reader.js';
-import { SEARCH_PAGE_SIZE } from './read-issues.js';
+import { issueLike, SEARCH_PAGE_SIZE } from './read-issues.js';
 
 /** Jira's search is eventually consistent: issues updated this long before the watermark are looked at again. */
 export const WATERMARK_OVERLAP_MS = 5 * 60_000;
@@ -55,75 +55,18 @@ export async function readIncrementally(
   );
   const recentJql = narrowJql(params.jql, `updated >= "-${Math.max(1, minutes)}m"`);
   if (recentJql === null) return null;
+  const members = await readMembers(client, params.jql, params.cap, signal);
+  if (members === null) return null;
 
-  const members = new Set<string>();
-  for await (const page of client.searchIssueIds({ jql: params.jql, ...(signal ? { signal } : {}) })) {
-    for (const id of page) members.add(id);
-    if (members.size > params.cap) return null;
-  }
-
-  const issues = new Map<string, IssueItem>();
-  const sources = new Map<string, SourceItem>();
-  for (const item of params.items) {
-    if (item.kind === 'issue') issues.set(item.id, item);
-    else sources.set(sourceRef(item.kind, item.id), item);
-  }
-  const carriers = new Map<string, string[]>();
-  for (const item of issues.values()) {
-    if (!members.has(item.id)) continue;
-    for (const ref of item.carries) carriers.set(ref, [...(carriers.get(ref) ?? []), item.id]);
-  }
-
-  const wanted = new Set<string>();
-  for (const id of members) if (!issues.has(id)) wanted.add(id);
-  for await (const page of client.searchPages({
-    jql: recentJql,
-    fields: ['updated'],
-    pageSize: SEARCH_PAGE_SIZE,
-    ...(signal ? { signal } : {}),
-  })) {
-    for (const issue of page) {
-      const known = issues.get(issue.id);
-      const updatedMs = issueUpdatedMs({
-        id: issue.id,
-        key: issue.key ?? issue.id,
-        fields: issue.fields ?? {},
-      });
-      if (members.has(issue.id) && known?.updatedMs !== updatedMs) wanted.add(issue.id);
-    }
-  }
-
-  const gone = new Set([...issues.keys()].filter((id) => !members.has(id)));
+  const known = indexItems(params.items, members);
+  const wanted = await changedSince(client, recentJql, members, known.issues, signal);
+  const gone = new Set([...known.issues.keys()].filter((id) => !members.has(id)));
   const affected = new Set<string>();
-  for (const id of gone) for (const ref of issues.get(id)?.carries ?? []) affected.add(ref);
-
-  if (hasSources(config) && sources.size > 0) {
-    await recheckSources(client, { config, sources, carriers, issues, wanted, affected, signal });
+  for (const id of gone) for (const ref of known.issues.get(id)?.carries ?? []) affected.add(ref);
+  if (hasSources(config) && known.sources.size > 0) {
+    await recheckSources(client, { config, ...known, wanted, affected, signal });
   }
-
-  // Everything sharing a sprint or version with what is read again is read again, until nothing new joins.
-  const fetched = new Map<string, JiraIssueLike>();
-  const missing = new Set<string>();
-  for (;;) {
-    for (const ref of affected) for (const id of carriers.get(ref) ?? []) wanted.add(id);
-    const next = [...wanted].filter((id) => !fetched.has(id) && !missing.has(id));
-    if (next.length === 0) break;
-    const read = await client.bulkFetch(next, params.fields, signal);
-    for (const issue of read) {
-      const like = { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} };
-      fetched.set(issue.id, like);
-      for (const source of issueSources(config, like)) affected.add(source.ref);
-    }
-    for (const id of next) {
-      if (fetched.has(id)) {
-        for (const ref of issues.get(id)?.carries ?? []) affected.add(ref);
-        continue;
-      }
-      // In the query but no longer visible to the app (or deleted since): it leaves the feed.
-      missing.add(id);
-      for (const ref of issues.get(id)?.carries ?? []) affected.add(ref);
-    }
-  }
+  const { fetched, missing } = await fetchWithShared(client, params, known, wanted, affected);
 
   const redone = (id: string) => fetched.has(id) || missing.has(id) || gone.has(id);
   return {
@@ -141,6 +84,97 @@ export async function readIncrementally(
       ),
     }),
   };
+}
+
+type KnownItems = {
+  issues: Map<string, IssueItem>;
+  sources: Map<string, SourceItem>;
+  /** For each sprint and version, the issues still in the query that carry it. */
+  carriers: Map<string, string[]>;
+};
+
+/** The ids of the query's issues, 5,000 a request; null past `cap`. */
+async function readMembers(
+  client: JiraReader,
+  jql: string,
+  cap: number,
+  signal: AbortSignal | undefined,
+): Promise<Set<string> | null> {
+  const members = new Set<string>();
+  for await (const page of client.searchIssueIds({ jql, ...(signal ? { signal } : {}) })) {
+    for (const id of page) members.add(id);
+    if (members.size > cap) return null;
+  }
+  return members;
+}
+
+function indexItems(items: readonly SyncItem[], members: ReadonlySet<string>): KnownItems {
+  const issues = new Map<string, IssueItem>();
+  const sources = new Map<string, SourceItem>();
+  for (const item of items) {
+    if (item.kind === 'issue') issues.set(item.id, item);
+    else sources.set(sourceRef(item.kind, item.id), item);
+  }
+  const carriers = new Map<string, string[]>();
+  for (const item of issues.values()) {
+    if (!members.has(item.id)) continue;
+    for (const ref of item.carries) carriers.set(ref, [...(carriers.get(ref) ?? []), item.id]);
+  }
+  return { issues, sources, carriers };
+}
+
+/** The members new to the feed, and those `recentJql` finds with another `updated` than the last sync saw. */
+async function changedSince(
+  client: JiraReader,
+  recentJql: string,
+  members: ReadonlySet<string>,
+  issues: ReadonlyMap<string, IssueItem>,
+  signal: AbortSignal | undefined,
+): Promise<Set<string>> {
+  const wanted = new Set<string>();
+  for (const id of members) if (!issues.has(id)) wanted.add(id);
+  for await (const page of client.searchPages({
+    jql: recentJql,
+    fields: ['updated'],
+    pageSize: SEARCH_PAGE_SIZE,
+    ...(signal ? { signal } : {}),
+  })) {
+    for (const issue of page) {
+      if (members.has(issue.id) && issues.get(issue.id)?.updatedMs !== issueUpdatedMs(issueLike(issue)))
+        wanted.add(issue.id);
+    }
+  }
+  return wanted;
+}
+
+/**
+ * Reads the wanted issues in full, and everything sharing a sprint or version with what is read again,
+ * until nothing new joins. Wanted issues Jira no longer shows are `missing`: they leave the feed.
+ */
+async function fetchWithShared(
+  client: JiraReader,
+  params: { fields: string[]; config: FeedConfig; signal?: AbortSignal },
+  known: KnownItems,
+  wanted: Set<string>,
+  affected: Set<string>,
+): Promise<{ fetched: Map<string, JiraIssueLike>; missing: Set<string> }> {
+  const fetched = new Map<string, JiraIssueLike>();
+  const missing = new Set<string>();
+  for (;;) {
+    for (const ref of affected) for (const id of known.carriers.get(ref) ?? []) wanted.add(id);
+    const next = [...wanted].filter((id) => !fetched.has(id) && !missing.has(id));
+    if (next.length === 0) return { fetched, missing };
+    for (const issue of await client.bulkFetch(next, params.fields, params.signal)) {
+      const like = issueLike(issue);
+      fetched.set(issue.id, like);
+      for (const source of issueSources(params.config, like)) affected.add(source.ref);
+    }
+    for (const id of next) {
+      // In the query but no longer visible to the app (or deleted since): it leaves the feed.
+      if (!fetched.has(id)) missing.add(id);
+      for (const ref of known.issues.get(id)?.carries ?? []) affected.add(ref);
+    }
+  }
 }
 
 /**
@@ -174,9 +208,7 @@ async function recheckSources(
     [...sourceFields(ctx.config), 'updated'],
     ctx.signal,
   );
-  const byId = new Map(
-    read.map((issue) => [issue.id, { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} }]),
-  );
+  const byId = new Map(read.map((issue) => [issue.id, issueLike(issue)]));
   for (const [id, refs] of representatives) {
     const issue = byId.get(id);
     if (!issue || issueUpdatedMs(issue) !== ctx.issues.get(id)?.updatedMs) ctx.wanted.add(id);

@@ -70,7 +70,7 @@ async function readOnce(client: JiraReader, params: ReadIssuesParams): Promise<R
   for await (const page of pagesRefusingTokens(pages)) {
     for (const issue of page) {
       if (issues.length >= params.limit) return { issues, more: true };
-      issues.push(likeOf(issue));
+      issues.push(issueLike(issue));
     }
     await params.onPage?.(issues.length);
     // A short page is Jira trimming large fields: paging on is the only way. A full one likely has more after it.
@@ -108,7 +108,7 @@ async function readRestByIds(
     await params.onPage?.(fetched);
     return batchIssues;
   });
-  for (const issue of read) inHand.set(issue.id, likeOf(issue));
+  for (const issue of read) inHand.set(issue.id, issueLike(issue));
   const issues = [...ids].flatMap((id) => inHand.get(id) ?? []);
   return { issues, more };
 }
@@ -130,10 +130,11 @@ async function* pagesRefusingTokens<T>(pages: AsyncGenerator<T[]>): AsyncGenerat
   }
 }
 
-function likeOf(issue: {
+/** An issue as Jira answered it, as the event rules read it. */
+export function issueLike(issue: {
   id: string;
   key?: string | undefined;
   fields?: Record<string, unknown> | undefined;
-}) {
+}): JiraIssueLike {
   return { id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} };
 }

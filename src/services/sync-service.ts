@@ -50,7 +50,7 @@ import { FeedPublisher } from './feed-publisher.js';
 import type { InstallationService } from './installation-service.js';
 import type { JiraClients } from './jira-clients.js';
 import { readIncrementally } from './incremental-read.js';
-import { readIssues } from './read-issues.js';
+import { issueLike, readIssues } from './read-issues.js';
 import { timeSlices } from './time-slices.js';
 
 export type SyncOutcome =
@@ -458,11 +458,7 @@ export class SyncService {
   ): Promise<{ events: FeedEvent[]; changed: EventRevision[]; fetched: number } | null> {
     const issues = await run.client.bulkFetch([...wanted], run.fields, run.signal);
     if (issues.length < wanted.size) return null;
-    const built = await this.build(
-      run.feed,
-      issues.map((issue) => ({ id: issue.id, key: issue.key ?? issue.id, fields: issue.fields ?? {} })),
-      run.ctx,
-    );
+    const built = await this.build(run.feed, issues.map(issueLike), run.ctx);
     const own = built.shown.filter(
       (event) => event.kind === 'issue' && event.issueId !== null && wanted.has(event.issueId),
     );
