@@ -134,23 +134,7 @@ export class JiraTransport {
     attempt: number,
     deadline: number | undefined,
   ): Promise<AttemptResult<T>> {
-    const entries = Object.entries(spec.query ?? {}).flatMap(([key, value]) =>
-      value === undefined ? [] : [[key, String(value)] as const],
-    );
-    const queryString = entries
-      .map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(value)}`)
-      .join('&');
-    const url = `${this.baseUrl}${spec.path}${queryString ? `?${queryString}` : ''}`;
-    const headers: Record<string, string> = {
-      Authorization: await this.site.auth.authorization({
-        method: spec.method,
-        path: spec.path,
-        query: Object.fromEntries(entries),
-      }),
-      Accept: 'application/json',
-    };
-    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
-
+    const { url, headers } = await this.prepare(spec);
     const timeoutMs = Math.max(
       1,
       Math.min(this.requestTimeoutMs, deadline === undefined ? Infinity : deadline - this.now()),
@@ -194,13 +178,41 @@ export class JiraTransport {
     }
     logLine(response.status);
     this.paceFromHeaders(response.headers);
-
     if (response.ok) return this.parseBody(text, spec.schema, request);
+    return { ok: false, ...this.refusal(response, text, request) };
+  }
 
+  /** The URL with its query encoded as Jira signs it, and the headers with the door's authorization. */
+  private async prepare(
+    spec: RequestSpec<unknown>,
+  ): Promise<{ url: string; headers: Record<string, string> }> {
+    const entries = Object.entries(spec.query ?? {}).flatMap(([key, value]) =>
+      value === undefined ? [] : [[key, String(value)] as const],
+    );
+    const queryString = entries
+      .map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(value)}`)
+      .join('&');
+    const headers: Record<string, string> = {
+      Authorization: await this.site.auth.authorization({
+        method: spec.method,
+        path: spec.path,
+        query: Object.fromEntries(entries),
+      }),
+      Accept: 'application/json',
+    };
+    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+    return { url: `${this.baseUrl}${spec.path}${queryString ? `?${queryString}` : ''}`, headers };
+  }
+
+  /** What a non-2xx answer means: a redirect not followed, a retryable refusal (with its wait), or a final one. */
+  private refusal(
+    response: Response,
+    text: string,
+    request: JiraRequestInfo,
+  ): { error: JiraError; retryAfterMs: number | undefined } {
     const status = response.status;
     if (status >= 300 && status < 400) {
       return {
-        ok: false,
         retryAfterMs: undefined,
         error: new JiraError(502, 'jira_bad_response', request, {
           retryable: false,
@@ -216,14 +228,12 @@ export class JiraTransport {
           : undefined;
       const code = status === 429 ? 'jira_rate_limited' : 'jira_unavailable';
       return {
-        ok: false,
         retryAfterMs,
         error: new JiraError(status, code, request, { retryable: true, jiraMessages }),
       };
     }
     const code = status === 401 ? 'jira_unauthorized' : status === 403 ? 'jira_forbidden' : 'jira_error';
     return {
-      ok: false,
       retryAfterMs: undefined,
       error: new JiraError(status, code, request, { retryable: false, jiraMessages }),
     };
