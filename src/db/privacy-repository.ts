@@ -45,8 +45,22 @@ export class PrivacyRepository {
   constructor(private readonly knex: Knex) {}
 
   async footprint(clientKey: string, accountId: string): Promise<AccountFootprint> {
-    const { knex } = this;
-    const subscriptions = (await knex('feed_subscriptions as s')
+    return {
+      subscriptions: await this.subscriptionsOf(clientKey, accountId),
+      cachedAccount: await this.cachedAccountOf(clientKey, accountId),
+      projectRoles: await this.projectRolesOf(clientKey, accountId),
+      feedsTouched: await this.feedsTouchedBy(clientKey, accountId),
+      eventsNaming: await this.eventsNaming(clientKey, accountId),
+      dataCenterSignIn: await this.dataCenterSignInOf(clientKey, accountId),
+      dataCenterSessions: await this.dataCenterSessionsOf(clientKey, accountId),
+    };
+  }
+
+  private async subscriptionsOf(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['subscriptions']> {
+    const rows = (await this.knex('feed_subscriptions as s')
       .join('feeds as f', 'f.id', 's.feed_id')
       .where({ 's.client_key': clientKey, 'f.client_key': clientKey, 's.account_id': accountId })
       .select(
@@ -69,24 +83,77 @@ export class PrivacyRepository {
       fetch_count: number;
       last_user_agent: string | null;
     }[];
-    const cached = (await knex('jira_users')
+    return rows.map((s) => ({
+      feedId: s.feed_id,
+      feedName: s.name,
+      calendar: s.calendar,
+      createdAt: s.created_at,
+      revokedAt: s.revoked_at,
+      lastFetchedAt: s.last_fetched_at,
+      fetchCount: s.fetch_count,
+      lastUserAgent: s.last_user_agent,
+    }));
+  }
+
+  private async cachedAccountOf(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['cachedAccount']> {
+    const cached = (await this.knex('jira_users')
       .where({ client_key: clientKey, account_id: accountId })
       .first()) as { active: boolean; group_names: string[]; refreshed_at: Date } | undefined;
-    const roles = await knex<RoleActorRow>('jira_role_actors')
+    return cached
+      ? { active: cached.active, groups: cached.group_names, refreshedAt: cached.refreshed_at }
+      : null;
+  }
+
+  private async projectRolesOf(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['projectRoles']> {
+    const roles = await this.knex<RoleActorRow>('jira_role_actors')
       .where({ client_key: clientKey, actor_kind: 'user', actor: accountId })
       .select('role_id', 'project_id');
-    const feeds = await knex<FeedAuthorRow>('feeds')
+    return roles.map((role) => ({ roleId: role.role_id, projectId: role.project_id }));
+  }
+
+  private async feedsTouchedBy(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['feedsTouched']> {
+    const feeds = await this.knex<FeedAuthorRow>('feeds')
       .where({ client_key: clientKey })
       .andWhere((q) =>
         q.where({ created_by_account_id: accountId }).orWhere({ updated_by_account_id: accountId }),
       )
       .select('id', 'name', 'created_by_account_id', 'updated_by_account_id');
-    const events = await knex.raw<{ rows: { feed_id: string; name: string; count: number | string }[] }>(
+    return feeds.map((feed) => ({
+      feedId: feed.id,
+      feedName: feed.name,
+      created: feed.created_by_account_id === accountId,
+      lastEdited: feed.updated_by_account_id === accountId,
+    }));
+  }
+
+  private async eventsNaming(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['eventsNaming']> {
+    const events = await this.knex.raw<{
+      rows: { feed_id: string; name: string; count: number | string }[];
+    }>(
       `SELECT e.feed_id, f.name, count(*) AS count FROM feed_events e JOIN feeds f ON f.id = e.feed_id AND f.client_key = e.client_key
         WHERE e.client_key = ? AND ? = ANY(e.user_account_ids) GROUP BY e.feed_id, f.name ORDER BY f.name`,
       [clientKey, accountId],
     );
-    const signIn = await knex<{
+    return events.rows.map((row) => ({ feedId: row.feed_id, feedName: row.name, count: Number(row.count) }));
+  }
+
+  private async dataCenterSignInOf(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['dataCenterSignIn']> {
+    const signIn = await this.knex<{
       client_key: string;
       account_id: string;
       scope: string;
@@ -96,7 +163,21 @@ export class PrivacyRepository {
     }>('datacenter_user_tokens')
       .where({ client_key: clientKey, account_id: accountId })
       .first('scope', 'signed_in_at', 'refreshed_at', 'refused_at');
-    const sessions = await knex<{
+    return signIn
+      ? {
+          scope: signIn.scope,
+          signedInAt: signIn.signed_in_at,
+          refreshedAt: signIn.refreshed_at,
+          refusedAt: signIn.refused_at,
+        }
+      : null;
+  }
+
+  private async dataCenterSessionsOf(
+    clientKey: string,
+    accountId: string,
+  ): Promise<AccountFootprint['dataCenterSessions']> {
+    const sessions = await this.knex<{
       client_key: string;
       account_id: string;
       created_at: Date;
@@ -105,42 +186,7 @@ export class PrivacyRepository {
       .where({ client_key: clientKey, account_id: accountId })
       .orderBy('created_at')
       .select('created_at', 'expires_at');
-    return {
-      subscriptions: subscriptions.map((s) => ({
-        feedId: s.feed_id,
-        feedName: s.name,
-        calendar: s.calendar,
-        createdAt: s.created_at,
-        revokedAt: s.revoked_at,
-        lastFetchedAt: s.last_fetched_at,
-        fetchCount: s.fetch_count,
-        lastUserAgent: s.last_user_agent,
-      })),
-      cachedAccount: cached
-        ? { active: cached.active, groups: cached.group_names, refreshedAt: cached.refreshed_at }
-        : null,
-      projectRoles: roles.map((role) => ({ roleId: role.role_id, projectId: role.project_id })),
-      feedsTouched: feeds.map((feed) => ({
-        feedId: feed.id,
-        feedName: feed.name,
-        created: feed.created_by_account_id === accountId,
-        lastEdited: feed.updated_by_account_id === accountId,
-      })),
-      eventsNaming: events.rows.map((row) => ({
-        feedId: row.feed_id,
-        feedName: row.name,
-        count: Number(row.count),
-      })),
-      dataCenterSignIn: signIn
-        ? {
-            scope: signIn.scope,
-            signedInAt: signIn.signed_in_at,
-            refreshedAt: signIn.refreshed_at,
-            refusedAt: signIn.refused_at,
-          }
-        : null,
-      dataCenterSessions: sessions.map((row) => ({ createdAt: row.created_at, expiresAt: row.expires_at })),
-    };
+    return sessions.map((row) => ({ createdAt: row.created_at, expiresAt: row.expires_at }));
   }
 
   /**
