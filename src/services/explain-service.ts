@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { buildFeedEvents, buildFeedEventsSliced, type JiraIssueLike } from '../domain/event-rules.js';
+import {
+  buildFeedEvents,
+  buildFeedEventsSliced,
+  type BuildContext,
+  type BuildResult,
+  type JiraIssueLike,
+} from '../domain/event-rules.js';
 import { eventUidDomain } from '../domain/event-uids.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
@@ -65,6 +71,28 @@ const describeDay = (event: FeedEvent): string =>
  * the query, the rules, the window, the cap, the size budget, then one user's access — and says where
  * it stopped, or which events it gives.
  */
+const absent = (reason: ExplainReason, message: string): Explanation => ({
+  present: false,
+  reason,
+  message,
+  events: [],
+});
+
+/** Why an issue that matches the query gives no event at all. */
+function noEvent(config: FeedConfig, key: string, alone: BuildResult): Explanation {
+  const [omission] = Object.keys(alone.omitted.byReason);
+  if (omission) return absent('no_date', `${key} gives no event: ${omissionText(omission)}.`);
+  if (alone.filtered.outsideWindow > 0) {
+    return absent(
+      'outside_window',
+      `${key}'s dates fall outside the feed's window (${config.window.pastDays} days back, ${config.window.futureDays} days ahead).`,
+    );
+  }
+  if (alone.filtered.resolvedHidden > 0)
+    return absent('resolved_hidden', `${key} is resolved, and the feed hides resolved issues.`);
+  return absent('no_event', `None of the feed's rules makes an event from ${key}.`);
+}
+
 export class ExplainService {
   constructor(
     private readonly deps: { feeds: FeedService; jira: JiraClients; access: AccessService; now: () => Date },
@@ -88,12 +116,6 @@ export class ExplainService {
     key: string,
     accountId: string | undefined,
   ): Promise<Explanation> {
-    const absent = (reason: ExplainReason, message: string): Explanation => ({
-      present: false,
-      reason,
-      message,
-      events: [],
-    });
     const client = this.deps.jira.forActor(actor);
     const jql =
       config.source.type === 'jql' ? config.source.jql : (await client.getFilter(config.source.filterId)).jql;
@@ -109,50 +131,17 @@ export class ExplainService {
     if (!(await this.matches(client, jql, key, issue.id)))
       return absent('not_matched', `${key} does not match the feed's query.`);
 
-    const now = this.deps.now();
     const ctx = {
       jiraBaseUrl: actor.installation.baseUrl,
       uidDomain: eventUidDomain(actor.clientKey, UNSAVED_FEED_ID),
-      now,
+      now: this.deps.now(),
     };
     const alone = buildFeedEvents(config, [issue], ctx);
-    if (alone.events.length === 0) {
-      const [omission] = Object.keys(alone.omitted.byReason);
-      if (omission) return absent('no_date', `${key} gives no event: ${omissionText(omission)}.`);
-      if (alone.filtered.outsideWindow > 0) {
-        return absent(
-          'outside_window',
-          `${key}'s dates fall outside the feed's window (${config.window.pastDays} days back, ${config.window.futureDays} days ahead).`,
-        );
-      }
-      if (alone.filtered.resolvedHidden > 0)
-        return absent('resolved_hidden', `${key} is resolved, and the feed hides resolved issues.`);
-      return absent('no_event', `None of the feed's rules makes an event from ${key}.`);
-    }
+    if (alone.events.length === 0) return noEvent(config, key, alone);
+    const kept = await this.keptInFeed(client, config, { jql, fields, ctx }, issue.id, alone.events, key);
+    if (!Array.isArray(kept)) return kept;
 
-    // The whole feed decides the cap and the size budget, as the sync does.
-    const uids = new Set(alone.events.map((event) => event.uid));
-    const { issues } = await readIssues(client, { jql, fields, limit: issuesToRead(config.issueCap) });
-    let built = await buildFeedEventsSliced(config, issues, ctx, timeSlices());
-    if (issues.length > config.issueCap) {
-      const kept = keepNearestIssues(issues, built.events, config.issueCap, now);
-      if (!kept.some((candidate) => candidate.id === issue.id)) {
-        return absent(
-          'cut_by_cap',
-          `${key} is cut by the issue cap: the feed keeps the ${config.issueCap} issues nearest to today.`,
-        );
-      }
-      built = await buildFeedEventsSliced(config, kept, ctx, timeSlices());
-    }
-    const fit = await fitUnsavedFeed(config, built.events, now);
-    let events = fit.kept.filter((event) => uids.has(event.uid));
-    if (events.length === 0) {
-      return absent(
-        'cut_by_size_budget',
-        `${key} is cut by the feed's size budget: the events farthest from today are left out to stay under it.`,
-      );
-    }
-
+    let events = kept;
     if (accountId !== undefined) {
       const seen = await this.deps.access.visibleTo(actor.installation, config, accountId, events);
       if (seen.events.length === 0)
@@ -167,6 +156,45 @@ export class ExplainService {
       message: `It is there: “${first?.summary ?? key}” on ${first ? describeDay(first) : '?'}${more}.`,
       events: events.map(({ summary, start, end, allDay }) => ({ summary, start, end, allDay })),
     };
+  }
+
+  /**
+   * The issue's events that the whole feed keeps: the issue cap and the size budget decide over every issue
+   * of the query, as the sync does. An explanation instead when one of them cuts the issue.
+   */
+  private async keptInFeed(
+    client: JiraReader,
+    config: FeedConfig,
+    read: { jql: string; fields: string[]; ctx: BuildContext },
+    issueId: string,
+    own: FeedEvent[],
+    key: string,
+  ): Promise<FeedEvent[] | Explanation> {
+    const { ctx } = read;
+    const { issues } = await readIssues(client, {
+      jql: read.jql,
+      fields: read.fields,
+      limit: issuesToRead(config.issueCap),
+    });
+    let built = await buildFeedEventsSliced(config, issues, ctx, timeSlices());
+    if (issues.length > config.issueCap) {
+      const kept = keepNearestIssues(issues, built.events, config.issueCap, ctx.now);
+      if (!kept.some((candidate) => candidate.id === issueId)) {
+        return absent(
+          'cut_by_cap',
+          `${key} is cut by the issue cap: the feed keeps the ${config.issueCap} issues nearest to today.`,
+        );
+      }
+      built = await buildFeedEventsSliced(config, kept, ctx, timeSlices());
+    }
+    const fit = await fitUnsavedFeed(config, built.events, ctx.now);
+    const uids = new Set(own.map((event) => event.uid));
+    const events = fit.kept.filter((event) => uids.has(event.uid));
+    if (events.length > 0) return events;
+    return absent(
+      'cut_by_size_budget',
+      `${key} is cut by the feed's size budget: the events farthest from today are left out to stay under it.`,
+    );
   }
 
   private async findIssue(client: JiraReader, key: string, fields: string[]): Promise<JiraIssueLike | null> {
