@@ -8,8 +8,6 @@ import {
   confirmDialog,
   copyText,
   explainError,
-  formatDuration,
-  formatNumber,
   h,
   plural,
   replaceChildren,
@@ -19,6 +17,7 @@ import {
   showFlag,
   timeElement,
 } from './common.js';
+import { ACTIVE_STATES, costCell, errorHint, eventsCell, statusCell } from './admin-status.js';
 import { FeedEditor } from './feed-editor.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */
@@ -27,7 +26,6 @@ import { FeedEditor } from './feed-editor.js';
 /** @typedef {import('../types/api.js').EditorLookups} EditorLookups */
 
 const root = pageRoot();
-const ACTIVE_STATES = new Set(['queued', 'running']);
 const POLL_MS = [1000, 1000, 2000, 2000, 3000, 5000];
 
 /**
@@ -49,152 +47,6 @@ const state = {
   /** The feed just saved in the editor: its first sync is announced with a flag. */
   justSaved: null,
 };
-
-/**
- * What a feed creator can do about each kind of sync failure.
- * @type {Record<string, string>}
- */
-const ERROR_HINTS = {
-  jql_rejected:
-    'Edit the feed and correct its query or saved filter. The Calendar Sync app user must be able to see every project it names.',
-  jira_forbidden:
-    'Check in Jira that the Calendar Sync app user may still browse the feed’s projects (project permissions), then sync again.',
-  jira_unauthorized:
-    'Jira no longer accepts the app’s credentials. Check under Jira settings → Apps that Calendar Sync is installed and enabled.',
-  jira_unavailable:
-    'Jira did not answer in time. The next scheduled sync tries again on its own; Sync now tries at once.',
-  jira_rate_limited: 'Jira asked the app to slow down. The next scheduled sync tries again on its own.',
-  jira_bad_response:
-    'Jira answered with something unexpected. The next scheduled sync tries again on its own.',
-  jira_error: 'The next scheduled sync tries again on its own; Sync now tries at once.',
-};
-
-/** @param {string | undefined} code */
-function errorHint(code) {
-  return (code !== undefined && ERROR_HINTS[code]) || null;
-}
-
-// --- Feeds grid ------------------------------------------------------------------------------------
-
-/** @param {FeedView} feed */
-function statusCell(feed) {
-  const status = feed.status;
-  const cell = h('td', { 'data-label': 'Status', 'data-testid': 'feed-status' });
-  if (ACTIVE_STATES.has(status.state)) {
-    const progress = status.progressIssues ? ` · ${plural(status.progressIssues, 'issue')} read` : '';
-    cell.append(
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-      ' ',
-      h('span', {
-        class: 'lozenge lozenge--inprogress',
-        text: status.state === 'queued' ? 'Queued' : 'Syncing',
-      }),
-      h('span', { class: 'subtlest', text: progress }),
-    );
-  } else if (status.state === 'ok') {
-    cell.append(h('span', { class: 'lozenge lozenge--success', text: 'OK' }));
-  } else if (status.state === 'error') {
-    const detailId = `error-${feed.id}`;
-    const detail = h(
-      'div',
-      { class: 'status-detail', id: detailId, hidden: true },
-      h('p', {
-        class: 'field-error',
-        text: status.error?.message || 'The last sync failed without a message.',
-      }),
-      errorHint(status.error?.code) ? h('p', { text: errorHint(status.error?.code) }) : null,
-      status.error?.code ? h('p', { class: 'subtlest', text: `Code: ${status.error.code}` }) : null,
-      status.error?.code === 'owner_sign_in_needed'
-        ? h('button', {
-            type: 'button',
-            class: 'button button--compact',
-            'data-testid': 'take-over',
-            text: 'Take this feed over',
-            title: 'From now on the feed runs with your Jira permissions',
-            on: { click: () => void takeOver(feed) },
-          })
-        : null,
-      status.lastAttemptAt
-        ? h('p', { class: 'subtlest' }, 'Last attempt ', timeElement(status.lastAttemptAt))
-        : null,
-      status.lastExportAt
-        ? h('p', {
-            class: 'subtlest',
-            text: 'Calendars keep getting the last good export until the next sync succeeds.',
-          })
-        : null,
-    );
-    const toggle = h('button', {
-      type: 'button',
-      class: 'lozenge lozenge--removed',
-      'aria-expanded': 'false',
-      'aria-controls': detailId,
-      title: 'Show why the sync failed',
-      text: 'Error',
-      on: {
-        click: () => {
-          const open = toggle.getAttribute('aria-expanded') !== 'true';
-          toggle.setAttribute('aria-expanded', String(open));
-          detail.hidden = !open;
-          resizeFrame();
-        },
-      },
-    });
-    cell.append(toggle, detail);
-  } else {
-    cell.append(
-      h('span', { class: 'lozenge', text: 'Pending' }),
-      h('div', { class: 'subtlest', text: 'Waiting for the first sync' }),
-    );
-  }
-  for (const warning of status.warnings ?? [])
-    cell.append(h('div', { class: 'status-detail subtle', text: `⚠ ${warning}` }));
-  return cell;
-}
-
-/** @param {FeedView} feed */
-function eventsCell(feed) {
-  const status = feed.status;
-  const cell = h('td', { 'data-label': 'Events', 'data-testid': 'feed-events' });
-  if (status.eventCount === null || status.eventCount === undefined) {
-    cell.append(h('span', { class: 'subtle', text: '—' }));
-    return cell;
-  }
-  cell.append(h('strong', { text: formatNumber(status.eventCount) }));
-  if (status.issueCount !== null && status.issueCount !== undefined)
-    cell.append(h('div', { class: 'subtlest', text: `from ${plural(status.issueCount, 'issue')}` }));
-  if (status.omittedCount)
-    cell.append(h('div', { class: 'subtlest', text: `${plural(status.omittedCount, 'event')} left out` }));
-  return cell;
-}
-
-/**
- * How long the last export took and what it cost the site's Jira quota (Jira meters apps per site).
- * @param {FeedView} feed
- */
-function costCell(feed) {
-  const status = feed.status;
-  const cell = h(
-    'td',
-    { 'data-label': 'Time to export', 'data-testid': 'feed-cost' },
-    formatDuration(status.durationMs),
-  );
-  if (status.lastSync) {
-    const kind = status.lastSync.kind === 'incremental' ? 'Changes only' : 'Full read';
-    const cost = `${kind}: ${plural(status.lastSync.jiraRequests, 'Jira request')}, ${plural(status.lastSync.issuesFetched, 'issue')} read`;
-    cell.append(h('div', { class: 'subtlest', text: cost }));
-  }
-  if (status.jiraRequestsToday)
-    cell.append(
-      h('div', {
-        class: 'subtlest',
-        title:
-          "Requests this feed's syncs made to Jira since midnight UTC; they count against the site's Jira rate limit",
-        text: `${plural(status.jiraRequestsToday, 'Jira request')} today`,
-      }),
-    );
-  return cell;
-}
 
 /** @param {FeedView} feed */
 function feedRow(feed) {
@@ -250,7 +102,7 @@ function feedRow(feed) {
       h('a', { href: `#edit/${encodeURIComponent(feed.id)}`, text: feed.name }),
     ),
     h('td', { 'data-label': 'Last edit' }, timeElement(feed.updatedAt)),
-    statusCell(feed),
+    statusCell(feed, (owned) => void takeOver(owned)),
     h('td', { 'data-label': 'Last export' }, timeElement(feed.status.lastExportAt)),
     costCell(feed),
     eventsCell(feed),

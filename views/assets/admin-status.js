@@ -1,0 +1,188 @@
+// @ts-check
+// The feeds grid's cells about a feed's last sync: its status (a failed one says why, a click away), how long
+// the export took and what it cost in Jira requests, and the events it produced.
+import { formatDuration, formatNumber, h, plural, resizeFrame, timeElement } from './common.js';
+
+/** @typedef {import('../types/api.js').FeedView} FeedView */
+/** @typedef {import('../types/api.js').FeedStatus} FeedStatus */
+
+/**
+ * The states of a sync still under way: the grid keeps asking about such a feed until it settles.
+ * @type {ReadonlySet<FeedStatus['state']>}
+ */
+export const ACTIVE_STATES = new Set(['queued', 'running']);
+
+/**
+ * What a feed creator can do about each kind of sync failure.
+ * @type {Record<string, string>}
+ */
+const ERROR_HINTS = {
+  jql_rejected:
+    'Edit the feed and correct its query or saved filter. The Calendar Sync app user must be able to see every project it names.',
+  jira_forbidden:
+    'Check in Jira that the Calendar Sync app user may still browse the feed’s projects (project permissions), then sync again.',
+  jira_unauthorized:
+    'Jira no longer accepts the app’s credentials. Check under Jira settings → Apps that Calendar Sync is installed and enabled.',
+  jira_unavailable:
+    'Jira did not answer in time. The next scheduled sync tries again on its own; Sync now tries at once.',
+  jira_rate_limited: 'Jira asked the app to slow down. The next scheduled sync tries again on its own.',
+  jira_bad_response:
+    'Jira answered with something unexpected. The next scheduled sync tries again on its own.',
+  jira_error: 'The next scheduled sync tries again on its own; Sync now tries at once.',
+};
+
+/**
+ * @param {string | undefined} code
+ * @returns {string | null}
+ */
+export function errorHint(code) {
+  return (code !== undefined && ERROR_HINTS[code]) || null;
+}
+
+/**
+ * @param {FeedView} feed
+ * @param {(feed: FeedView) => void} onTakeOver the feed's owner can no longer sign in and the user takes it over
+ */
+export function statusCell(feed, onTakeOver) {
+  const status = feed.status;
+  const cell = h('td', { 'data-label': 'Status', 'data-testid': 'feed-status' });
+  if (ACTIVE_STATES.has(status.state)) cell.append(...syncingStatus(status));
+  else if (status.state === 'ok') cell.append(h('span', { class: 'lozenge lozenge--success', text: 'OK' }));
+  else if (status.state === 'error') cell.append(...errorStatus(feed, onTakeOver));
+  else
+    cell.append(
+      h('span', { class: 'lozenge', text: 'Pending' }),
+      h('div', { class: 'subtlest', text: 'Waiting for the first sync' }),
+    );
+  for (const warning of status.warnings ?? [])
+    cell.append(h('div', { class: 'status-detail subtle', text: `⚠ ${warning}` }));
+  return cell;
+}
+
+/**
+ * @param {FeedStatus} status
+ * @returns {(Node | string)[]}
+ */
+function syncingStatus(status) {
+  const progress = status.progressIssues ? ` · ${plural(status.progressIssues, 'issue')} read` : '';
+  return [
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    ' ',
+    h('span', {
+      class: 'lozenge lozenge--inprogress',
+      text: status.state === 'queued' ? 'Queued' : 'Syncing',
+    }),
+    h('span', { class: 'subtlest', text: progress }),
+  ];
+}
+
+/**
+ * The Error lozenge, a button that shows and hides why the sync failed.
+ * @param {FeedView} feed
+ * @param {(feed: FeedView) => void} onTakeOver
+ * @returns {HTMLElement[]}
+ */
+function errorStatus(feed, onTakeOver) {
+  const detail = errorDetail(feed, `error-${feed.id}`, onTakeOver);
+  const toggle = h('button', {
+    type: 'button',
+    class: 'lozenge lozenge--removed',
+    'aria-expanded': 'false',
+    'aria-controls': detail.id,
+    title: 'Show why the sync failed',
+    text: 'Error',
+    on: {
+      click: () => {
+        const open = toggle.getAttribute('aria-expanded') !== 'true';
+        toggle.setAttribute('aria-expanded', String(open));
+        detail.hidden = !open;
+        resizeFrame();
+      },
+    },
+  });
+  return [toggle, detail];
+}
+
+/**
+ * @param {FeedView} feed
+ * @param {string} id
+ * @param {(feed: FeedView) => void} onTakeOver
+ */
+function errorDetail(feed, id, onTakeOver) {
+  const status = feed.status;
+  const code = status.error?.code;
+  const hint = errorHint(code);
+  return h(
+    'div',
+    { class: 'status-detail', id, hidden: true },
+    h('p', {
+      class: 'field-error',
+      text: status.error?.message || 'The last sync failed without a message.',
+    }),
+    hint ? h('p', { text: hint }) : null,
+    code ? h('p', { class: 'subtlest', text: `Code: ${code}` }) : null,
+    code === 'owner_sign_in_needed'
+      ? h('button', {
+          type: 'button',
+          class: 'button button--compact',
+          'data-testid': 'take-over',
+          text: 'Take this feed over',
+          title: 'From now on the feed runs with your Jira permissions',
+          on: { click: () => onTakeOver(feed) },
+        })
+      : null,
+    status.lastAttemptAt
+      ? h('p', { class: 'subtlest' }, 'Last attempt ', timeElement(status.lastAttemptAt))
+      : null,
+    status.lastExportAt
+      ? h('p', {
+          class: 'subtlest',
+          text: 'Calendars keep getting the last good export until the next sync succeeds.',
+        })
+      : null,
+  );
+}
+
+/** @param {FeedView} feed */
+export function eventsCell(feed) {
+  const status = feed.status;
+  const cell = h('td', { 'data-label': 'Events', 'data-testid': 'feed-events' });
+  if (status.eventCount === null || status.eventCount === undefined) {
+    cell.append(h('span', { class: 'subtle', text: '—' }));
+    return cell;
+  }
+  cell.append(h('strong', { text: formatNumber(status.eventCount) }));
+  if (status.issueCount !== null && status.issueCount !== undefined)
+    cell.append(h('div', { class: 'subtlest', text: `from ${plural(status.issueCount, 'issue')}` }));
+  if (status.omittedCount)
+    cell.append(h('div', { class: 'subtlest', text: `${plural(status.omittedCount, 'event')} left out` }));
+  return cell;
+}
+
+/**
+ * How long the last export took and what it cost the site's Jira quota (Jira meters apps per site).
+ * @param {FeedView} feed
+ */
+export function costCell(feed) {
+  const status = feed.status;
+  const cell = h(
+    'td',
+    { 'data-label': 'Time to export', 'data-testid': 'feed-cost' },
+    formatDuration(status.durationMs),
+  );
+  if (status.lastSync) {
+    const kind = status.lastSync.kind === 'incremental' ? 'Changes only' : 'Full read';
+    const cost = `${kind}: ${plural(status.lastSync.jiraRequests, 'Jira request')}, ${plural(status.lastSync.issuesFetched, 'issue')} read`;
+    cell.append(h('div', { class: 'subtlest', text: cost }));
+  }
+  if (status.jiraRequestsToday)
+    cell.append(
+      h('div', {
+        class: 'subtlest',
+        title:
+          "Requests this feed's syncs made to Jira since midnight UTC; they count against the site's Jira rate limit",
+        text: `${plural(status.jiraRequestsToday, 'Jira request')} today`,
+      }),
+    );
+  return cell;
+}
