@@ -5,21 +5,19 @@ import {
   pageRoot,
   ApiError,
   api,
-  confirmDialog,
   explainError,
   h,
   replaceChildren,
   requireHost,
   resizeFrame,
-  showErrorFlag,
   showFlag,
 } from './common.js';
 import { followFeeds, redrawFeeds, setFeeds, stopPolling } from './admin-feeds.js';
+import { settingsSection } from './admin-settings.js';
 import { FeedEditor } from './feed-editor.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */
 /** @typedef {import('../types/api.js').Site} Site */
-/** @typedef {import('../types/api.js').SiteSettingsView} SiteSettingsView */
 /** @typedef {import('../types/api.js').EditorLookups} EditorLookups */
 
 const root = pageRoot();
@@ -39,144 +37,6 @@ const state = {
   /** The feed just saved in the editor: its first sync is announced with a flag. */
   justSaved: null,
 };
-
-// --- Settings --------------------------------------------------------------------------------------
-
-function settingsSection() {
-  const body = h(
-    'div',
-    {},
-    h('p', { class: 'subtle' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' Loading settings…'),
-  );
-  void loadSettings(body);
-  return h(
-    'section',
-    { class: 'section', 'aria-labelledby': 'settings-heading' },
-    h('h2', { id: 'settings-heading', text: 'Settings' }),
-    body,
-  );
-}
-
-/** @param {HTMLElement} body */
-async function loadSettings(body) {
-  /** @type {SiteSettingsView} */
-  let settings;
-  try {
-    settings = await api('GET', 'settings');
-  } catch (error) {
-    replaceChildren(
-      body,
-      h('p', { class: 'subtle', text: `Settings could not be loaded: ${explainError(error)}` }),
-    );
-    resizeFrame();
-    return;
-  }
-  const reporting = h('input', {
-    type: 'checkbox',
-    id: 'setting-error-reporting',
-    checked: settings.errorReportingEnabled,
-  });
-  const exportsOff = h('input', {
-    type: 'checkbox',
-    id: 'setting-exports-off',
-    checked: !settings.exportsEnabled,
-  });
-  /**
-   * @param {string} changed what the flag says once saved
-   * @param {() => void} revert puts the checkbox back when saving failed
-   */
-  const save = async (changed, revert) => {
-    reporting.disabled = true;
-    exportsOff.disabled = true;
-    try {
-      settings = await api('PUT', 'settings', {
-        errorReportingEnabled: reporting.checked,
-        exportsEnabled: !exportsOff.checked,
-      });
-      showFlag({ type: 'success', title: 'Settings saved', body: changed });
-    } catch (error) {
-      revert();
-      showErrorFlag('save the settings', error);
-    } finally {
-      reporting.disabled = false;
-      exportsOff.disabled = false;
-    }
-  };
-  reporting.addEventListener('change', () => {
-    const on = reporting.checked;
-    void save(
-      on ? 'Error reports will be sent when a sync fails unexpectedly.' : 'No error reports will be sent.',
-      () => (reporting.checked = !on),
-    );
-  });
-  exportsOff.addEventListener('change', async () => {
-    const off = exportsOff.checked;
-    if (off) {
-      const confirmed = await confirmDialog({
-        title: 'Disable all feed exports?',
-        body: [
-          'Every feed URL on this site, shared and personal, answers “not found” until you turn exports back on. Feeds and URLs are kept.',
-        ],
-        confirmLabel: 'Disable exports',
-        danger: true,
-      });
-      if (!confirmed) {
-        exportsOff.checked = false;
-        return;
-      }
-    }
-    void save(
-      off ? 'Feed exports are off: calendar apps get “not found”.' : 'Feed exports are back on.',
-      () => (exportsOff.checked = !off),
-    );
-  });
-  replaceChildren(
-    body,
-    h(
-      'div',
-      { class: 'panel' },
-      h(
-        'div',
-        { class: 'choice' },
-        reporting,
-        h(
-          'div',
-          {},
-          h('label', { for: reporting.id, text: 'Send error reports to the Calendar Sync team' }),
-          h('div', {
-            class: 'help',
-            text: 'Sent only when something fails unexpectedly; no issue content, names or email addresses.',
-          }),
-          h(
-            'details',
-            {},
-            h('summary', { text: 'What a report contains' }),
-            h('pre', {
-              class: 'json',
-              'data-testid': 'error-report-preview',
-              text: JSON.stringify(settings.errorReportPreview, null, 2),
-            }),
-          ),
-        ),
-      ),
-      h(
-        'div',
-        { class: 'choice' },
-        exportsOff,
-        h(
-          'div',
-          {},
-          h('label', { for: exportsOff.id, text: 'Disable all feed exports for this site' }),
-          h('div', {
-            class: 'help',
-            text: 'An emergency stop: every calendar URL answers “not found” while this is on. Syncs and settings are kept.',
-          }),
-        ),
-      ),
-    ),
-  );
-  resizeFrame();
-}
 
 // --- Views -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,179 @@
+// @ts-check
+// The admin page's site settings: error reports to the Calendar Sync team, with what a report contains, and
+// the emergency stop for every feed's exports. Each switch is saved as soon as it changes.
+import {
+  api,
+  confirmDialog,
+  explainError,
+  h,
+  replaceChildren,
+  resizeFrame,
+  showErrorFlag,
+  showFlag,
+} from './common.js';
+
+/** @typedef {import('../types/api.js').SiteSettingsView} SiteSettingsView */
+
+/** The Settings section; it shows a spinner until the settings are loaded. */
+export function settingsSection() {
+  const body = h(
+    'div',
+    {},
+    h('p', { class: 'subtle' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' Loading settings…'),
+  );
+  void loadSettings(body);
+  return h(
+    'section',
+    { class: 'section', 'aria-labelledby': 'settings-heading' },
+    h('h2', { id: 'settings-heading', text: 'Settings' }),
+    body,
+  );
+}
+
+/** @param {HTMLElement} body */
+async function loadSettings(body) {
+  /** @type {SiteSettingsView} */
+  let settings;
+  try {
+    settings = await api('GET', 'settings');
+  } catch (error) {
+    replaceChildren(
+      body,
+      h('p', { class: 'subtle', text: `Settings could not be loaded: ${explainError(error)}` }),
+    );
+    resizeFrame();
+    return;
+  }
+  const reporting = h('input', {
+    type: 'checkbox',
+    id: 'setting-error-reporting',
+    checked: settings.errorReportingEnabled,
+  });
+  const exportsOff = h('input', {
+    type: 'checkbox',
+    id: 'setting-exports-off',
+    checked: !settings.exportsEnabled,
+  });
+  const switches = { reporting, exportsOff };
+  reporting.addEventListener('change', () => {
+    const on = reporting.checked;
+    void save(
+      switches,
+      on ? 'Error reports will be sent when a sync fails unexpectedly.' : 'No error reports will be sent.',
+      () => (reporting.checked = !on),
+    );
+  });
+  exportsOff.addEventListener('change', () => void switchExports(switches));
+  replaceChildren(
+    body,
+    h(
+      'div',
+      { class: 'panel' },
+      choice(
+        reporting,
+        'Send error reports to the Calendar Sync team',
+        'Sent only when something fails unexpectedly; no issue content, names or email addresses.',
+        reportPreview(settings.errorReportPreview),
+      ),
+      choice(
+        exportsOff,
+        'Disable all feed exports for this site',
+        'An emergency stop: every calendar URL answers “not found” while this is on. Syncs and settings are kept.',
+      ),
+    ),
+  );
+  resizeFrame();
+}
+
+/** @typedef {{ reporting: HTMLInputElement, exportsOff: HTMLInputElement }} Switches */
+
+/**
+ * Turning exports off stops every calendar on the site, so it is confirmed first; turning them on is not.
+ * @param {Switches} switches
+ */
+async function switchExports(switches) {
+  const { exportsOff } = switches;
+  const off = exportsOff.checked;
+  if (off) {
+    const confirmed = await confirmDialog({
+      title: 'Disable all feed exports?',
+      body: [
+        'Every feed URL on this site, shared and personal, answers “not found” until you turn exports back on. Feeds and URLs are kept.',
+      ],
+      confirmLabel: 'Disable exports',
+      danger: true,
+    });
+    if (!confirmed) {
+      exportsOff.checked = false;
+      return;
+    }
+  }
+  void save(
+    switches,
+    off ? 'Feed exports are off: calendar apps get “not found”.' : 'Feed exports are back on.',
+    () => (exportsOff.checked = !off),
+  );
+}
+
+/**
+ * Saves both switches as they stand; neither can change again until the server has answered.
+ * @param {Switches} switches
+ * @param {string} changed what the flag says once saved
+ * @param {() => void} revert puts the checkbox back when saving failed
+ */
+async function save({ reporting, exportsOff }, changed, revert) {
+  reporting.disabled = true;
+  exportsOff.disabled = true;
+  try {
+    await api('PUT', 'settings', {
+      errorReportingEnabled: reporting.checked,
+      exportsEnabled: !exportsOff.checked,
+    });
+    showFlag({ type: 'success', title: 'Settings saved', body: changed });
+  } catch (error) {
+    revert();
+    showErrorFlag('save the settings', error);
+  } finally {
+    reporting.disabled = false;
+    exportsOff.disabled = false;
+  }
+}
+
+/**
+ * A checkbox with its label and help text.
+ * @param {HTMLInputElement} input
+ * @param {string} label
+ * @param {string} help
+ * @param {...Node} more shown under the help text
+ */
+function choice(input, label, help, ...more) {
+  return h(
+    'div',
+    { class: 'choice' },
+    input,
+    h(
+      'div',
+      {},
+      h('label', { for: input.id, text: label }),
+      h('div', { class: 'help', text: help }),
+      ...more,
+    ),
+  );
+}
+
+/**
+ * The server's example of an error report, as JSON.
+ * @param {unknown} preview
+ */
+function reportPreview(preview) {
+  return h(
+    'details',
+    {},
+    h('summary', { text: 'What a report contains' }),
+    h('pre', {
+      class: 'json',
+      'data-testid': 'error-report-preview',
+      text: JSON.stringify(preview, null, 2),
+    }),
+  );
+}
