@@ -1,5 +1,7 @@
 // @ts-check
-// The admin page (also the Configure page): feeds grid, feed editor and site settings.
+// The admin page (also the Configure page): the feeds list, with the grid (admin-feeds.js) and the site
+// settings (admin-settings.js) under it, or the feed editor, opened with Jira's fields and roles for its pickers.
+// The hash says which.
 import {
   loadErrorMessage,
   pageRoot,
@@ -38,8 +40,6 @@ const state = {
   justSaved: null,
 };
 
-// --- Views -----------------------------------------------------------------------------------------
-
 async function showList() {
   stopPolling();
   state.view = 'list';
@@ -50,23 +50,7 @@ async function showList() {
     h('p', { class: 'subtle' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' Loading feeds…'),
   );
   const createButton = h('a', { class: 'button button--primary', href: '#new', text: 'Create feed' });
-  replaceChildren(
-    root,
-    h(
-      'header',
-      { class: 'page-header' },
-      h(
-        'div',
-        {},
-        h('h1', { text: configure ? 'Configure Calendar Sync' : 'Calendar Sync feeds' }),
-        h('p', {
-          text: 'Feeds publish Jira issues as calendars that Google Calendar, Outlook and Apple Calendar subscribe to. Each feed syncs with Jira on a schedule; people find their calendars under Apps → My calendars.',
-        }),
-      ),
-      createButton,
-    ),
-    feedsBox,
-  );
+  replaceChildren(root, pageHeader(configure, createButton), feedsBox);
   try {
     /** @type {{ feeds: FeedView[] }} */
     const { feeds } = await api('GET', 'feeds');
@@ -74,25 +58,8 @@ async function showList() {
   } catch (error) {
     feedsBox.removeAttribute('aria-busy');
     createButton.remove();
-    if (error instanceof ApiError && error.status === 403) {
-      replaceChildren(
-        feedsBox,
-        h(
-          'div',
-          { class: 'section-message section-message--warning', role: 'alert', 'data-testid': 'forbidden' },
-          h(
-            'div',
-            {},
-            h('h3', { text: 'Only Jira administrators can manage feeds' }),
-            h('p', {
-              text: 'Ask a Jira administrator to create a feed for you. Calendars shared with you are under Apps → My calendars.',
-            }),
-          ),
-        ),
-      );
-    } else {
-      replaceChildren(feedsBox, loadErrorMessage('Feeds could not be loaded', error, showList));
-    }
+    if (error instanceof ApiError && error.status === 403) replaceChildren(feedsBox, listForbidden());
+    else replaceChildren(feedsBox, loadErrorMessage('Feeds could not be loaded', error, showList));
     resizeFrame();
     return;
   }
@@ -102,6 +69,41 @@ async function showList() {
   followFeeds(state.justSaved);
   state.justSaved = null;
   resizeFrame();
+}
+
+/**
+ * @param {boolean} configure opened as the app's Configure page
+ * @param {HTMLElement} createButton
+ */
+function pageHeader(configure, createButton) {
+  return h(
+    'header',
+    { class: 'page-header' },
+    h(
+      'div',
+      {},
+      h('h1', { text: configure ? 'Configure Calendar Sync' : 'Calendar Sync feeds' }),
+      h('p', {
+        text: 'Feeds publish Jira issues as calendars that Google Calendar, Outlook and Apple Calendar subscribe to. Each feed syncs with Jira on a schedule; people find their calendars under Apps → My calendars.',
+      }),
+    ),
+    createButton,
+  );
+}
+
+function listForbidden() {
+  return h(
+    'div',
+    { class: 'section-message section-message--warning', role: 'alert', 'data-testid': 'forbidden' },
+    h(
+      'div',
+      {},
+      h('h3', { text: 'Only Jira administrators can manage feeds' }),
+      h('p', {
+        text: 'Ask a Jira administrator to create a feed for you. Calendars shared with you are under Apps → My calendars.',
+      }),
+    ),
+  );
 }
 
 /** @returns {Promise<import('../types/api.js').JiraField[]>} */
@@ -172,27 +174,7 @@ async function showEditor(feedId) {
   try {
     [feed, lookups] = await Promise.all([feedId ? fetchFeed(feedId) : Promise.resolve(null), loadLookups()]);
   } catch (error) {
-    const forbidden = error instanceof ApiError && error.status === 403;
-    replaceChildren(
-      root,
-      h(
-        'div',
-        {
-          class: ['section-message', forbidden ? 'section-message--warning' : 'section-message--error'],
-          role: 'alert',
-          'data-testid': forbidden ? 'forbidden' : null,
-        },
-        h(
-          'div',
-          {},
-          h('h3', {
-            text: forbidden ? 'Only Jira administrators can manage feeds' : 'The feed could not be opened',
-          }),
-          h('p', { text: forbidden ? 'Ask a Jira administrator to change this feed.' : explainError(error) }),
-          h('a', { href: '#', text: '← All feeds' }),
-        ),
-      ),
-    );
+    replaceChildren(root, editorUnavailable(error));
     resizeFrame();
     return;
   }
@@ -219,6 +201,31 @@ async function showEditor(feedId) {
   });
   const firstControl = editorRoot.querySelector('input, select, textarea');
   if (firstControl instanceof HTMLElement) firstControl.focus();
+}
+
+/**
+ * Shown instead of the editor when the feed or Jira's answers it needs could not be loaded.
+ * @param {unknown} error
+ */
+function editorUnavailable(error) {
+  const forbidden = error instanceof ApiError && error.status === 403;
+  return h(
+    'div',
+    {
+      class: ['section-message', forbidden ? 'section-message--warning' : 'section-message--error'],
+      role: 'alert',
+      'data-testid': forbidden ? 'forbidden' : null,
+    },
+    h(
+      'div',
+      {},
+      h('h3', {
+        text: forbidden ? 'Only Jira administrators can manage feeds' : 'The feed could not be opened',
+      }),
+      h('p', { text: forbidden ? 'Ask a Jira administrator to change this feed.' : explainError(error) }),
+      h('a', { href: '#', text: '← All feeds' }),
+    ),
+  );
 }
 
 function route() {
