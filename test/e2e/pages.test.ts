@@ -131,6 +131,28 @@ function parseEvents(ics: string): { summary: string; uid: string }[] {
   }));
 }
 
+/** Holds the app's answer to `method /api/path` until released; the release resolves once the page has it. */
+async function holdApi(page: Page, method: string, path: string): Promise<() => Promise<void>> {
+  const url = `${app.url}/api/${path}`;
+  const gate: { open?: () => void } = {};
+  await page.route(
+    (candidate) => candidate.href === url,
+    async (route) => {
+      if (route.request().method() !== method) return route.fallback();
+      await new Promise<void>((resolve) => (gate.open = resolve));
+      await route.continue();
+    },
+  );
+  return async () => {
+    await expect.poll(() => gate.open !== undefined).toBe(true);
+    const answered = page.waitForResponse(
+      (response) => response.url() === url && response.request().method() === method,
+    );
+    gate.open!();
+    await answered;
+  };
+}
+
 async function noHorizontalOverflow(page: Page): Promise<void> {
   const widths = await appFrame(page).evaluate(() => {
     const root = (
@@ -531,6 +553,55 @@ describe('Calendar Sync pages inside a Jira frame', () => {
       await frame.getByLabel('Members of project roles').check();
       expect(await roleNames()).toEqual(expect.arrayContaining(['Administrators', 'Developers']));
       expect(await roleNames()).not.toContain('Retired role');
+      await finish(opened);
+    } finally {
+      await apiAs(SEED_ACCOUNTS.alice, 'DELETE', `feeds/${created.id}`);
+    }
+  });
+
+  it('draws only the view the hash names when the one before it finishes loading late', async () => {
+    const { body: created } = await apiAs(
+      SEED_ACCOUNTS.alice,
+      'POST',
+      'feeds',
+      sampleFeedConfig({ name: 'Slow to open' }),
+    );
+    try {
+      const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+      const { page, frame } = opened;
+      const release = async (answer: () => Promise<void>) => {
+        await answer();
+        // Whatever the late answer would draw is drawn by now.
+        await page.waitForTimeout(500);
+      };
+      await frame.getByRole('heading', { name: 'Settings' }).waitFor();
+      // "Create feed" is there while the list loads.
+      const feedsAnswer = await holdApi(page, 'GET', 'feeds');
+      await page.reload();
+      await frame.getByRole('link', { name: 'Create feed' }).click();
+      await frame.getByRole('heading', { name: 'Create a feed' }).waitFor();
+      let settingsRequests = 0;
+      page.on('request', (request) => {
+        if (request.url() === `${app.url}/api/settings`) settingsRequests += 1;
+      });
+      await release(feedsAnswer);
+      expect(await frame.getByRole('heading', { name: 'Settings' }).count()).toBe(0);
+      expect(settingsRequests).toBe(0);
+      await page.unrouteAll();
+
+      // Back to the list (the browser's Back button) while the editor loads.
+      const feedAnswer = await holdApi(page, 'GET', `feeds/${created.id}`);
+      await frame.getByRole('link', { name: '← All feeds' }).click();
+      await frame.getByRole('link', { name: 'Edit Slow to open' }).click();
+      await frame.getByText('Loading the editor…').waitFor();
+      await appFrame(page).evaluate(() => {
+        (globalThis as unknown as { location: { hash: string } }).location.hash = '';
+      });
+      await frame.getByRole('link', { name: 'Edit Slow to open' }).waitFor();
+      await release(feedAnswer);
+      expect(await frame.getByRole('heading', { name: 'Edit “Slow to open”' }).count()).toBe(0);
+      expect(await frame.getByRole('heading', { name: 'Calendar Sync feeds' }).count()).toBe(1);
+      await page.unrouteAll();
       await finish(opened);
     } finally {
       await apiAs(SEED_ACCOUNTS.alice, 'DELETE', `feeds/${created.id}`);

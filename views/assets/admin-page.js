@@ -28,21 +28,22 @@ const root = pageRoot();
  * @type {{
  *   site: Site | null,
  *   lookups: EditorLookups | null,
- *   view: 'list' | 'editor' | null,
+ *   visit: number,
  *   justSaved: string | null,
  * }}
  */
 const state = {
   site: null,
   lookups: null,
-  view: null,
+  /** Counts the views shown: a load that answers after the user moved on to another view draws nothing. */
+  visit: 0,
   /** The feed just saved in the editor: its first sync is announced with a flag. */
   justSaved: null,
 };
 
 async function showList() {
   stopPolling();
-  state.view = 'list';
+  const visit = ++state.visit;
   const configure = new URLSearchParams(window.location.search).get('configure') === 'true';
   const feedsBox = h(
     'div',
@@ -51,11 +52,12 @@ async function showList() {
   );
   const createButton = h('a', { class: 'button button--primary', href: '#new', text: 'Create feed' });
   replaceChildren(root, pageHeader(configure, createButton), feedsBox);
+  /** @type {FeedView[]} */
+  let feeds;
   try {
-    /** @type {{ feeds: FeedView[] }} */
-    const { feeds } = await api('GET', 'feeds');
-    setFeeds(feeds);
+    ({ feeds } = await api('GET', 'feeds'));
   } catch (error) {
+    if (visit !== state.visit) return;
     feedsBox.removeAttribute('aria-busy');
     createButton.remove();
     if (error instanceof ApiError && error.status === 403) replaceChildren(feedsBox, listForbidden());
@@ -63,6 +65,8 @@ async function showList() {
     resizeFrame();
     return;
   }
+  if (visit !== state.visit) return;
+  setFeeds(feeds);
   feedsBox.removeAttribute('aria-busy');
   redrawFeeds();
   root.append(settingsSection());
@@ -157,7 +161,7 @@ async function loadLookups() {
 /** @param {string | null} feedId */
 async function showEditor(feedId) {
   stopPolling();
-  state.view = 'editor';
+  const visit = ++state.visit;
   replaceChildren(
     root,
     h(
@@ -174,10 +178,12 @@ async function showEditor(feedId) {
   try {
     [feed, lookups] = await Promise.all([feedId ? fetchFeed(feedId) : Promise.resolve(null), loadLookups()]);
   } catch (error) {
+    if (visit !== state.visit) return;
     replaceChildren(root, editorUnavailable(error));
     resizeFrame();
     return;
   }
+  if (visit !== state.visit) return;
   if (!lookups.fields) {
     showFlag({
       type: 'warning',
