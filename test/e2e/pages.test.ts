@@ -608,6 +608,38 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     }
   });
 
+  it('keeps the keyboard on a settings switch while it is saved', async () => {
+    const { body: settings } = await apiAs(SEED_ACCOUNTS.alice, 'GET', 'settings');
+    try {
+      const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+      const { page, frame } = opened;
+      const reporting = frame.getByLabel('Send error reports to the Calendar Sync team');
+      await reporting.waitFor();
+      const answer = await holdApi(page, 'PUT', 'settings');
+      await reporting.focus();
+      await page.keyboard.press('Space');
+      await expect.poll(() => reporting.isDisabled()).toBe(true);
+      // The page renders a few frames with the switch disabled, as it does over a real network.
+      await page.waitForTimeout(200);
+      await answer();
+      await waitForFlag(page, /Settings saved/);
+      await expect.poll(() => reporting.isEnabled()).toBe(true);
+      expect(
+        await reporting.evaluate(
+          (element) =>
+            element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement,
+        ),
+      ).toBe(true);
+      await page.unrouteAll();
+      await finish(opened);
+    } finally {
+      await apiAs(SEED_ACCOUNTS.alice, 'PUT', 'settings', {
+        errorReportingEnabled: settings.errorReportingEnabled,
+        exportsEnabled: settings.exportsEnabled,
+      });
+    }
+  });
+
   it('shows a failed sync as ERROR, with the cause a click away', async () => {
     const original = structuredClone(jira.data);
     jira.data.projects = jira.data.projects.filter((project) => project.key !== 'CAL');

@@ -122,6 +122,8 @@ async function switchExports(switches) {
  * @param {() => void} revert puts the checkbox back when saving failed
  */
 async function save({ reporting, exportsOff }, changed, revert) {
+  // Disabling the focused switch sends the focus to the body; it is handed back unless it has moved on since.
+  const focused = [reporting, exportsOff].find((input) => input === document.activeElement);
   reporting.disabled = true;
   exportsOff.disabled = true;
   try {
@@ -136,6 +138,7 @@ async function save({ reporting, exportsOff }, changed, revert) {
   } finally {
     reporting.disabled = false;
     exportsOff.disabled = false;
+    if (focused && document.activeElement === document.body) focused.focus();
   }
 }
 
