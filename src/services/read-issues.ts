@@ -102,10 +102,14 @@ async function readRestByIds(
   const inHand = new Map(first.map((issue) => [issue.id, issue]));
   const wanted = [...ids].filter((id) => !inHand.has(id));
   let fetched = inHand.size;
+  // Batches finish in any order; their progress reports go out one after another, counts only rising.
+  let reported = Promise.resolve();
   const read = await inBatches(wanted, BULK_FETCH_BATCH, async (batch) => {
     const batchIssues = await client.bulkFetch(batch, params.fields, params.signal);
     fetched += batchIssues.length;
-    await params.onPage?.(fetched);
+    const count = fetched;
+    reported = reported.then(() => params.onPage?.(count));
+    await reported;
     return batchIssues;
   });
   for (const issue of read) inHand.set(issue.id, issueLike(issue));
