@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildFeedEvents, buildFeedEventsSliced, type BuildContext } from '../../src/domain/event-rules.js';
+import { yieldingPause } from '../support/pauses.js';
 import { parseFeedConfig, type FeedConfig } from '../../src/domain/feed-config.js';
 import type { FeedEvent, JiraIssueLike } from '../../src/domain/feed-event.js';
-import { neverPause, type Pause } from '../../src/domain/pause.js';
+import { neverPause } from '../../src/domain/pause.js';
 
 const ctx: BuildContext = {
   jiraBaseUrl: 'https://acme.atlassian.net',
@@ -550,18 +551,11 @@ describe('buildFeedEventsSliced', () => {
   it('builds what buildFeedEvents builds, letting the event loop run between issues when the pause asks', async () => {
     const cfg = config({ rules: [{ id: 'due', kind: 'allDay', field: 'duedate' }] });
     const issues = [30, 10, 20].map((day) => issue(10000 + day, { duedate: `2024-06-${day}` }));
-    let turns = 0;
-    const pause: Pause = () =>
-      new Promise((resolve) => {
-        turns += 1;
-        setImmediate(resolve);
-      });
-    let otherWorkRan = false;
-    setImmediate(() => (otherWorkRan = true));
+    const { pause, turns, otherWorkRan } = yieldingPause();
     const sliced = await buildFeedEventsSliced(cfg, issues, ctx, pause);
     // Without a turn of the event loop, the build would finish before the callback queued ahead of it.
-    expect(otherWorkRan).toBe(true);
-    expect(turns).toBe(issues.length);
+    expect(otherWorkRan()).toBe(true);
+    expect(turns()).toBe(issues.length);
     expect(sliced).toEqual(build(cfg, issues));
     expect(await buildFeedEventsSliced(cfg, issues, ctx, neverPause)).toEqual(sliced);
   });

@@ -3,8 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fitCalendar } from '../../src/calendar/fit-calendar.js';
 import { RenderedEvents, renderCalendar, renderCalendarSliced } from '../../src/calendar/render-calendar.js';
 import { buildFeedEvents } from '../../src/domain/event-rules.js';
+import { yieldingPause } from '../support/pauses.js';
 import { parseFeedConfig } from '../../src/domain/feed-config.js';
-import { neverPause, type Pause } from '../../src/domain/pause.js';
+import { neverPause } from '../../src/domain/pause.js';
 import { budgetNote } from '../../src/domain/size-budget.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
 import { checkIcs, readIcsEvents } from '../support/ics-check.js';
@@ -356,18 +357,11 @@ describe('events rendered once', () => {
 
   it('renders in slices that let the event loop run, to the same bytes', async () => {
     const events = pipelineEvents();
-    let turns = 0;
-    const pause: Pause = () =>
-      new Promise((resolve) => {
-        turns += 1;
-        setImmediate(resolve);
-      });
-    let otherWorkRan = false;
-    setImmediate(() => (otherWorkRan = true));
+    const { pause, turns, otherWorkRan } = yieldingPause();
     const rendered = await RenderedEvents.sliced(events, pause);
     // Without a turn of the event loop, the render would finish before the callback queued ahead of it.
-    expect(otherWorkRan).toBe(true);
-    expect(turns).toBe(events.length);
+    expect(otherWorkRan()).toBe(true);
+    expect(turns()).toBe(events.length);
     expect(rendered.join(meta)).toBe(renderCalendar(meta, events));
     expect(await renderCalendarSliced(meta, events, neverPause)).toBe(renderCalendar(meta, events));
   });
