@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughJira } from '../support/datacenter.js';
-import { type DoorApp, type InstalledSite, installThrough, startDoorApp } from '../support/doors.js';
+import {
+  type ApiClient,
+  type DoorApp,
+  forgeApi,
+  type InstalledSite,
+  installThrough,
+  startDoorApp,
+} from '../support/doors.js';
 import { FakeForge, type FakeForgeInstallation } from '../support/fake-forge/fake-forge.js';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { examplePath, type MountedRoute, mountedRoutes } from '../support/mounted-routes.js';
@@ -138,6 +145,30 @@ async function walk(
   return { failures, walked };
 }
 
+/**
+ * Calls every /api route with a valid credential (so answers past authentication are seen) and lists
+ * the ones a browser, proxy or CDN would be allowed to keep. Deletions run last: they may remove the feed.
+ */
+async function cacheableApiAnswers(
+  app: TestApp,
+  api: ApiClient,
+  ids: Record<string, string>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const routes = mountedRoutes(app.express).filter((route) => route.path.startsWith('/api/'));
+  const order = (route: MountedRoute): number =>
+    route.method === 'GET' ? 0 : route.method === 'DELETE' ? 2 : 1;
+  for (const route of routes.sort((a, b) => order(a) - order(b))) {
+    const path = examplePath(route, ids).slice('/api'.length);
+    const response = await api.raw(route.method, path, route.method === 'GET' ? undefined : {});
+    const what = `${keyOf(route)} (${response.status})`;
+    if (response.status === 401) problems.push(`${what}: the credential was refused, nothing was checked`);
+    if (response.headers.get('cache-control') !== 'no-store')
+      problems.push(`${what}: Cache-Control ${String(response.headers.get('cache-control'))}, not no-store`);
+  }
+  return problems;
+}
+
 const METRICS_TOKEN = randomBytes(24).toString('base64url');
 
 describe('the route walk itself', () => {
@@ -237,6 +268,13 @@ describe('Cloud edition (Connect and Forge): every route refuses a missing or wr
     ])
       expect(walked).toContain(route);
   });
+
+  it('answers every /api route with Cache-Control: no-store, through Connect and through Forge', async () => {
+    // The admin erases someone else's personal data: erasing their own would end their session midway.
+    const ids = { accountId: NON_ADMIN };
+    expect(await cacheableApiAnswers(door.app, forgeApi(installation, ADMIN), ids)).toEqual([]);
+    expect(await cacheableApiAnswers(door.app, connect.api(ADMIN), { ...ids, feedId })).toEqual([]);
+  });
 });
 
 describe('Data Center edition: every route refuses a missing, forged, ended or expired session', () => {
@@ -260,6 +298,13 @@ describe('Data Center edition: every route refuses a missing, forged, ended or e
   afterAll(async () => {
     await door?.stop();
     await jira?.stop();
+  });
+
+  it('answers every /api route with Cache-Control: no-store to a signed-in user', async () => {
+    const own = await site.api(ADMIN).post('/feeds', sampleFeedConfig({ name: 'Written to by the walk' }));
+    expect(own.status).toBe(201);
+    const ids = { feedId: own.body.id as string, accountId: site.userId(NON_ADMIN) };
+    expect(await cacheableApiAnswers(door.app, site.api(ADMIN), ids)).toEqual([]);
   });
 
   it('reads every route from the router stacks, refuses each without a valid session, and changes nothing', async () => {
