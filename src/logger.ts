@@ -49,9 +49,25 @@ const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const URL_SECRET_PATTERN =
   /([?&](?:jwt|code|state|code_verifier|access_token|refresh_token|client_secret|token)=|\/(?:feeds|ical)\/)[^/?&\s"]+/g;
 
-/** Strips JWTs, secret path segments and OAuth query values out of free text (URLs, error messages). */
+const knownSecrets = new Set<string>();
+
+/**
+ * Values this process holds as secrets (configured keys and tokens): wherever one turns up in a log line,
+ * under whatever field or inside whatever text, it is blanked. Values under 8 characters are ignored.
+ */
+export function treatAsSecret(...values: (string | null | undefined)[]): void {
+  for (const value of values) if (value && value.length >= 8) knownSecrets.add(value);
+}
+
+/**
+ * Strips JWTs, secret path segments, OAuth query values and known secret values out of free text (URLs,
+ * error messages).
+ */
 export function scrubSecrets(text: string): string {
-  return text.replace(JWT_PATTERN, '[jwt]').replace(URL_SECRET_PATTERN, '$1[redacted]');
+  let clean = text.replace(JWT_PATTERN, '[jwt]').replace(URL_SECRET_PATTERN, '$1[redacted]');
+  for (const secret of knownSecrets)
+    if (clean.includes(secret)) clean = clean.replaceAll(secret, '[redacted]');
+  return clean;
 }
 
 const MAX_DEPTH = 8;
