@@ -46,7 +46,11 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   const { dataCenterDoor } = services;
   // Data Center pages stand alone: nothing may frame them.
   app.use(
-    securityHeaders({ extraFrameAncestors: config.extraFrameAncestors, standalone: dataCenterDoor !== null }),
+    securityHeaders({
+      extraFrameAncestors: config.extraFrameAncestors,
+      standalone: dataCenterDoor !== null,
+      https: config.baseUrl.startsWith('https://'),
+    }),
   );
 
   // Feed URLs first: calendar apps poll them all day, and they need none of the routers below.

@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { JobQueue } from './jobs/scheduler.js';
-import type { Logger } from './logger.js';
+import { type Logger, treatAsSecret } from './logger.js';
 import { createServices, type ServiceDeps, type Services } from './services/services.js';
 
 export type Composed = {
@@ -27,6 +27,14 @@ export async function composeApp(deps: {
   fetchStatsFlushMs?: number;
 }): Promise<Composed> {
   const { config, logger, db } = deps;
+  const encryptionKey = config.datacenter?.tokenEncryptionKey;
+  treatAsSecret(
+    config.feedTokenSecret,
+    config.metricsToken,
+    config.datacenter?.clientSecret,
+    encryptionKey?.toString('hex'),
+    encryptionKey?.toString('base64'),
+  );
   const now = deps.now ?? (() => new Date());
   const queue = await JobQueue.connect({
     connectionString: db.connectionString,

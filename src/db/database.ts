@@ -90,6 +90,8 @@ function createKnex(connectionString: string, poolMax: number, logger: Logger): 
     connection: { connectionString, application_name: 'calendar-sync' },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 30_000,
+    // A failed statement's error names its placeholders, never its values (tokens, secrets, personal data).
+    compileSqlOnError: false,
     log: {
       warn: (message: unknown) => log.warn(text(message)),
       error: (message: unknown) => log.error(text(message)),

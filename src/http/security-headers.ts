@@ -2,12 +2,19 @@ import type { RequestHandler } from 'express';
 
 const JIRA_FRAME_ANCESTORS = "'self' https://*.atlassian.net https://*.jira.com https://*.jira-dev.com";
 
-/** Pages may only be framed by Jira (Cloud editions); everything else is never framed at all. */
+/** A year: the least Atlassian Marketplace's security requirements accept. */
+export const HSTS = 'max-age=31536000; includeSubDomains';
+
+/**
+ * Pages may only be framed by Jira (Cloud editions); everything else is never framed at all. With `https`
+ * (BASE_URL is https) every answer tells browsers to use TLS only, whatever proxy terminates it.
+ */
 export function securityHeaders(
-  options: { extraFrameAncestors?: string[]; standalone?: boolean } = {},
+  options: { extraFrameAncestors?: string[]; standalone?: boolean; https?: boolean } = {},
 ): RequestHandler {
   const ancestors = [JIRA_FRAME_ANCESTORS, ...(options.extraFrameAncestors ?? [])].join(' ');
   return (req, res, next) => {
+    if (options.https) res.setHeader('Strict-Transport-Security', HSTS);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     // Standalone pages (the Data Center edition) are never framed, not even by Jira.

@@ -306,6 +306,29 @@ describe('the Jira Data Center door', () => {
       for (const session of sessions) expect(alice.sessionCookie).not.toContain(session.id_sha256 as string);
     });
 
+    it('keeps a sealed token out of the log when the statement storing it fails', async () => {
+      const { knex } = app.db;
+      await knex.raw(
+        'ALTER TABLE datacenter_user_tokens ADD CONSTRAINT refuse_every_token CHECK (false) NOT VALID',
+      );
+      try {
+        const before = app.logs().length;
+        const steps = await startSignIn(app, dc, A.gao);
+        const callback = await fetch(steps.callbackUrl, {
+          headers: { cookie: steps.signInCookie },
+          redirect: 'manual',
+        });
+        expect(callback.status).toBe(500);
+        const logs = app.logs().slice(before);
+        expect(logs).toContain('violates check constraint');
+        // The sealed bytes, as pg and knex print a bytea: a long run of hex digits.
+        expect(logs).not.toMatch(/[0-9a-f]{48,}/i);
+        for (const token of dc.currentRefreshTokens(A.gao)) expect(logs).not.toContain(token);
+      } finally {
+        await knex.raw('ALTER TABLE datacenter_user_tokens DROP CONSTRAINT refuse_every_token');
+      }
+    });
+
     it('after the owner’s token is revoked: the last good calendar is served, the status says what to do, an admin takes over', async () => {
       const before = await fetchFeed(sharedUrl);
       dc.revokeUser(A.alice);

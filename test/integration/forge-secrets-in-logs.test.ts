@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DoorApp, forgeApi, type InstalledSite, startDoorApp } from '../support/doors.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
@@ -16,6 +17,39 @@ beforeAll(async () => {
 afterAll(async () => {
   await door?.stop();
   await jira?.stop();
+});
+
+describe('an opaque Forge token in a statement that fails', () => {
+  it('is kept out of the log, which still says why the statement failed', async () => {
+    const forge = site.forge!;
+    // Forge's tokens are opaque: nothing about these says "secret" to a pattern.
+    const systemToken = randomBytes(30).toString('base64url');
+    const userToken = randomBytes(30).toString('base64url');
+    const { knex } = door.app.db;
+    await knex.raw(
+      'ALTER TABLE forge_system_tokens ADD CONSTRAINT refuse_every_token CHECK (false) NOT VALID',
+    );
+    try {
+      const before = door.app.logs().length;
+      expect((await forge.sendOnce('ev-hourly', {}, { systemToken })).status).toBe(500);
+      const page = await forge.invokeRemote(
+        {
+          path: '/api/feeds',
+          method: 'GET',
+          headers: { 'x-forge-oauth-user': userToken, cookie: `s=${userToken}` },
+        },
+        { accountId: ADMIN, moduleKey: 'calsync-admin' },
+        { systemToken },
+      );
+      expect(page.status).toBe(500);
+      const logs = door.app.logs().slice(before);
+      expect(logs).toContain('violates check constraint');
+      expect(logs).toContain('23514');
+      expect(findSecrets(logs, { 'system token': systemToken, 'user token': userToken })).toEqual([]);
+    } finally {
+      await knex.raw('ALTER TABLE forge_system_tokens DROP CONSTRAINT refuse_every_token');
+    }
+  });
 });
 
 describe('a Forge session, logged at debug level', () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { withOutageSwitch } from '../support/db-proxy.js';
 import { findSecrets } from '../support/hostile.js';
+import { captureLogs } from '../support/log-capture.js';
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -57,6 +58,17 @@ describe('the secret scanner', () => {
     expect(findSecrets(`GET /ical/${planted.token}.ics`, planted)).toEqual(['token']);
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl';
     expect(findSecrets(`authorization: JWT ${jwt}`, planted)).toHaveLength(1);
+  });
+});
+
+describe('the configured secrets', () => {
+  it('are known to the logger once the app is composed: blanked under any field name and inside any text', () => {
+    const secret = app.config.feedTokenSecret;
+    const { logger, text } = captureLogs();
+    logger.info({ note: `seeded with ${secret}`, nested: { value: secret } }, `startup ${secret}`);
+    logger.error({ err: new Error(`could not derive from ${secret}`) }, 'failed');
+    expect(text()).toContain('seeded with');
+    expect(findSecrets(text(), { FEED_TOKEN_SECRET: secret })).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Application } from 'express';
 import { composeApp } from '../../src/composition.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
@@ -11,6 +12,8 @@ import { openTestDatabase } from './test-database.js';
 
 export type TestApp = {
   url: string;
+  /** The Express app the real composition built, for tests that read its router stacks. */
+  express: Application;
   config: Config & { feedTokenSecret: string };
   services: Services;
   queue: JobQueue;
@@ -66,6 +69,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   server.on('request', app);
   return {
     url,
+    express: app,
     config,
     services,
     queue,
