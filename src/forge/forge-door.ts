@@ -6,6 +6,7 @@ import type { ActiveInstallation } from '../domain/installation.js';
 import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
 import type { JiraClients } from '../services/jira-clients.js';
+import { assertInvocationFits, type InvocationRule } from './forge-routes.js';
 import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
 
 const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
@@ -55,10 +56,12 @@ export class ForgeDoor {
     },
   ) {}
 
-  async admit(req: Request): Promise<Admitted> {
+  /** Verifies the invocation and that it is one `rule` admits, before anything about it is stored. */
+  async admit(req: Request, rule: InvocationRule): Promise<Admitted> {
     const fit = bearerToken(req);
     if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
     const invocation = await this.deps.verifier.verify(fit);
+    assertInvocationFits(invocation, rule);
     const systemToken = readToken(req, SYSTEM_TOKEN_HEADER);
     const installation = await this.ensureInstallation(invocation, systemToken);
     if (systemToken) {
@@ -75,7 +78,7 @@ export class ForgeDoor {
 
   /** A UI invocation: the same Actor a Connect context JWT yields. */
   async actor(req: Request): Promise<Actor> {
-    const { invocation, installation } = await this.admit(req);
+    const { invocation, installation } = await this.admit(req, { kind: 'ui' });
     if (!invocation.accountId) throw invalidInvocation('The Forge invocation names no signed-in user');
     const userToken = readToken(req, USER_TOKEN_HEADER);
     const { apiBaseUrl } = invocation;

@@ -37,6 +37,8 @@ export type ForgeInvocation = {
   /** The signed-in user of a UI invocation; absent on events and triggers. */
   accountId: string | null;
   moduleKey: string | null;
+  /** The module Forge signed the invocation for: a UI module, or `core:endpoint` with the endpoint's key. */
+  module: { type: string; key: string } | null;
   appVersion: string | null;
 };
 
@@ -126,6 +128,10 @@ export class InvocationTokenVerifier {
       siteUrl: context?.siteUrl?.replace(/\/+$/, '') ?? null,
       accountId: principal ?? null,
       moduleKey: context?.moduleKey ?? app.module?.key ?? null,
+      module:
+        app.module?.type !== undefined && app.module.key !== undefined
+          ? { type: app.module.type, key: app.module.key }
+          : null,
       appVersion: app.appVersion ?? null,
     };
   }

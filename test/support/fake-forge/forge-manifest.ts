@@ -40,6 +40,10 @@ export class ForgeManifest {
     return this.manifest.modules[type] ?? [];
   }
 
+  get endpoints(): Endpoint[] {
+    return this.manifest.modules.endpoint ?? [];
+  }
+
   endpoint(key: string): Endpoint {
     const found = (this.manifest.modules.endpoint ?? []).find((endpoint) => endpoint.key === key);
     if (!found) throw new Error(`manifest.yml has no endpoint '${key}'`);
