@@ -11,18 +11,30 @@ import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier }
 
 const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
 const USER_TOKEN_HEADER = 'x-forge-oauth-user';
-/** Forge promises a system token at least this much life; used when the token's own expiry is unreadable. */
+/** Forge promises a system token at least this much life; used when the token's own expiry is not believable. */
 const ASSUMED_TOKEN_LIFETIME_MS = 2 * 60 * 60_000;
+/** No Forge token lives longer (CHANGE-2160); the header is unsigned, so a later `exp` is someone's invention. */
+const MAX_TOKEN_LIFETIME_MS = 4 * 60 * 60_000;
 const MAX_TOKEN_LENGTH = 16_384;
 
 export type Admitted = { invocation: ForgeInvocation; installation: ActiveInstallation };
 
-/** The expiry a Forge OAuth token carries (it is a JWT); the token itself stays opaque to the app. */
+/**
+ * The expiry a Forge OAuth token carries (it is a JWT, read unverified); the token itself stays opaque to
+ * the app. An expiry past Forge's maximum lifetime is not believed: the stored token would otherwise
+ * outrank every real one Forge sends later.
+ */
 export function tokenExpiry(token: string, now: Date): Date {
   const [, payload] = token.split('.');
   try {
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-    if (typeof claims.exp === 'number' && Number.isFinite(claims.exp)) return new Date(claims.exp * 1000);
+    if (
+      typeof claims.exp === 'number' &&
+      Number.isFinite(claims.exp) &&
+      claims.exp * 1000 <= now.getTime() + MAX_TOKEN_LIFETIME_MS
+    ) {
+      return new Date(claims.exp * 1000);
+    }
   } catch {
     // not a JWT: fall back to Forge's documented minimum lifetime
   }
