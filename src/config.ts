@@ -16,6 +16,28 @@ const hostPatterns = z
     z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1),
   );
 
+/** `host`, `host:port` or `host:*`; a `*` in the host stands for one label. */
+const apiHostPatterns = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9*.-]+(:([1-9][0-9]{0,4}|\*))?$/i,
+            'API hosts are host names ("*" as a wildcard label), optionally with ":port" or ":*"',
+          ),
+      )
+      .min(1),
+  );
+
 const FORGE_APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
 const FORGE_APP_ID =
   /^(ari:cloud:ecosystem::app\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,7 +122,7 @@ const environmentSchema = z
     FORGE_JWKS_URL: z
       .url({ protocol: /^https?$/ })
       .default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
-    FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
+    FORGE_API_HOSTS: apiHostPatterns.default(['api.atlassian.com']),
     JIRA_API_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
     EDITION: z.enum(['cloud', 'datacenter']).default('cloud'),
     JIRA_DC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -222,7 +244,10 @@ export type ForgeConfig = {
   appId: string;
   /** Where Forge publishes the keys that sign invocation tokens. */
   jwksUrl: string;
-  /** Hosts an installation's `apiBaseUrl` may name; the system token is sent only there. */
+  /**
+   * Hosts an installation's `apiBaseUrl` may name; the system token is sent only there. An entry without a
+   * port matches https's default port only; `host:port` that port only; `host:*` any port.
+   */
   apiHosts: string[];
 };
 

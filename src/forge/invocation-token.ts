@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { hostMatches } from '../domain/jira-site-url.js';
 import { AppError } from '../errors.js';
+import { apiHostMatches } from './api-hosts.js';
 
 export const FIT_ISSUER = 'forge/invocation-token';
 const INSTALLATION_ID =
@@ -107,12 +107,7 @@ export class InvocationTokenVerifier {
     const cloudId = API_BASE_PATH.exec(apiBase.pathname.replace(/\/+$/, ''))?.[1];
     const schemeOk =
       apiBase.protocol === 'https:' || (this.options.allowHttp && apiBase.protocol === 'http:');
-    if (
-      !cloudId ||
-      !schemeOk ||
-      apiBase.search !== '' ||
-      !hostMatches(apiBase.hostname, this.options.apiHosts)
-    ) {
+    if (!cloudId || !schemeOk || apiBase.search !== '' || !apiHostMatches(apiBase, this.options.apiHosts)) {
       throw invalidInvocation('The Forge invocation token names an API base URL this app does not call');
     }
     if (context?.siteUrl && !context.siteUrl.startsWith('https://') && !this.options.allowHttp) {

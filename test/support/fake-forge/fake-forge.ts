@@ -97,7 +97,8 @@ export class FakeForge {
 
   /** What the app needs to trust this platform: FORGE_APP_ID, FORGE_JWKS_URL and the API hosts. */
   get appConfig() {
-    return { appId: this.appId, jwksUrl: this.jwksUrl, apiHosts: ['127.0.0.1'] };
+    // Each fake Jira listens on a port of its own.
+    return { appId: this.appId, jwksUrl: this.jwksUrl, apiHosts: ['127.0.0.1:*'] };
   }
 
   /**
