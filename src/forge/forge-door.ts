@@ -68,14 +68,17 @@ export class ForgeDoor {
     },
   ) {}
 
-  /** Verifies the invocation and that it is one `rule` admits, before anything about it is stored. */
-  async admit(req: Request, rule: InvocationRule): Promise<Admitted> {
+  /**
+   * Verifies the invocation and that it is one `rule` admits, before anything about it is stored.
+   * `installs`: this is Forge's install event, the one invocation that may bring back an uninstalled site.
+   */
+  async admit(req: Request, rule: InvocationRule, options: { installs?: boolean } = {}): Promise<Admitted> {
     const fit = bearerToken(req);
     if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
     const invocation = await this.deps.verifier.verify(fit);
     assertInvocationFits(invocation, rule);
     const systemToken = readToken(req, SYSTEM_TOKEN_HEADER);
-    const installation = await this.ensureInstallation(invocation, systemToken);
+    const installation = await this.ensureInstallation(invocation, systemToken, options.installs ?? false);
     if (systemToken) {
       const now = this.deps.now();
       await this.deps.tokens.saveIfNewer(
@@ -105,6 +108,7 @@ export class ForgeDoor {
   private async ensureInstallation(
     invocation: ForgeInvocation,
     systemToken: string | null,
+    installs: boolean,
   ): Promise<ActiveInstallation> {
     const known = await this.deps.installations.findActive(invocation.installationId);
     if (
@@ -128,6 +132,7 @@ export class ForgeDoor {
         appVersion: invocation.appVersion,
       },
       () => this.siteUrlFromJira(invocation, systemToken),
+      { revive: installs, by: invocation.module?.key ?? 'unknown module' },
     );
   }
 

@@ -68,11 +68,16 @@ export function forgeRouter(deps: {
   const router = Router();
   const json = express.json({ limit: '1mb' });
 
-  const route = (backend: BackendRoute, handler: Handler) =>
+  /** `installs`: whether the body is the install event, the one call that may bring back an uninstalled site. */
+  const route = (backend: BackendRoute, handler: Handler, installs?: (body: unknown) => boolean) =>
     router.post(backend.path, json, (req: Request, res: Response, next) => {
       // Forge gives up after 5 s and retries; any Jira call made here must fit well inside that.
       withJiraBudget(FORGE_JIRA_BUDGET_MS, async () => {
-        const admitted = await deps.door.admit(req, { kind: 'backend', route: backend });
+        const admitted = await deps.door.admit(
+          req,
+          { kind: 'backend', route: backend },
+          { installs: installs?.(req.body) ?? false },
+        );
         await handler(admitted, req.body);
         res.status(200).json({ ok: true });
       }).catch(next);
@@ -88,18 +93,22 @@ export function forgeRouter(deps: {
   };
 
   // Admission already stored the installation and its token; the event itself only needs logging.
-  route(ROUTES.lifecycle, ({ installation }, body) => {
-    const event = parse(lifecycleSchema, body);
-    deps.logger.info(
-      {
-        clientKey: installation.clientKey,
-        eventType: event.eventType,
-        retry: event.retryContext?.retryCount,
-      },
-      'Forge lifecycle event',
-    );
-    return Promise.resolve();
-  });
+  route(
+    ROUTES.lifecycle,
+    ({ installation }, body) => {
+      const event = parse(lifecycleSchema, body);
+      deps.logger.info(
+        {
+          clientKey: installation.clientKey,
+          eventType: event.eventType,
+          retry: event.retryContext?.retryCount,
+        },
+        'Forge lifecycle event',
+      );
+      return Promise.resolve();
+    },
+    (body) => lifecycleSchema.safeParse(body).data?.eventType === 'avi:forge:installed:app',
+  );
 
   route(ROUTES.issueEvents, async ({ installation }, body) => {
     const event = parse(issueEventSchema, body);
