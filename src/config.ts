@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATA_REGIONS, type DataRegion } from './domain/data-region.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0'])
@@ -123,6 +124,7 @@ const environmentSchema = z
       .url({ protocol: /^https?$/ })
       .default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
     FORGE_API_HOSTS: apiHostPatterns.default(['api.atlassian.com']),
+    DATA_REGION: z.enum(DATA_REGIONS).default('default'),
     JIRA_API_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
     EDITION: z.enum(['cloud', 'datacenter']).default('cloud'),
     JIRA_DC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -224,6 +226,8 @@ export type Config = {
   metricsToken: string | null;
   /** The Forge front door; null (FORGE_APP_ID unset) leaves only Connect. */
   forge: ForgeConfig | null;
+  /** Which of the Forge app's regional baseUrls leads here; Forge calls routed through another are refused. */
+  dataRegion: DataRegion;
   /** The self-managed Data Center edition (EDITION=datacenter): its one Jira instance; null is the Cloud edition. */
   datacenter: DataCenterConfig | null;
 };
@@ -312,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             sessionTtlMs: e.SESSION_HOURS * 60 * 60_000,
           }
         : null,
+    dataRegion: e.DATA_REGION,
     forge: e.FORGE_APP_ID
       ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS }
       : null,

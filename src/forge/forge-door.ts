@@ -6,6 +6,9 @@ import type { ActiveInstallation } from '../domain/installation.js';
 import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
 import type { JiraClients } from '../services/jira-clients.js';
+import { AppError } from '../errors.js';
+import type { DataRegion } from '../domain/data-region.js';
+import { routedRegion } from './data-region.js';
 import { assertInvocationFits, type InvocationRule } from './forge-routes.js';
 import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
 
@@ -65,6 +68,8 @@ export class ForgeDoor {
       jira: JiraClients;
       logger: Logger;
       now: () => Date;
+      /** The data-residency region whose baseUrl leads to this deployment. */
+      dataRegion: DataRegion;
     },
   ) {}
 
@@ -77,6 +82,7 @@ export class ForgeDoor {
     if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
     const invocation = await this.deps.verifier.verify(fit);
     assertInvocationFits(invocation, rule);
+    this.assertRegion(req, invocation);
     const systemToken = readToken(req, SYSTEM_TOKEN_HEADER);
     const installation = await this.ensureInstallation(invocation, systemToken, options.installs ?? false);
     if (systemToken) {
@@ -103,6 +109,24 @@ export class ForgeDoor {
       installation,
       asUser: userToken ? { apiBaseUrl, authorization: () => `Bearer ${userToken}` } : null,
     };
+  }
+
+  /**
+   * Forge sends an installation's calls to the baseUrl of the region it was pinned to at install; one
+   * that reaches a deployment of another region must not leave its data here.
+   */
+  private assertRegion(req: Request, invocation: ForgeInvocation): void {
+    const routed = routedRegion(req);
+    if (routed === this.deps.dataRegion) return;
+    this.deps.logger.warn(
+      { clientKey: invocation.installationId, routedRegion: routed, dataRegion: this.deps.dataRegion },
+      'Forge invocation for another data region refused',
+    );
+    throw new AppError(
+      421,
+      'wrong_data_region',
+      `This Calendar Sync deployment keeps data in region ${this.deps.dataRegion}, but Forge sent this call to the ${routed} URL: check the CALSYNC_BASE_URL variables of the Forge app and DATA_REGION of each deployment`,
+    );
   }
 
   private async ensureInstallation(

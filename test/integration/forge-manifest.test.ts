@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeResources } from '../../scripts/forge-build.js';
+import { DATA_REGIONS } from '../../src/domain/data-region.js';
 import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/forge/forge-routes.js';
 import { ForgeManifest, MANIFEST_PATH } from '../support/fake-forge/forge-manifest.js';
 
@@ -91,6 +92,19 @@ describe('the Forge app', () => {
         .map((endpoint) => endpoint.key)
         .sort(),
     ).toEqual([...new Set(Object.keys(FORGE_UI_MODULES).map((key) => manifest.uiEndpoint(key).key))].sort());
+  });
+
+  it('names a URL per data-residency region, each ending in the region key the deployment checks', () => {
+    const [remote, ...others] = manifest.remotes;
+    expect(others).toEqual([]);
+    const baseUrl = remote?.baseUrl as Record<string, string>;
+    expect(Object.keys(baseUrl).sort()).toEqual(['EU', 'US', 'default']);
+    for (const [region, url] of Object.entries(baseUrl)) {
+      expect(DATA_REGIONS).toContain(region);
+      const variable = region === 'default' ? 'CALSYNC_BASE_URL' : `CALSYNC_BASE_URL_${region}`;
+      expect(url, region).toBe(`\${${variable}}/region/${region}`);
+      expect(manifest.variables, region).toContain(variable);
+    }
   });
 
   it('builds the Connect pages with the bundled bridge in place of all.js, and nothing loaded from outside', async () => {
