@@ -7,6 +7,7 @@ import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { webhookRouter } from './connect/webhook-router.js';
 import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter/datacenter-router.js';
+import { stripRegionPrefix } from './forge/data-region.js';
 import { forgeRouter } from './forge/forge-router.js';
 import { authenticate, type CredentialVerifier } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
@@ -167,6 +168,7 @@ async function mountCloudDoors(
   );
   const { forgeDoor } = services;
   if (forgeDoor) {
+    app.use(stripRegionPrefix());
     app.use(
       forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }),
     );

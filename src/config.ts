@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATA_REGIONS, type DataRegion } from './domain/data-region.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0'])
@@ -14,6 +15,28 @@ const hostPatterns = z
   )
   .pipe(
     z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1),
+  );
+
+/** `host`, `host:port` or `host:*`; a `*` in the host stands for one label. */
+const apiHostPatterns = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9*.-]+(:([1-9][0-9]{0,4}|\*))?$/i,
+            'API hosts are host names ("*" as a wildcard label), optionally with ":port" or ":*"',
+          ),
+      )
+      .min(1),
   );
 
 const FORGE_APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
@@ -100,7 +123,8 @@ const environmentSchema = z
     FORGE_JWKS_URL: z
       .url({ protocol: /^https?$/ })
       .default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
-    FORGE_API_HOSTS: hostPatterns.default(['api.atlassian.com']),
+    FORGE_API_HOSTS: apiHostPatterns.default(['api.atlassian.com']),
+    DATA_REGION: z.enum(DATA_REGIONS).default('default'),
     JIRA_API_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
     EDITION: z.enum(['cloud', 'datacenter']).default('cloud'),
     JIRA_DC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -202,6 +226,8 @@ export type Config = {
   metricsToken: string | null;
   /** The Forge front door; null (FORGE_APP_ID unset) leaves only Connect. */
   forge: ForgeConfig | null;
+  /** Which of the Forge app's regional baseUrls leads here; Forge calls routed through another are refused. */
+  dataRegion: DataRegion;
   /** The self-managed Data Center edition (EDITION=datacenter): its one Jira instance; null is the Cloud edition. */
   datacenter: DataCenterConfig | null;
 };
@@ -222,7 +248,10 @@ export type ForgeConfig = {
   appId: string;
   /** Where Forge publishes the keys that sign invocation tokens. */
   jwksUrl: string;
-  /** Hosts an installation's `apiBaseUrl` may name; the system token is sent only there. */
+  /**
+   * Hosts an installation's `apiBaseUrl` may name; the system token is sent only there. An entry without a
+   * port matches https's default port only; `host:port` that port only; `host:*` any port.
+   */
   apiHosts: string[];
 };
 
@@ -287,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             sessionTtlMs: e.SESSION_HOURS * 60 * 60_000,
           }
         : null,
+    dataRegion: e.DATA_REGION,
     forge: e.FORGE_APP_ID
       ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS }
       : null,

@@ -21,6 +21,14 @@ export class ForgeTokenRepository {
     return result.rows.length > 0;
   }
 
+  /** Forgets the stored token if it is still `token` (a newer one saved meanwhile stays). */
+  async dropIfCurrent(clientKey: string, token: string): Promise<boolean> {
+    const deleted = await this.knex<ForgeTokenRow>('forge_system_tokens')
+      .where({ client_key: clientKey, token })
+      .delete();
+    return deleted > 0;
+  }
+
   async find(clientKey: string): Promise<ForgeSystemToken | null> {
     const row = await this.knex<ForgeTokenRow>('forge_system_tokens')
       .where({ client_key: clientKey })

@@ -78,7 +78,7 @@ export class InstallationRepository {
     payload: ConnectInstall,
     now: Date,
   ): Promise<{ installation: Installation; reinstall: boolean }> {
-    return this.upsert(clientKey, 'connect', now, () => ({
+    return this.upsert(clientKey, 'connect', now, { revive: true }, () => ({
       door: 'connect',
       base_url: payload.baseUrl,
       display_url: payload.displayUrl ?? null,
@@ -105,12 +105,13 @@ export class InstallationRepository {
     install: ForgeInstall,
     now: Date,
     fallbackSiteUrl: () => Promise<string>,
+    options: { revive: boolean },
   ): Promise<{ installation: Installation; reinstall: boolean }> {
     const known = await this.scoped(clientKey).first();
     const siteUrl =
       install.siteUrl ??
       (known?.door === 'forge' && known.base_url !== '' ? known.base_url : await fallbackSiteUrl());
-    return this.upsert(clientKey, 'forge', now, () => ({
+    return this.upsert(clientKey, 'forge', now, options, () => ({
       door: 'forge',
       base_url: siteUrl,
       display_url: siteUrl,
@@ -134,7 +135,7 @@ export class InstallationRepository {
     install: { baseUrl: string; serverVersion: string | null },
     now: Date,
   ): Promise<{ installation: Installation; reinstall: boolean }> {
-    return this.upsert(clientKey, 'datacenter', now, () => ({
+    return this.upsert(clientKey, 'datacenter', now, { revive: true }, () => ({
       door: 'datacenter',
       base_url: install.baseUrl,
       display_url: install.baseUrl,
@@ -160,10 +161,12 @@ export class InstallationRepository {
       .update({ base_url: siteUrl, display_url: siteUrl, updated_at: now });
   }
 
+  /** `revive: false` leaves an uninstalled site's tombstone as it is and returns it. */
   private async upsert(
     clientKey: string,
     door: Door,
     now: Date,
+    options: { revive: boolean },
     details: () => Details,
   ): Promise<{ installation: Installation; reinstall: boolean }> {
     return this.knex.transaction(async (trx) => {
@@ -171,6 +174,8 @@ export class InstallationRepository {
       if (existing && existing.door !== door && existing.state === 'installed') {
         throw new Error(`Installation ${clientKey} belongs to the ${existing.door} door`);
       }
+      if (existing?.state === 'uninstalled' && !options.revive)
+        return { installation: toInstallation(existing), reinstall: false };
       const values = details();
       const [row] = existing
         ? await this.scoped(clientKey, trx)

@@ -33,5 +33,11 @@ export function forgeJiraAuth(
       if (!cached || cached.expiresAt - EXPIRY_MARGIN_MS <= now()) throw forgeTokenMissing();
       return `Bearer ${cached.token}`;
     },
+    // A token Jira refuses is dropped, so the next invocation's token is stored whatever expiry it claims.
+    async rejected(authorization) {
+      const token = authorization.replace(/^Bearer /, '');
+      if (cached?.token === token) cached = null;
+      await options.tokens.dropIfCurrent(installation.clientKey, token);
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { SiteChangedPayload } from '../jobs/site-changed-job.js';
 import type { Logger } from '../logger.js';
 import type { InstallationService } from '../services/installation-service.js';
 import type { Admitted, ForgeDoor } from './forge-door.js';
+import { type BackendRoute, FORGE_BACKEND_ROUTES as ROUTES } from './forge-routes.js';
 
 const ISSUE_EVENTS = ['avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue'] as const;
 const SPRINT_EVENTS = [
@@ -52,15 +53,6 @@ const planningEventSchema = z.discriminatedUnion('eventType', [
 
 const FORGE_JIRA_BUDGET_MS = 3_500;
 
-/** Paths as manifest.yml's endpoint entries name them. */
-export const FORGE_ROUTES = {
-  lifecycle: '/forge/lifecycle',
-  preUninstall: '/forge/lifecycle/pre-uninstall',
-  issueEvents: '/forge/events/issue',
-  planningEvents: '/forge/events/planning',
-  hourly: '/forge/cron/hourly',
-} as const;
-
 type Handler = (admitted: Admitted, body: unknown) => Promise<void>;
 
 /**
@@ -76,11 +68,16 @@ export function forgeRouter(deps: {
   const router = Router();
   const json = express.json({ limit: '1mb' });
 
-  const route = (path: string, handler: Handler) =>
-    router.post(path, json, (req: Request, res: Response, next) => {
+  /** `installs`: whether the body is the install event, the one call that may bring back an uninstalled site. */
+  const route = (backend: BackendRoute, handler: Handler, installs?: (body: unknown) => boolean) =>
+    router.post(backend.path, json, (req: Request, res: Response, next) => {
       // Forge gives up after 5 s and retries; any Jira call made here must fit well inside that.
       withJiraBudget(FORGE_JIRA_BUDGET_MS, async () => {
-        const admitted = await deps.door.admit(req);
+        const admitted = await deps.door.admit(
+          req,
+          { kind: 'backend', route: backend },
+          { installs: installs?.(req.body) ?? false },
+        );
         await handler(admitted, req.body);
         res.status(200).json({ ok: true });
       }).catch(next);
@@ -96,20 +93,24 @@ export function forgeRouter(deps: {
   };
 
   // Admission already stored the installation and its token; the event itself only needs logging.
-  route(FORGE_ROUTES.lifecycle, ({ installation }, body) => {
-    const event = parse(lifecycleSchema, body);
-    deps.logger.info(
-      {
-        clientKey: installation.clientKey,
-        eventType: event.eventType,
-        retry: event.retryContext?.retryCount,
-      },
-      'Forge lifecycle event',
-    );
-    return Promise.resolve();
-  });
+  route(
+    ROUTES.lifecycle,
+    ({ installation }, body) => {
+      const event = parse(lifecycleSchema, body);
+      deps.logger.info(
+        {
+          clientKey: installation.clientKey,
+          eventType: event.eventType,
+          retry: event.retryContext?.retryCount,
+        },
+        'Forge lifecycle event',
+      );
+      return Promise.resolve();
+    },
+    (body) => lifecycleSchema.safeParse(body).data?.eventType === 'avi:forge:installed:app',
+  );
 
-  route(FORGE_ROUTES.issueEvents, async ({ installation }, body) => {
+  route(ROUTES.issueEvents, async ({ installation }, body) => {
     const event = parse(issueEventSchema, body);
     deps.logger.debug(
       {
@@ -122,7 +123,7 @@ export function forgeRouter(deps: {
     await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
   });
 
-  route(FORGE_ROUTES.planningEvents, async ({ installation }, body) => {
+  route(ROUTES.planningEvents, async ({ installation }, body) => {
     const event = parse(planningEventSchema, body);
     deps.logger.debug(
       {
@@ -135,7 +136,7 @@ export function forgeRouter(deps: {
     await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
   });
 
-  route(FORGE_ROUTES.hourly, async ({ installation }) => {
+  route(ROUTES.hourly, async ({ installation }) => {
     // The token this trigger carried was stored on admission; feeds that waited for one can sync now.
     await deps.queue.enqueueSiteChanged({
       clientKey: installation.clientKey,
@@ -143,7 +144,7 @@ export function forgeRouter(deps: {
     });
   });
 
-  route(FORGE_ROUTES.preUninstall, async ({ installation }) => {
+  route(ROUTES.preUninstall, async ({ installation }) => {
     await deps.installations.uninstall(installation.clientKey, 'forge');
   });
 

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { hostMatches } from '../domain/jira-site-url.js';
 import { AppError } from '../errors.js';
+import { apiHostMatches } from './api-hosts.js';
 
 export const FIT_ISSUER = 'forge/invocation-token';
 const INSTALLATION_ID =
@@ -37,6 +37,8 @@ export type ForgeInvocation = {
   /** The signed-in user of a UI invocation; absent on events and triggers. */
   accountId: string | null;
   moduleKey: string | null;
+  /** The module Forge signed the invocation for: a UI module, or `core:endpoint` with the endpoint's key. */
+  module: { type: string; key: string } | null;
   appVersion: string | null;
 };
 
@@ -105,12 +107,7 @@ export class InvocationTokenVerifier {
     const cloudId = API_BASE_PATH.exec(apiBase.pathname.replace(/\/+$/, ''))?.[1];
     const schemeOk =
       apiBase.protocol === 'https:' || (this.options.allowHttp && apiBase.protocol === 'http:');
-    if (
-      !cloudId ||
-      !schemeOk ||
-      apiBase.search !== '' ||
-      !hostMatches(apiBase.hostname, this.options.apiHosts)
-    ) {
+    if (!cloudId || !schemeOk || apiBase.search !== '' || !apiHostMatches(apiBase, this.options.apiHosts)) {
       throw invalidInvocation('The Forge invocation token names an API base URL this app does not call');
     }
     if (context?.siteUrl && !context.siteUrl.startsWith('https://') && !this.options.allowHttp) {
@@ -126,6 +123,10 @@ export class InvocationTokenVerifier {
       siteUrl: context?.siteUrl?.replace(/\/+$/, '') ?? null,
       accountId: principal ?? null,
       moduleKey: context?.moduleKey ?? app.module?.key ?? null,
+      module:
+        app.module?.type !== undefined && app.module.key !== undefined
+          ? { type: app.module.type, key: app.module.key }
+          : null,
       appVersion: app.appVersion ?? null,
     };
   }

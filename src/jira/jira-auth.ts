@@ -10,4 +10,6 @@ export type JiraAuth = {
   apiBaseUrl: string;
   /** The `Authorization` header value for this request; may throw an AppError when no credential is at hand. */
   authorization(target: JiraRequestTarget): Promise<string> | string;
+  /** Told when Jira answered 401 to a request sent with `authorization`: the credential is no good. */
+  rejected?(authorization: string): Promise<void>;
 };

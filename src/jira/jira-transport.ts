@@ -177,6 +177,8 @@ export class JiraTransport {
       };
     }
     logLine(response.status);
+    if (response.status === 401 && headers.Authorization !== undefined)
+      await this.site.auth.rejected?.(headers.Authorization);
     this.paceFromHeaders(response.headers);
     if (response.ok) return this.parseBody(text, spec.schema, request);
     return { ok: false, ...this.refusal(response, text, request) };

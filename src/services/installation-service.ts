@@ -28,14 +28,33 @@ export class InstallationService {
     );
   }
 
-  /** Returns whether the installation is new (or back from an uninstall). */
-  async installForge(install: ForgeInstall, siteUrl: () => Promise<string>): Promise<ActiveInstallation> {
+  /**
+   * Records a Forge installation Forge vouched for. An uninstalled one comes back only through Forge's
+   * install event (`revive`); anything else for it is refused, so no stray invocation re-creates a tenant.
+   */
+  async installForge(
+    install: ForgeInstall,
+    siteUrl: () => Promise<string>,
+    options: { revive: boolean; by: string },
+  ): Promise<ActiveInstallation> {
     const { installation, reinstall } = await this.installations.saveForgeInstall(
       install.installationId,
       install,
       this.now(),
       siteUrl,
+      { revive: options.revive },
     );
+    if (installation.state === 'uninstalled') {
+      this.options.logger.warn(
+        { clientKey: install.installationId, door: 'forge', invocation: options.by },
+        'Forge invocation for an uninstalled installation refused',
+      );
+      throw new AppError(
+        410,
+        'installation_uninstalled',
+        'Calendar Sync was uninstalled from this site and its data deleted; only installing the app again brings it back',
+      );
+    }
     if (!reinstall) {
       this.options.logger.info(
         { clientKey: install.installationId, baseUrl: installation.baseUrl, door: 'forge' },

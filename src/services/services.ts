@@ -172,6 +172,7 @@ export function createServices(deps: ServiceDeps) {
         jira,
         logger,
         now,
+        dataRegion: config.dataRegion,
       })
     : null;
   const subscriptions = new SubscriptionService({

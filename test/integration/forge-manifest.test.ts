@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeResources } from '../../scripts/forge-build.js';
-import { FORGE_ROUTES } from '../../src/forge/forge-router.js';
+import { DATA_REGIONS } from '../../src/domain/data-region.js';
+import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/forge/forge-routes.js';
 import { ForgeManifest, MANIFEST_PATH } from '../support/fake-forge/forge-manifest.js';
 
 type Validation = { success: boolean; errors?: { message: string; reference?: string; line?: number }[] };
@@ -13,6 +14,8 @@ const { validate } = createRequire(import.meta.url)('@forge/manifest') as {
 };
 
 let appDir: string;
+const byPath = (a: { path?: string | undefined }, b: { path?: string | undefined }) =>
+  (a.path ?? '').localeCompare(b.path ?? '');
 const manifest = ForgeManifest.load();
 
 beforeAll(async () => {
@@ -63,7 +66,6 @@ describe('the Forge app', () => {
       .map((event) => manifest.triggerEndpoint(event))
       .concat([manifest.moduleEndpoint('scheduledTrigger'), manifest.moduleEndpoint('preUninstall')]);
     for (const endpoint of routed) {
-      expect(Object.values(FORGE_ROUTES)).toContain(endpoint.route?.path);
       expect(endpoint.auth?.appSystemToken?.enabled, endpoint.key).toBe(true);
     }
     expect(
@@ -71,6 +73,37 @@ describe('the Forge app', () => {
     ).toEqual(['hour']);
     for (const key of ['calsync-admin', 'calsync-configure', 'calsync-my-calendars']) {
       expect(manifest.uiEndpoint(key).auth?.appUserToken?.enabled, key).toBe(true);
+    }
+  });
+
+  it("admits on each backend route exactly the endpoint manifest.yml routes there, and on /api exactly the manifest's pages", () => {
+    const routedEndpoints = manifest.endpoints
+      .filter((endpoint) => endpoint.route !== undefined)
+      .map((endpoint) => ({ path: endpoint.route?.path, endpointKey: endpoint.key }));
+    expect(Object.values(FORGE_BACKEND_ROUTES).sort(byPath)).toEqual(routedEndpoints.sort(byPath));
+    const pages = ['jira:adminPage', 'jira:globalPage'].flatMap((type) =>
+      manifest.modules(type).map((module) => [module.key, type]),
+    );
+    expect(FORGE_UI_MODULES).toEqual(Object.fromEntries(pages));
+    // Every endpoint without a route is a page's resolver: nothing else may invoke the remote unrouted.
+    expect(
+      manifest.endpoints
+        .filter((endpoint) => endpoint.route === undefined)
+        .map((endpoint) => endpoint.key)
+        .sort(),
+    ).toEqual([...new Set(Object.keys(FORGE_UI_MODULES).map((key) => manifest.uiEndpoint(key).key))].sort());
+  });
+
+  it('names a URL per data-residency region, each ending in the region key the deployment checks', () => {
+    const [remote, ...others] = manifest.remotes;
+    expect(others).toEqual([]);
+    const baseUrl = remote?.baseUrl as Record<string, string>;
+    expect(Object.keys(baseUrl).sort()).toEqual(['EU', 'US', 'default']);
+    for (const [region, url] of Object.entries(baseUrl)) {
+      expect(DATA_REGIONS).toContain(region);
+      const variable = region === 'default' ? 'CALSYNC_BASE_URL' : `CALSYNC_BASE_URL_${region}`;
+      expect(url, region).toBe(`\${${variable}}/region/${region}`);
+      expect(manifest.variables, region).toContain(variable);
     }
   });
 

@@ -121,6 +121,7 @@ beforeAll(async () => {
     },
     now,
     () => Promise.reject(new Error('the site URL is known')),
+    { revive: true },
   );
   await repos.forgeTokens.saveIfNewer(SITE_B, 'token-b', new Date(now.getTime() + 3_600_000), now);
   await db.knex.transaction(async (trx) => {
@@ -345,6 +346,7 @@ describe('every repository is scoped by clientKey', () => {
         },
         now,
         () => Promise.resolve(''),
+        { revive: true },
       ),
     ).rejects.toThrow(/connect door/);
     expect(await snapshotA()).toEqual(before);

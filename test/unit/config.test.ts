@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it("reads DATA_REGION as one of Forge's data-residency keys, `default` unless set", () => {
+    expect(loadConfig({}).dataRegion).toBe('default');
+    expect(loadConfig({ DATA_REGION: 'EU' }).dataRegion).toBe('EU');
+    expect(() => loadConfig({ DATA_REGION: 'Mars' })).toThrow(/DATA_REGION: Invalid option: expected one of/);
+  });
+
   it('lists every problem at once, by variable name', () => {
     let error: unknown;
     try {

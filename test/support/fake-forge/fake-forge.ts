@@ -97,7 +97,8 @@ export class FakeForge {
 
   /** What the app needs to trust this platform: FORGE_APP_ID, FORGE_JWKS_URL and the API hosts. */
   get appConfig() {
-    return { appId: this.appId, jwksUrl: this.jwksUrl, apiHosts: ['127.0.0.1'] };
+    // Each fake Jira listens on a port of its own.
+    return { appId: this.appId, jwksUrl: this.jwksUrl, apiHosts: ['127.0.0.1:*'] };
   }
 
   /**
@@ -380,21 +381,24 @@ export class FakeForgeInstallation {
     return { status: response.status, headers: Object.fromEntries(response.headers), body: parsed };
   }
 
-  /** Sends one backend invocation with a chosen (possibly hostile) FIT, once, without retries. */
+  /**
+   * Sends one backend invocation with a chosen (possibly hostile) FIT, once, without retries. `path` and
+   * `method` send the endpoint's invocation somewhere Forge itself would not (a replayed token).
+   */
   async sendOnce(
     endpointKey: string,
     body: unknown,
-    overrides: FitOverrides & { systemToken?: string | null } = {},
+    overrides: FitOverrides & { systemToken?: string | null; path?: string; method?: string } = {},
   ): Promise<{ status: number; body: string }> {
     const endpoint = this.forge.manifest.endpoint(endpointKey);
-    const response = await fetch(`${this.remoteBaseUrl}${endpoint.route?.path ?? '/'}`, {
-      method: 'POST',
+    const response = await fetch(`${this.remoteBaseUrl}${overrides.path ?? endpoint.route?.path ?? '/'}`, {
+      method: overrides.method ?? 'POST',
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${await this.forge.signFit(this.claims(endpoint.key), overrides)}`,
         ...this.tokenHeaders(endpoint, overrides.systemToken),
       },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(this.forge.eventTimeoutMs),
     });
     return { status: response.status, body: await response.text() };

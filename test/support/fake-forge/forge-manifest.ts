@@ -15,6 +15,8 @@ type Endpoint = {
 type Module = { key: string; endpoint?: string; events?: string[]; resolver?: { endpoint?: string } };
 type Manifest = {
   resources: { key: string; path: string }[];
+  remotes: { key: string; baseUrl: string | Record<string, string> }[];
+  environment?: { variables?: { key: string; default?: string }[] };
   modules: Record<string, Module[] | undefined> & { endpoint?: Endpoint[] };
   permissions: { scopes: Record<string, unknown> | string[] };
 };
@@ -32,12 +34,24 @@ export class ForgeManifest {
     return Array.isArray(scopes) ? scopes : Object.keys(scopes);
   }
 
+  get remotes(): Manifest['remotes'] {
+    return this.manifest.remotes;
+  }
+
+  get variables(): string[] {
+    return (this.manifest.environment?.variables ?? []).map((variable) => variable.key);
+  }
+
   get resources(): { key: string; path: string }[] {
     return this.manifest.resources;
   }
 
   modules(type: string): Module[] {
     return this.manifest.modules[type] ?? [];
+  }
+
+  get endpoints(): Endpoint[] {
+    return this.manifest.modules.endpoint ?? [];
   }
 
   endpoint(key: string): Endpoint {
