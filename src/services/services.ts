@@ -164,9 +164,12 @@ export function createServices(deps: ServiceDeps) {
     onResponse: (clientKey, status) => metrics.recordJiraResponse(clientKey, status),
     ...deps.jiraClientOverrides,
   });
-  const forgeDoor = config.forge
+  const forgeVerifier = config.forge
+    ? new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' })
+    : null;
+  const forgeDoor = forgeVerifier
     ? new ForgeDoor({
-        verifier: new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' }),
+        verifier: forgeVerifier,
         installations,
         tokens: forgeTokenRepository,
         jira,
@@ -302,6 +305,7 @@ export function createServices(deps: ServiceDeps) {
     lifecycleTokenRepository,
     installations,
     forgeDoor,
+    forgeVerifier,
     dataCenterDoor,
     dataCenterTokens,
     dataCenterTokenRepository,

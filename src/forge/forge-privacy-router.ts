@@ -1,0 +1,160 @@
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { AppError, badRequest } from '../errors.js';
+import { bearerToken, type ForgeDoor } from './forge-door.js';
+import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
+
+/** Paths the reporting function calls with invokeRemote (forge/src/report-personal-data.ts). */
+export const FORGE_PRIVACY_ROUTES = {
+  nextBatch: '/forge/privacy/next-batch',
+  answer: '/forge/privacy/answer',
+} as const;
+
+/**
+ * The modules of manifest.yml whose invocations may use these routes: the reporting function and the
+ * scheduled trigger that runs it. Forge's docs do not say which of the two a function's invokeRemote names
+ * in `app.module.key`, so either is accepted; any other module, and every page, is refused.
+ */
+export const PDR_MODULE_KEYS = ['calsync-pdr', 'calsync-pdr-hourly'] as const;
+
+/** Atlassian's limit per report-accounts request. */
+export const REPORT_BATCH_LIMIT = 90;
+
+export type ReportedAccount = { accountId: string; updatedAt: string };
+export type ReportAnswer =
+  | {
+      kind: 'answered';
+      accounts: { accountId: string; status: 'closed' | 'updated' }[];
+      cyclePeriodSeconds?: number;
+    }
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  | { kind: 'failed'; status: number; message?: string };
+
+/** The core's side of Personal Data Reporting, as the Forge door needs it. */
+export type PersonalDataReporting = {
+  nextBatch(clientKey: string): Promise<{ id: string; accounts: ReportedAccount[] } | null>;
+  settle(clientKey: string, batchId: string, answer: ReportAnswer): Promise<void>;
+};
+
+const accountId = z.string().regex(/^[A-Za-z0-9:_-]{1,128}$/, 'is not an Atlassian account id');
+const nextBatchSchema = z.object({}).strict();
+const answerSchema = z
+  .object({
+    batchId: z.string().min(1).max(100),
+    answer: z.discriminatedUnion('kind', [
+      z
+        .object({
+          kind: z.literal('answered'),
+          accounts: z
+            .array(z.object({ accountId, status: z.enum(['closed', 'updated']) }).strict())
+            .max(REPORT_BATCH_LIMIT),
+          cyclePeriodSeconds: z
+            .number()
+            .int()
+            .positive()
+            .max(366 * 24 * 60 * 60)
+            .optional(),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('throttled'),
+          retryAfterSeconds: z
+            .number()
+            .int()
+            .min(0)
+            .max(7 * 24 * 60 * 60),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('failed'),
+          // 0: Atlassian's API gave no HTTP answer (the Forge proxy or the network failed).
+          status: z.number().int().min(0).max(599),
+          message: z.string().max(1000).optional(),
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
+
+const notTheReportingFunction = (): AppError =>
+  new AppError(403, 'forbidden', 'Only the personal data reporting function of this app may call this route');
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw badRequest(
+    'The personal data reporting request is invalid',
+    parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+  );
+}
+
+/** The wire answer with `undefined` optionals dropped (the core's type does not admit them). */
+function toAnswer(answer: z.infer<typeof answerSchema>['answer']): ReportAnswer {
+  switch (answer.kind) {
+    case 'answered':
+      return {
+        kind: 'answered',
+        accounts: answer.accounts,
+        ...(answer.cyclePeriodSeconds === undefined ? {} : { cyclePeriodSeconds: answer.cyclePeriodSeconds }),
+      };
+    case 'throttled':
+      return answer;
+    case 'failed':
+      return {
+        kind: 'failed',
+        status: answer.status,
+        ...(answer.message === undefined ? {} : { message: answer.message }),
+      };
+  }
+}
+
+/**
+ * Personal Data Reporting through Forge: the reporting function (a scheduled Forge function, the only
+ * code that may call Atlassian's report-accounts API as a Forge app) asks here for the accounts due and
+ * hands back what Atlassian answered. Pages cannot: their invocations name a user.
+ */
+export function forgePrivacyRouter(deps: {
+  door: ForgeDoor;
+  verifier: InvocationTokenVerifier;
+  reporting: PersonalDataReporting;
+}): Router {
+  const router = Router();
+  const json = express.json({ limit: '256kb' });
+
+  /** Refuses any other caller before admission, so a refused call leaves nothing behind (not even a token). */
+  const admitReportingFunction = async (req: Request): Promise<string> => {
+    const fit = bearerToken(req);
+    if (!fit) throw invalidInvocation('Forge calls carry a Forge invocation token (Authorization: Bearer …)');
+    if (!fromReportingFunction(await deps.verifier.verify(fit))) throw notTheReportingFunction();
+    return (await deps.door.admit(req)).installation.clientKey;
+  };
+
+  router.post(FORGE_PRIVACY_ROUTES.nextBatch, json, (req: Request, res: Response, next) => {
+    (async () => {
+      const clientKey = await admitReportingFunction(req);
+      parse(nextBatchSchema, req.body);
+      res.status(200).json({ batch: await deps.reporting.nextBatch(clientKey) });
+    })().catch(next);
+  });
+
+  router.post(FORGE_PRIVACY_ROUTES.answer, json, (req: Request, res: Response, next) => {
+    (async () => {
+      const clientKey = await admitReportingFunction(req);
+      const { batchId, answer } = parse(answerSchema, req.body);
+      await deps.reporting.settle(clientKey, batchId, toAnswer(answer));
+      res.status(200).json({ ok: true });
+    })().catch(next);
+  });
+
+  return router;
+}
+
+function fromReportingFunction(invocation: ForgeInvocation): boolean {
+  return (
+    invocation.accountId === null &&
+    invocation.moduleKey !== null &&
+    (PDR_MODULE_KEYS as readonly string[]).includes(invocation.moduleKey)
+  );
+}
