@@ -454,11 +454,33 @@ export class FakeForgeInstallation {
     return { status: response.status, body: await response.text() };
   }
 
+  /**
+   * One call as a function's `invokeRemote` makes it, outside a run, on behalf of `moduleKey` and with a
+   * chosen (possibly hostile) FIT: for tests of who the remote lets in.
+   */
+  async invokeRemoteAs(
+    moduleKey: string,
+    path: string,
+    body: unknown,
+    overrides: FitOverrides = {},
+  ): Promise<{ status: number; body: unknown }> {
+    const response = await this.forgeFetch(
+      moduleKey,
+      { type: 'frc', remote: 'calsync' },
+      path,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      overrides,
+    );
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
+  }
+
   private async forgeFetch(
     moduleKey: string,
     target: ForgeFetchTarget,
     path: string,
     init: RequestInit = {},
+    overrides: FitOverrides = {},
   ): Promise<Response> {
     const headers = new Headers(init.headers);
     let url: string;
@@ -466,8 +488,7 @@ export class FakeForgeInstallation {
       const remote = target.remote ? this.forge.manifest.remote(target.remote) : null;
       if (!remote?.operations?.includes('compute'))
         return new Response(null, { status: 400, headers: { 'forge-proxy-error': 'INVALID_REMOTE' } });
-      const claims = this.claims(moduleKey);
-      headers.set('authorization', `Bearer ${await this.forge.signFit(claims)}`);
+      headers.set('authorization', `Bearer ${await this.forge.signFit(this.claims(moduleKey), overrides)}`);
       if (remote.auth?.appSystemToken?.enabled)
         headers.set('x-forge-oauth-system', this.mintToken('system').token);
       headers.set('x-b3-traceid', randomBytes(16).toString('hex'));
