@@ -22,6 +22,7 @@ import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
 import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
+import { PersonalDataAccountRepository } from '../db/personal-data-account-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -92,6 +93,7 @@ export function createServices(deps: ServiceDeps) {
   const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
   const dataCenterTokenRepository = new DataCenterTokenRepository(knex);
   const dataCenterSessionRepository = new DataCenterSessionRepository(knex);
+  const personalDataAccounts = new PersonalDataAccountRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -300,6 +302,7 @@ export function createServices(deps: ServiceDeps) {
     accessRepository,
     forgeTokenRepository,
     lifecycleTokenRepository,
+    personalDataAccounts,
     installations,
     forgeDoor,
     dataCenterDoor,
