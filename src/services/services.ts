@@ -23,6 +23,7 @@ import { InstallationRepository } from '../db/installation-repository.js';
 import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { PersonalDataAccountRepository } from '../db/personal-data-account-repository.js';
+import { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -47,6 +48,7 @@ import { Metrics } from './metrics.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
+import { PersonalDataReporting } from './personal-data-reporting.js';
 import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
 import { ServedFeeds } from './served-feeds.js';
@@ -67,7 +69,8 @@ export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
   logger: Logger;
   knex: Knex;
-  queue: SyncQueue & SiteChangeQueue & { depth(): Promise<number> };
+  queue: SyncQueue &
+    SiteChangeQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
   /** How often batched feed-fetch statistics are written; tests shorten it. */
@@ -290,6 +293,19 @@ export function createServices(deps: ServiceDeps) {
       : {}),
   });
 
+  const personalDataReporting = new PersonalDataReporting({
+    knex,
+    accounts: personalDataAccounts,
+    reports: new PersonalDataReportRepository(knex),
+    installations,
+    privacy,
+    syncRequests,
+    queue,
+    metrics,
+    logger,
+    now,
+  });
+
   return {
     installationRepository,
     connectStoreRepository,
@@ -326,6 +342,7 @@ export function createServices(deps: ServiceDeps) {
     explanations,
     settings,
     privacy,
+    personalDataReporting,
     reporter,
     queue,
   };
