@@ -7,6 +7,7 @@ import { InstallVerifier } from './connect/install-verifier.js';
 import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { webhookRouter } from './connect/webhook-router.js';
 import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter/datacenter-router.js';
+import { forgePrivacyRouter } from './forge/forge-privacy-router.js';
 import { forgeRouter } from './forge/forge-router.js';
 import { authenticate, type CredentialVerifier } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
@@ -161,10 +162,17 @@ async function mountCloudDoors(
       sites: { hostPatterns: config.jiraHosts, allowLoopbackHttp: config.env !== 'production' },
     }),
   );
-  const { forgeDoor } = services;
-  if (forgeDoor) {
+  const { forgeDoor, forgeVerifier } = services;
+  if (forgeDoor && forgeVerifier) {
     app.use(
       forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }),
+    );
+    app.use(
+      forgePrivacyRouter({
+        door: forgeDoor,
+        verifier: forgeVerifier,
+        reporting: services.personalDataReporting,
+      }),
     );
   }
   return { connect: connectVerifier, forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null };

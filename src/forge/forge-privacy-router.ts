@@ -1,6 +1,11 @@
 import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError, badRequest } from '../errors.js';
+import {
+  MAX_BATCH_ACCOUNTS,
+  type PersonalDataAnswer,
+  type PersonalDataReporting,
+} from '../services/personal-data-reporting.js';
 import { bearerToken, type ForgeDoor } from './forge-door.js';
 import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
 
@@ -17,25 +22,6 @@ export const FORGE_PRIVACY_ROUTES = {
  */
 export const PDR_MODULE_KEYS = ['calsync-pdr', 'calsync-pdr-hourly'] as const;
 
-/** Atlassian's limit per report-accounts request. */
-export const REPORT_BATCH_LIMIT = 90;
-
-export type ReportedAccount = { accountId: string; updatedAt: string };
-export type ReportAnswer =
-  | {
-      kind: 'answered';
-      accounts: { accountId: string; status: 'closed' | 'updated' }[];
-      cyclePeriodSeconds?: number;
-    }
-  | { kind: 'throttled'; retryAfterSeconds: number }
-  | { kind: 'failed'; status: number; message?: string };
-
-/** The core's side of Personal Data Reporting, as the Forge door needs it. */
-export type PersonalDataReporting = {
-  nextBatch(clientKey: string): Promise<{ id: string; accounts: ReportedAccount[] } | null>;
-  settle(clientKey: string, batchId: string, answer: ReportAnswer): Promise<void>;
-};
-
 const accountId = z.string().regex(/^[A-Za-z0-9:_-]{1,128}$/, 'is not an Atlassian account id');
 const nextBatchSchema = z.object({}).strict();
 const answerSchema = z
@@ -47,7 +33,7 @@ const answerSchema = z
           kind: z.literal('answered'),
           accounts: z
             .array(z.object({ accountId, status: z.enum(['closed', 'updated']) }).strict())
-            .max(REPORT_BATCH_LIMIT),
+            .max(MAX_BATCH_ACCOUNTS),
           cyclePeriodSeconds: z
             .number()
             .int()
@@ -91,7 +77,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /** The wire answer with `undefined` optionals dropped (the core's type does not admit them). */
-function toAnswer(answer: z.infer<typeof answerSchema>['answer']): ReportAnswer {
+function toAnswer(answer: z.infer<typeof answerSchema>['answer']): PersonalDataAnswer {
   switch (answer.kind) {
     case 'answered':
       return {
@@ -118,7 +104,7 @@ function toAnswer(answer: z.infer<typeof answerSchema>['answer']): ReportAnswer 
 export function forgePrivacyRouter(deps: {
   door: ForgeDoor;
   verifier: InvocationTokenVerifier;
-  reporting: PersonalDataReporting;
+  reporting: Pick<PersonalDataReporting, 'nextBatch' | 'settle'>;
 }): Router {
   const router = Router();
   const json = express.json({ limit: '256kb' });

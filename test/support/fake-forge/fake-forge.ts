@@ -497,7 +497,9 @@ export class FakeForgeInstallation {
     } else if (target.type === 'fpp' && target.provider === 'app' && target.remote === 'stargate') {
       if (!this.forge.atlassianApiUrl) throw new TypeError('fetch failed: no Atlassian API in this test');
       headers.set('authorization', `Bearer ${this.mintToken('system').token}`);
-      url = `${this.forge.atlassianApiUrl.replace(/\/+$/, '')}${path}`;
+      // @forge/api's privacy helper posts to '/app/report-accounts'; the API's documented URL ends in '/'.
+      const routed = path === '/app/report-accounts' ? '/app/report-accounts/' : path;
+      url = `${this.forge.atlassianApiUrl.replace(/\/+$/, '')}${routed}`;
     } else {
       return new Response(null, { status: 501, headers: { 'forge-proxy-error': 'PROXY_ERR' } });
     }
