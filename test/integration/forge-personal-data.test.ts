@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeFunctions, FUNCTIONS_DIR } from '../../scripts/forge-build.js';
-import type { RunSummary } from '../../forge/src/report-personal-data.js';
+import { reportDueAccounts, type RunSummary } from '../../forge/src/report-personal-data.js';
 import { FORGE_PRIVACY_ROUTES } from '../../src/forge/forge-privacy-router.js';
 import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
 import type { FakeAtlassianPrivacy } from '../support/fake-atlassian-privacy.js';
@@ -223,5 +223,33 @@ describe('the reporting function', () => {
     offsetMs += 2_000;
     expect(await runFunction(otherSite)).toEqual({ batches: 1, stoppedBy: 'nothing_due' });
     expect(atlassian.calls.length).toBe(requests + 1);
+  });
+
+  it('hands back any other refusal as a failure with its status and message, and a lost connection as 0', async () => {
+    const failing = async () =>
+      (await door.app.services.personalDataReporting.status(otherSite.clientKey)).failing;
+    offsetMs += 8 * 24 * 3_600_000;
+    atlassian.failNext({ status: 503 });
+    expect(await runFunction(otherSite)).toEqual({ batches: 1, stoppedBy: 'failed' });
+    expect(await failing()).toMatchObject({
+      failures: 1,
+      status: 503,
+      message: 'SERVER_ERROR: Try again later',
+    });
+
+    offsetMs += 60_000;
+    atlassian.failNext({ drop: true });
+    expect(await runFunction(otherSite)).toEqual({ batches: 1, stoppedBy: 'failed' });
+    expect(await failing()).toMatchObject({ failures: 2, status: 0 });
+  });
+
+  it('starts no batch once its time budget is spent', async () => {
+    const calls = atlassian.calls.length;
+    let clock = 0;
+    const summary = await site.forge!.runFunction('calsync-pdr', () =>
+      reportDueAccounts({ timeBudgetMs: 1_000, now: () => (clock += 1_000) }),
+    );
+    expect(summary).toEqual({ batches: 0, stoppedBy: 'time_budget' });
+    expect(atlassian.calls.length).toBe(calls);
   });
 });
