@@ -65,7 +65,11 @@ const answerSchema = z
   .strict();
 
 const notTheReportingFunction = (): AppError =>
-  new AppError(403, 'forbidden', 'Only the personal data reporting function of this app may call this route');
+  new AppError(
+    403,
+    'wrong_invocation',
+    'Only the personal data reporting function of this app may call this route',
+  );
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
