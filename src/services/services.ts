@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
 import { connectJiraAuth } from '../connect/connect-jira-auth.js';
+import { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
 import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
@@ -293,10 +294,11 @@ export function createServices(deps: ServiceDeps) {
       : {}),
   });
 
+  const personalDataReportRepository = new PersonalDataReportRepository(knex);
   const personalDataReporting = new PersonalDataReporting({
     knex,
     accounts: personalDataAccounts,
-    reports: new PersonalDataReportRepository(knex),
+    reports: personalDataReportRepository,
     installations,
     privacy,
     syncRequests,
@@ -304,6 +306,11 @@ export function createServices(deps: ServiceDeps) {
     metrics,
     logger,
     now,
+  });
+  const connectPersonalData = new ConnectPersonalDataReporter({
+    reporting: personalDataReporting,
+    installations,
+    appKey: config.appKey,
   });
 
   return {
@@ -343,6 +350,8 @@ export function createServices(deps: ServiceDeps) {
     settings,
     privacy,
     personalDataReporting,
+    personalDataReportRepository,
+    connectPersonalData,
     reporter,
     queue,
   };

@@ -37,7 +37,7 @@ describe('the fake Personal Data Reporting API', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: auth.authorization({ method: 'POST', path: CONNECT_REPORT_PATH, query: {} }),
+        authorization: await auth.authorization({ method: 'POST', path: CONNECT_REPORT_PATH, query: {} }),
       },
       body: JSON.stringify(body),
     });
