@@ -265,7 +265,6 @@ export function createServices(deps: ServiceDeps) {
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, now });
   const explanations = new ExplainService({ feeds, jira, access, now });
-  const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
   const dataCenterDoor =
     config.datacenter && dataCenterTokens && dataCenterOAuth
       ? new DataCenterDoor({
@@ -305,6 +304,12 @@ export function createServices(deps: ServiceDeps) {
     queue,
     metrics,
     logger,
+    now,
+  });
+  const settings = new SettingsService({
+    settings: siteSettingsRepository,
+    reporter,
+    personalData: personalDataReporting,
     now,
   });
   const connectPersonalData = new ConnectPersonalDataReporter({

@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { ATLASSIAN_TEST_ACCOUNTS } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { type DoorApp, type InstalledSite, installThrough, startDoorApp } from '../support/doors.js';
-import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait.js';
@@ -145,12 +145,17 @@ describe('Personal Data Reporting over Connect', () => {
       });
       expect((await registry.find(otherSite.clientKey, A.bob))?.closedAt).toBeNull();
 
-      const status = await door.app.services.personalDataReporting.status(site.clientKey);
+      const status = (await site.api(ADMIN).get('/settings')).body.personalDataReporting;
       expect(status).toMatchObject({
         accountsErased: 2,
         accountsRefreshed: 1,
         failing: null,
         throttledUntil: null,
+      });
+      expect(Date.parse(status.lastReportedAt)).toBeGreaterThanOrEqual(answeredAt.getTime());
+      expect((await otherSite.api(ADMIN).get('/settings')).body.personalDataReporting).toMatchObject({
+        accountsErased: 0,
+        accountsRefreshed: 0,
       });
       const metrics = await door.app.services.metrics.registry.metrics();
       expect(metrics).toMatch(/calsync_personal_data_reports_total\{answer="200"\} [1-9]/);
@@ -200,6 +205,12 @@ describe('Personal Data Reporting over Connect', () => {
       jira.privacy.failNext({ status: 429, retryAfterSeconds: 30 });
       expect(await report()).toBe(true);
       expect(jira.privacy.calls.map((call) => call.status)).toEqual([429]);
+      const waiting = (await apiAs(app, jira, ADMIN).get('/settings')).body.personalDataReporting;
+      expect(waiting).toMatchObject({
+        throttledUntil: new Date(clock.getTime() + 30_000).toISOString(),
+        lastReportedAt: null,
+        accountsHeld: 200,
+      });
       advance(29_999);
       expect(await report()).toBe(false);
       advance(1);
@@ -231,12 +242,36 @@ describe('Personal Data Reporting over Connect', () => {
       advance(Math.floor(CYCLE_MS / 3));
       await app.queue.requestTick();
       await waitFor('the last batch', () => Promise.resolve(jira.privacy.calls.length === 4));
+      const settled = await waitFor('the last answer settled', async () => {
+        const status = (await apiAs(app, jira, ADMIN).get('/settings')).body.personalDataReporting;
+        return status.accountsReported === 200 ? status : null;
+      });
+      expect(settled).toMatchObject({
+        lastReportedAt: clock.toISOString(),
+        failing: null,
+        throttledUntil: null,
+      });
       await app.stop();
 
-      const sent = jira.privacy.calls.slice(1).map((call) => call.accounts.map((a) => a.accountId));
+      // A cycle later Atlassian fails: the admin page says so, and the batch waits for a back-off.
+      app = await startTestApp({ db, connectKeysUrl: jira.keysUrl, now });
+      advance(CYCLE_MS);
+      jira.privacy.failNext({ status: 503 });
+      expect(await report()).toBe(true);
+      expect(await report()).toBe(false);
+      expect(
+        (await apiAs(app, jira, ADMIN).get('/settings')).body.personalDataReporting.failing,
+      ).toMatchObject({
+        failures: 1,
+        status: 503,
+        message: expect.stringContaining('Try again later'),
+      });
+      await app.stop();
+
+      const sent = jira.privacy.calls.slice(1, 4).map((call) => call.accounts.map((a) => a.accountId));
       expect(sent.map((batch) => batch.length)).toEqual([90, 90, 20]);
       expect(sent.flat().sort()).toEqual(accounts);
-      const times = jira.privacy.calls.slice(1).map((call) => call.receivedAt.getTime());
+      const times = jira.privacy.calls.slice(1, 4).map((call) => call.receivedAt.getTime());
       expect(times).toEqual([...times].sort((a, b) => a - b));
     });
   });
