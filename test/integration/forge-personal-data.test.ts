@@ -7,7 +7,7 @@ import { buildForgeFunctions, FUNCTIONS_DIR } from '../../scripts/forge-build.js
 import { reportDueAccounts, type RunSummary } from '../../forge/src/report-personal-data.js';
 import { FORGE_PRIVACY_ROUTES } from '../../src/forge/forge-privacy-router.js';
 import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
-import type { FakeAtlassianPrivacy } from '../support/fake-atlassian-privacy.js';
+import { FakeAtlassianPrivacy } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { waitFor } from '../support/wait.js';
@@ -223,6 +223,31 @@ describe('the reporting function', () => {
     offsetMs += 2_000;
     expect(await runFunction(otherSite)).toEqual({ batches: 1, stoppedBy: 'nothing_due' });
     expect(atlassian.calls.length).toBe(requests + 1);
+  });
+
+  it('re-syncs the feeds naming an account Atlassian calls updated, and erases nothing', async () => {
+    const thirdJira = await FakeJira.start();
+    const fresh = new FakeAtlassianPrivacy();
+    try {
+      const third = await door.install(thirdJira);
+      await setUpData(third);
+      const feed = (await third.api(ADMIN).get('/feeds')).body.feeds[0] as { id: string };
+      const syncedBefore = (await door.app.services.syncRepository.find(third.clientKey, feed.id))!
+        .lastSuccessAt!;
+      door.forge!.atlassianApiUrl = await fresh.serveForge();
+      fresh.update(A.alice, new Date(now().getTime() + 1_000));
+      expect(await runFunction(third)).toEqual({ batches: 1, stoppedBy: 'nothing_due' });
+      expect(fresh.calls.map((call) => call.answered)).toEqual([[{ accountId: A.alice, status: 'updated' }]]);
+      await waitFor('the re-sync of the feed naming the updated account', async () => {
+        const status = await door.app.services.syncRepository.find(third.clientKey, feed.id);
+        return status?.lastSuccessAt && status.lastSuccessAt > syncedBefore ? status : null;
+      });
+      expect((await storedAbout(third, A.bob)).subscriptions).toHaveLength(2);
+    } finally {
+      door.forge!.atlassianApiUrl = await atlassian.serveForge();
+      await fresh.stop();
+      await thirdJira.stop();
+    }
   });
 
   it('hands back any other refusal as a failure with its status and message, and a lost connection as 0', async () => {
