@@ -137,6 +137,10 @@ describe('Personal Data Reporting over Connect', () => {
       });
       expect(refreshed.closedAt).toBeNull();
 
+      // Neither the site's shared secret nor the JWT made from it is logged.
+      expect(door.app.logs()).not.toContain(jira.sharedSecretFor()!);
+      expect(door.app.logs()).not.toMatch(/JWT ey/);
+
       // The other site holds Bob too, and nothing of it moved.
       for (const url of theirs.bobUrls) expect((await fetchFeed(url)).status).toBe(200);
       expect((await fetchFeed(theirs.sharedUrl)).text).toContain('Bob Brown');
