@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/',
       'test-artifacts/',
       'forge/static/',
+      'forge/src/generated/',
       'eslint.config.js',
     ],
   },

@@ -7,7 +7,8 @@ import { PROJECT_ROOT, VIEWS_DIR } from '../src/paths.js';
 
 /**
  * Lays out forge/static/<resource>/ for `forge deploy`: the same pages and assets the Connect app serves,
- * with Connect's all.js swapped for the bundled Forge bridge adapter. Output is rebuilt, never committed.
+ * with Connect's all.js swapped for the bundled Forge bridge adapter; and forge/src/generated/, the Forge
+ * functions bundled with @forge/api. Output is rebuilt, never committed.
  */
 const FORGE_DIR = path.join(PROJECT_ROOT, 'forge');
 const RESOURCES = [
@@ -15,6 +16,34 @@ const RESOURCES = [
   { dir: 'user', page: 'my-calendars.html' },
 ] as const;
 const BRIDGE_FILE = 'forge-bridge.js';
+/** Function sources (forge/src) → bundles under forge/src/generated, named as manifest.yml's handlers. */
+const FUNCTIONS = ['report-personal-data'] as const;
+export const FUNCTIONS_DIR = path.join('src', 'generated');
+
+/**
+ * Bundles each Forge function with @forge/api into one CommonJS file (esbuild's ESM output would turn
+ * @forge/api's `require('fs')` into a throwing dynamic require); a package.json beside them says CommonJS,
+ * since the project's own says "module".
+ */
+export async function buildForgeFunctions(appDir = FORGE_DIR): Promise<string[]> {
+  const outDir = path.join(appDir, FUNCTIONS_DIR);
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  for (const name of FUNCTIONS) {
+    await build({
+      entryPoints: [path.join(FORGE_DIR, 'src', `${name}.ts`)],
+      outfile: path.join(outDir, `${name}.js`),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node24',
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
+  return FUNCTIONS.map((name) => path.join(FUNCTIONS_DIR, `${name}.js`));
+}
 
 /** Builds into `appDir`/static (the Forge app folder by default; tests build into a copy of their own). */
 export async function buildForgeResources(appDir = FORGE_DIR): Promise<string[]> {
@@ -55,5 +84,8 @@ export async function buildForgeResources(appDir = FORGE_DIR): Promise<string[]>
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const files = await buildForgeResources();
-  process.stdout.write(`forge/static ready for \`forge deploy\` (${files.length} entries)\n`);
+  const functions = await buildForgeFunctions();
+  process.stdout.write(
+    `forge/static and forge/${FUNCTIONS_DIR} ready for \`forge deploy\` (${files.length} entries, ${functions.length} function(s))\n`,
+  );
 }

@@ -8,6 +8,7 @@ import { lifecycleRouter } from './connect/lifecycle-router.js';
 import { webhookRouter } from './connect/webhook-router.js';
 import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter/datacenter-router.js';
 import { stripRegionPrefix } from './forge/data-region.js';
+import { forgePrivacyRouter } from './forge/forge-privacy-router.js';
 import { forgeRouter } from './forge/forge-router.js';
 import { authenticate, type CredentialVerifier } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
@@ -171,6 +172,12 @@ async function mountCloudDoors(
     app.use(stripRegionPrefix());
     app.use(
       forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }),
+    );
+    app.use(
+      forgePrivacyRouter({
+        door: forgeDoor,
+        reporting: services.personalDataReporting,
+      }),
     );
   }
   return { connect: connectVerifier, forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null };

@@ -70,6 +70,8 @@ export async function composeApp(deps: {
         syncs: services.syncRepository,
         access: services.access,
         accessRepository: services.accessRepository,
+        personalDataReports: services.personalDataReportRepository,
+        connectPersonalData: services.connectPersonalData,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
         liveness: {

@@ -26,8 +26,24 @@ export const FORGE_UI_MODULES: Readonly<Record<string, string>> = {
 /** Forge's module type for an invocation of an `endpoint` that no UI module resolves to. */
 export const BACKEND_MODULE_TYPE = 'core:endpoint';
 
-/** Who may call a route: one backend endpoint, or a signed-in user on one of the app's pages. */
-export type InvocationRule = { kind: 'backend'; route: BackendRoute } | { kind: 'ui' };
+/**
+ * Routes a Forge function calls with `invokeRemote` (forge/src/), by the modules whose invocation may name
+ * them: Forge's docs do not say whether a function's call names the function or the trigger that ran it,
+ * so both are listed; pages (a user) and every other module are refused.
+ */
+export const FORGE_FUNCTION_ROUTES = {
+  privacyNextBatch: {
+    path: '/forge/privacy/next-batch',
+    moduleKeys: ['calsync-pdr', 'calsync-pdr-hourly'],
+  },
+  privacyAnswer: { path: '/forge/privacy/answer', moduleKeys: ['calsync-pdr', 'calsync-pdr-hourly'] },
+} as const satisfies Record<string, FunctionRoute>;
+
+export type FunctionRoute = { path: string; moduleKeys: readonly string[] };
+
+/** Who may call a route: one backend endpoint, one Forge function, or a signed-in user on the app's pages. */
+export type InvocationRule =
+  { kind: 'backend'; route: BackendRoute } | { kind: 'function'; route: FunctionRoute } | { kind: 'ui' };
 
 const wrongInvocation = (message: string): AppError => new AppError(403, 'wrong_invocation', message);
 
@@ -41,6 +57,15 @@ export function assertInvocationFits(invocation: ForgeInvocation, rule: Invocati
     if (accountId !== null || module?.type !== BACKEND_MODULE_TYPE || module.key !== rule.route.endpointKey) {
       throw wrongInvocation(
         `${rule.route.path} answers only Forge's ${rule.route.endpointKey} endpoint, not ${describe(invocation)}`,
+      );
+    }
+    return;
+  }
+  if (rule.kind === 'function') {
+    const isPage = module !== null && FORGE_UI_MODULES[module.key] !== undefined;
+    if (accountId !== null || !module || isPage || !rule.route.moduleKeys.includes(module.key)) {
+      throw wrongInvocation(
+        `${rule.route.path} answers only the app's ${rule.route.moduleKeys.join(' or ')} function, not ${describe(invocation)}`,
       );
     }
     return;

@@ -8,6 +8,8 @@ import {
 } from 'graphile-worker';
 import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
+import type { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
+import type { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import { loggedPool, patientPool } from '../db/patient-pool.js';
 import type { AccessService } from '../services/access-service.js';
@@ -15,6 +17,11 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { SyncService } from '../services/sync-service.js';
 import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
+import {
+  REPORT_PERSONAL_DATA_TASK,
+  reportPersonalDataJobKey,
+  reportPersonalDataTask,
+} from './report-personal-data-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
 import {
   SITE_CHANGED_DEBOUNCE_MS,
@@ -116,6 +123,15 @@ export class JobQueue implements TickQueue {
     );
   }
 
+  /** The site's next Personal Data Reporting batch; asked for again each tick until it is sent. */
+  async enqueuePersonalDataReport(clientKey: string): Promise<void> {
+    await this.utils.addJob(
+      REPORT_PERSONAL_DATA_TASK,
+      { clientKey },
+      { jobKey: reportPersonalDataJobKey(clientKey), maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
   /**
    * Jira reported a change on the site (a product event or webhook): its feeds fall due after a short
    * debounce. The job key keeps the first run time, so a stream of events cannot push the sync away.
@@ -158,6 +174,8 @@ export class JobQueue implements TickQueue {
     syncs: FeedSyncRepository;
     access: AccessService;
     accessRepository: AccessRepository;
+    personalDataReports: PersonalDataReportRepository;
+    connectPersonalData: ConnectPersonalDataReporter;
     concurrency: number;
     now: () => Date;
     liveness: SyncLiveness;
@@ -184,6 +202,7 @@ export class JobQueue implements TickQueue {
           deps.metrics?.recordSync(outcome, seconds),
         ),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
+        [REPORT_PERSONAL_DATA_TASK]: reportPersonalDataTask(deps.connectPersonalData),
         [SITE_CHANGED_TASK]: siteChangedTask({
           syncs: deps.syncs,
           requestTick: () => this.requestTick(),
@@ -192,6 +211,7 @@ export class JobQueue implements TickQueue {
         [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
           syncs: deps.syncs,
           access: deps.accessRepository,
+          personalDataReports: deps.personalDataReports,
           queue: this,
           now: deps.now,
           liveness: deps.liveness,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
 import { connectJiraAuth } from '../connect/connect-jira-auth.js';
+import { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
 import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
@@ -22,6 +23,8 @@ import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
 import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
+import { PersonalDataAccountRepository } from '../db/personal-data-account-repository.js';
+import { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -46,6 +49,7 @@ import { Metrics } from './metrics.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
+import { PersonalDataReporting } from './personal-data-reporting.js';
 import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
 import { ServedFeeds } from './served-feeds.js';
@@ -66,7 +70,8 @@ export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
   logger: Logger;
   knex: Knex;
-  queue: SyncQueue & SiteChangeQueue & { depth(): Promise<number> };
+  queue: SyncQueue &
+    SiteChangeQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
   /** How often batched feed-fetch statistics are written; tests shorten it. */
@@ -92,6 +97,7 @@ export function createServices(deps: ServiceDeps) {
   const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
   const dataCenterTokenRepository = new DataCenterTokenRepository(knex);
   const dataCenterSessionRepository = new DataCenterSessionRepository(knex);
+  const personalDataAccounts = new PersonalDataAccountRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -164,9 +170,12 @@ export function createServices(deps: ServiceDeps) {
     onResponse: (clientKey, status) => metrics.recordJiraResponse(clientKey, status),
     ...deps.jiraClientOverrides,
   });
-  const forgeDoor = config.forge
+  const forgeVerifier = config.forge
+    ? new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' })
+    : null;
+  const forgeDoor = forgeVerifier
     ? new ForgeDoor({
-        verifier: new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' }),
+        verifier: forgeVerifier,
         installations,
         tokens: forgeTokenRepository,
         jira,
@@ -260,7 +269,6 @@ export function createServices(deps: ServiceDeps) {
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, now });
   const explanations = new ExplainService({ feeds, jira, access, now });
-  const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
   const dataCenterDoor =
     config.datacenter && dataCenterTokens && dataCenterOAuth
       ? new DataCenterDoor({
@@ -289,6 +297,31 @@ export function createServices(deps: ServiceDeps) {
       : {}),
   });
 
+  const personalDataReportRepository = new PersonalDataReportRepository(knex);
+  const personalDataReporting = new PersonalDataReporting({
+    knex,
+    accounts: personalDataAccounts,
+    reports: personalDataReportRepository,
+    installations,
+    privacy,
+    syncRequests,
+    queue,
+    metrics,
+    logger,
+    now,
+  });
+  const settings = new SettingsService({
+    settings: siteSettingsRepository,
+    reporter,
+    personalData: personalDataReporting,
+    now,
+  });
+  const connectPersonalData = new ConnectPersonalDataReporter({
+    reporting: personalDataReporting,
+    installations,
+    appKey: config.appKey,
+  });
+
   return {
     installationRepository,
     connectStoreRepository,
@@ -301,6 +334,7 @@ export function createServices(deps: ServiceDeps) {
     accessRepository,
     forgeTokenRepository,
     lifecycleTokenRepository,
+    personalDataAccounts,
     installations,
     forgeDoor,
     dataCenterDoor,
@@ -324,6 +358,9 @@ export function createServices(deps: ServiceDeps) {
     explanations,
     settings,
     privacy,
+    personalDataReporting,
+    personalDataReportRepository,
+    connectPersonalData,
     reporter,
     queue,
   };

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { invokeRemote } from '@forge/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeForge } from '../support/fake-forge/fake-forge.js';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
@@ -134,5 +135,41 @@ describe('the fake Forge platform keeps Forge Remote’s contract', () => {
     } finally {
       answer = () => Promise.resolve(200);
     }
+  });
+
+  it("hosts a function for @forge/api: invokeRemote carries the trigger's backend FIT and a system token", async () => {
+    const installation = await forge.install(remoteUrl, jira);
+    received = [];
+    const status = await installation.runFunction('calsync-pdr', async () => {
+      const response = await invokeRemote('calsync', {
+        path: '/forge/privacy/next-batch',
+        method: 'POST',
+        body: '{}',
+      });
+      // A remote the manifest does not declare is refused by the platform, as Forge's proxy does.
+      await expect(invokeRemote('elsewhere', { path: '/', method: 'POST' })).rejects.toThrow(
+        'Invalid remote key',
+      );
+      return response.status;
+    });
+    expect(status).toBe(200);
+    expect(received.map((call) => call.path)).toEqual(['/forge/privacy/next-batch']);
+    const fit = /^Bearer (.+)$/.exec(String(received[0]!.headers.authorization))![1]!;
+    const { payload } = await jwtVerify(fit, createRemoteJWKSet(new URL(forge.jwksUrl)), {
+      issuer: 'forge/invocation-token',
+      audience: forge.appId,
+    });
+    expect(payload).toMatchObject({
+      app: {
+        installationId: installation.installationId,
+        module: { type: 'core:endpoint', key: 'calsync-pdr-hourly' },
+      },
+      context: {},
+    });
+    expect(payload['principal']).toBeUndefined();
+    expect(received[0]!.headers['x-forge-oauth-system']).toBeTruthy();
+    expect(received[0]!.headers['x-forge-oauth-user']).toBeUndefined();
+    // Outside a run there is no Forge runtime, as in any other process.
+    await expect(invokeRemote('calsync', { path: '/', method: 'POST' })).rejects.toThrow();
   });
 });

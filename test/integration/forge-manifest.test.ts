@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildForgeResources } from '../../scripts/forge-build.js';
+import { buildForgeFunctions, buildForgeResources, FUNCTIONS_DIR } from '../../scripts/forge-build.js';
 import { DATA_REGIONS } from '../../src/domain/data-region.js';
+import { PDR_MODULE_KEYS } from '../../src/forge/forge-privacy-router.js';
 import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/forge/forge-routes.js';
 import { ForgeManifest, MANIFEST_PATH } from '../support/fake-forge/forge-manifest.js';
 
@@ -22,6 +23,7 @@ beforeAll(async () => {
   appDir = await mkdtemp(path.join(tmpdir(), 'calsync-forge-'));
   await copyFile(MANIFEST_PATH, path.join(appDir, 'manifest.yml'));
   await buildForgeResources(appDir);
+  await buildForgeFunctions(appDir);
 });
 afterAll(async () => {
   if (appDir) await rm(appDir, { recursive: true, force: true });
@@ -68,9 +70,10 @@ describe('the Forge app', () => {
     for (const endpoint of routed) {
       expect(endpoint.auth?.appSystemToken?.enabled, endpoint.key).toBe(true);
     }
-    expect(
-      manifest.modules('scheduledTrigger').map((trigger) => (trigger as { interval?: string }).interval),
-    ).toEqual(['hour']);
+    expect(manifest.modules('scheduledTrigger').map((trigger) => [trigger.key, trigger.interval])).toEqual([
+      ['calsync-hourly', 'hour'],
+      ['calsync-pdr-hourly', 'hour'],
+    ]);
     for (const key of ['calsync-admin', 'calsync-configure', 'calsync-my-calendars']) {
       expect(manifest.uiEndpoint(key).auth?.appUserToken?.enabled, key).toBe(true);
     }
@@ -105,6 +108,25 @@ describe('the Forge app', () => {
       expect(url, region).toBe(`\${${variable}}/region/${region}`);
       expect(manifest.variables, region).toContain(variable);
     }
+  });
+
+  it('runs the personal data reporting function hourly, and lets it call the remote with a system token', async () => {
+    const trigger = manifest.functionTrigger('calsync-pdr');
+    expect([...PDR_MODULE_KEYS].sort()).toEqual(['calsync-pdr', trigger.key].sort());
+    const [fn] = manifest.modules('function');
+    expect(fn?.handler).toBe('generated/report-personal-data.run');
+    const remote = manifest.remote('calsync');
+    expect(remote?.operations).toContain('compute');
+    expect(remote?.auth?.appSystemToken?.enabled).toBe(true);
+    // One self-contained CommonJS file: nothing to install beside it but what Node has.
+    const bundle = await readFile(path.join(appDir, FUNCTIONS_DIR, 'report-personal-data.js'), 'utf8');
+    const required = new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
+    expect([...required].filter((name) => !name?.startsWith('.')).sort()).toEqual([
+      'async_hooks',
+      'fs',
+      'path',
+    ]);
+    expect(bundle.includes('/app/report-accounts')).toBe(true);
   });
 
   it('builds the Connect pages with the bundled bridge in place of all.js, and nothing loaded from outside', async () => {

@@ -33,7 +33,16 @@ export type FakeForgeOptions = {
   eventTimeoutMs?: number;
   /** The Forge app folder whose static/ resources the Custom UI pages come from (built by forge:build). */
   appDir?: string;
+  /** Where a function's calls to Atlassian's own API (api.atlassian.com, e.g. report-accounts) go. */
+  atlassianApiUrl?: string;
 };
+
+/** What `@forge/api` reads from the Forge Node runtime: `globalThis.__forge_runtime__` and `__forge_fetch__`. */
+type ForgeFetchTarget = { type: string; provider?: string; remote?: string; accountId?: string };
+type ForgeFetch = (target: ForgeFetchTarget, path: string, init?: RequestInit) => Promise<Response>;
+type RuntimeGlobals = { __forge_fetch__?: ForgeFetch; __forge_runtime__?: unknown };
+/** Function-to-remote calls: Forge documents no timeout of its own; a function's fetch is cut at 180 s. */
+const FUNCTION_REMOTE_TIMEOUT_MS = 25_000;
 
 type FitOverrides = {
   claims?: Record<string, unknown>;
@@ -65,6 +74,8 @@ export class FakeForge {
   private readonly kid = `fake-forge-${randomUUID()}`;
   readonly retryDelayMs: number;
   readonly eventTimeoutMs: number;
+  /** Base URL of the stand-in for api.atlassian.com; null: such calls fail as unreachable. */
+  atlassianApiUrl: string | null;
   private readonly appDir: string;
 
   private constructor(
@@ -76,6 +87,7 @@ export class FakeForge {
     this.retryDelayMs = options.retryDelayMs ?? EVENT_RETRY_DELAY_MS;
     this.eventTimeoutMs = options.eventTimeoutMs ?? EVENT_TIMEOUT_MS;
     this.appDir = options.appDir ?? FORGE_APP_DIR;
+    this.atlassianApiUrl = options.atlassianApiUrl ?? null;
   }
 
   static async start(options: FakeForgeOptions = {}): Promise<FakeForge> {
@@ -323,6 +335,48 @@ export class FakeForgeInstallation {
     return this.deliver(this.forge.manifest.triggerEndpoint(eventType), eventType, { eventType, ...payload });
   }
 
+  /**
+   * Runs a Forge function of the manifest in this process, as Forge's Node runtime hosts it: `@forge/api`
+   * finds the invocation through `globalThis.__forge_runtime__` and sends every call through
+   * `globalThis.__forge_fetch__`, which this provides for the duration of the run. `invokeRemote` reaches
+   * the remote with a FIT for the scheduled trigger that runs the function (no principal, no context) and,
+   * if the remote's `auth` asks for it, a system token; calls to Atlassian's API as the app go to
+   * `atlassianApiUrl` with a system token. One run at a time: the globals are process-wide.
+   */
+  async runFunction<T>(
+    functionKey: string,
+    handler: (event: Record<string, unknown>, context: Record<string, unknown>) => Promise<T>,
+  ): Promise<T> {
+    const trigger = this.forge.manifest.functionTrigger(functionKey);
+    const globals = globalThis as RuntimeGlobals;
+    if (globals.__forge_fetch__ || globals.__forge_runtime__)
+      throw new Error('a Forge function is already running in this process');
+    const startedAt = Date.now();
+    globals.__forge_runtime__ = {
+      appContext: {
+        appId: this.forge.appId.replace(/^ari:cloud:ecosystem::app\//, ''),
+        appVersion: '1.0.0',
+        environmentId: randomUUID(),
+        environmentType: 'DEVELOPMENT',
+        invocationId: randomUUID(),
+        installationId: this.installationId.replace(/^ari:cloud:ecosystem::installation\//, ''),
+        moduleKey: trigger.key,
+      },
+      lambdaContext: { getRemainingTimeInMillis: () => 55_000 - (Date.now() - startedAt) },
+      metrics: {
+        counter: () => ({ incr() {} }),
+        timing: () => ({ measure: () => ({ stop() {} }) }),
+      },
+    };
+    globals.__forge_fetch__ = (target, path, init) => this.forgeFetch(trigger.key, target, path, init);
+    try {
+      return await handler({ context: { cloudId: this.site.cloudId, moduleKey: trigger.key } }, {});
+    } finally {
+      delete globals.__forge_fetch__;
+      delete globals.__forge_runtime__;
+    }
+  }
+
   /** The hourly scheduled trigger. */
   runScheduledTrigger(): Promise<Delivery[]> {
     return this.deliver(this.forge.manifest.moduleEndpoint('scheduledTrigger'), 'scheduledTrigger', {});
@@ -402,6 +456,63 @@ export class FakeForgeInstallation {
       signal: AbortSignal.timeout(this.forge.eventTimeoutMs),
     });
     return { status: response.status, body: await response.text() };
+  }
+
+  /**
+   * One call as a function's `invokeRemote` makes it, outside a run, on behalf of `moduleKey` and with a
+   * chosen (possibly hostile) FIT: for tests of who the remote lets in.
+   */
+  async invokeRemoteAs(
+    moduleKey: string,
+    path: string,
+    body: unknown,
+    overrides: FitOverrides = {},
+  ): Promise<{ status: number; body: unknown }> {
+    const response = await this.forgeFetch(
+      moduleKey,
+      { type: 'frc', remote: 'calsync' },
+      path,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      overrides,
+    );
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
+  }
+
+  private async forgeFetch(
+    moduleKey: string,
+    target: ForgeFetchTarget,
+    path: string,
+    init: RequestInit = {},
+    overrides: FitOverrides = {},
+  ): Promise<Response> {
+    const headers = new Headers(init.headers);
+    let url: string;
+    if (target.type === 'frc') {
+      const remote = target.remote ? this.forge.manifest.remote(target.remote) : null;
+      if (!remote?.operations?.includes('compute'))
+        return new Response(null, { status: 400, headers: { 'forge-proxy-error': 'INVALID_REMOTE' } });
+      headers.set('authorization', `Bearer ${await this.forge.signFit(this.claims(moduleKey), overrides)}`);
+      if (remote.auth?.appSystemToken?.enabled)
+        headers.set('x-forge-oauth-system', this.mintToken('system').token);
+      headers.set('x-b3-traceid', randomBytes(16).toString('hex'));
+      headers.set('x-b3-spanid', randomBytes(8).toString('hex'));
+      url = `${this.remoteBaseUrl}${path}`;
+    } else if (target.type === 'fpp' && target.provider === 'app' && target.remote === 'stargate') {
+      if (!this.forge.atlassianApiUrl) throw new TypeError('fetch failed: no Atlassian API in this test');
+      headers.set('authorization', `Bearer ${this.mintToken('system').token}`);
+      // @forge/api's privacy helper posts to '/app/report-accounts'; the API's documented URL ends in '/'.
+      const routed = path === '/app/report-accounts' ? '/app/report-accounts/' : path;
+      url = `${this.forge.atlassianApiUrl.replace(/\/+$/, '')}${routed}`;
+    } else {
+      return new Response(null, { status: 501, headers: { 'forge-proxy-error': 'PROXY_ERR' } });
+    }
+    return fetch(url, {
+      ...init,
+      headers,
+      redirect: 'manual',
+      signal: init.signal ?? AbortSignal.timeout(FUNCTION_REMOTE_TIMEOUT_MS),
+    });
   }
 
   private tokenHeaders(

@@ -12,10 +12,24 @@ type Endpoint = {
   route?: { path: string };
   auth?: { appSystemToken?: { enabled: boolean }; appUserToken?: { enabled: boolean } };
 };
-type Module = { key: string; endpoint?: string; events?: string[]; resolver?: { endpoint?: string } };
+type Module = {
+  key: string;
+  endpoint?: string;
+  function?: string;
+  handler?: string;
+  interval?: string;
+  events?: string[];
+  resolver?: { endpoint?: string };
+};
+type Remote = {
+  key: string;
+  baseUrl: string | Record<string, string>;
+  operations?: string[];
+  auth?: { appSystemToken?: { enabled: boolean }; appUserToken?: { enabled: boolean } };
+};
 type Manifest = {
   resources: { key: string; path: string }[];
-  remotes: { key: string; baseUrl: string | Record<string, string> }[];
+  remotes: Remote[];
   environment?: { variables?: { key: string; default?: string }[] };
   modules: Record<string, Module[] | undefined> & { endpoint?: Endpoint[] };
   permissions: { scopes: Record<string, unknown> | string[] };
@@ -58,6 +72,19 @@ export class ForgeManifest {
     const found = (this.manifest.modules.endpoint ?? []).find((endpoint) => endpoint.key === key);
     if (!found) throw new Error(`manifest.yml has no endpoint '${key}'`);
     return found;
+  }
+
+  remote(key: string): Remote | null {
+    return this.manifest.remotes.find((remote) => remote.key === key) ?? null;
+  }
+
+  /** The scheduled trigger that runs the function module `functionKey`. */
+  functionTrigger(functionKey: string): Module {
+    if (!this.modules('function').some((module) => module.key === functionKey))
+      throw new Error(`manifest.yml has no function '${functionKey}'`);
+    const trigger = this.modules('scheduledTrigger').find((module) => module.function === functionKey);
+    if (!trigger) throw new Error(`no scheduledTrigger in manifest.yml runs the function '${functionKey}'`);
+    return trigger;
   }
 
   /** The endpoint a trigger subscribed to `eventType` is delivered to. */
