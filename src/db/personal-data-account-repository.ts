@@ -113,6 +113,30 @@ export class PersonalDataAccountRepository {
     return rows.map(toAccount);
   }
 
+  /**
+   * Forgets open accounts the site's data no longer names (a feed deleted, a URL or an account erased by
+   * an administrator): Atlassian is asked only about accounts the app holds. Closed ones stay, so they
+   * are never asked about again; leased ones stay until their batch is settled.
+   */
+  async pruneUnheld(clientKey: string, db?: Knex.Transaction): Promise<number> {
+    const result = await (db ?? this.knex).raw<{ rowCount: number | null }>(
+      `WITH held AS (
+         SELECT created_by_account_id AS id FROM feeds WHERE client_key = :k
+         UNION SELECT updated_by_account_id FROM feeds WHERE client_key = :k
+         UNION SELECT run_as_account_id FROM feeds WHERE client_key = :k AND run_as_account_id IS NOT NULL
+         UNION SELECT account_id FROM feed_subscriptions WHERE client_key = :k AND account_id IS NOT NULL
+         UNION SELECT account_id FROM jira_users WHERE client_key = :k
+         UNION SELECT actor FROM jira_role_actors WHERE client_key = :k AND actor_kind = 'user'
+         UNION SELECT unnest(user_account_ids) FROM feed_events WHERE client_key = :k
+       )
+       DELETE FROM personal_data_accounts p
+        WHERE p.client_key = :k AND p.closed_at IS NULL AND p.lease_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM held WHERE held.id = p.account_id)`,
+      { k: clientKey },
+    );
+    return result.rowCount ?? 0;
+  }
+
   /** Accounts still asked about (not closed). */
   async countOpen(clientKey: string, db?: Knex.Transaction): Promise<number> {
     const row = (await this.scoped(clientKey, db).whereNull('closed_at').count({ n: '*' }).first()) as

@@ -86,6 +86,7 @@ export class PersonalDataReporting {
         trx,
       );
       if (state.nextBatchAt > now) return null;
+      await this.deps.accounts.pruneUnheld(clientKey, trx);
       const leaseId = randomUUID();
       const leasedUntil = new Date(now.getTime() + LEASE_MS);
       const accounts = await this.deps.accounts.leaseDue(

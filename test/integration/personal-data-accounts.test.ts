@@ -3,6 +3,7 @@ import { FakeJira, SEED_ACCOUNTS, SEED_ROLE_IDS } from '../support/fake-jira/fak
 import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
 import { ADMIN, sampleFeedConfig } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
+import { up as backfill } from '../../migrations/20261211040100_backfill_personal_data_accounts.js';
 
 const A = SEED_ACCOUNTS;
 const HOUR = 3_600_000;
@@ -95,6 +96,19 @@ describe('the personal data account registry', () => {
     const alice = (await registry(site.clientKey)).get(ADMIN)!;
     expect(alice.fetchedAt.getTime()).toBeGreaterThanOrEqual(refreshedAt.getTime() - 1_000);
     expect(alice.refreshRequestedAt).toBeNull();
+  });
+
+  it('the backfill finds what was stored before the registry existed, no later than it was fetched', async () => {
+    const held = await accountsHeld(site.clientKey);
+    const recorded = await registry(site.clientKey);
+    await app.db.knex('personal_data_accounts').where({ client_key: site.clientKey }).delete();
+    await backfill(app.db.knex);
+    const backfilled = await registry(site.clientKey);
+    expect([...backfilled.keys()].sort()).toEqual(held);
+    for (const [accountId, account] of backfilled)
+      expect(account.fetchedAt.getTime()).toBeLessThanOrEqual(
+        recorded.get(accountId)!.fetchedAt.getTime() + 1_000,
+      );
   });
 
   it("another site's writes and reads stay on that site", async () => {

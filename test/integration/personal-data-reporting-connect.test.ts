@@ -7,11 +7,23 @@ import { type DoorApp, type InstalledSite, installThrough, startDoorApp } from '
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
+import type { Services } from '../../src/services/services.js';
 import { waitFor } from '../support/wait.js';
 
 const A = SEED_ACCOUNTS;
 const CYCLE_MS = DEFAULT_CYCLE_SECONDS * 1000;
 const HOUR = 3_600_000;
+
+/** Accounts the site holds data for (cached Jira memberships), as fetched at `at`. */
+async function holdAccounts(services: Services, clientKey: string, accountIds: readonly string[], at: Date) {
+  for (const accountId of accountIds)
+    await services.accessRepository.saveUser(clientKey, {
+      accountId,
+      active: true,
+      groupNames: [],
+      refreshedAt: at,
+    });
+}
 
 /** Personal Data Reporting through the Connect door: the scheduler's job posts to the site, signed. */
 describe('Personal Data Reporting over Connect', () => {
@@ -81,7 +93,8 @@ describe('Personal Data Reporting over Connect', () => {
       const renamedUser = jira.data.users.find((user) => user.accountId === renamed)!;
       const oldName = renamedUser.displayName;
       expect(before).toContain(oldName);
-      await door.app.services.personalDataAccounts.record(
+      await holdAccounts(
+        door.app.services,
         site.clientKey,
         [ATLASSIAN_TEST_ACCOUNTS.active, ATLASSIAN_TEST_ACCOUNTS.closed],
         now(),
@@ -199,11 +212,7 @@ describe('Personal Data Reporting over Connect', () => {
     it('splits 200 accounts into batches of at most 90 over the cycle, honours Retry-After to the second, and resumes after a restart without asking twice', async () => {
       let app = await startTestApp({ db, connectKeysUrl: jira.keysUrl, now });
       const site = await installThrough('connect', app, jira, null);
-      await app.services.personalDataAccounts.record(
-        site.clientKey,
-        accounts,
-        new Date(clock.getTime() - HOUR),
-      );
+      await holdAccounts(app.services, site.clientKey, accounts, new Date(clock.getTime() - HOUR));
       const report = () => app.services.connectPersonalData.reportNext(site.clientKey);
 
       jira.privacy.failNext({ status: 429, retryAfterSeconds: 30 });

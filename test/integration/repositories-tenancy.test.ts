@@ -361,6 +361,7 @@ describe('every repository is scoped by clientKey', () => {
     await repos.personalData.markClosed(SITE_B, 'acc-1', now);
     await repos.personalData.requestRefresh(SITE_B, 'acc-1', now);
     await repos.personalData.markFresh(SITE_B, 'acc-1', new Date(now.getTime() + 1));
+    expect(await repos.personalData.pruneUnheld(SITE_B)).toBe(0);
     await repos.personalData.record(SITE_B, ['acc-1'], new Date(0));
     await repos.personalDataReports.update(SITE_B, {
       nextBatchAt: new Date(0),
