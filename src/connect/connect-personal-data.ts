@@ -5,6 +5,7 @@ import type {
   PersonalDataBatch,
   PersonalDataReporting,
 } from '../services/personal-data-reporting.js';
+import { parseRetryAfter } from '../jira/retry.js';
 import { connectJiraAuth } from './connect-jira-auth.js';
 
 export const REPORT_ACCOUNTS_PATH = '/rest/atlassian-connect/latest/report-accounts';
@@ -36,6 +37,7 @@ export class ConnectPersonalDataReporter {
       reporting: PersonalDataReporting;
       installations: InstallationService;
       appKey: string;
+      now: () => Date;
       fetch?: typeof fetch;
     },
   ) {}
@@ -88,13 +90,19 @@ export class ConnectPersonalDataReporter {
     if (response.status === 429)
       return {
         kind: 'throttled',
-        retryAfterSeconds: seconds(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_SECONDS,
+        retryAfterSeconds: this.retryAfterSeconds(response.headers.get('retry-after')),
       };
     const error = errorSchema.safeParse(parseJson(text));
     const message = error.success
       ? [error.data.errorType, error.data.errorMessage].filter(Boolean).join(': ')
       : '';
     return { kind: 'failed', status: response.status, ...(message ? { message } : {}) };
+  }
+
+  /** Retry-After as delta-seconds or an HTTP date, rounded up to whole seconds; a minute when unreadable. */
+  private retryAfterSeconds(header: string | null): number {
+    const ms = parseRetryAfter(header, this.deps.now().getTime());
+    return ms === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.ceil(ms / 1000);
   }
 }
 

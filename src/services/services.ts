@@ -320,6 +320,7 @@ export function createServices(deps: ServiceDeps) {
     reporting: personalDataReporting,
     installations,
     appKey: config.appKey,
+    now,
   });
 
   return {

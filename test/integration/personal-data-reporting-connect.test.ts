@@ -287,5 +287,27 @@ describe('Personal Data Reporting over Connect', () => {
       const times = jira.privacy.calls.slice(1, 4).map((call) => call.receivedAt.getTime());
       expect(times).toEqual([...times].sort((a, b) => a - b));
     });
+
+    it('honours a Retry-After given as an HTTP date to the second', async () => {
+      const site2 = await FakeJira.start();
+      const app = await startTestApp({ db, connectKeysUrl: site2.keysUrl, now });
+      try {
+        const site = await installThrough('connect', app, site2, null);
+        await holdAccounts(app.services, site.clientKey, [ADMIN], new Date(clock.getTime() - HOUR));
+        const report = () => app.services.connectPersonalData.reportNext(site.clientKey);
+        // HTTP dates carry whole seconds: start on one so the wait is exactly 45 s.
+        advance(1000 - (clock.getTime() % 1000));
+        site2.privacy.failNext({ status: 429, retryAfterDate: new Date(clock.getTime() + 45_000) });
+        expect(await report()).toBe(true);
+        advance(44_999);
+        expect(await report()).toBe(false);
+        advance(1);
+        expect(await report()).toBe(true);
+        expect(site2.privacy.calls.map((call) => call.status)).toEqual([429, 204]);
+      } finally {
+        await app.stop();
+        await site2.stop();
+      }
+    });
   });
 });

@@ -25,6 +25,8 @@ export type ReportCall = {
 
 export type PrivacyFault =
   | { status: 429; retryAfterSeconds: number }
+  /** Retry-After as an HTTP date, the header's other documented form. */
+  | { status: 429; retryAfterDate: Date }
   | { status: 400 | 500 | 503 }
   /** The connection is dropped before any answer. */
   | { drop: true };
@@ -85,7 +87,10 @@ export class FakeAtlassianPrivacy {
       call.status = 429;
       return {
         ...errorReply(429, 'RATE_LIMITED', 'Too many requests'),
-        headers: { 'retry-after': String(fault.retryAfterSeconds) },
+        headers: {
+          'retry-after':
+            'retryAfterDate' in fault ? fault.retryAfterDate.toUTCString() : String(fault.retryAfterSeconds),
+        },
       };
     }
     if (fault)
