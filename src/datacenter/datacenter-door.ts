@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { DataCenterConfig } from '../config.js';
 import type { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
+import type { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
 import { AppError } from '../errors.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 import type { Logger } from '../logger.js';
@@ -69,6 +70,7 @@ export class DataCenterDoor {
       oauth: DataCenterOAuth;
       tokens: DataCenterTokens;
       sessions: DataCenterSessionRepository;
+      signInStates: DataCenterSignInStateRepository;
       installations: InstallationService;
       jira: JiraClients;
       cipher: TokenCipher;
@@ -128,6 +130,19 @@ export class DataCenterDoor {
     if (!sameText(query.data.state, attempt.data.state)) {
       throw signInFailed(
         'The sign-in answer does not belong to this sign-in (state mismatch). Start the sign-in again.',
+      );
+    }
+    const firstUse = await this.deps.signInStates.consume(
+      this.clientKey,
+      sha256(attempt.data.state),
+      new Date(attempt.data.expiresAt),
+      this.deps.now(),
+    );
+    if (!firstUse) {
+      throw new AppError(
+        400,
+        'signin_replayed',
+        'This sign-in answer was already used (a sign-in completes once). Start the sign-in again.',
       );
     }
     if (query.data.error || !query.data.code) {

@@ -4,6 +4,7 @@ import { AccessRepository } from '../db/access-repository.js';
 import { connectJiraAuth } from '../connect/connect-jira-auth.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
+import { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
 import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
 import { DataCenterDoor } from '../datacenter/datacenter-door.js';
 import { DataCenterOAuth } from '../datacenter/datacenter-oauth.js';
@@ -268,6 +269,7 @@ export function createServices(deps: ServiceDeps) {
           oauth: dataCenterOAuth,
           tokens: dataCenterTokens,
           sessions: dataCenterSessionRepository,
+          signInStates: new DataCenterSignInStateRepository(knex),
           installations,
           jira,
           cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
