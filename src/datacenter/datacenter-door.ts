@@ -14,7 +14,12 @@ import type { JiraClients } from '../services/jira-clients.js';
 import { readCookies, serializeCookie } from './cookies.js';
 import type { DataCenterAuth } from './datacenter-jira-client.js';
 import { GrantRefused, type DataCenterOAuth } from './datacenter-oauth.js';
-import { OWNER_SIGN_IN_NEEDED, signInAgain, type DataCenterTokens } from './datacenter-tokens.js';
+import {
+  OWNER_SIGN_IN_NEEDED,
+  signInAgain,
+  TOKEN_UNREADABLE,
+  type DataCenterTokens,
+} from './datacenter-tokens.js';
 import type { TokenCipher } from './token-cipher.js';
 
 const SIGN_IN_TTL_MS = 10 * 60_000;
@@ -178,6 +183,7 @@ export class DataCenterDoor {
     await this.deps.tokens.saveSignIn(this.clientKey, me.accountId, grant);
     // Feeds this person owns that stopped for want of their sign-in can run again.
     await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: OWNER_SIGN_IN_NEEDED });
+    await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: TOKEN_UNREADABLE });
 
     const sessionId = random();
     const now = this.deps.now();

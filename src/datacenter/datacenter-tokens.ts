@@ -19,6 +19,16 @@ export const ownerSignInNeeded = (): AppError =>
     'Jira no longer accepts the sign-in of this feed’s owner (revoked, expired, or the owner lost access). The owner must sign in again, or an administrator takes the feed over. The last good calendar is served meanwhile.',
   );
 
+export const TOKEN_UNREADABLE = 'datacenter_token_unreadable';
+
+/** The stored sign-in exists but this server's key does not open it: a configuration problem, not Jira's answer. */
+export const tokenUnreadable = (): AppError =>
+  new AppError(
+    500,
+    TOKEN_UNREADABLE,
+    'This Calendar Sync server cannot decrypt the stored Jira sign-in with its TOKEN_ENCRYPTION_KEY (the key was changed, or the row belongs to another deployment sharing the database). Jira was not asked. Restore the key, or the user signs in again.',
+  );
+
 export const signInAgain = (): AppError =>
   new AppError(401, 'signin_required', 'Your Jira sign-in has ended or was revoked. Sign in again.');
 
@@ -34,7 +44,7 @@ const sealContext = (clientKey: string, accountId: string): string =>
  */
 export class DataCenterTokens {
   private readonly cache = new Map<string, Cached>();
-  private readonly refreshing = new Map<string, Promise<Cached | 'refused'>>();
+  private readonly refreshing = new Map<string, Promise<Cached | 'refused' | 'unreadable'>>();
 
   constructor(
     private readonly deps: {
@@ -111,6 +121,7 @@ export class DataCenterTokens {
     }
     const result = await pending;
     if (result === 'refused') throw refused();
+    if (result === 'unreadable') throw tokenUnreadable();
     this.cache.set(key, result);
     return result.token;
   }
@@ -120,14 +131,15 @@ export class DataCenterTokens {
     this.cache.delete(cacheKey(clientKey, accountId));
   }
 
-  private async refresh(clientKey: string, accountId: string): Promise<Cached | 'refused'> {
+  private async refresh(clientKey: string, accountId: string): Promise<Cached | 'refused' | 'unreadable'> {
     const context = sealContext(clientKey, accountId);
-    const outcome = await this.deps.knex.transaction(async (trx): Promise<Cached | 'refused' | 'dead'> => {
+    type Outcome = Cached | 'refused' | 'dead' | 'unreadable';
+    const outcome = await this.deps.knex.transaction(async (trx): Promise<Outcome> => {
       const row = await this.deps.tokens.findForUpdate(clientKey, accountId, trx);
       if (!row || row.refusedAt) return 'refused';
       const refreshToken = this.deps.cipher.open(row.refreshTokenEncrypted, context);
-      // A row this key cannot open (the key was changed) is as good as revoked.
-      if (refreshToken === null) return 'dead';
+      // Jira was not asked: the row stays as it is, for the key that sealed it.
+      if (refreshToken === null) return 'unreadable';
       let grant: TokenGrant;
       try {
         grant = await this.deps.oauth.refresh(refreshToken);
@@ -144,6 +156,13 @@ export class DataCenterTokens {
       );
       return { token: grant.accessToken, expiresAt: grant.expiresAt };
     });
+    if (outcome === 'unreadable') {
+      this.deps.logger.warn(
+        { clientKey, accountId },
+        'a Data Center refresh token cannot be decrypted with this server’s key; Jira was not asked',
+      );
+      return outcome;
+    }
     if (outcome !== 'dead') return outcome;
     await this.deps.tokens.markRefused(clientKey, accountId, this.deps.now());
     this.deps.logger.info(
