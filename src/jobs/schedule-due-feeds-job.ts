@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
+import type { DeploymentScope } from '../domain/deployment.js';
 import { ACCESS_REFRESH_MS } from '../services/access-service.js';
 import type { SyncQueue } from '../services/feed-service.js';
 
@@ -17,10 +18,11 @@ export type TickQueue = SyncQueue & {
 const CRON_MINUTE_MS = 60_000;
 
 /**
- * The one recurring tick: claim every feed whose interval has passed and fan out one keyed job per
- * feed, and one access refresh per site whose membership cache is older than the refresh cycle.
+ * The one recurring tick: claim every feed of this deployment whose interval has passed and fan out one
+ * keyed job per feed, and one access refresh per site whose membership cache is older than the refresh cycle.
  */
 export function scheduleDueFeedsTask(deps: {
+  scope: DeploymentScope;
   syncs: FeedSyncRepository;
   access: AccessRepository;
   queue: TickQueue;
@@ -31,19 +33,20 @@ export function scheduleDueFeedsTask(deps: {
 }): Task {
   return async (_payload, helpers) => {
     for (const clientKey of await deps.access.sitesDueForRefresh(
+      deps.scope,
       new Date(deps.now().getTime() - ACCESS_REFRESH_MS),
     )) {
       await deps.queue.enqueueAccessRefresh(clientKey);
     }
     for (;;) {
-      const due = await deps.syncs.claimDue(deps.now(), CLAIM_BATCH, deps.liveness);
+      const due = await deps.syncs.claimDue(deps.scope, deps.now(), CLAIM_BATCH, deps.liveness);
       for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);
       deps.onStaleTakeovers?.(due.filter((feed) => feed.stale).length);
       if (due.length > 0) helpers.logger.info(`queued ${due.length} feed syncs`);
       if (due.length < CLAIM_BATCH) break;
     }
     // A sync that stops beating now is taken over when it turns stale, not up to a minute later.
-    const staleAt = await deps.syncs.nextStaleAt(deps.liveness);
+    const staleAt = await deps.syncs.nextStaleAt(deps.scope, deps.liveness);
     if (staleAt && staleAt.getTime() - deps.now().getTime() < CRON_MINUTE_MS) {
       await deps.queue.requestTickAt(new Date(staleAt.getTime() + 100));
     }

@@ -8,6 +8,7 @@ import {
 } from 'graphile-worker';
 import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
+import { type DeploymentScope, jobSchemaOf } from '../domain/deployment.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import { loggedPool, patientPool } from '../db/patient-pool.js';
 import type { AccessService } from '../services/access-service.js';
@@ -63,6 +64,8 @@ function loggable(meta: Record<string, unknown> | undefined): Record<string, unk
 
 export type JobQueueOptions = {
   connectionString: string;
+  /** The installations this deployment serves: its queue (a schema of its own) and what its tick claims. */
+  scope: DeploymentScope;
   logger: Logger;
   /** The embedded PostgreSQL runs every connection in one session, where named prepared statements collide. */
   sharedSession: boolean;
@@ -93,6 +96,7 @@ export class JobQueue implements TickQueue {
     });
     const utils = await makeWorkerUtils({
       pgPool: utilsPool,
+      schema: jobSchemaOf(options.scope),
       logger: workerLogger(options.logger),
       noPreparedStatements: options.sharedSession,
     });
@@ -129,11 +133,11 @@ export class JobQueue implements TickQueue {
     });
   }
 
-  /** Jobs due now and not yet taken by a worker, across all tenants. */
+  /** Jobs due now and not yet taken by a worker, in this deployment's queue. */
   async depth(): Promise<number> {
     const result = await this.utils.withPgClient((client) =>
       client.query<{ n: string }>(
-        'SELECT count(*) AS n FROM graphile_worker.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts',
+        `SELECT count(*) AS n FROM ${client.escapeIdentifier(jobSchemaOf(this.options.scope))}.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts`,
       ),
     );
     return Number(result.rows[0]?.n ?? 0);
@@ -174,6 +178,7 @@ export class JobQueue implements TickQueue {
     });
     this.runner = await run({
       pgPool: this.runnerPool,
+      schema: jobSchemaOf(this.options.scope),
       concurrency: deps.concurrency,
       noHandleSignals: true,
       noPreparedStatements: this.options.sharedSession,
@@ -190,6 +195,7 @@ export class JobQueue implements TickQueue {
           now: deps.now,
         }),
         [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
+          scope: this.options.scope,
           syncs: deps.syncs,
           access: deps.accessRepository,
           queue: this,

@@ -6,11 +6,12 @@ import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
 import { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
 import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
-import { DataCenterDoor } from '../datacenter/datacenter-door.js';
+import { DataCenterDoor, dataCenterClientKey } from '../datacenter/datacenter-door.js';
 import { DataCenterOAuth } from '../datacenter/datacenter-oauth.js';
 import { DataCenterTokens, ownerSignInNeeded } from '../datacenter/datacenter-tokens.js';
 import { FeedTakeoverService } from '../datacenter/feed-takeover-service.js';
 import { TokenCipher } from '../datacenter/token-cipher.js';
+import type { DeploymentScope } from '../domain/deployment.js';
 import { runsAs } from '../domain/feed.js';
 import { AppError } from '../errors.js';
 import { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
@@ -75,10 +76,18 @@ export type ServiceDeps = {
   jiraClientOverrides?: ConstructorParameters<typeof JiraClients>[0] extends infer T ? Partial<T> : never;
 };
 
+/** The Cloud edition serves every Connect and Forge installation; a Data Center one, its one Jira. */
+export function deploymentScopeOf(config: Pick<Config, 'datacenter'>): DeploymentScope {
+  return config.datacenter
+    ? { edition: 'datacenter', clientKey: dataCenterClientKey(config.datacenter.baseUrl) }
+    : { edition: 'cloud' };
+}
+
 /** Builds every repository and use case once; main.ts and the tests compose the app from this. */
 export function createServices(deps: ServiceDeps) {
   const { config, logger, knex, queue } = deps;
   const now = deps.now ?? (() => new Date());
+  const scope = deploymentScopeOf(config);
 
   const installationRepository = new InstallationRepository(knex);
   const connectStoreRepository = new ConnectStoreRepository(knex);
@@ -148,7 +157,10 @@ export function createServices(deps: ServiceDeps) {
     }
   };
   const metrics = new Metrics(async () => {
-    const [queueDepth, oldest] = await Promise.all([queue.depth(), syncRepository.oldestDueSince(now())]);
+    const [queueDepth, oldest] = await Promise.all([
+      queue.depth(),
+      syncRepository.oldestDueSince(scope, now()),
+    ]);
     return {
       queueDepth,
       oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0,
