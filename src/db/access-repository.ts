@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { DeploymentScope } from '../domain/deployment.js';
 import { inScopeSql } from './deployment-scope.js';
+import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 export type RoleActor = { roleId: string; projectId: string; kind: 'user' | 'group'; actor: string };
 export type JiraUserFacts = { accountId: string; active: boolean; groupNames: string[]; refreshedAt: Date };
@@ -76,6 +77,13 @@ export class AccessRepository {
           .onConflict()
           .ignore();
       }
+      if (refresh.refreshedAt)
+        await recordAccountsFetched(
+          trx,
+          clientKey,
+          actors.filter((actor) => actor.kind === 'user').map((actor) => actor.actor),
+          refresh.refreshedAt,
+        );
       await this.saveRefresh(clientKey, refresh, trx);
     });
   }
@@ -112,16 +120,19 @@ export class AccessRepository {
   }
 
   async saveUser(clientKey: string, user: JiraUserFacts): Promise<void> {
-    await this.knex<JiraUserRow>('jira_users')
-      .insert({
-        client_key: clientKey,
-        account_id: user.accountId,
-        active: user.active,
-        group_names: user.groupNames,
-        refreshed_at: user.refreshedAt,
-      })
-      .onConflict(['client_key', 'account_id'])
-      .merge();
+    await this.knex.transaction(async (trx) => {
+      await trx<JiraUserRow>('jira_users')
+        .insert({
+          client_key: clientKey,
+          account_id: user.accountId,
+          active: user.active,
+          group_names: user.groupNames,
+          refreshed_at: user.refreshedAt,
+        })
+        .onConflict(['client_key', 'account_id'])
+        .merge();
+      await recordAccountsFetched(trx, clientKey, [user.accountId], user.refreshedAt);
+    });
   }
 
   async findUser(clientKey: string, accountId: string): Promise<JiraUserFacts | null> {

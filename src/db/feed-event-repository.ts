@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { FeedEvent } from '../domain/feed-event.js';
+import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 type FeedEventRow = {
   feed_id: string;
@@ -36,10 +37,11 @@ export class FeedEventRepository {
     clientKey: string,
     feedId: string,
     events: FeedEvent[],
+    fetchedAt: Date,
     db: Knex.Transaction,
   ): Promise<void> {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).delete();
-    await this.insert(clientKey, feedId, events, db);
+    await this.insert(clientKey, feedId, events, fetchedAt, db);
   }
 
   /**
@@ -50,6 +52,7 @@ export class FeedEventRepository {
     clientKey: string,
     feedId: string,
     change: { removeUids: readonly string[]; events: readonly FeedEvent[] },
+    fetchedAt: Date,
     db: Knex.Transaction,
   ): Promise<void> {
     for (let index = 0; index < change.removeUids.length; index += INSERT_CHUNK) {
@@ -58,15 +61,23 @@ export class FeedEventRepository {
         .whereIn('uid', change.removeUids.slice(index, index + INSERT_CHUNK))
         .delete();
     }
-    await this.insert(clientKey, feedId, change.events, db);
+    await this.insert(clientKey, feedId, change.events, fetchedAt, db);
   }
 
   private async insert(
     clientKey: string,
     feedId: string,
     events: readonly FeedEvent[],
+    fetchedAt: Date,
     db: Knex.Transaction,
   ): Promise<void> {
+    // The names rendered into an event's text come from the same read as its user fields.
+    await recordAccountsFetched(
+      db,
+      clientKey,
+      events.flatMap((event) => event.userAccountIds),
+      fetchedAt,
+    );
     for (let index = 0; index < events.length; index += INSERT_CHUNK) {
       const chunk = events.slice(index, index + INSERT_CHUNK).map((event) => ({
         feed_id: feedId,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Feed } from '../domain/feed.js';
 import type { FeedConfig } from '../domain/feed-config.js';
+import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 type FeedRow = {
   id: string;
@@ -62,6 +63,7 @@ export class FeedRepository {
         updated_at: feed.now,
       })
       .returning('*');
+    await recordAccountsFetched(db, clientKey, [feed.accountId], feed.now);
     return toFeed(row as FeedRow);
   }
 
@@ -82,6 +84,7 @@ export class FeedRepository {
         updated_at: feed.now,
       })
       .returning('*');
+    if (row) await recordAccountsFetched(this.knex, clientKey, [feed.accountId], feed.now);
     return row ? toFeed(row) : null;
   }
 
@@ -92,6 +95,7 @@ export class FeedRepository {
       .andWhere({ id: feedId })
       .update({ run_as_account_id: accountId, updated_by_account_id: accountId, updated_at: now })
       .returning('*');
+    if (row) await recordAccountsFetched(this.knex, clientKey, [accountId], now);
     return row ? toFeed(row) : null;
   }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { FeedSubscription } from '../domain/feed.js';
+import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 type SubscriptionRow = {
   id: string;
@@ -109,6 +110,7 @@ export class SubscriptionRepository {
         created_at: values.now,
       })
       .returning('*');
+    await recordAccountsFetched(this.knex, clientKey, [values.accountId], values.now);
     return toSubscription(row as SubscriptionRow);
   }
 

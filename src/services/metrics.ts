@@ -26,6 +26,8 @@ export class Metrics {
   private readonly feedRequests: Counter<'status'>;
   private readonly servingCache: Counter<'result'>;
   private readonly staleTakeovers: Counter;
+  private readonly personalDataReports: Counter<'answer'>;
+  private readonly personalDataAccounts: Counter<'action'>;
 
   constructor(probe: QueueProbe) {
     const registers = [this.registry];
@@ -72,6 +74,18 @@ export class Metrics {
       help: 'Syncs left running or queued by a process that died, claimed again by the scheduler.',
       registers,
     });
+    this.personalDataReports = new Counter({
+      name: 'calsync_personal_data_reports_total',
+      help: "Personal Data Reporting batches and Atlassian's answers by HTTP status (0: no answer).",
+      labelNames: ['answer'],
+      registers,
+    });
+    this.personalDataAccounts = new Counter({
+      name: 'calsync_personal_data_accounts_total',
+      help: 'Accounts in Personal Data Reporting: reported, and erased (closed) or refreshed (updated) on its answer.',
+      labelNames: ['action'],
+      registers,
+    });
     let probed: Promise<{ queueDepth: number; oldestDueFeedSeconds: number }> | null = null;
     // One probe per scrape, shared by the two gauges it feeds.
     const probeOnce = () => {
@@ -94,6 +108,20 @@ export class Metrics {
         this.set((await probeOnce()).oldestDueFeedSeconds);
       },
     });
+  }
+
+  /** One Personal Data Reporting batch and how Atlassian answered it. */
+  recordPersonalDataReport(
+    status: number,
+    accounts: { reported: number; erased: number; refreshed: number },
+  ): void {
+    const answer = [0, 200, 204, 400, 401, 403, 429, 500, 503].includes(status)
+      ? String(status)
+      : `${Math.floor(status / 100)}xx`;
+    this.personalDataReports.inc({ answer });
+    if (accounts.reported > 0) this.personalDataAccounts.inc({ action: 'reported' }, accounts.reported);
+    if (accounts.erased > 0) this.personalDataAccounts.inc({ action: 'erased' }, accounts.erased);
+    if (accounts.refreshed > 0) this.personalDataAccounts.inc({ action: 'refreshed' }, accounts.refreshed);
   }
 
   recordSync(outcome: SyncOutcome, seconds: number, kind: 'full' | 'incremental' = 'full'): void {

@@ -46,17 +46,30 @@ export class PrivacyService {
    * memberships dropped, authorship replaced, and feeds whose events name the account are re-synced
    * so their text comes fresh from Jira (which anonymises closed accounts).
    */
-  async erase(
-    actor: Actor,
+  erase(actor: Actor, accountId: string): Promise<{ subscriptionsDeleted: number; feedsResynced: number }> {
+    return this.eraseAccount(actor.clientKey, accountId);
+  }
+
+  /**
+   * The same erasure asked for by the app itself rather than a person (Atlassian reported the account
+   * closed). Safe to repeat.
+   */
+  async eraseAccount(
+    clientKey: string,
     accountId: string,
   ): Promise<{ subscriptionsDeleted: number; feedsResynced: number }> {
     const { subscriptionsDeleted, feedsNamingAccount } = await this.deps.privacy.erase(
-      actor.clientKey,
+      clientKey,
       accountId,
       ERASED_ACCOUNT,
     );
-    this.deps.forgetInMemory?.(actor.clientKey, accountId);
-    for (const feedId of feedsNamingAccount) await this.deps.syncRequests.request(actor.clientKey, feedId);
+    this.deps.forgetInMemory?.(clientKey, accountId);
+    for (const feedId of feedsNamingAccount) await this.deps.syncRequests.requestFull(clientKey, feedId);
     return { subscriptionsDeleted, feedsResynced: feedsNamingAccount.length };
+  }
+
+  /** What is stored about the account on a site, for the app's own use (Personal Data Reporting). */
+  footprint(clientKey: string, accountId: string): Promise<AccountFootprint> {
+    return this.deps.privacy.footprint(clientKey, accountId);
   }
 }

@@ -24,6 +24,8 @@ import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
 import { LifecycleTokenRepository } from '../db/lifecycle-token-repository.js';
 import { SiteSettingsRepository } from '../db/site-settings-repository.js';
+import { PersonalDataAccountRepository } from '../db/personal-data-account-repository.js';
+import { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -48,6 +50,7 @@ import { Metrics } from './metrics.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
+import { PersonalDataReporting } from './personal-data-reporting.js';
 import { PrivacyService } from './privacy-service.js';
 import { RenderCache } from './render-cache.js';
 import { ServedFeeds } from './served-feeds.js';
@@ -68,7 +71,8 @@ export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
   logger: Logger;
   knex: Knex;
-  queue: SyncQueue & SiteChangeQueue & { depth(): Promise<number> };
+  queue: SyncQueue &
+    SiteChangeQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
   now?: () => Date;
   errorReportingFetch?: typeof fetch;
   /** How often batched feed-fetch statistics are written; tests shorten it. */
@@ -102,6 +106,7 @@ export function createServices(deps: ServiceDeps) {
   const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
   const dataCenterTokenRepository = new DataCenterTokenRepository(knex);
   const dataCenterSessionRepository = new DataCenterSessionRepository(knex);
+  const personalDataAccounts = new PersonalDataAccountRepository(knex);
 
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
@@ -302,6 +307,19 @@ export function createServices(deps: ServiceDeps) {
       : {}),
   });
 
+  const personalDataReporting = new PersonalDataReporting({
+    knex,
+    accounts: personalDataAccounts,
+    reports: new PersonalDataReportRepository(knex),
+    installations,
+    privacy,
+    syncRequests,
+    queue,
+    metrics,
+    logger,
+    now,
+  });
+
   return {
     installationRepository,
     connectStoreRepository,
@@ -314,6 +332,7 @@ export function createServices(deps: ServiceDeps) {
     accessRepository,
     forgeTokenRepository,
     lifecycleTokenRepository,
+    personalDataAccounts,
     installations,
     forgeDoor,
     dataCenterDoor,
@@ -337,6 +356,7 @@ export function createServices(deps: ServiceDeps) {
     explanations,
     settings,
     privacy,
+    personalDataReporting,
     reporter,
     queue,
   };

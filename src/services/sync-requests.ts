@@ -22,4 +22,13 @@ export class SyncRequests {
     await this.deps.queue.enqueueSync(clientKey, feedId);
     return true;
   }
+
+  /**
+   * A sync that reads every issue again, for when what changed in Jira does not move an issue (a person
+   * renamed or anonymised): an incremental read would keep the stored text.
+   */
+  async requestFull(clientKey: string, feedId: string): Promise<boolean> {
+    await this.deps.syncs.forgetBasis(clientKey, feedId);
+    return this.request(clientKey, feedId);
+  }
 }

@@ -286,8 +286,14 @@ export class SyncService {
       const stored = read.stored;
       if (rendered) {
         if (stored)
-          await this.deps.events.replaceSome(clientKey, feed.id, eventChange(stored.events, events), trx);
-        else await this.deps.events.replaceAll(clientKey, feed.id, events, trx);
+          await this.deps.events.replaceSome(
+            clientKey,
+            feed.id,
+            eventChange(stored.events, events),
+            started,
+            trx,
+          );
+        else await this.deps.events.replaceAll(clientKey, feed.id, events, started, trx);
         await this.deps.renders.save(clientKey, rendered, trx);
         await this.deps.renders.deleteVariantsExcept(clientKey, feed.id, ALL_CALENDAR, trx);
       }

@@ -12,6 +12,7 @@ import { FeedRepository } from '../../src/db/feed-repository.js';
 import { FeedSyncItemRepository } from '../../src/db/feed-sync-item-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../../src/db/forge-token-repository.js';
+import { PersonalDataAccountRepository } from '../../src/db/personal-data-account-repository.js';
 import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
@@ -66,6 +67,7 @@ const makeRepos = (d: Database) => ({
   access: new AccessRepository(d.knex),
   forgeTokens: new ForgeTokenRepository(d.knex),
   privacy: new PrivacyRepository(d.knex),
+  personalData: new PersonalDataAccountRepository(d.knex),
   items: new FeedSyncItemRepository(d.knex),
   dcTokens: new DataCenterTokenRepository(d.knex),
   dcSessions: new DataCenterSessionRepository(d.knex),
@@ -93,6 +95,7 @@ async function snapshotA() {
     'jira_role_actors',
     'access_refreshes',
     'subscription_access',
+    'personal_data_accounts',
   ];
   return Object.fromEntries(
     await Promise.all(
@@ -127,7 +130,7 @@ beforeAll(async () => {
     const feed = await repos.feeds.insert(SITE_A, { name: 'A feed', config, accountId: 'acc-1', now }, trx);
     feedId = feed.id;
     await repos.syncs.create(SITE_A, feedId, now, trx);
-    await repos.events.replaceAll(SITE_A, feedId, [event], trx);
+    await repos.events.replaceAll(SITE_A, feedId, [event], now, trx);
     await repos.revisions.save(SITE_A, feedId, [revision], trx);
     await repos.items.replaceAll(
       SITE_A,
@@ -243,6 +246,10 @@ describe('every repository is scoped by clientKey', () => {
     expect((await repos.privacy.footprint(SITE_A, 'acc-1')).eventsNaming).toEqual([
       { feedId, feedName: 'A feed', count: 1 },
     ]);
+    expect(await repos.personalData.find(SITE_B, 'acc-1')).toBeNull();
+    expect(await repos.personalData.list(SITE_B)).toEqual([]);
+    expect(await repos.personalData.countOpen(SITE_B)).toBe(0);
+    expect((await repos.personalData.find(SITE_A, 'acc-1'))?.fetchedAt).toEqual(now);
     expect(await repos.forgeTokens.find(SITE_A)).toBeNull();
     expect((await repos.forgeTokens.find(SITE_B))?.token).toBe('token-b');
     expect(await repos.installations.listInstalledClientKeys('forge')).toEqual([SITE_B]);
@@ -329,6 +336,23 @@ describe('every repository is scoped by clientKey', () => {
       subscriptionsDeleted: 0,
       feedsNamingAccount: [],
     });
+    const leaseId = randomUUID();
+    expect(
+      await repos.personalData.leaseDue(SITE_B, {
+        leaseId,
+        now,
+        leasedUntil: new Date(now.getTime() + 60_000),
+        answeredBefore: now,
+        limit: 90,
+      }),
+    ).toEqual([]);
+    expect(await repos.personalData.listLeased(SITE_B, leaseId)).toEqual([]);
+    expect(await repos.personalData.markReported(SITE_B, leaseId, now)).toBe(0);
+    expect(await repos.personalData.release(SITE_B, leaseId)).toBe(0);
+    await repos.personalData.markClosed(SITE_B, 'acc-1', now);
+    await repos.personalData.requestRefresh(SITE_B, 'acc-1', now);
+    await repos.personalData.markFresh(SITE_B, 'acc-1', new Date(now.getTime() + 1));
+    await repos.personalData.record(SITE_B, ['acc-1'], new Date(0));
     await repos.installations.updateSiteUrl(SITE_B, 'https://elsewhere.atlassian.net', now);
     await repos.forgeTokens.saveIfNewer(SITE_B, 'token-b2', new Date(now.getTime() + 7_200_000), now);
     expect(await snapshotA()).toEqual(before);

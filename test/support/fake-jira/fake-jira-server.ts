@@ -18,6 +18,7 @@ import {
 import { grantsOAuth, OAUTH_SCOPES } from './fake-jira-oauth-scopes.js';
 import { defaultSeed } from './fake-jira-seed.js';
 import type { FakeJiraData } from './fake-jira-types.js';
+import { CONNECT_REPORT_PATH, FakeAtlassianPrivacy } from '../fake-atlassian-privacy.js';
 
 export type RecordedRequest = {
   method: string;
@@ -86,6 +87,11 @@ export class FakeJira {
   data: FakeJiraData;
   requests: RecordedRequest[] = [];
   readonly faults: FaultInjector;
+  /**
+   * Atlassian's Personal Data Reporting, at this site's Connect route. Closing an account there also
+   * anonymises it in this site's data, as Atlassian does.
+   */
+  readonly privacy = new FakeAtlassianPrivacy({ onClose: (accountId) => this.anonymise(accountId) });
   /** The clock for JQL (now(), startOfDay(), relative dates) and serverTime; JWT expiry uses real time. */
   now: () => Date = () => new Date();
 
@@ -280,6 +286,15 @@ export class FakeJira {
     this.lastSecrets.set(appKey, sharedSecret);
   }
 
+  /** What a closed Atlassian account looks like from then on: a former user, no name, no e-mail. */
+  private anonymise(accountId: string): void {
+    const user = this.data.users.find((candidate) => candidate.accountId === accountId);
+    if (!user) return;
+    user.displayName = 'Former user';
+    user.active = false;
+    delete user.emailAddress;
+  }
+
   /** The descriptor's key and scopes; Connect grants READ when a descriptor names no scopes. */
   private async readDescriptor(
     appBaseUrl: string,
@@ -374,6 +389,15 @@ export class FakeJira {
       return reply(jiraError(404, 'No Jira site with this cloud id.'));
     const apiPath = gateway?.[2] ?? url.pathname;
     if (!apiPath.startsWith('/rest/')) return reply(jiraError(404, 'Not Found'));
+    if (apiPath === CONNECT_REPORT_PATH && !gateway) {
+      const auth = this.authenticate(req, method, url);
+      if ('error' in auth) return reply(jiraError(401, `Authentication failed: ${auth.error}`));
+      if (method !== 'POST') return reply(jiraError(405, `No ${method} ${url.pathname}.`));
+      if (raw.length > 0) record.body = parseJson(raw) ?? raw;
+      this.privacy.reply(res, 'connect', raw);
+      record.status = this.privacy.calls.at(-1)?.status ?? 0;
+      return;
+    }
 
     const fault = this.faults.take();
     try {
