@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('datacenter_sign_in_states', (t) => {
-    t.text('client_key').notNullable();
+    t.text('client_key').notNullable().references('client_key').inTable('installations').onDelete('CASCADE');
     t.text('state_sha256').notNullable();
     t.timestamp('expires_at', { useTz: true }).notNullable();
     t.primary(['client_key', 'state_sha256']);

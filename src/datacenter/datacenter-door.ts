@@ -141,6 +141,10 @@ export class DataCenterDoor {
         'The sign-in answer does not belong to this sign-in (state mismatch). Start the sign-in again.',
       );
     }
+    const installation = await this.deps.installations.installDataCenter(this.clientKey, {
+      baseUrl: this.deps.config.baseUrl,
+      serverVersion: null,
+    });
     const firstUse = await this.deps.signInStates.consume(
       this.clientKey,
       sha256(attempt.data.state),
@@ -167,10 +171,6 @@ export class DataCenterDoor {
         throw signInFailed('Jira refused the sign-in code. Start the sign-in again.');
       throw error;
     }
-    const installation = await this.deps.installations.installDataCenter(this.clientKey, {
-      baseUrl: this.deps.config.baseUrl,
-      serverVersion: null,
-    });
     const me = await withUpstreamErrors(() =>
       this.deps.jira
         .forUser(installation, {
