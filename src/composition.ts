@@ -63,6 +63,7 @@ export async function composeApp(deps: {
         syncs: services.syncRepository,
         access: services.access,
         accessRepository: services.accessRepository,
+        userSweeps: services.userSweeps,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
         liveness: {

@@ -98,6 +98,14 @@ export class PersonalDataAccountRepository {
     return rows.map(toAccount);
   }
 
+  /** The next open accounts after `after` in account id order: a sweep's page that survives restarts. */
+  async listOpenAfter(clientKey: string, after: string | null, limit: number): Promise<string[]> {
+    let query = this.scoped(clientKey).whereNull('closed_at');
+    if (after !== null) query = query.andWhere('account_id', '>', after);
+    const rows = await query.orderBy('account_id').limit(limit).select('account_id');
+    return rows.map((row) => row.account_id);
+  }
+
   /** Accounts still asked about (not closed). */
   async countOpen(clientKey: string, db?: Knex.Transaction): Promise<number> {
     const row = (await this.scoped(clientKey, db).whereNull('closed_at').count({ n: '*' }).first()) as

@@ -10,6 +10,8 @@ const CLAIM_BATCH = 500;
 
 export type TickQueue = SyncQueue & {
   enqueueAccessRefresh(clientKey: string): Promise<void>;
+  /** A page of the site's sweep of stored users, unless one is already waiting. */
+  enqueueUserSweep(clientKey: string): Promise<void>;
   /** One more tick at `runAt`, replacing any follow-up asked for before. */
   requestTickAt(runAt: Date): Promise<void>;
 };
@@ -30,8 +32,13 @@ export function scheduleDueFeedsTask(deps: {
   /** When a running or queued sync counts as abandoned, and is claimed again. */
   liveness: SyncLiveness;
   onStaleTakeovers?: (count: number) => void;
+  /** Data Center's sweep of stored users (Cloud has Atlassian's Personal Data Reporting instead). */
+  userSweeps?: { isDue(clientKey: string): Promise<boolean> };
 }): Task {
   return async (_payload, helpers) => {
+    if (deps.scope.edition === 'datacenter' && (await deps.userSweeps?.isDue(deps.scope.clientKey))) {
+      await deps.queue.enqueueUserSweep(deps.scope.clientKey);
+    }
     for (const clientKey of await deps.access.sitesDueForRefresh(
       deps.scope,
       new Date(deps.now().getTime() - ACCESS_REFRESH_MS),

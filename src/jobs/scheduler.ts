@@ -24,7 +24,9 @@ import {
   siteChangedTask,
   type SiteChangedPayload,
 } from './site-changed-job.js';
+import { SWEEP_USERS_TASK, sweepUsersJobKey, sweepUsersTask } from './sweep-users-job.js';
 import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
+import type { UserSweepService } from '../services/user-sweep-service.js';
 
 const MAX_ATTEMPTS = 5;
 /** Longer than any restart or failover worth riding out; past it the job's end is left to the lock timeout. */
@@ -120,6 +122,14 @@ export class JobQueue implements TickQueue {
     );
   }
 
+  async enqueueUserSweep(clientKey: string): Promise<void> {
+    await this.utils.addJob(
+      SWEEP_USERS_TASK,
+      { clientKey },
+      { jobKey: sweepUsersJobKey(clientKey), jobKeyMode: 'preserve_run_at', maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
   /**
    * Jira reported a change on the site (a product event or webhook): its feeds fall due after a short
    * debounce. The job key keeps the first run time, so a stream of events cannot push the sync away.
@@ -162,6 +172,7 @@ export class JobQueue implements TickQueue {
     syncs: FeedSyncRepository;
     access: AccessService;
     accessRepository: AccessRepository;
+    userSweeps: UserSweepService;
     concurrency: number;
     now: () => Date;
     liveness: SyncLiveness;
@@ -189,6 +200,7 @@ export class JobQueue implements TickQueue {
           deps.metrics?.recordSync(outcome, seconds),
         ),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
+        [SWEEP_USERS_TASK]: sweepUsersTask(deps.userSweeps),
         [SITE_CHANGED_TASK]: siteChangedTask({
           syncs: deps.syncs,
           requestTick: () => this.requestTick(),
@@ -202,6 +214,7 @@ export class JobQueue implements TickQueue {
           now: deps.now,
           liveness: deps.liveness,
           onStaleTakeovers: (count) => deps.metrics?.recordStaleTakeovers(count),
+          userSweeps: deps.userSweeps,
         }),
       },
       parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),

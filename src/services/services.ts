@@ -27,6 +27,7 @@ import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { PersonalDataAccountRepository } from '../db/personal-data-account-repository.js';
 import { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
+import { UserSweepRepository } from '../db/user-sweep-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { ForgeDoor } from '../forge/forge-door.js';
@@ -52,6 +53,7 @@ import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
 import { PersonalDataReporting } from './personal-data-reporting.js';
 import { PrivacyService } from './privacy-service.js';
+import { UserSweepService } from './user-sweep-service.js';
 import { RenderCache } from './render-cache.js';
 import { ServedFeeds } from './served-feeds.js';
 import { SettingsService } from './settings-service.js';
@@ -307,6 +309,17 @@ export function createServices(deps: ServiceDeps) {
       : {}),
   });
 
+  const userSweeps = new UserSweepService({
+    sweeps: new UserSweepRepository(knex),
+    accounts: personalDataAccounts,
+    installations,
+    jira,
+    access,
+    privacy,
+    logger,
+    now,
+  });
+
   const personalDataReporting = new PersonalDataReporting({
     knex,
     accounts: personalDataAccounts,
@@ -357,6 +370,7 @@ export function createServices(deps: ServiceDeps) {
     settings,
     privacy,
     personalDataReporting,
+    userSweeps,
     reporter,
     queue,
   };
