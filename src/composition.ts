@@ -64,6 +64,8 @@ export async function composeApp(deps: {
         access: services.access,
         accessRepository: services.accessRepository,
         userSweeps: services.userSweeps,
+        personalDataReports: services.personalDataReportRepository,
+        connectPersonalData: services.connectPersonalData,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
         liveness: {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { FeedEvent } from '../domain/feed-event.js';
-import { recordAccountsFetched } from './personal-data-account-repository.js';
+import { closedAccountsAmong, recordAccountsFetched } from './personal-data-account-repository.js';
 
 type FeedEventRow = {
   feed_id: string;
@@ -71,15 +71,29 @@ export class FeedEventRepository {
     fetchedAt: Date,
     db: Knex.Transaction,
   ): Promise<void> {
+    // Jira still names a closed account by its id (as "Former user"); the app keeps no link to it.
+    const closed = await closedAccountsAmong(
+      db,
+      clientKey,
+      events.flatMap((event) => event.userAccountIds),
+    );
+    const kept =
+      closed.size === 0
+        ? events
+        : events.map((event) =>
+            event.userAccountIds.some((id) => closed.has(id))
+              ? { ...event, userAccountIds: event.userAccountIds.filter((id) => !closed.has(id)) }
+              : event,
+          );
     // The names rendered into an event's text come from the same read as its user fields.
     await recordAccountsFetched(
       db,
       clientKey,
-      events.flatMap((event) => event.userAccountIds),
+      kept.flatMap((event) => event.userAccountIds),
       fetchedAt,
     );
-    for (let index = 0; index < events.length; index += INSERT_CHUNK) {
-      const chunk = events.slice(index, index + INSERT_CHUNK).map((event) => ({
+    for (let index = 0; index < kept.length; index += INSERT_CHUNK) {
+      const chunk = kept.slice(index, index + INSERT_CHUNK).map((event) => ({
         feed_id: feedId,
         client_key: clientKey,
         uid: event.uid,

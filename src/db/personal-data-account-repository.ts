@@ -71,6 +71,21 @@ export async function recordAccountsFetched(
   }
 }
 
+/** Those of `accountIds` that Atlassian reported closed on the site: the app keeps no link to them. */
+export async function closedAccountsAmong(
+  db: Knex | Knex.Transaction,
+  clientKey: string,
+  accountIds: readonly string[],
+): Promise<Set<string>> {
+  if (accountIds.length === 0) return new Set();
+  const rows = await db<PersonalDataAccountRow>('personal_data_accounts')
+    .where({ client_key: clientKey })
+    .whereNotNull('closed_at')
+    .whereIn('account_id', [...new Set(accountIds)])
+    .select('account_id');
+  return new Set(rows.map((row) => row.account_id));
+}
+
 /** The registry of accounts a site's data names, and their place in the Personal Data Reporting cycle. */
 export class PersonalDataAccountRepository {
   constructor(private readonly knex: Knex) {}

@@ -103,7 +103,8 @@ export class PersonalDataReportRepository {
     if (change.lastFailureMessage !== undefined) set['last_failure_message'] = change.lastFailureMessage;
     if (change.addReported) set['accounts_reported'] = d.raw('accounts_reported + ?', [change.addReported]);
     if (change.addErased) set['accounts_erased'] = d.raw('accounts_erased + ?', [change.addErased]);
-    if (change.addRefreshed) set['accounts_refreshed'] = d.raw('accounts_refreshed + ?', [change.addRefreshed]);
+    if (change.addRefreshed)
+      set['accounts_refreshed'] = d.raw('accounts_refreshed + ?', [change.addRefreshed]);
     if (Object.keys(set).length === 0) return;
     await d('personal_data_reports').where({ client_key: clientKey }).update(set);
   }

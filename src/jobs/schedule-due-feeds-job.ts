@@ -2,6 +2,7 @@ import type { Task } from 'graphile-worker';
 import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import type { DeploymentScope } from '../domain/deployment.js';
+import type { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { ACCESS_REFRESH_MS } from '../services/access-service.js';
 import type { SyncQueue } from '../services/feed-service.js';
 
@@ -12,6 +13,7 @@ export type TickQueue = SyncQueue & {
   enqueueAccessRefresh(clientKey: string): Promise<void>;
   /** A page of the site's sweep of stored users, unless one is already waiting. */
   enqueueUserSweep(clientKey: string): Promise<void>;
+  enqueuePersonalDataReport(clientKey: string): Promise<void>;
   /** One more tick at `runAt`, replacing any follow-up asked for before. */
   requestTickAt(runAt: Date): Promise<void>;
 };
@@ -20,13 +22,16 @@ export type TickQueue = SyncQueue & {
 const CRON_MINUTE_MS = 60_000;
 
 /**
- * The one recurring tick: claim every feed of this deployment whose interval has passed and fan out one
- * keyed job per feed, and one access refresh per site whose membership cache is older than the refresh cycle.
+ * The one recurring tick, for this deployment's installations only: claim every feed whose interval has
+ * passed and fan out one keyed job per feed, one access refresh per site whose membership cache is older
+ * than the refresh cycle, and one Personal Data Reporting job per Connect site whose next batch is due
+ * (Forge sites are driven by the app's Forge function instead; Data Center sweeps its stored users).
  */
 export function scheduleDueFeedsTask(deps: {
   scope: DeploymentScope;
   syncs: FeedSyncRepository;
   access: AccessRepository;
+  personalDataReports: PersonalDataReportRepository;
   queue: TickQueue;
   now: () => Date;
   /** When a running or queued sync counts as abandoned, and is claimed again. */
@@ -44,6 +49,11 @@ export function scheduleDueFeedsTask(deps: {
       new Date(deps.now().getTime() - ACCESS_REFRESH_MS),
     )) {
       await deps.queue.enqueueAccessRefresh(clientKey);
+    }
+    if (deps.scope.edition === 'cloud') {
+      for (const clientKey of await deps.personalDataReports.sitesDue('connect', deps.now())) {
+        await deps.queue.enqueuePersonalDataReport(clientKey);
+      }
     }
     for (;;) {
       const due = await deps.syncs.claimDue(deps.scope, deps.now(), CLAIM_BATCH, deps.liveness);

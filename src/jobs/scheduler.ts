@@ -8,6 +8,8 @@ import {
 } from 'graphile-worker';
 import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
+import type { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
+import type { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { type DeploymentScope, jobSchemaOf } from '../domain/deployment.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import { loggedPool, patientPool } from '../db/patient-pool.js';
@@ -16,6 +18,11 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { SyncService } from '../services/sync-service.js';
 import { REFRESH_ACCESS_TASK, refreshAccessTask } from './refresh-access-job.js';
+import {
+  REPORT_PERSONAL_DATA_TASK,
+  reportPersonalDataJobKey,
+  reportPersonalDataTask,
+} from './report-personal-data-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
 import {
   SITE_CHANGED_DEBOUNCE_MS,
@@ -130,6 +137,15 @@ export class JobQueue implements TickQueue {
     );
   }
 
+  /** The site's next Personal Data Reporting batch; asked for again each tick until it is sent. */
+  async enqueuePersonalDataReport(clientKey: string): Promise<void> {
+    await this.utils.addJob(
+      REPORT_PERSONAL_DATA_TASK,
+      { clientKey },
+      { jobKey: reportPersonalDataJobKey(clientKey), maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
   /**
    * Jira reported a change on the site (a product event or webhook): its feeds fall due after a short
    * debounce. The job key keeps the first run time, so a stream of events cannot push the sync away.
@@ -173,6 +189,8 @@ export class JobQueue implements TickQueue {
     access: AccessService;
     accessRepository: AccessRepository;
     userSweeps: UserSweepService;
+    personalDataReports: PersonalDataReportRepository;
+    connectPersonalData: ConnectPersonalDataReporter;
     concurrency: number;
     now: () => Date;
     liveness: SyncLiveness;
@@ -201,6 +219,7 @@ export class JobQueue implements TickQueue {
         ),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
         [SWEEP_USERS_TASK]: sweepUsersTask(deps.userSweeps),
+        [REPORT_PERSONAL_DATA_TASK]: reportPersonalDataTask(deps.connectPersonalData),
         [SITE_CHANGED_TASK]: siteChangedTask({
           syncs: deps.syncs,
           requestTick: () => this.requestTick(),
@@ -210,6 +229,7 @@ export class JobQueue implements TickQueue {
           scope: this.options.scope,
           syncs: deps.syncs,
           access: deps.accessRepository,
+          personalDataReports: deps.personalDataReports,
           queue: this,
           now: deps.now,
           liveness: deps.liveness,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
 import { connectJiraAuth } from '../connect/connect-jira-auth.js';
+import { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
 import { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
@@ -279,7 +280,6 @@ export function createServices(deps: ServiceDeps) {
   const lookups = new JiraLookupService(jira);
   const previews = new PreviewService({ feeds, jira, now });
   const explanations = new ExplainService({ feeds, jira, access, now });
-  const settings = new SettingsService({ settings: siteSettingsRepository, reporter, now });
   const dataCenterDoor =
     config.datacenter && dataCenterTokens && dataCenterOAuth
       ? new DataCenterDoor({
@@ -320,10 +320,11 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
 
+  const personalDataReportRepository = new PersonalDataReportRepository(knex);
   const personalDataReporting = new PersonalDataReporting({
     knex,
     accounts: personalDataAccounts,
-    reports: new PersonalDataReportRepository(knex),
+    reports: personalDataReportRepository,
     installations,
     privacy,
     syncRequests,
@@ -331,6 +332,17 @@ export function createServices(deps: ServiceDeps) {
     metrics,
     logger,
     now,
+  });
+  const settings = new SettingsService({
+    settings: siteSettingsRepository,
+    reporter,
+    personalData: personalDataReporting,
+    now,
+  });
+  const connectPersonalData = new ConnectPersonalDataReporter({
+    reporting: personalDataReporting,
+    installations,
+    appKey: config.appKey,
   });
 
   return {
@@ -371,6 +383,8 @@ export function createServices(deps: ServiceDeps) {
     privacy,
     personalDataReporting,
     userSweeps,
+    personalDataReportRepository,
+    connectPersonalData,
     reporter,
     queue,
   };

@@ -526,6 +526,17 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     expect((await apiAs(SEED_ACCOUNTS.alice, 'GET', 'settings')).body.errorReportingEnabled).toBe(
       !settings.errorReportingEnabled,
     );
+    const personalData = settings.personalDataReporting as {
+      accountsErased: number;
+      accountsRefreshed: number;
+    };
+    await frame.getByRole('heading', { name: 'Personal data reporting' }).waitFor();
+    expect(await frame.getByTestId('personal-data-outcomes').textContent()).toBe(
+      `${personalData.accountsErased} closed accounts erased, ${personalData.accountsRefreshed} changed accounts refreshed from Jira.`,
+    );
+    expect(await frame.getByTestId('personal-data-last-reported').textContent()).toContain(
+      'Last reported to Atlassian',
+    );
     await saveScreenshot(page, 'admin-settings');
     await finish(opened);
   });

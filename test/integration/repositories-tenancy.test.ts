@@ -14,6 +14,7 @@ import { FeedSyncItemRepository } from '../../src/db/feed-sync-item-repository.j
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../../src/db/forge-token-repository.js';
 import { PersonalDataAccountRepository } from '../../src/db/personal-data-account-repository.js';
+import { PersonalDataReportRepository } from '../../src/db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
@@ -70,6 +71,7 @@ const makeRepos = (d: Database) => ({
   forgeTokens: new ForgeTokenRepository(d.knex),
   privacy: new PrivacyRepository(d.knex),
   personalData: new PersonalDataAccountRepository(d.knex),
+  personalDataReports: new PersonalDataReportRepository(d.knex),
   items: new FeedSyncItemRepository(d.knex),
   dcTokens: new DataCenterTokenRepository(d.knex),
   dcSessions: new DataCenterSessionRepository(d.knex),
@@ -100,6 +102,7 @@ async function snapshotA() {
     'access_refreshes',
     'subscription_access',
     'personal_data_accounts',
+    'personal_data_reports',
   ];
   return Object.fromEntries(
     await Promise.all(
@@ -199,6 +202,9 @@ beforeAll(async () => {
     [{ roleId: '1', projectId: '10000', kind: 'user', actor: 'acc-1' }],
     { refreshedAt: now, roleIds: ['1'], errorCode: null, errorMessage: null },
   );
+  await db.knex.transaction((trx) =>
+    repos.personalDataReports.lock(SITE_A, { cycleSeconds: 604_800, nextBatchAt: now }, trx),
+  );
   await repos.access.saveSubscriptionAccess(SITE_A, {
     subscriptionId,
     allowed: true,
@@ -251,6 +257,8 @@ describe('every repository is scoped by clientKey', () => {
       { feedId, feedName: 'A feed', count: 1 },
     ]);
     expect(await repos.personalData.find(SITE_B, 'acc-1')).toBeNull();
+    expect(await repos.personalDataReports.find(SITE_B)).toBeNull();
+    expect(await repos.personalDataReports.find(SITE_A)).toMatchObject({ nextBatchAt: now });
     expect(await repos.personalData.list(SITE_B)).toEqual([]);
     expect(await repos.personalData.countOpen(SITE_B)).toBe(0);
     expect((await repos.personalData.find(SITE_A, 'acc-1'))?.fetchedAt).toEqual(now);
@@ -357,6 +365,17 @@ describe('every repository is scoped by clientKey', () => {
     await repos.personalData.requestRefresh(SITE_B, 'acc-1', now);
     await repos.personalData.markFresh(SITE_B, 'acc-1', new Date(now.getTime() + 1));
     await repos.personalData.record(SITE_B, ['acc-1'], new Date(0));
+    await repos.personalDataReports.update(SITE_B, {
+      nextBatchAt: new Date(0),
+      failures: 9,
+      addReported: 5,
+      addErased: 5,
+      lastFailureMessage: 'hijacked',
+    });
+    const lockedAsB = await db.knex.transaction((trx) =>
+      repos.personalDataReports.lock(SITE_B, { cycleSeconds: 1, nextBatchAt: new Date(0) }, trx),
+    );
+    expect(lockedAsB).toMatchObject({ cycleSeconds: 1, accountsReported: 0 });
     await repos.installations.updateSiteUrl(SITE_B, 'https://elsewhere.atlassian.net', now);
     await repos.forgeTokens.saveIfNewer(SITE_B, 'token-b2', new Date(now.getTime() + 7_200_000), now);
     expect(await snapshotA()).toEqual(before);

@@ -1,6 +1,7 @@
 // @ts-check
 // The admin page's site settings: error reports to the Calendar Sync team, with what a report contains, and
-// the emergency stop for every feed's exports. Each switch is saved as soon as it changes.
+// the emergency stop for every feed's exports. Each switch is saved as soon as it changes. Below them, where
+// Personal Data Reporting to Atlassian stands.
 import {
   api,
   confirmDialog,
@@ -10,9 +11,11 @@ import {
   resizeFrame,
   showErrorFlag,
   showFlag,
+  timeElement,
 } from './common.js';
 
 /** @typedef {import('../types/api.js').SiteSettingsView} SiteSettingsView */
+/** @typedef {import('../types/api.js').PersonalDataReportingView} PersonalDataReportingView */
 
 /** The Settings section; it shows a spinner until the settings are loaded. */
 export function settingsSection() {
@@ -81,8 +84,74 @@ async function loadSettings(body) {
         'An emergency stop: every calendar URL answers “not found” while this is on. Syncs and settings are kept.',
       ),
     ),
+    ...(settings.personalDataReporting ? [personalDataPanel(settings.personalDataReporting)] : []),
   );
   resizeFrame();
+}
+
+/**
+ * When the site last told Atlassian which accounts the app holds, and what came of it.
+ * @param {PersonalDataReportingView} status
+ */
+function personalDataPanel(status) {
+  /** @type {Node[]} */
+  const lines = [
+    h(
+      'p',
+      { 'data-testid': 'personal-data-last-reported' },
+      'Last reported to Atlassian: ',
+      timeElement(status.lastReportedAt),
+      ` · ${count(status.accountsHeld, 'account')} held`,
+    ),
+    h('p', {
+      'data-testid': 'personal-data-outcomes',
+      text:
+        `${count(status.accountsErased, 'closed account')} erased, ` +
+        `${count(status.accountsRefreshed, 'changed account')} refreshed from Jira.`,
+    }),
+  ];
+  if (status.throttledUntil) {
+    lines.push(
+      h(
+        'p',
+        { class: 'section-message section-message--warning', 'data-testid': 'personal-data-waiting' },
+        'Atlassian asked to wait: reporting resumes ',
+        timeElement(status.throttledUntil),
+        '.',
+      ),
+    );
+  }
+  if (status.failing) {
+    const { failures, status: code, message } = status.failing;
+    const answer = code
+      ? `Atlassian answered ${code}${message ? `: ${message}` : ''}`
+      : 'Atlassian could not be reached';
+    lines.push(
+      h('p', {
+        class: 'section-message section-message--error',
+        'data-testid': 'personal-data-failing',
+        text: `Reporting is failing (${count(failures, 'attempt')} in a row; ${answer}). It is retried automatically.`,
+      }),
+    );
+  }
+  return h(
+    'div',
+    { class: 'panel', 'data-testid': 'personal-data-reporting' },
+    h('h3', { text: 'Personal data reporting' }),
+    h('div', {
+      class: 'help',
+      text: 'Calendar Sync asks Atlassian about every account it holds once a cycle, erases closed accounts and re-reads changed ones.',
+    }),
+    ...lines,
+  );
+}
+
+/**
+ * @param {number} n
+ * @param {string} noun
+ */
+function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** @typedef {{ reporting: HTMLInputElement, exportsOff: HTMLInputElement }} Switches */

@@ -108,6 +108,20 @@ export type SiteSettingsView = {
   errorReportingEnabled: boolean;
   exportsEnabled: boolean;
   errorReportPreview: unknown;
+  /** Null on Data Center, which has no Personal Data Reporting API. */
+  personalDataReporting: PersonalDataReportingView | null;
+};
+
+/** Where the site's Personal Data Reporting to Atlassian stands. */
+export type PersonalDataReportingView = {
+  accountsHeld: number;
+  lastReportedAt: string | null;
+  nextBatchAt: string | null;
+  accountsReported: number;
+  accountsErased: number;
+  accountsRefreshed: number;
+  throttledUntil: string | null;
+  failing: { failures: number; status: number | null; message: string | null; at: string | null } | null;
 };
 
 /** What the feed editor's pickers offer; null where Jira could not be asked. */
