@@ -116,6 +116,9 @@ describe('Data Center sweep of stored users', () => {
     expect(await rows(a.app, 'datacenter_user_tokens', { client_key: keyA, account_id: bobKey })).toEqual([]);
 
     expect((await fetchFeed(urls.get(`${keyA}/chloe`) ?? '')).status).toBe(404);
+    // The scheduled membership refresh keeps the deactivated user's URL too, refused, not revoked.
+    await a.app.services.access.refreshSite(keyA);
+    expect((await fetchFeed(urls.get(`${keyA}/chloe`) ?? '')).status).toBe(404);
     const [chloeUrl] = await rows(a.app, 'feed_subscriptions', { client_key: keyA, account_id: chloeKey });
     expect(chloeUrl).toMatchObject({ revoked_at: null });
     expect((await fetchFeed(urls.get(`${keyA}/farah`) ?? '')).status).toBe(200);
