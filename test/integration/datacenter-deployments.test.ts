@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSchemaOf } from '../../src/domain/deployment.js';
 import { deploymentScopeOf } from '../../src/services/services.js';
@@ -27,17 +28,22 @@ describe('Data Center deployments sharing a database', () => {
   let alice: DataCenterBrowser;
   let clientKeyA: string;
   let feedA: string;
+  /** A Connect site's due feed on the same database: a Cloud deployment's, no Data Center one's. */
+  let connectFeed: string;
+  const connectKey = `connect-${randomUUID()}`;
   const extra: TestApp[] = [];
 
   const syncRow = async (app: TestApp, feedId: string): Promise<SyncRow> =>
     (await app.db.knex('feed_syncs').where({ feed_id: feedId }).first()) as SyncRow;
-  const pendingTicks = async (app: TestApp): Promise<number> => {
+  const jobsOf = async (app: TestApp, task: string): Promise<number> => {
     const schema = jobSchemaOf(deploymentScopeOf(app.config));
     const result = await app.db.knex.raw<{ rows: { n: string }[] }>(
-      `SELECT count(*) AS n FROM "${schema}".jobs WHERE task_identifier = 'schedule_due_feeds'`,
+      `SELECT count(*) AS n FROM "${schema}".jobs WHERE task_identifier = ?`,
+      [task],
     );
     return Number(result.rows[0]?.n ?? 0);
   };
+  const pendingTicks = (app: TestApp) => jobsOf(app, 'schedule_due_feeds');
 
   beforeAll(async () => {
     dcA = await FakeJiraDc.start();
@@ -54,6 +60,24 @@ describe('Data Center deployments sharing a database', () => {
       .knex('feed_syncs')
       .where({ feed_id: feedA })
       .update({ next_sync_at: new Date(Date.now() - 60_000) });
+
+    const now = new Date(Date.now() - 60_000);
+    const { services } = a.app;
+    await services.installationRepository.saveConnectInstall(
+      connectKey,
+      { clientKey: connectKey, sharedSecret: 's'.repeat(40), baseUrl: 'https://cloud.atlassian.net' },
+      now,
+    );
+    const config = services.feeds.parse(sampleFeedConfig());
+    connectFeed = await a.app.db.knex.transaction(async (trx) => {
+      const feed = await services.feedRepository.insert(
+        connectKey,
+        { name: 'Cloud', config, accountId: 'cloud-admin', now },
+        trx,
+      );
+      await services.syncRepository.create(connectKey, feed.id, now, trx);
+      return feed.id;
+    });
   });
   afterAll(async () => {
     for (const app of extra) await app.stop();
@@ -65,6 +89,7 @@ describe('Data Center deployments sharing a database', () => {
 
   it('a second deployment’s worker claims, syncs and refreshes none of the first’s feeds', async () => {
     const before = await syncRow(a.app, feedA);
+    const cloudBefore = await syncRow(a.app, connectFeed);
     const grantsA = dcA.grants.length;
     const requestsA = dcA.requests.length;
     // The same token key as deployment A: the worst an operator can do.
@@ -79,6 +104,11 @@ describe('Data Center deployments sharing a database', () => {
     await waitFor('deployment B’s tick to finish', async () => (await pendingTicks(b!.app)) === 0);
 
     expect(await syncRow(a.app, feedA)).toEqual(before);
+    // Nor a Connect site's feed, nor its Personal Data Reporting.
+    expect(await syncRow(a.app, connectFeed)).toEqual(cloudBefore);
+    expect(await jobsOf(b.app, 'report_personal_data')).toBe(0);
+    expect(await a.app.db.knex('personal_data_reports').where({ client_key: connectKey })).toEqual([]);
+    expect(b.app.logs()).not.toContain(connectKey);
     expect(dcA.grants.length).toBe(grantsA);
     expect(dcA.requests.length).toBe(requestsA);
     expect(dcB.grants.every((grant) => grant.status === 200)).toBe(true);
