@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
 import { AppError } from '../errors.js';
-import type { JiraAuth } from '../jira/jira-auth.js';
 import type { Logger } from '../logger.js';
 import type { DataCenterAuth } from './datacenter-jira-client.js';
 import { type DataCenterOAuth, GrantRefused, type TokenGrant } from './datacenter-oauth.js';
@@ -88,7 +87,7 @@ export class DataCenterTokens {
    * Jira as the site, for what the app reads between page visits (group members, role actors): there is
    * no app user on Data Center, so a feed owner whose sign-in Jira still honours stands in.
    */
-  siteAuth(clientKey: string): JiraAuth {
+  siteAuth(clientKey: string): DataCenterAuth {
     let chosen: string | null = null;
     return {
       apiBaseUrl: this.deps.apiBaseUrl,
@@ -96,6 +95,18 @@ export class DataCenterTokens {
         chosen ??= await this.siteReader(clientKey);
         return `Bearer ${await this.accessToken(clientKey, chosen, ownerSignInNeeded)}`;
       },
+      // Jira refused the stand-in (deactivated, deleted, revoked): a refresh tells, and another owner stands in.
+      renew: async () => {
+        if (chosen === null) return;
+        this.cache.delete(cacheKey(clientKey, chosen));
+        try {
+          await this.accessToken(clientKey, chosen, ownerSignInNeeded);
+        } catch (error) {
+          if (!(error instanceof AppError && error.code === OWNER_SIGN_IN_NEEDED)) throw error;
+          chosen = null;
+        }
+      },
+      refused: ownerSignInNeeded,
     };
   }
 

@@ -94,6 +94,19 @@ describe('Data Center sweep of stored users', () => {
     expect(await rows(a.app, 'jira_users', { client_key: keyA, account_id: bobKey })).toHaveLength(1);
     for (const url of urls.values()) expect((await fetchFeed(url)).status).toBe(200);
 
+    // Bob took a feed over: his sign-in stands for the site too, until Jira refuses it.
+    const { services } = a.app;
+    const config = services.feeds.parse(sampleFeedConfig({ name: 'Taken over by Bob' }));
+    const bobsFeed = await a.app.db.knex.transaction(async (trx) => {
+      const feed = await services.feedRepository.insert(
+        keyA,
+        { name: 'Taken over by Bob', config, accountId: dcA.userKey(A.alice), now: now() },
+        trx,
+      );
+      await services.syncRepository.create(keyA, feed.id, new Date(Date.now() + 3_600_000), trx);
+      return feed.id;
+    });
+    await services.feedRepository.setRunAs(keyA, bobsFeed, bobKey, now());
     dcA.deleteUser(A.bob);
     dcA.deactivateUser(A.chloe);
     const stored = (await rows(a.app, 'personal_data_accounts', { client_key: keyA })).length;
@@ -103,16 +116,24 @@ describe('Data Center sweep of stored users', () => {
     expect(steps).toBeGreaterThan(1);
     // Each stored key asked about once in the pass, over several resumable steps, with a feed owner's rights.
     const asked = userLookups(dcA, sinceA)
-      .filter((request) => !request.query.has('expand'))
+      .filter((request) => !request.query.has('expand') && request.status !== 401)
       .map((request) => request.query.get('key'));
     expect(asked).toHaveLength(stored);
     expect(new Set(asked).size).toBe(stored);
-    expect(userLookups(dcA, sinceA).every((request) => request.caller === A.alice)).toBe(true);
+    expect(
+      userLookups(dcA, sinceA)
+        .filter((request) => request.status !== 401)
+        .every((request) => request.caller === A.alice),
+    ).toBe(true);
     expect(userLookups(dcB, sinceB)).toEqual([]);
 
     expect((await fetchFeed(urls.get(`${keyA}/bob`) ?? '')).status).toBe(404);
     expect(await rows(a.app, 'feed_subscriptions', { client_key: keyA, account_id: bobKey })).toEqual([]);
     expect(await rows(a.app, 'jira_users', { client_key: keyA, account_id: bobKey })).toEqual([]);
+    expect(await rows(a.app, 'feeds', { client_key: keyA, run_as_account_id: bobKey })).toEqual([]);
+    expect(
+      await rows(a.app, 'personal_data_accounts', { client_key: keyA, account_id: bobKey }),
+    ).toMatchObject([{ closed_at: expect.any(Date) }]);
     expect(await rows(a.app, 'datacenter_user_tokens', { client_key: keyA, account_id: bobKey })).toEqual([]);
 
     expect((await fetchFeed(urls.get(`${keyA}/chloe`) ?? '')).status).toBe(404);
