@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { JobQueue } from './jobs/scheduler.js';
 import { type Logger, treatAsSecret } from './logger.js';
-import { createServices, type ServiceDeps, type Services } from './services/services.js';
+import { createServices, deploymentScopeOf, type ServiceDeps, type Services } from './services/services.js';
 
 export type Composed = {
   app: Application;
@@ -38,6 +38,7 @@ export async function composeApp(deps: {
   const now = deps.now ?? (() => new Date());
   const queue = await JobQueue.connect({
     connectionString: db.connectionString,
+    scope: deploymentScopeOf(config),
     logger,
     sharedSession: db.embedded,
   });
@@ -70,6 +71,7 @@ export async function composeApp(deps: {
         syncs: services.syncRepository,
         access: services.access,
         accessRepository: services.accessRepository,
+        userSweeps: services.userSweeps,
         personalDataReports: services.personalDataReportRepository,
         connectPersonalData: services.connectPersonalData,
         concurrency: options.concurrency ?? config.syncConcurrency,

@@ -3,18 +3,28 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { DataCenterConfig } from '../config.js';
 import type { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
+import type { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
 import { AppError } from '../errors.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 import type { Logger } from '../logger.js';
+import type { ActiveInstallation } from '../domain/installation.js';
 import type { Actor } from '../services/actor.js';
 import type { InstallationService } from '../services/installation-service.js';
 import type { JiraClients } from '../services/jira-clients.js';
 import { readCookies, serializeCookie } from './cookies.js';
+import type { DataCenterAuth } from './datacenter-jira-client.js';
 import { GrantRefused, type DataCenterOAuth } from './datacenter-oauth.js';
-import { OWNER_SIGN_IN_NEEDED, signInAgain, type DataCenterTokens } from './datacenter-tokens.js';
+import {
+  OWNER_SIGN_IN_NEEDED,
+  signInAgain,
+  TOKEN_UNREADABLE,
+  type DataCenterTokens,
+} from './datacenter-tokens.js';
 import type { TokenCipher } from './token-cipher.js';
 
 const SIGN_IN_TTL_MS = 10 * 60_000;
+/** The longest a session outlives its user's deactivation or deletion in Jira. */
+export const USER_RECHECK_MS = 5 * 60_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PAGES = /^\/pages\/(admin|my-calendars)$/;
 const DEFAULT_PAGE = '/pages/my-calendars';
@@ -69,6 +79,7 @@ export class DataCenterDoor {
       oauth: DataCenterOAuth;
       tokens: DataCenterTokens;
       sessions: DataCenterSessionRepository;
+      signInStates: DataCenterSignInStateRepository;
       installations: InstallationService;
       jira: JiraClients;
       cipher: TokenCipher;
@@ -130,6 +141,23 @@ export class DataCenterDoor {
         'The sign-in answer does not belong to this sign-in (state mismatch). Start the sign-in again.',
       );
     }
+    const installation = await this.deps.installations.installDataCenter(this.clientKey, {
+      baseUrl: this.deps.config.baseUrl,
+      serverVersion: null,
+    });
+    const firstUse = await this.deps.signInStates.consume(
+      this.clientKey,
+      sha256(attempt.data.state),
+      new Date(attempt.data.expiresAt),
+      this.deps.now(),
+    );
+    if (!firstUse) {
+      throw new AppError(
+        400,
+        'signin_replayed',
+        'This sign-in answer was already used (a sign-in completes once). Start the sign-in again.',
+      );
+    }
     if (query.data.error || !query.data.code) {
       throw signInFailed(
         'Jira did not grant Calendar Sync access. Start the sign-in again and choose Allow.',
@@ -143,10 +171,6 @@ export class DataCenterDoor {
         throw signInFailed('Jira refused the sign-in code. Start the sign-in again.');
       throw error;
     }
-    const installation = await this.deps.installations.installDataCenter(this.clientKey, {
-      baseUrl: this.deps.config.baseUrl,
-      serverVersion: null,
-    });
     const me = await withUpstreamErrors(() =>
       this.deps.jira
         .forUser(installation, {
@@ -159,6 +183,7 @@ export class DataCenterDoor {
     await this.deps.tokens.saveSignIn(this.clientKey, me.accountId, grant);
     // Feeds this person owns that stopped for want of their sign-in can run again.
     await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: OWNER_SIGN_IN_NEEDED });
+    await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: TOKEN_UNREADABLE });
 
     const sessionId = random();
     const now = this.deps.now();
@@ -204,12 +229,56 @@ export class DataCenterDoor {
     if (!SAFE_METHODS.has(req.method)) this.checkCsrf(req, sessionId);
     const installation = await this.deps.installations.findActive(this.clientKey);
     if (!installation) throw signInAgain();
-    return {
-      clientKey: this.clientKey,
-      accountId: session.accountId,
-      installation,
-      asUser: this.deps.tokens.userAuth(this.clientKey, session.accountId, signInAgain),
-    };
+    const asUser = this.deps.tokens.userAuth(this.clientKey, session.accountId, signInAgain);
+    if (session.checkedAt.getTime() + USER_RECHECK_MS <= this.deps.now().getTime()) {
+      await this.recheckUser(installation, session.accountId, sha256(sessionId), asUser);
+    }
+    return { clientKey: this.clientKey, accountId: session.accountId, installation, asUser };
+  }
+
+  /**
+   * Asks Jira, as the session's user, whether they are still who they were and active. A deactivated or
+   * deleted user (Jira refuses their token, or says `active: false`) loses every session here; a Jira
+   * that does not answer leaves the session be until the next check.
+   */
+  private async recheckUser(
+    installation: ActiveInstallation,
+    accountId: string,
+    idSha256: string,
+    asUser: DataCenterAuth,
+  ): Promise<void> {
+    let me;
+    try {
+      me = await this.deps.jira.forUser(installation, asUser).getMyself();
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'signin_required')) {
+        this.deps.logger.warn(
+          { clientKey: this.clientKey, code: error instanceof AppError ? error.code : 'unknown' },
+          'could not re-check a Data Center user with Jira; the session stands until the next check',
+        );
+        return;
+      }
+      await this.endSessionsOf(accountId, 'Jira refused their sign-in');
+      throw error;
+    }
+    if (me.active === false || me.accountId !== accountId) {
+      await this.endSessionsOf(accountId, 'deactivated in Jira');
+      throw new AppError(
+        401,
+        'signin_required',
+        'Your Jira account is deactivated or no longer the one that signed in. Sign in again.',
+      );
+    }
+    await this.deps.sessions.markChecked(this.clientKey, idSha256, this.deps.now());
+  }
+
+  private async endSessionsOf(accountId: string, why: string): Promise<void> {
+    const ended = await this.deps.sessions.deleteForAccount(this.clientKey, accountId);
+    this.deps.tokens.forget(this.clientKey, accountId);
+    this.deps.logger.info(
+      { clientKey: this.clientKey, accountId, ended },
+      `ended the sessions of a user ${why}`,
+    );
   }
 
   /** The token state-changing calls carry in X-CSRF-Token: derived from the session, useless without it. */

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
 import { AppError } from '../errors.js';
-import type { JiraAuth } from '../jira/jira-auth.js';
 import type { Logger } from '../logger.js';
 import type { DataCenterAuth } from './datacenter-jira-client.js';
 import { type DataCenterOAuth, GrantRefused, type TokenGrant } from './datacenter-oauth.js';
@@ -19,6 +18,16 @@ export const ownerSignInNeeded = (): AppError =>
     'Jira no longer accepts the sign-in of this feed’s owner (revoked, expired, or the owner lost access). The owner must sign in again, or an administrator takes the feed over. The last good calendar is served meanwhile.',
   );
 
+export const TOKEN_UNREADABLE = 'datacenter_token_unreadable';
+
+/** The stored sign-in exists but this server's key does not open it: a configuration problem, not Jira's answer. */
+export const tokenUnreadable = (): AppError =>
+  new AppError(
+    500,
+    TOKEN_UNREADABLE,
+    'This Calendar Sync server cannot decrypt the stored Jira sign-in with its TOKEN_ENCRYPTION_KEY (the key was changed, or the row belongs to another deployment sharing the database). Jira was not asked. Restore the key, or the user signs in again.',
+  );
+
 export const signInAgain = (): AppError =>
   new AppError(401, 'signin_required', 'Your Jira sign-in has ended or was revoked. Sign in again.');
 
@@ -34,7 +43,7 @@ const sealContext = (clientKey: string, accountId: string): string =>
  */
 export class DataCenterTokens {
   private readonly cache = new Map<string, Cached>();
-  private readonly refreshing = new Map<string, Promise<Cached | 'refused'>>();
+  private readonly refreshing = new Map<string, Promise<Cached | 'refused' | 'unreadable'>>();
 
   constructor(
     private readonly deps: {
@@ -78,7 +87,7 @@ export class DataCenterTokens {
    * Jira as the site, for what the app reads between page visits (group members, role actors): there is
    * no app user on Data Center, so a feed owner whose sign-in Jira still honours stands in.
    */
-  siteAuth(clientKey: string): JiraAuth {
+  siteAuth(clientKey: string): DataCenterAuth {
     let chosen: string | null = null;
     return {
       apiBaseUrl: this.deps.apiBaseUrl,
@@ -86,6 +95,18 @@ export class DataCenterTokens {
         chosen ??= await this.siteReader(clientKey);
         return `Bearer ${await this.accessToken(clientKey, chosen, ownerSignInNeeded)}`;
       },
+      // Jira refused the stand-in (deactivated, deleted, revoked): a refresh tells, and another owner stands in.
+      renew: async () => {
+        if (chosen === null) return;
+        this.cache.delete(cacheKey(clientKey, chosen));
+        try {
+          await this.accessToken(clientKey, chosen, ownerSignInNeeded);
+        } catch (error) {
+          if (!(error instanceof AppError && error.code === OWNER_SIGN_IN_NEEDED)) throw error;
+          chosen = null;
+        }
+      },
+      refused: ownerSignInNeeded,
     };
   }
 
@@ -111,6 +132,7 @@ export class DataCenterTokens {
     }
     const result = await pending;
     if (result === 'refused') throw refused();
+    if (result === 'unreadable') throw tokenUnreadable();
     this.cache.set(key, result);
     return result.token;
   }
@@ -120,14 +142,15 @@ export class DataCenterTokens {
     this.cache.delete(cacheKey(clientKey, accountId));
   }
 
-  private async refresh(clientKey: string, accountId: string): Promise<Cached | 'refused'> {
+  private async refresh(clientKey: string, accountId: string): Promise<Cached | 'refused' | 'unreadable'> {
     const context = sealContext(clientKey, accountId);
-    const outcome = await this.deps.knex.transaction(async (trx): Promise<Cached | 'refused' | 'dead'> => {
+    type Outcome = Cached | 'refused' | 'dead' | 'unreadable';
+    const outcome = await this.deps.knex.transaction(async (trx): Promise<Outcome> => {
       const row = await this.deps.tokens.findForUpdate(clientKey, accountId, trx);
       if (!row || row.refusedAt) return 'refused';
       const refreshToken = this.deps.cipher.open(row.refreshTokenEncrypted, context);
-      // A row this key cannot open (the key was changed) is as good as revoked.
-      if (refreshToken === null) return 'dead';
+      // Jira was not asked: the row stays as it is, for the key that sealed it.
+      if (refreshToken === null) return 'unreadable';
       let grant: TokenGrant;
       try {
         grant = await this.deps.oauth.refresh(refreshToken);
@@ -144,6 +167,13 @@ export class DataCenterTokens {
       );
       return { token: grant.accessToken, expiresAt: grant.expiresAt };
     });
+    if (outcome === 'unreadable') {
+      this.deps.logger.warn(
+        { clientKey, accountId },
+        'a Data Center refresh token cannot be decrypted with this server’s key; Jira was not asked',
+      );
+      return outcome;
+    }
     if (outcome !== 'dead') return outcome;
     await this.deps.tokens.markRefused(clientKey, accountId, this.deps.now());
     this.deps.logger.info(

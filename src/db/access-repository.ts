@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { DeploymentScope } from '../domain/deployment.js';
+import { inScopeSql } from './deployment-scope.js';
 import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 export type RoleActor = { roleId: string; projectId: string; kind: 'user' | 'group'; actor: string };
@@ -204,7 +206,8 @@ export class AccessRepository {
    * Sites whose access was last refreshed before `before` and that have personal URLs to keep honest.
    * Cross-tenant on purpose: it is the scheduler's entry point.
    */
-  async sitesDueForRefresh(before: Date): Promise<string[]> {
+  async sitesDueForRefresh(scope: DeploymentScope, before: Date): Promise<string[]> {
+    const inScope = inScopeSql(scope, 's.client_key');
     const rows = (await this.knex('feed_subscriptions as s')
       .distinct('s.client_key')
       .join('installations as i', 'i.client_key', 's.client_key')
@@ -212,6 +215,7 @@ export class AccessRepository {
       .whereNotNull('s.account_id')
       .whereNull('s.revoked_at')
       .andWhere('i.state', 'installed')
+      .andWhereRaw(inScope.sql, inScope.bindings)
       .andWhere((q) => q.whereNull('r.refreshed_at').orWhere('r.refreshed_at', '<', before))) as {
       client_key: string;
     }[];

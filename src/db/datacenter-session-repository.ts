@@ -6,9 +6,17 @@ type SessionRow = {
   account_id: string;
   created_at: Date;
   expires_at: Date;
+  checked_at: Date | null;
 };
 
-export type DataCenterSession = { clientKey: string; accountId: string; createdAt: Date; expiresAt: Date };
+export type DataCenterSession = {
+  clientKey: string;
+  accountId: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** When Jira last confirmed the user is still active: sign-in, then each re-check. */
+  checkedAt: Date;
+};
 
 /**
  * Browser sessions of the Data Center pages, found by the SHA-256 of the cookie. Lookup by hash is the
@@ -27,6 +35,7 @@ export class DataCenterSessionRepository {
       account_id: session.accountId,
       created_at: session.now,
       expires_at: session.expiresAt,
+      checked_at: session.now,
     });
   }
 
@@ -41,8 +50,15 @@ export class DataCenterSessionRepository {
           accountId: row.account_id,
           createdAt: row.created_at,
           expiresAt: row.expires_at,
+          checkedAt: row.checked_at ?? row.created_at,
         }
       : null;
+  }
+
+  async markChecked(clientKey: string, idSha256: string, now: Date): Promise<void> {
+    await this.knex<SessionRow>('datacenter_sessions')
+      .where({ client_key: clientKey, id_sha256: idSha256 })
+      .update({ checked_at: now });
   }
 
   async delete(clientKey: string, idSha256: string): Promise<void> {

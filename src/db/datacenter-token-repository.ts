@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 type TokenRow = {
   client_key: string;
@@ -58,18 +59,22 @@ export class DataCenterTokenRepository {
     token: { encrypted: Buffer; scope: string },
     now: Date,
   ): Promise<void> {
-    await this.knex<TokenRow>('datacenter_user_tokens')
-      .insert({
-        client_key: clientKey,
-        account_id: accountId,
-        refresh_token_encrypted: token.encrypted,
-        scope: token.scope,
-        signed_in_at: now,
-        refreshed_at: now,
-        refused_at: null,
-      })
-      .onConflict(['client_key', 'account_id'])
-      .merge(['refresh_token_encrypted', 'scope', 'signed_in_at', 'refreshed_at', 'refused_at']);
+    await this.knex.transaction(async (trx) => {
+      await trx<TokenRow>('datacenter_user_tokens')
+        .insert({
+          client_key: clientKey,
+          account_id: accountId,
+          refresh_token_encrypted: token.encrypted,
+          scope: token.scope,
+          signed_in_at: now,
+          refreshed_at: now,
+          refused_at: null,
+        })
+        .onConflict(['client_key', 'account_id'])
+        .merge(['refresh_token_encrypted', 'scope', 'signed_in_at', 'refreshed_at', 'refused_at']);
+      // A user who only signed in is stored too: the sweep of stored users must find them.
+      await recordAccountsFetched(trx, clientKey, [accountId], now);
+    });
   }
 
   async saveRefreshed(

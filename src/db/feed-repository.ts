@@ -78,6 +78,8 @@ export class FeedRepository {
       .update({
         name: feed.name,
         config: JSON.stringify(feed.config) as unknown as FeedConfig,
+        // Jira checked the query with the editor's rights: the feed reads with those from now on.
+        run_as_account_id: feed.accountId,
         updated_by_account_id: feed.accountId,
         updated_at: feed.now,
       })

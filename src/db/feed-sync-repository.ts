@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { DeploymentScope } from '../domain/deployment.js';
+import { inScopeSql } from './deployment-scope.js';
 import type { FeedSyncStatus, OmittedIssues, SyncBasis, SyncKind, SyncState } from '../domain/feed.js';
 
 type FeedSyncRow = {
@@ -169,52 +171,69 @@ export class FeedSyncRepository {
   }
 
   /**
-   * Claims feeds whose next sync is due, across all tenants. SKIP LOCKED plus the state change make a
-   * feed claimable by exactly one process per interval; syncs abandoned by a crashed process are
-   * reclaimed once `staleAfterMs` has passed.
+   * Claims feeds whose next sync is due, across the deployment's tenants. SKIP LOCKED plus the state
+   * change make a feed claimable by exactly one process per interval; syncs abandoned by a crashed
+   * process are reclaimed once `staleAfterMs` has passed.
    */
-  async claimDue(now: Date, limit: number, liveness: SyncLiveness): Promise<DueFeed[]> {
+  async claimDue(
+    scope: DeploymentScope,
+    now: Date,
+    limit: number,
+    liveness: SyncLiveness,
+  ): Promise<DueFeed[]> {
     const silentSince = new Date(now.getTime() - liveness.heartbeatStaleMs);
     const queuedSince = new Date(now.getTime() - liveness.queuedStaleMs);
+    const inScope = inScopeSql(scope);
     const rows = await this.knex.raw<{ rows: { client_key: string; feed_id: string; stale: boolean }[] }>(
       `WITH due AS (
          SELECT feed_id, state IN ('queued', 'running') AS stale FROM feed_syncs
-          WHERE (next_sync_at <= ? AND state NOT IN ('queued', 'running'))
+          WHERE ${inScope.sql}
+            AND ((next_sync_at <= ? AND state NOT IN ('queued', 'running'))
              OR (state = 'running' AND COALESCE(heartbeat_at, started_at) < ?)
-             OR (state = 'queued' AND requested_at < ?)
+             OR (state = 'queued' AND requested_at < ?))
           ORDER BY next_sync_at
           LIMIT ?
           FOR UPDATE SKIP LOCKED)
        UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL, heartbeat_at = NULL
          FROM due WHERE feed_syncs.feed_id = due.feed_id
        RETURNING feed_syncs.client_key, feed_syncs.feed_id, due.stale`,
-      [now, silentSince, queuedSince, limit, now],
+      [...inScope.bindings, now, silentSince, queuedSince, limit, now],
     );
     return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id, stale: row.stale }));
   }
 
   /**
    * When the earliest live-looking running or queued sync would turn stale if it stops beating, across
-   * all tenants; null when none is in flight. The tick uses it to come back for a takeover then, rather
-   * than at the next cron minute.
+   * the deployment's tenants; null when none is in flight. The tick uses it to come back for a takeover
+   * then, rather than at the next cron minute.
    */
-  async nextStaleAt(liveness: SyncLiveness): Promise<Date | null> {
+  async nextStaleAt(scope: DeploymentScope, liveness: SyncLiveness): Promise<Date | null> {
+    const inScope = inScopeSql(scope);
     const row = await this.knex.raw<{ rows: { at: Date | null }[] }>(
       `SELECT min(at) AS at FROM (
-         SELECT COALESCE(heartbeat_at, started_at) + make_interval(secs => ?) AS at FROM feed_syncs WHERE state = 'running'
+         SELECT COALESCE(heartbeat_at, started_at) + make_interval(secs => ?) AS at FROM feed_syncs
+          WHERE state = 'running' AND ${inScope.sql}
          UNION ALL
-         SELECT requested_at + make_interval(secs => ?) AS at FROM feed_syncs WHERE state = 'queued'
+         SELECT requested_at + make_interval(secs => ?) AS at FROM feed_syncs
+          WHERE state = 'queued' AND ${inScope.sql}
        ) AS pending`,
-      [liveness.heartbeatStaleMs / 1000, liveness.queuedStaleMs / 1000],
+      [
+        liveness.heartbeatStaleMs / 1000,
+        ...inScope.bindings,
+        liveness.queuedStaleMs / 1000,
+        ...inScope.bindings,
+      ],
     );
     const at = row.rows[0]?.at;
     return at ? new Date(at) : null;
   }
 
-  /** Since when the most overdue idle feed has been due, across all tenants (the operator's view); null when none is. */
-  async oldestDueSince(now: Date): Promise<Date | null> {
+  /** Since when the most overdue idle feed has been due, across the deployment's tenants (the operator's view); null when none is. */
+  async oldestDueSince(scope: DeploymentScope, now: Date): Promise<Date | null> {
+    const inScope = inScopeSql(scope);
     const row = await this.knex<FeedSyncRow>('feed_syncs')
-      .where('next_sync_at', '<=', now)
+      .whereRaw(inScope.sql, inScope.bindings)
+      .andWhere('next_sync_at', '<=', now)
       .whereNotIn('state', ['queued', 'running'])
       .min<{ oldest: Date | null }>('next_sync_at as oldest')
       .first();

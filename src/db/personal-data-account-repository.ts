@@ -128,6 +128,8 @@ export class PersonalDataAccountRepository {
          UNION SELECT account_id FROM jira_users WHERE client_key = :k
          UNION SELECT actor FROM jira_role_actors WHERE client_key = :k AND actor_kind = 'user'
          UNION SELECT unnest(user_account_ids) FROM feed_events WHERE client_key = :k
+         UNION SELECT account_id FROM datacenter_user_tokens WHERE client_key = :k
+         UNION SELECT account_id FROM datacenter_sessions WHERE client_key = :k
        )
        DELETE FROM personal_data_accounts p
         WHERE p.client_key = :k AND p.closed_at IS NULL AND p.lease_id IS NULL
@@ -135,6 +137,14 @@ export class PersonalDataAccountRepository {
       { k: clientKey },
     );
     return result.rowCount ?? 0;
+  }
+
+  /** The next open accounts after `after` in account id order: a sweep's page that survives restarts. */
+  async listOpenAfter(clientKey: string, after: string | null, limit: number): Promise<string[]> {
+    let query = this.scoped(clientKey).whereNull('closed_at');
+    if (after !== null) query = query.andWhere('account_id', '>', after);
+    const rows = await query.orderBy('account_id').limit(limit).select('account_id');
+    return rows.map((row) => row.account_id);
   }
 
   /** Accounts still asked about (not closed). */

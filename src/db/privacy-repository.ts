@@ -220,6 +220,10 @@ export class PrivacyRepository {
       await trx('feeds')
         .where({ client_key: clientKey, updated_by_account_id: accountId })
         .update({ updated_by_account_id: erasedMarker });
+      // Data Center: the feed no longer names whose rights it read with; it waits for a take-over.
+      await trx('feeds')
+        .where({ client_key: clientKey, run_as_account_id: accountId })
+        .update({ run_as_account_id: erasedMarker });
       // Until the re-sync lands, events no longer link the account to per-user calendars.
       await trx.raw(
         'UPDATE feed_events SET user_account_ids = array_remove(user_account_ids, ?) WHERE client_key = ? AND ? = ANY(user_account_ids)',

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
 import type { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
 import type { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
+import { type DeploymentScope, jobSchemaOf } from '../domain/deployment.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import { loggedPool, patientPool } from '../db/patient-pool.js';
 import type { AccessService } from '../services/access-service.js';
@@ -30,7 +31,9 @@ import {
   siteChangedTask,
   type SiteChangedPayload,
 } from './site-changed-job.js';
+import { SWEEP_USERS_TASK, sweepUsersJobKey, sweepUsersTask } from './sweep-users-job.js';
 import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
+import type { UserSweepService } from '../services/user-sweep-service.js';
 
 const MAX_ATTEMPTS = 5;
 /** Longer than any restart or failover worth riding out; past it the job's end is left to the lock timeout. */
@@ -70,6 +73,8 @@ function loggable(meta: Record<string, unknown> | undefined): Record<string, unk
 
 export type JobQueueOptions = {
   connectionString: string;
+  /** The installations this deployment serves: its queue (a schema of its own) and what its tick claims. */
+  scope: DeploymentScope;
   logger: Logger;
   /** The embedded PostgreSQL runs every connection in one session, where named prepared statements collide. */
   sharedSession: boolean;
@@ -100,6 +105,7 @@ export class JobQueue implements TickQueue {
     });
     const utils = await makeWorkerUtils({
       pgPool: utilsPool,
+      schema: jobSchemaOf(options.scope),
       logger: workerLogger(options.logger),
       noPreparedStatements: options.sharedSession,
     });
@@ -120,6 +126,14 @@ export class JobQueue implements TickQueue {
       REFRESH_ACCESS_TASK,
       { clientKey },
       { jobKey: `refresh_access:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
+  async enqueueUserSweep(clientKey: string): Promise<void> {
+    await this.utils.addJob(
+      SWEEP_USERS_TASK,
+      { clientKey },
+      { jobKey: sweepUsersJobKey(clientKey), jobKeyMode: 'preserve_run_at', maxAttempts: MAX_ATTEMPTS },
     );
   }
 
@@ -145,11 +159,11 @@ export class JobQueue implements TickQueue {
     });
   }
 
-  /** Jobs due now and not yet taken by a worker, across all tenants. */
+  /** Jobs due now and not yet taken by a worker, in this deployment's queue. */
   async depth(): Promise<number> {
     const result = await this.utils.withPgClient((client) =>
       client.query<{ n: string }>(
-        'SELECT count(*) AS n FROM graphile_worker.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts',
+        `SELECT count(*) AS n FROM ${client.escapeIdentifier(jobSchemaOf(this.options.scope))}.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts`,
       ),
     );
     return Number(result.rows[0]?.n ?? 0);
@@ -174,6 +188,7 @@ export class JobQueue implements TickQueue {
     syncs: FeedSyncRepository;
     access: AccessService;
     accessRepository: AccessRepository;
+    userSweeps: UserSweepService;
     personalDataReports: PersonalDataReportRepository;
     connectPersonalData: ConnectPersonalDataReporter;
     concurrency: number;
@@ -192,6 +207,7 @@ export class JobQueue implements TickQueue {
     });
     this.runner = await run({
       pgPool: this.runnerPool,
+      schema: jobSchemaOf(this.options.scope),
       concurrency: deps.concurrency,
       noHandleSignals: true,
       noPreparedStatements: this.options.sharedSession,
@@ -202,6 +218,7 @@ export class JobQueue implements TickQueue {
           deps.metrics?.recordSync(outcome, seconds),
         ),
         [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
+        [SWEEP_USERS_TASK]: sweepUsersTask(deps.userSweeps),
         [REPORT_PERSONAL_DATA_TASK]: reportPersonalDataTask(deps.connectPersonalData),
         [SITE_CHANGED_TASK]: siteChangedTask({
           syncs: deps.syncs,
@@ -209,6 +226,7 @@ export class JobQueue implements TickQueue {
           now: deps.now,
         }),
         [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
+          scope: this.options.scope,
           syncs: deps.syncs,
           access: deps.accessRepository,
           personalDataReports: deps.personalDataReports,
@@ -216,6 +234,7 @@ export class JobQueue implements TickQueue {
           now: deps.now,
           liveness: deps.liveness,
           onStaleTakeovers: (count) => deps.metrics?.recordStaleTakeovers(count),
+          userSweeps: deps.userSweeps,
         }),
       },
       parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),

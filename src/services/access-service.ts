@@ -23,6 +23,7 @@ import type { FeedConfig } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import type { JiraReader } from '../jira/jira-reader.js';
+import type { JiraUser } from '../jira/jira-schemas.js';
 import { isJiraError } from '../jira/jira-error.js';
 import type { Logger } from '../logger.js';
 import { FeedPublisher } from './feed-publisher.js';
@@ -66,7 +67,9 @@ export class AccessService {
     await this.refreshRoles(installation);
     for (const accountId of await this.deps.subscriptions.listLiveAccounts(clientKey)) {
       const facts = await this.refreshUser(installation, accountId);
-      if (!facts.active)
+      // Data Center keeps a deactivated user's URLs (refused while inactive) for when they come back;
+      // a deleted one is erased by the sweep of stored users.
+      if (!facts.active && installation.door !== 'datacenter')
         await this.deps.subscriptions.revokeAllForAccount(clientKey, accountId, this.deps.now());
     }
     for (const feed of await this.deps.feeds.list(clientKey)) await this.recomputeFeed(installation, feed);
@@ -151,10 +154,17 @@ export class AccessService {
     }
   }
 
-  /** Re-reads one account from Jira: deactivated or deleted accounts come back inactive. */
-  async refreshUser(installation: ActiveInstallation, accountId: string): Promise<JiraUserFacts> {
+  /**
+   * Re-reads one account from Jira: deactivated or deleted accounts come back inactive. `known` is the
+   * account as Jira just answered for it, when the caller already asked.
+   */
+  async refreshUser(
+    installation: ActiveInstallation,
+    accountId: string,
+    known?: JiraUser | null,
+  ): Promise<JiraUserFacts> {
     const client = this.deps.jira.forInstallation(installation);
-    const user = await client.getUser(accountId);
+    const user = known === undefined ? await client.getUser(accountId) : known;
     const active = user !== null && user.active !== false;
     const groupNames = active
       ? (await client.getUserGroups(accountId)).map((group) => group.name).sort()
@@ -190,6 +200,23 @@ export class AccessService {
       roleProjects.set(roleId, projects);
     }
     return { active: user.active, groups: new Set(user.groupNames), roleProjects };
+  }
+
+  /** Whether the cache holds the account as active; null when it holds nothing for it. */
+  async cachedActive(clientKey: string, accountId: string): Promise<boolean | null> {
+    return (await this.deps.access.findUser(clientKey, accountId))?.active ?? null;
+  }
+
+  /** Re-decides every live personal URL of one account, from the cache. */
+  async recomputeAccount(installation: ActiveInstallation, accountId: string): Promise<void> {
+    for (const feed of await this.deps.feeds.list(installation.clientKey)) {
+      for (const subscription of await this.deps.subscriptions.listLivePersonal(
+        installation.clientKey,
+        feed.id,
+      )) {
+        if (subscription.accountId === accountId) await this.resolve(installation, feed, subscription);
+      }
+    }
   }
 
   async recomputeFeed(installation: ActiveInstallation, feed: Feed): Promise<void> {

@@ -127,6 +127,10 @@ export class FeedService {
     return this.insert(actor, { ...original.config, name });
   }
 
+  /**
+   * Jira checks the new configuration with the editor's rights, so the feed reads with the editor's from
+   * now on (Data Center): an edit by someone else never publishes what only the previous owner may browse.
+   */
   async update(actor: Actor, feedId: string, body: unknown): Promise<FeedWithStatus> {
     await this.requireFeed(actor, feedId);
     const config = this.parse(body);

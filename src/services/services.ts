@@ -5,12 +5,14 @@ import { connectJiraAuth } from '../connect/connect-jira-auth.js';
 import { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
+import { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
 import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
-import { DataCenterDoor } from '../datacenter/datacenter-door.js';
+import { DataCenterDoor, dataCenterClientKey } from '../datacenter/datacenter-door.js';
 import { DataCenterOAuth } from '../datacenter/datacenter-oauth.js';
 import { DataCenterTokens, ownerSignInNeeded } from '../datacenter/datacenter-tokens.js';
 import { FeedTakeoverService } from '../datacenter/feed-takeover-service.js';
 import { TokenCipher } from '../datacenter/token-cipher.js';
+import type { DeploymentScope } from '../domain/deployment.js';
 import { runsAs } from '../domain/feed.js';
 import { AppError } from '../errors.js';
 import { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
@@ -26,6 +28,7 @@ import { SiteSettingsRepository } from '../db/site-settings-repository.js';
 import { PersonalDataAccountRepository } from '../db/personal-data-account-repository.js';
 import { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
+import { UserSweepRepository } from '../db/user-sweep-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { ForgeDoor } from '../forge/forge-door.js';
@@ -51,6 +54,7 @@ import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
 import { PersonalDataReporting } from './personal-data-reporting.js';
 import { PrivacyService } from './privacy-service.js';
+import { UserSweepService } from './user-sweep-service.js';
 import { RenderCache } from './render-cache.js';
 import { ServedFeeds } from './served-feeds.js';
 import { SettingsService } from './settings-service.js';
@@ -79,10 +83,18 @@ export type ServiceDeps = {
   jiraClientOverrides?: ConstructorParameters<typeof JiraClients>[0] extends infer T ? Partial<T> : never;
 };
 
+/** The Cloud edition serves every Connect and Forge installation; a Data Center one, its one Jira. */
+export function deploymentScopeOf(config: Pick<Config, 'datacenter'>): DeploymentScope {
+  return config.datacenter
+    ? { edition: 'datacenter', clientKey: dataCenterClientKey(config.datacenter.baseUrl) }
+    : { edition: 'cloud' };
+}
+
 /** Builds every repository and use case once; main.ts and the tests compose the app from this. */
 export function createServices(deps: ServiceDeps) {
   const { config, logger, knex, queue } = deps;
   const now = deps.now ?? (() => new Date());
+  const scope = deploymentScopeOf(config);
 
   const installationRepository = new InstallationRepository(knex);
   const connectStoreRepository = new ConnectStoreRepository(knex);
@@ -153,7 +165,10 @@ export function createServices(deps: ServiceDeps) {
     }
   };
   const metrics = new Metrics(async () => {
-    const [queueDepth, oldest] = await Promise.all([queue.depth(), syncRepository.oldestDueSince(now())]);
+    const [queueDepth, oldest] = await Promise.all([
+      queue.depth(),
+      syncRepository.oldestDueSince(scope, now()),
+    ]);
     return {
       queueDepth,
       oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0,
@@ -277,6 +292,7 @@ export function createServices(deps: ServiceDeps) {
           oauth: dataCenterOAuth,
           tokens: dataCenterTokens,
           sessions: dataCenterSessionRepository,
+          signInStates: new DataCenterSignInStateRepository(knex),
           installations,
           jira,
           cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
@@ -295,6 +311,17 @@ export function createServices(deps: ServiceDeps) {
             dataCenterTokens.forget(clientKey, accountId),
         }
       : {}),
+  });
+
+  const userSweeps = new UserSweepService({
+    sweeps: new UserSweepRepository(knex),
+    accounts: personalDataAccounts,
+    installations,
+    jira,
+    access,
+    privacy,
+    logger,
+    now,
   });
 
   const personalDataReportRepository = new PersonalDataReportRepository(knex);
@@ -360,6 +387,7 @@ export function createServices(deps: ServiceDeps) {
     settings,
     privacy,
     personalDataReporting,
+    userSweeps,
     personalDataReportRepository,
     connectPersonalData,
     reporter,

@@ -112,4 +112,26 @@ describe('the Data Center edition in a browser', () => {
     await saveScreenshot(page, 'datacenter-my-calendars');
     expect(problems.list).toEqual([]);
   });
+  it('tells an administrator editing someone else’s feed that saving moves it to their Jira rights', async () => {
+    jira.data.groups.find((group) => group.name === 'site-admins')?.members.push(SEED_ACCOUNTS.farah);
+    const { page, problems } = await signedInAt(SEED_ACCOUNTS.farah, '/pages/admin');
+    await page.getByRole('link', { name: `Edit ${FEED_NAME}` }).click();
+    await page.getByRole('heading', { name: `Edit “${FEED_NAME}”` }).waitFor();
+    const notice = page.getByTestId('rights-notice');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(
+      new RegExp(
+        `rights of ${dc.userKey(SEED_ACCOUNTS.alice)}.*When you save your changes it reads with yours`,
+      ),
+    );
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const row = page.getByRole('row', { name: new RegExp(FEED_NAME) });
+    await row.waitFor();
+    await page.getByRole('link', { name: `Edit ${FEED_NAME}` }).click();
+    await page.getByRole('heading', { name: `Edit “${FEED_NAME}”` }).waitFor();
+    // Now the feed reads with Farah's rights: nothing to warn her about.
+    await page.getByRole('button', { name: 'Save changes' }).waitFor();
+    expect(await page.getByTestId('rights-notice').count()).toBe(0);
+    expect(problems.list).toEqual([]);
+  });
 });

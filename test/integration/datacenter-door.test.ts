@@ -70,19 +70,25 @@ describe('the Jira Data Center door', () => {
       expect(noCookie.headers.getSetCookie().join()).not.toMatch(/calsync_session=[^;]/);
     });
 
-    it('refuses a replayed code (Jira refuses the second exchange), and a declined consent', async () => {
+    it('takes each state once: a replayed callback is refused before Jira is asked; a declined consent too', async () => {
       const steps = await startSignIn(app, dc, A.bob);
       const first = await fetch(steps.callbackUrl, {
         headers: { cookie: steps.signInCookie },
         redirect: 'manual',
       });
       expect(first.status).toBe(302);
+      const exchanges = dc.grants.length;
       const replay = await fetch(steps.callbackUrl, {
         headers: { cookie: steps.signInCookie },
         redirect: 'manual',
       });
       expect(replay.status).toBe(400);
-      expect(dc.grants.at(-1)).toEqual({ grantType: 'authorization_code', status: 400 });
+      expect(((await replay.json()) as { error: unknown }).error).toMatchObject({
+        code: 'signin_replayed',
+        message: expect.stringMatching(/already used.*Start the sign-in again/),
+      });
+      expect(replay.headers.getSetCookie().join()).not.toMatch(/calsync_session=[^;]/);
+      expect(dc.grants.length).toBe(exchanges);
 
       const declined = await startSignIn(app, dc, A.bob, 'deny');
       expect(declined.callbackUrl.searchParams.get('error')).toBe('access_denied');

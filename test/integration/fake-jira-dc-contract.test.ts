@@ -212,4 +212,29 @@ describe('the fake Jira Data Center holds to what Jira DC accepts and refuses', 
     expect((await fetch(`${dc.baseUrl}/rest/api/2/search`, { method: 'POST' })).status).toBe(401);
     expect((await api(alice.access_token, '/rest/api/2/field?bogus=1')).status).toBe(400);
   });
+  it('answers a deactivated user as active: false and a deleted one with 404, and refuses their tokens', async () => {
+    const alice = await tokensFor(A.alice);
+    const chloe = await tokensFor(A.chloe);
+    const dmitri = await tokensFor(A.dmitri);
+    const byKey = (key: string) => api(alice.access_token, `/rest/api/2/user?key=${key}`);
+
+    dc.deactivateUser(A.chloe);
+    const deactivated = await byKey(dc.userKey(A.chloe));
+    expect(deactivated.status).toBe(200);
+    expect(await deactivated.json()).toMatchObject({ key: dc.userKey(A.chloe), active: false });
+    expect((await api(chloe.access_token, '/rest/api/2/myself')).status).toBe(401);
+    expect(
+      (await tokenCall({ grant_type: 'refresh_token', refresh_token: chloe.refresh_token })).status,
+    ).toBe(400);
+    dc.reactivateUser(A.chloe);
+    expect(await (await byKey(dc.userKey(A.chloe))).json()).toMatchObject({ active: true });
+
+    dc.deleteUser(A.dmitri);
+    const deleted = await byKey(dc.userKey(A.dmitri));
+    expect(deleted.status).toBe(404);
+    expect(await deleted.json()).toMatchObject({ errorMessages: [expect.stringMatching(/does not exist/)] });
+    expect((await api(dmitri.access_token, '/rest/api/2/myself')).status).toBe(401);
+    // The other users keep their keys.
+    expect(await (await byKey(dc.userKey(A.farah))).json()).toMatchObject({ key: dc.userKey(A.farah) });
+  });
 });

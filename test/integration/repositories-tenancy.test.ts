@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { AccessRepository } from '../../src/db/access-repository.js';
 import { ConnectStoreRepository } from '../../src/db/connect-store-repository.js';
 import { DataCenterSessionRepository } from '../../src/db/datacenter-session-repository.js';
+import { DataCenterSignInStateRepository } from '../../src/db/datacenter-sign-in-state-repository.js';
 import { DataCenterTokenRepository } from '../../src/db/datacenter-token-repository.js';
 import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
 import { FeedEventRevisionRepository } from '../../src/db/feed-event-revision-repository.js';
@@ -18,6 +19,7 @@ import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
 import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
+import { UserSweepRepository } from '../../src/db/user-sweep-repository.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
 import { feedConfig } from '../support/factories.js';
 import { openTestDatabase } from '../support/test-database.js';
@@ -73,6 +75,8 @@ const makeRepos = (d: Database) => ({
   items: new FeedSyncItemRepository(d.knex),
   dcTokens: new DataCenterTokenRepository(d.knex),
   dcSessions: new DataCenterSessionRepository(d.knex),
+  signInStates: new DataCenterSignInStateRepository(d.knex),
+  sweeps: new UserSweepRepository(d.knex),
 });
 
 let feedId: string;
@@ -432,10 +436,13 @@ describe('the Data Center repositories are scoped by clientKey too', () => {
   const snapshotC = async () =>
     Object.fromEntries(
       await Promise.all(
-        ['datacenter_user_tokens', 'datacenter_sessions'].map(async (table) => [
-          table,
-          await db.knex(table).where({ client_key: SITE_C }).select(),
-        ]),
+        [
+          'datacenter_user_tokens',
+          'datacenter_sessions',
+          'datacenter_sign_in_states',
+          'user_sweeps',
+          'personal_data_accounts',
+        ].map(async (table) => [table, await db.knex(table).where({ client_key: SITE_C }).select()]),
       ),
     );
 
@@ -457,6 +464,26 @@ describe('the Data Center repositories are scoped by clientKey too', () => {
       now,
       expiresAt: later,
     });
+    expect(await repos.signInStates.consume(SITE_C, 's'.repeat(64), later, now)).toBe(true);
+    await repos.sweeps.start(SITE_C, now);
+    await repos.sweeps.advance(SITE_C, 'acc-1');
+  });
+
+  it('sign-in states, sweeps and the sweep’s page of users are the site’s own', async () => {
+    const before = await snapshotC();
+    expect(before['datacenter_sign_in_states']).toHaveLength(1);
+    expect(before['personal_data_accounts']).toHaveLength(1);
+    // The same state at another site is another site's first use, not a replay of site C's.
+    expect(await repos.signInStates.consume(SITE_B, 's'.repeat(64), later, now)).toBe(true);
+    expect(await repos.signInStates.consume(SITE_C, 's'.repeat(64), later, now)).toBe(false);
+    expect(await repos.sweeps.find(SITE_B)).toBeNull();
+    await repos.sweeps.advance(SITE_B, 'zzz');
+    await repos.sweeps.finish(SITE_B, now);
+    expect(await repos.personalData.listOpenAfter(`datacenter:${randomUUID()}`, null, 10)).toEqual([]);
+    expect(await snapshotC()).toEqual(before);
+    expect(await repos.sweeps.find(SITE_C)).toMatchObject({ cursor: 'acc-1', finishedAt: null });
+    expect(await repos.personalData.listOpenAfter(SITE_C, null, 10)).toEqual(['acc-1']);
+    expect(await repos.personalData.listOpenAfter(SITE_C, 'acc-1', 10)).toEqual([]);
   });
 
   it('reads and writes as another site find and change nothing', async () => {

@@ -78,9 +78,19 @@ describe('scheduled syncs', () => {
         next_sync_at: new Date(Date.now() + 3_600_000),
       });
     const liveness = { heartbeatStaleMs: 60_000, queuedStaleMs: 30 * 60_000 };
-    const claimed = await app.services.syncRepository.claimDue(new Date(), 100, liveness);
+    const claimed = await app.services.syncRepository.claimDue(
+      { edition: 'cloud' },
+      new Date(),
+      100,
+      liveness,
+    );
     expect(claimed).toContainEqual({ clientKey: jira.clientKey, feedId: created.body.id, stale: true });
-    const notAgain = await app.services.syncRepository.claimDue(new Date(), 100, liveness);
+    const notAgain = await app.services.syncRepository.claimDue(
+      { edition: 'cloud' },
+      new Date(),
+      100,
+      liveness,
+    );
     expect(notAgain.map((due) => due.feedId)).not.toContain(created.body.id);
   });
 });

@@ -9,13 +9,17 @@ export type DataCenterApp = {
   tokenKey: Buffer;
 };
 
-/** The Data Center edition of the app for one fake Jira DC, with an incoming application link made for it. */
+/**
+ * The Data Center edition of the app for one fake Jira DC, with an incoming application link made for it;
+ * `same` starts another process of an existing deployment (its link and token key).
+ */
 export async function startDataCenterApp(
   dc: FakeJiraDc,
   options: TestAppOptions = {},
+  same?: { link?: DataCenterApp['link']; tokenKey?: Buffer },
 ): Promise<DataCenterApp> {
-  const link = dc.createApplicationLink('about:blank');
-  const tokenKey = randomBytes(32);
+  const link = same?.link ?? dc.createApplicationLink('about:blank');
+  const tokenKey = same?.tokenKey ?? randomBytes(32);
   const app = await startTestApp({
     ...options,
     configFor: (url) => {

@@ -153,7 +153,12 @@ async function loadLookups() {
   ]);
   state.site = site;
   /** @type {EditorLookups} */
-  const lookups = { fields, roles, siteBaseUrl: site?.baseUrl ?? '' };
+  const lookups = {
+    fields,
+    roles,
+    siteBaseUrl: site?.baseUrl ?? '',
+    viewer: site?.accountId && site.door ? { accountId: site.accountId, door: site.door } : null,
+  };
   if (fields && roles) state.lookups = lookups;
   return lookups;
 }

@@ -13,6 +13,25 @@ const SOURCE_TYPES = [
   ['filter', 'A saved filter'],
 ];
 
+/**
+ * Data Center reads Jira with one person's rights. Saving someone else's feed moves it to the editor's,
+ * because Jira checked the query with those: say so before the save, not after.
+ * @param {import('../types/api.js').FeedView | null} feed
+ * @param {import('../types/api.js').EditorLookups} lookups
+ * @returns {HTMLElement | null}
+ */
+export function rightsNotice(feed, lookups) {
+  const viewer = lookups.viewer;
+  if (!feed?.runsAs || viewer?.door !== 'datacenter' || viewer.accountId === feed.runsAs) return null;
+  return h('p', {
+    class: 'section-message section-message--warning',
+    'data-testid': 'rights-notice',
+    text:
+      `This feed reads Jira with the rights of ${feed.runsAs}. When you save your changes it reads with yours ` +
+      'instead: it will publish only the issues you may browse in Jira, to every subscriber.',
+  });
+}
+
 /** The section's controls; `read()` gives the name, source and time zone as the API expects them. */
 export class SourceSection {
   /**

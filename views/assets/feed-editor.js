@@ -17,7 +17,7 @@ import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
 import { ContentSection } from './editor-content.js';
 import { RulesSection } from './editor-rules.js';
-import { SourceSection } from './editor-source.js';
+import { rightsNotice, SourceSection } from './editor-source.js';
 import { WindowSection } from './editor-window.js';
 import { explainerSection } from './explainer.js';
 import { renderPreview } from './preview.js';
@@ -156,6 +156,7 @@ export class FeedEditor {
     );
     this.dateWindow = new WindowSection(config, register);
     this.access = new AccessSection(config.access ?? DEFAULT_CONFIG.access, lookups, register);
+    this.rightsNotice = rightsNotice(feed, lookups);
     this.saveButton = h('button', {
       type: 'submit',
       class: 'button button--primary',
@@ -202,6 +203,7 @@ export class FeedEditor {
       this.content.element,
       this.dateWindow.element,
       this.access.element,
+      this.rightsNotice,
       h(
         'div',
         { class: 'editor__actions' },

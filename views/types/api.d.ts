@@ -58,6 +58,8 @@ export type FeedView = {
   updatedAt: string;
   createdBy: string | null;
   updatedBy: string | null;
+  /** Whose Jira rights the sync reads with (Data Center). */
+  runsAs?: string;
   url: string | null;
   status: FeedStatus;
 };
@@ -99,7 +101,7 @@ export type PersonalCalendar = {
 };
 
 /** GET /api/site, as far as the pages read it. */
-export type Site = { baseUrl: string };
+export type Site = { baseUrl: string; door?: string; accountId?: string };
 
 /** GET and PUT /api/settings. */
 export type SiteSettingsView = {
@@ -123,4 +125,10 @@ export type PersonalDataReportingView = {
 };
 
 /** What the feed editor's pickers offer; null where Jira could not be asked. */
-export type EditorLookups = { fields: JiraField[] | null; roles: ProjectRole[] | null; siteBaseUrl: string };
+export type EditorLookups = {
+  fields: JiraField[] | null;
+  roles: ProjectRole[] | null;
+  siteBaseUrl: string;
+  /** Who is editing, and through which door; null when the site could not be read. */
+  viewer?: { accountId: string; door: string } | null;
+};

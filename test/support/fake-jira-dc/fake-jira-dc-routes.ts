@@ -13,7 +13,14 @@ import { JqlSyntaxError, parseJql } from '../fake-jira/jql-parser.js';
 import { type DcIdentity, dcIdentities } from './fake-jira-dc-users.js';
 
 /** A call as the signed-in user makes it: every answer is what that user may see. */
-export type DcSite = { data: FakeJiraData; caller: string; baseUrl: string; now: () => Date };
+export type DcSite = {
+  data: FakeJiraData;
+  caller: string;
+  baseUrl: string;
+  now: () => Date;
+  /** Users an administrator deleted: Jira answers 404 for them (their key is never given to anyone else). */
+  deleted: ReadonlySet<string>;
+};
 export type DcRequest = { params: Record<string, string>; query: URLSearchParams; body: unknown };
 export type DcReply = { status: number; body: unknown };
 
@@ -216,7 +223,7 @@ export const DC_ROUTES: readonly DcRoute[] = [
     template: '/rest/api/2/myself',
     query: ['expand'],
     handle: (site, { query }) => {
-      const me = byAccountId(site, site.caller);
+      const me = site.deleted.has(site.caller) ? undefined : byAccountId(site, site.caller);
       return me
         ? ok(presentDcUser(site, me, query.get('expand') === 'groups'))
         : dcError(401, 'You are not authenticated.');
@@ -276,8 +283,10 @@ export const DC_ROUTES: readonly DcRoute[] = [
       ) {
         return dcError(403, 'You do not have the permission to see the specified user.');
       }
-      const identity = dcIdentities(site.data).find((candidate) =>
-        key ? candidate.key === key : candidate.name === username,
+      const identity = dcIdentities(site.data).find(
+        (candidate) =>
+          (key ? candidate.key === key : candidate.name === username) &&
+          !site.deleted.has(candidate.user.accountId),
       );
       return identity
         ? ok(presentDcUser(site, identity, query.get('expand') === 'groups'))

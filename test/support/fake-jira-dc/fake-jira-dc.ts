@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from '../fake-jira/fake-jira-faults.js';
 import { defaultSeed } from '../fake-jira/fake-jira-seed.js';
-import type { FakeJiraData } from '../fake-jira/fake-jira-types.js';
+import type { FakeJiraData, FakeUser } from '../fake-jira/fake-jira-types.js';
 import { dcError, type DcReply, matchDcRoute } from './fake-jira-dc-routes.js';
 import { dcIdentities, dcIdentity } from './fake-jira-dc-users.js';
 
@@ -66,6 +66,7 @@ export class FakeJiraDc {
     throw new Error('Jira Data Center pages with startAt; it has no page tokens to expire');
   });
 
+  private readonly deleted = new Set<string>();
   private readonly clients = new Map<string, DcOAuthClient>();
   private readonly browserSessions = new Map<string, string>();
   private readonly consents = new Map<string, { accountId: string; params: URLSearchParams }>();
@@ -126,6 +127,27 @@ export class FakeJiraDc {
   /** The user revoked the app's access in their Jira profile: every token of theirs stops working. */
   revokeUser(accountId: string): void {
     for (const family of this.families.values()) if (family.accountId === accountId) family.revoked = true;
+  }
+
+  /** An administrator deactivates the user: they cannot log in, their tokens stop working, `active` is false. */
+  deactivateUser(accountId: string): void {
+    this.userOf(accountId).active = false;
+  }
+
+  reactivateUser(accountId: string): void {
+    this.userOf(accountId).active = true;
+  }
+
+  /** An administrator deletes the user: GET /user answers 404 for their key, as if they never existed. */
+  deleteUser(accountId: string): void {
+    this.userOf(accountId).active = false;
+    this.deleted.add(accountId);
+  }
+
+  private userOf(accountId: string): FakeUser {
+    const user = this.data.users.find((candidate) => candidate.accountId === accountId);
+    if (!user) throw new Error(`no user ${accountId} in the fake Jira`);
+    return user;
   }
 
   /** Every access token expires now (refresh tokens still work). */
@@ -208,7 +230,13 @@ export class FakeJiraDc {
     }
     reply(
       match.route.handle(
-        { data: this.data, caller: caller.accountId, baseUrl: this.baseUrl, now: this.now },
+        {
+          data: this.data,
+          caller: caller.accountId,
+          baseUrl: this.baseUrl,
+          now: this.now,
+          deleted: this.deleted,
+        },
         { params: match.params, query: url.searchParams, body },
       ),
     );
