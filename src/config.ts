@@ -5,39 +5,31 @@ const booleanString = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
-const hostPatterns = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  )
-  .pipe(
-    z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1),
-  );
+/** A comma-separated list, trimmed, empty entries dropped. */
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0),
+);
+
+const hostPatterns = commaList.pipe(
+  z.array(z.string().regex(/^[a-z0-9*.-]+$/i, 'host patterns are host names, "*" as a wildcard')).min(1),
+);
 
 /** `host`, `host:port` or `host:*`; a `*` in the host stands for one label. */
-const apiHostPatterns = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  )
-  .pipe(
-    z
-      .array(
-        z
-          .string()
-          .regex(
-            /^[a-z0-9*.-]+(:([1-9][0-9]{0,4}|\*))?$/i,
-            'API hosts are host names ("*" as a wildcard label), optionally with ":port" or ":*"',
-          ),
-      )
-      .min(1),
-  );
+const apiHostPatterns = commaList.pipe(
+  z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9*.-]+(:([1-9][0-9]{0,4}|\*))?$/i,
+          'API hosts are host names ("*" as a wildcard label), optionally with ":port" or ":*"',
+        ),
+    )
+    .min(1),
+);
 
 const FORGE_APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
 const FORGE_APP_ID =

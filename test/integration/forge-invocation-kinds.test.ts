@@ -1,26 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/forge/forge-routes.js';
-import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
-import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
+import { type DoorApp, type InstalledSite, startInstalledSite } from '../support/doors.js';
+import { SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { storedState } from '../support/hostile.js';
 import { ADMIN, sampleFeedConfig } from '../support/site.js';
 
 // No worker: whatever a route enqueues stays in the queue where the test can count it.
-let jira: FakeJira;
 let door: DoorApp;
 let site: InstalledSite;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  jira = await FakeJira.start();
-  door = await startDoorApp('forge', jira);
-  site = await door.install(jira);
+  ({ door, site, stop } = await startInstalledSite('forge'));
   const created = await site.api(ADMIN).post('/feeds', sampleFeedConfig({ name: 'Kept' }));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
 });
-afterAll(async () => {
-  await door?.stop();
-  await jira?.stop();
-});
+afterAll(() => stop?.());
 
 const forge = () => site.forge!;
 const routes = Object.values(FORGE_BACKEND_ROUTES);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoorApp, forgeApi, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { type DoorApp, forgeApi, type InstalledSite, startInstalledSite } from '../support/doors.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { findSecrets } from '../support/hostile.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
@@ -8,16 +8,12 @@ import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 let jira: FakeJira;
 let door: DoorApp;
 let site: InstalledSite;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  jira = await FakeJira.start();
-  door = await startDoorApp('forge', jira);
-  site = await door.install(jira);
+  ({ jira, door, site, stop } = await startInstalledSite('forge'));
 });
-afterAll(async () => {
-  await door?.stop();
-  await jira?.stop();
-});
+afterAll(() => stop?.());
 
 describe('an opaque Forge token in a statement that fails', () => {
   it('is kept out of the log, which still says why the statement failed', async () => {

@@ -1,27 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
-import { FakeJira } from '../support/fake-jira/fake-jira.js';
+import { type DoorApp, type InstalledSite, startInstalledSite } from '../support/doors.js';
 import { ADMIN, sampleFeedConfig } from '../support/site.js';
 import { waitFor } from '../support/wait.js';
 
-let jira: FakeJira;
 let door: DoorApp;
 let site: InstalledSite;
+let stop: (() => Promise<void>) | undefined;
 let feedId: string;
 
 beforeAll(async () => {
-  jira = await FakeJira.start();
-  door = await startDoorApp('forge', jira, { worker: true });
-  site = await door.install(jira);
+  ({ door, site, stop } = await startInstalledSite('forge', { worker: true }));
   const created = await site.api(ADMIN).post('/feeds', sampleFeedConfig({ name: 'Token feed' }));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   feedId = created.body.id as string;
   await syncedAfter(new Date(0));
 });
-afterAll(async () => {
-  await door?.stop();
-  await jira?.stop();
-});
+afterAll(() => stop?.());
 
 const forge = () => site.forge!;
 const stored = () => door.app.services.forgeTokenRepository.find(site.clientKey);

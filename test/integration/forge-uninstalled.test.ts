@@ -1,26 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
-import { FakeJira } from '../support/fake-jira/fake-jira.js';
+import { type DoorApp, type InstalledSite, startInstalledSite } from '../support/doors.js';
 import { storedState } from '../support/hostile.js';
 import { ADMIN, sampleFeedConfig } from '../support/site.js';
 
-let jira: FakeJira;
 let door: DoorApp;
 let site: InstalledSite;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  jira = await FakeJira.start();
-  door = await startDoorApp('forge', jira);
-  site = await door.install(jira);
+  ({ door, site, stop } = await startInstalledSite('forge'));
   expect((await site.api(ADMIN).post('/feeds', sampleFeedConfig({ name: 'Before uninstall' }))).status).toBe(
     201,
   );
   await site.uninstall();
 });
-afterAll(async () => {
-  await door?.stop();
-  await jira?.stop();
-});
+afterAll(() => stop?.());
 
 const forge = () => site.forge!;
 const installation = () => door.app.db.knex('installations').where({ client_key: site.clientKey }).first();

@@ -7,23 +7,12 @@ import { type DoorApp, type InstalledSite, installThrough, startDoorApp } from '
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
-import type { Services } from '../../src/services/services.js';
+import { holdAccounts } from '../support/factories.js';
 import { waitFor } from '../support/wait.js';
 
 const A = SEED_ACCOUNTS;
 const CYCLE_MS = DEFAULT_CYCLE_SECONDS * 1000;
 const HOUR = 3_600_000;
-
-/** Accounts the site holds data for (cached Jira memberships), as fetched at `at`. */
-async function holdAccounts(services: Services, clientKey: string, accountIds: readonly string[], at: Date) {
-  for (const accountId of accountIds)
-    await services.accessRepository.saveUser(clientKey, {
-      accountId,
-      active: true,
-      groupNames: [],
-      refreshedAt: at,
-    });
-}
 
 /** Personal Data Reporting through the Connect door: the scheduler's job posts to the site, signed. */
 describe('Personal Data Reporting over Connect', () => {

@@ -2,22 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CYCLE_SECONDS } from '../../src/services/personal-data-reporting.js';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { holdAccounts } from '../support/factories.js';
 import type { TestApp } from '../support/test-app.js';
-import type { Services } from '../../src/services/services.js';
 
 const CYCLE_MS = DEFAULT_CYCLE_SECONDS * 1000;
 const MINUTE = 60_000;
-
-/** Accounts the site holds data for (cached Jira memberships), as fetched at `at`. */
-async function holdAccounts(services: Services, clientKey: string, accountIds: readonly string[], at: Date) {
-  for (const accountId of accountIds)
-    await services.accessRepository.saveUser(clientKey, {
-      accountId,
-      active: true,
-      groupNames: [],
-      refreshedAt: at,
-    });
-}
 
 /**
  * The reporting cycle both cloud doors drive (`nextBatch`, then `settle` with Atlassian's answer),

@@ -3,7 +3,7 @@ import { dataCenterClientKey } from '../../src/datacenter/datacenter-door.js';
 import { signInThroughJira, startDataCenterApp } from './datacenter.js';
 import { FakeForge, type FakeForgeInstallation } from './fake-forge/fake-forge.js';
 import { FakeJiraDc } from './fake-jira-dc/fake-jira-dc.js';
-import type { FakeJira } from './fake-jira/fake-jira.js';
+import { FakeJira } from './fake-jira/fake-jira.js';
 import { type ApiRequest, apiAs, apiClient, registerSite } from './site.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
@@ -207,4 +207,22 @@ export function forgeApi(
     return { status: response.status, body: response.body, headers: new Headers(response.headers) };
   };
   return apiClient(request);
+}
+
+/** A fresh fake Jira, the app behind `door`, and the site installed through it; `stop` ends all three. */
+export async function startInstalledSite(
+  door: DoorName,
+  options: TestAppOptions = {},
+): Promise<{ jira: FakeJira; door: DoorApp; site: InstalledSite; stop: () => Promise<void> }> {
+  const jira = await FakeJira.start();
+  const doorApp = await startDoorApp(door, jira, options);
+  return {
+    jira,
+    door: doorApp,
+    site: await doorApp.install(jira),
+    stop: async () => {
+      await doorApp.stop();
+      await jira.stop();
+    },
+  };
 }

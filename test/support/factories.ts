@@ -1,6 +1,7 @@
 import { type FeedConfig, parseFeedConfig } from '../../src/domain/feed-config.js';
 import type { BuildContext } from '../../src/domain/feed-event-builder.js';
 import type { JiraIssueLike } from '../../src/domain/feed-event.js';
+import type { Services } from '../../src/services/services.js';
 
 /**
  * A feed configuration as the API would accept it: one JQL source and one all-day rule on the due date,
@@ -31,4 +32,20 @@ export function buildContext(overrides: Partial<BuildContext> = {}): BuildContex
 /** An issue as Jira's search returns it, with only the `fields` a test sets. */
 export function jiraIssue(overrides: Partial<JiraIssueLike> = {}): JiraIssueLike {
   return { id: '1', key: 'ABC-1', fields: {}, ...overrides };
+}
+
+/** Accounts the site holds data for (cached Jira memberships), as fetched at `at`. */
+export async function holdAccounts(
+  services: Services,
+  clientKey: string,
+  accountIds: readonly string[],
+  at: Date,
+): Promise<void> {
+  for (const accountId of accountIds)
+    await services.accessRepository.saveUser(clientKey, {
+      accountId,
+      active: true,
+      groupNames: [],
+      refreshedAt: at,
+    });
 }
