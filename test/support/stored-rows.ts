@@ -19,9 +19,19 @@ export async function everyStoredRow(db: Pick<Database, 'knex'>): Promise<Record
     const rows = (await knex(table).select('*')) as unknown[];
     state[table] = rows.map((row) => JSON.stringify(row)).sort();
   }
-  const jobs = await knex.raw<{ rows: unknown[] }>(
-    'SELECT task_identifier, key, run_at, attempts FROM graphile_worker.jobs',
-  );
-  state['graphile_worker.jobs'] = jobs.rows.map((row) => JSON.stringify(row)).sort();
+  // Each deployment queues its jobs in a schema of its own (graphile_worker, graphile_worker_dc_…).
+  const queues = (await knex
+    .select('table_schema')
+    .from('information_schema.tables')
+    .where({ table_name: 'jobs' })
+    .andWhereLike('table_schema', 'graphile\\_worker%')
+    .orderBy('table_schema')) as { table_schema: string }[];
+  if (queues.length === 0) throw new Error('no graphile-worker queue in this database: jobs would go unseen');
+  for (const { table_schema: schema } of queues) {
+    const jobs = await knex.raw<{ rows: unknown[] }>(
+      `SELECT task_identifier, key, run_at, attempts FROM ${JSON.stringify(schema)}.jobs`,
+    );
+    state[`${schema}.jobs`] = jobs.rows.map((row) => JSON.stringify(row)).sort();
+  }
   return state;
 }
