@@ -1,19 +1,11 @@
 // @ts-check
 // The admin page's feeds grid: a row per feed with its actions. A feed whose sync is under way is asked about
 // until the sync settles, and its row redrawn each time.
-import {
-  ApiError,
-  api,
-  confirmDialog,
-  copyText,
-  h,
-  plural,
-  replaceChildren,
-  resizeFrame,
-  showErrorFlag,
-  showFlag,
-  timeElement,
-} from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { confirmDialog, showErrorFlag, showFlag } from './feedback.js';
+import { plural, timeElement } from './formats.js';
+import { copyText, resizeFrame } from './page-host.js';
 import { ACTIVE_STATES, costCell, errorHint, eventsCell, statusCell } from './admin-status.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */

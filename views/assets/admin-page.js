@@ -2,18 +2,10 @@
 // The admin page (also the Configure page): the feeds list, with the grid (admin-feeds.js) and the site
 // settings (admin-settings.js) under it, or the feed editor, opened with Jira's fields and roles for its pickers.
 // The hash says which.
-import {
-  loadErrorMessage,
-  pageRoot,
-  ApiError,
-  api,
-  explainError,
-  h,
-  replaceChildren,
-  requireHost,
-  resizeFrame,
-  showFlag,
-} from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError, loadErrorMessage, showFlag } from './feedback.js';
+import { pageRoot, requireHost, resizeFrame } from './page-host.js';
 import { followFeeds, redrawFeeds, setFeeds, stopPolling } from './admin-feeds.js';
 import { settingsSection } from './admin-settings.js';
 import { FeedEditor } from './feed-editor.js';

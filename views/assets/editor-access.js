@@ -1,6 +1,9 @@
 // @ts-check
 // The feed editor's "Who can subscribe" section: access mode, groups, project roles, personal calendars.
-import { api, debounce, explainError, h, replaceChildren, resizeFrame } from './common.js';
+import { api } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError } from './feedback.js';
+import { debounce, resizeFrame } from './page-host.js';
 import { FITS } from './field-slots.js';
 import { checkbox, makeField, radioGroup } from './form-fields.js';
 

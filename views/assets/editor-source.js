@@ -1,6 +1,10 @@
 // @ts-check
 // The feed editor's "Name and issues" section: feed name, JQL query or saved filter, feed time zone.
-import { ApiError, api, debounce, explainError, h, plural, replaceChildren, resizeFrame } from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError } from './feedback.js';
+import { plural } from './formats.js';
+import { debounce, resizeFrame } from './page-host.js';
 import { makeField, radioGroup, selectInput, textInput, timeZones } from './form-fields.js';
 
 /** @typedef {import('../types/api.js').FeedConfig} FeedConfig */

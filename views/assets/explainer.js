@@ -1,7 +1,10 @@
 // @ts-check
 // "Why isn't it there?": one issue followed through the feed's query, rules, window, cap, size budget
 // and (optionally) one user's access, answered in words by the server.
-import { api, ApiError, explainError, h, replaceChildren, resizeFrame, uniqueId } from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren, uniqueId } from './dom.js';
+import { explainError } from './feedback.js';
+import { resizeFrame } from './page-host.js';
 
 /**
  * The editor's side section; `readConfig` gives the configuration as it stands in the form.

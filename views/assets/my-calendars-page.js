@@ -1,21 +1,10 @@
 // @ts-check
 // My calendars: the personal feed URLs of the signed-in user, with one-click subscribe links.
-import {
-  loadErrorMessage,
-  api,
-  pageRoot,
-  confirmDialog,
-  copyText,
-  formatNumber,
-  h,
-  replaceChildren,
-  requireHost,
-  resizeFrame,
-  showErrorFlag,
-  showFlag,
-  timeElement,
-  uniqueId,
-} from './common.js';
+import { api } from './api-client.js';
+import { h, replaceChildren, uniqueId } from './dom.js';
+import { confirmDialog, loadErrorMessage, showErrorFlag, showFlag } from './feedback.js';
+import { formatNumber, timeElement } from './formats.js';
+import { copyText, pageRoot, requireHost, resizeFrame } from './page-host.js';
 
 /** @typedef {import('../types/api.js').PersonalCalendar} PersonalCalendar */
 /** @typedef {(previous: PersonalCalendar, next: PersonalCalendar) => void} OnChange */

@@ -1,6 +1,7 @@
 // @ts-check
 // The editor's preview: what a not yet saved feed would contain.
-import { formatBytes, h, plural, replaceChildren } from './common.js';
+import { h, replaceChildren } from './dom.js';
+import { formatBytes, plural } from './formats.js';
 import { OMISSION_PHRASES } from './omission-reasons.js';
 
 /** @typedef {import('../types/api.js').Preview} Preview */
