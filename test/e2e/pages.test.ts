@@ -153,6 +153,25 @@ async function holdApi(page: Page, method: string, path: string): Promise<() => 
   };
 }
 
+/**
+ * Counts the page's asks for a Jira token made from the JQL box's code (editor-source.js): every call the
+ * page makes to the server starts with one, synchronously, so a check that was sent has been counted.
+ */
+async function countJqlCheckAsks(page: Page): Promise<() => Promise<number>> {
+  type Counted = { AP: { context: { getToken(callback: unknown): unknown } }; __jqlAsks: number };
+  await appFrame(page).evaluate(() => {
+    const page = globalThis as unknown as Counted;
+    const context = page.AP.context;
+    const getToken = context.getToken.bind(context);
+    page.__jqlAsks = 0;
+    context.getToken = (callback) => {
+      if (/editor-source\.js/.test(new Error().stack ?? '')) page.__jqlAsks += 1;
+      return getToken(callback);
+    };
+  });
+  return () => appFrame(page).evaluate(() => (globalThis as unknown as Counted).__jqlAsks);
+}
+
 async function noHorizontalOverflow(page: Page): Promise<void> {
   const widths = await appFrame(page).evaluate(() => {
     const root = (
@@ -648,6 +667,41 @@ describe('Calendar Sync pages inside a Jira frame', () => {
         errorReportingEnabled: settings.errorReportingEnabled,
         exportsEnabled: settings.exportsEnabled,
       });
+    }
+  });
+
+  it('sends no JQL check for a query typed just before the admin left the editor', async () => {
+    // The check waits for the admin to stop typing: this browser's clock says when that is.
+    const clocked = await launchBrowser({
+      serve: { [CONNECT_ALL_JS]: { contentType: 'application/javascript', body: FAKE_ALL_JS } },
+    });
+    try {
+      await clocked.context.clock.install();
+      host.accountId = SEED_ACCOUNTS.alice;
+      const { page, problems } = await openPage(clocked);
+      const opened = (current = { page, problems, frame: page.frameLocator('#app-frame') });
+      const { frame } = opened;
+      await page.goto(host.pageUrl('/pages/admin#new'));
+      await frame.getByRole('heading', { name: 'Create a feed' }).waitFor();
+      await page.clock.pauseAt(Date.now() + 60_000);
+      const jqlAsks = await countJqlCheckAsks(page);
+      const jql = frame.getByLabel('JQL query', { exact: true });
+
+      await jql.fill('project = CAL');
+      await page.clock.runFor(1000);
+      await expect.poll(() => frame.getByTestId('jql-status').textContent()).toMatch(/Jira accepts/);
+      expect(await jqlAsks()).toBe(1);
+
+      await jql.fill('project = OPS');
+      await frame.getByRole('link', { name: '← All feeds' }).click();
+      await frame.getByRole('heading', { name: 'Calendar Sync feeds' }).waitFor();
+      await page.clock.runFor(1000);
+      expect(await jqlAsks()).toBe(1);
+      await page.close();
+      expect(problems.list).toEqual([]);
+      expect(clocked.blocked).toEqual([]);
+    } finally {
+      await clocked.close();
     }
   });
 

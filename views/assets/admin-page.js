@@ -22,6 +22,7 @@ const root = pageRoot();
  *   lookups: EditorLookups | null,
  *   visit: number,
  *   justSaved: string | null,
+ *   editor: FeedEditor | null,
  * }}
  */
 const state = {
@@ -31,10 +32,19 @@ const state = {
   visit: 0,
   /** The feed just saved in the editor: its first sync is announced with a flag. */
   justSaved: null,
+  /** The editor on screen, closed when the admin moves on. */
+  editor: null,
 };
 
-async function showList() {
+/** Stops what the view being left still has scheduled: the grid's polls, the editor's checks. */
+function leaveView() {
   stopPolling();
+  state.editor?.close();
+  state.editor = null;
+}
+
+async function showList() {
+  leaveView();
   const visit = ++state.visit;
   const configure = new URLSearchParams(window.location.search).get('configure') === 'true';
   const feedsBox = h(
@@ -157,7 +167,7 @@ async function loadLookups() {
 
 /** @param {string | null} feedId */
 async function showEditor(feedId) {
-  stopPolling();
+  leaveView();
   const visit = ++state.visit;
   replaceChildren(
     root,
@@ -190,7 +200,7 @@ async function showEditor(feedId) {
   }
   const editorRoot = h('div', {});
   replaceChildren(root, editorRoot);
-  new FeedEditor({
+  state.editor = new FeedEditor({
     root: editorRoot,
     feed,
     lookups,

@@ -73,6 +73,11 @@ export class AccessSection {
     this.showAccess();
   }
 
+  /** The editor was left: a group search still waiting for the admin to stop typing is never sent. */
+  close() {
+    this.groups.close();
+  }
+
   showAccess() {
     const mode = this.accessMode.value();
     this.groups.field.element.hidden = mode !== 'groups';
@@ -112,9 +117,9 @@ class GroupPicker {
     this.search.setAttribute('aria-controls', 'group-suggestions');
     this.suggestions.id = 'group-suggestions';
     this.sequence = 0;
-    const searchGroups = debounce(() => void this.searchGroups(), 250);
-    this.search.addEventListener('input', searchGroups);
-    this.search.addEventListener('focus', searchGroups);
+    this.searchSoon = debounce(() => void this.searchGroups(), 250);
+    this.search.addEventListener('input', this.searchSoon);
+    this.search.addEventListener('focus', this.searchSoon);
     this.search.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.suggestions.hidden = true;
       if (event.key === 'ArrowDown') {
@@ -156,6 +161,11 @@ class GroupPicker {
         ),
       ),
     );
+  }
+
+  close() {
+    this.searchSoon.cancel();
+    this.sequence += 1;
   }
 
   async searchGroups() {

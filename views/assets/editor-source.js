@@ -110,6 +110,11 @@ export class SourceSection {
     resizeFrame();
   }
 
+  /** The editor was left: a check still waiting for the admin to stop typing is never sent. */
+  close() {
+    this.jql.close();
+  }
+
   /** Puts Jira's verdict on the query back after all errors were cleared: it stands until the query changes. */
   restoreJqlProblem() {
     if (this.jql.problem) this.jql.field.setError(this.jql.problem);
@@ -167,6 +172,11 @@ class JqlQuery {
       replaceChildren(this.status);
       if (this.input.value.trim()) this.checkSoon(this.input.value);
     });
+  }
+
+  close() {
+    this.checkSoon.cancel();
+    this.sequence += 1;
   }
 
   /** @param {string} jql */

@@ -254,6 +254,12 @@ export class FeedEditor {
     );
   }
 
+  /** Called when the admin leaves the editor: nothing it still has scheduled reaches the server. */
+  close() {
+    this.source.close();
+    this.access.close();
+  }
+
   readConfig() {
     return {
       ...this.source.read(),
