@@ -153,6 +153,52 @@ async function holdApi(page: Page, method: string, path: string): Promise<() => 
   };
 }
 
+/**
+ * Counts the page's asks for a Jira token made from the JQL box's code (editor-source.js): every call the
+ * page makes to the server starts with one, synchronously, so a check that was sent has been counted.
+ */
+async function countJqlCheckAsks(page: Page): Promise<() => Promise<number>> {
+  type Counted = { AP: { context: { getToken(callback: unknown): unknown } }; __jqlAsks: number };
+  await appFrame(page).evaluate(() => {
+    const page = globalThis as unknown as Counted;
+    const context = page.AP.context;
+    const getToken = context.getToken.bind(context);
+    page.__jqlAsks = 0;
+    context.getToken = (callback) => {
+      if (/editor-source\.js/.test(new Error().stack ?? '')) page.__jqlAsks += 1;
+      return getToken(callback);
+    };
+  });
+  return () => appFrame(page).evaluate(() => (globalThis as unknown as Counted).__jqlAsks);
+}
+
+/**
+ * Resolves once the page has read the JSON of an answer from `url` and run everything that reading it
+ * set off: each read is noted a task later, after the promise callbacks waiting on it.
+ */
+async function noteHandledAnswers(page: Page, url: string): Promise<() => Promise<void>> {
+  type Noted = {
+    Response: { prototype: { json: (this: { url: string }) => Promise<unknown> } };
+    __handled: string[];
+  };
+  await appFrame(page).evaluate(() => {
+    const page = globalThis as unknown as Noted & { setTimeout(callback: () => void): void };
+    const json = page.Response.prototype.json;
+    page.__handled = [];
+    page.Response.prototype.json = async function (this: { url: string }) {
+      const body: unknown = await json.call(this);
+      page.setTimeout(() => page.__handled.push(this.url));
+      return body;
+    };
+  });
+  return () =>
+    expect
+      .poll(() =>
+        appFrame(page).evaluate((wanted) => (globalThis as unknown as Noted).__handled.includes(wanted), url),
+      )
+      .toBe(true);
+}
+
 async function noHorizontalOverflow(page: Page): Promise<void> {
   const widths = await appFrame(page).evaluate(() => {
     const root = (
@@ -648,6 +694,94 @@ describe('Calendar Sync pages inside a Jira frame', () => {
         errorReportingEnabled: settings.errorReportingEnabled,
         exportsEnabled: settings.exportsEnabled,
       });
+    }
+  });
+
+  it('sends no JQL check for a query typed just before the admin left the editor', async () => {
+    // The check waits for the admin to stop typing: this browser's clock says when that is.
+    const clocked = await launchBrowser({
+      serve: { [CONNECT_ALL_JS]: { contentType: 'application/javascript', body: FAKE_ALL_JS } },
+    });
+    try {
+      await clocked.context.clock.install();
+      host.accountId = SEED_ACCOUNTS.alice;
+      const { page, problems } = await openPage(clocked);
+      const opened = (current = { page, problems, frame: page.frameLocator('#app-frame') });
+      const { frame } = opened;
+      await page.goto(host.pageUrl('/pages/admin#new'));
+      await frame.getByRole('heading', { name: 'Create a feed' }).waitFor();
+      await page.clock.pauseAt(Date.now() + 60_000);
+      const jqlAsks = await countJqlCheckAsks(page);
+      const jql = frame.getByLabel('JQL query', { exact: true });
+
+      await jql.fill('project = CAL');
+      await page.clock.runFor(1000);
+      await expect.poll(() => frame.getByTestId('jql-status').textContent()).toMatch(/Jira accepts/);
+      expect(await jqlAsks()).toBe(1);
+
+      await jql.fill('project = OPS');
+      await frame.getByRole('link', { name: '← All feeds' }).click();
+      await frame.getByRole('heading', { name: 'Calendar Sync feeds' }).waitFor();
+      await page.clock.runFor(1000);
+      expect(await jqlAsks()).toBe(1);
+      await page.close();
+      expect(problems.list).toEqual([]);
+      expect(clocked.blocked).toEqual([]);
+    } finally {
+      await clocked.close();
+    }
+  });
+
+  it('keeps a deleted feed deleted when a poll sent before the delete answers after it', async () => {
+    const name = 'Deleted while polled';
+    const { body: created } = await apiAs(SEED_ACCOUNTS.alice, 'POST', 'feeds', sampleFeedConfig({ name }));
+    try {
+      await expect
+        .poll(
+          async () => (await apiAs(SEED_ACCOUNTS.alice, 'GET', `feeds/${created.id}`)).body.status.state,
+          {
+            timeout: SYNC_TIMEOUT_MS,
+          },
+        )
+        .toBe('ok');
+      const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+      const { page, frame } = opened;
+      const feedUrl = `${app.url}/api/feeds/${created.id}`;
+      const gate: { polled?: () => void; release?: () => void } = {};
+      const polled = new Promise<void>((resolve) => (gate.polled = resolve));
+      // The poll's answer is the server's from before the delete, handed to the page only after it.
+      await page.route(
+        (candidate) => candidate.href === feedUrl,
+        async (route) => {
+          if (route.request().method() !== 'GET') return route.fallback();
+          const answer = await route.fetch();
+          const released = new Promise<void>((resolve) => (gate.release = resolve));
+          gate.polled!();
+          await released;
+          await route.fulfill({ response: answer });
+        },
+      );
+      await frame.getByRole('button', { name: `Sync ${name} now` }).click();
+      await polled;
+      const handled = await noteHandledAnswers(page, feedUrl);
+
+      await frame.getByRole('button', { name: `Delete ${name}` }).click();
+      await frame
+        .getByRole('dialog', { name: `Delete “${name}”?` })
+        .getByRole('button', { name: 'Delete' })
+        .click();
+      await waitForFlag(page, /Feed deleted/);
+      const rows = frame.locator(`tr[data-feed-id="${created.id}"]`);
+      await expect.poll(() => rows.count()).toBe(0);
+
+      gate.release!();
+      await handled();
+      expect(await rows.count()).toBe(0);
+      await page.unrouteAll();
+      await finish(opened);
+    } finally {
+      // Gone already unless the test failed before its delete.
+      await apiAs(SEED_ACCOUNTS.alice, 'DELETE', `feeds/${created.id}`).catch(() => null);
     }
   });
 

@@ -1,27 +1,24 @@
 // @ts-check
 // The admin page's feeds grid: a row per feed with its actions. A feed whose sync is under way is asked about
 // until the sync settles, and its row redrawn each time.
-import {
-  ApiError,
-  api,
-  confirmDialog,
-  copyText,
-  h,
-  plural,
-  replaceChildren,
-  resizeFrame,
-  showErrorFlag,
-  showFlag,
-  timeElement,
-} from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { confirmDialog, showErrorFlag, showFlag } from './feedback.js';
+import { plural, timeElement } from './formats.js';
+import { copyText, resizeFrame } from './page-host.js';
 import { ACTIVE_STATES, costCell, errorHint, eventsCell, statusCell } from './admin-status.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */
 
 const POLL_MS = [1000, 1000, 2000, 2000, 3000, 5000];
 
-/** @type {{ feeds: FeedView[], polling: Map<string, ReturnType<typeof setTimeout>> }} */
-const state = { feeds: [], polling: new Map() };
+/** @typedef {{ timer: ReturnType<typeof setTimeout> | undefined }} Watch */
+
+/**
+ * The feeds drawn, the watch on each feed being polled, and the feeds deleted from this page.
+ * @type {{ feeds: FeedView[], polling: Map<string, Watch>, deleted: Set<string> }}
+ */
+const state = { feeds: [], polling: new Map(), deleted: new Set() };
 
 /**
  * The grid's feeds from now on; drawn by the next `redrawFeeds()`.
@@ -145,8 +142,12 @@ export function redrawFeeds() {
   resizeFrame();
 }
 
-/** @param {FeedView} feed */
+/**
+ * Draws `feed` as an answer gave it; a feed deleted here stays deleted, whichever late answer names it.
+ * @param {FeedView} feed
+ */
 function upsertFeed(feed) {
+  if (state.deleted.has(feed.id)) return;
   const index = state.feeds.findIndex((candidate) => candidate.id === feed.id);
   if (index === -1) state.feeds.push(feed);
   else state.feeds[index] = feed;
@@ -227,19 +228,25 @@ function announceOutcome(feed) {
  */
 function watch(feed, announce) {
   if (!ACTIVE_STATES.has(feed.status.state) || state.polling.has(feed.id)) return;
+  /** @type {Watch} */
+  const watching = { timer: undefined };
+  // The feed was deleted or the view left while a poll was out: its answer is older than that.
+  const stopped = () => state.polling.get(feed.id) !== watching;
   let attempt = 0;
   const poll = async () => {
     try {
       /** @type {FeedView} */
       const latest = await api('GET', `feeds/${encodeURIComponent(feed.id)}`);
+      if (stopped()) return;
       upsertFeed(latest);
       if (ACTIVE_STATES.has(latest.status.state)) {
-        state.polling.set(feed.id, setTimeout(poll, POLL_MS[Math.min(++attempt, POLL_MS.length - 1)]));
+        watching.timer = setTimeout(poll, POLL_MS[Math.min(++attempt, POLL_MS.length - 1)]);
         return;
       }
       state.polling.delete(feed.id);
       if (announce) announceOutcome(latest);
     } catch (error) {
+      if (stopped()) return;
       state.polling.delete(feed.id);
       if (error instanceof ApiError && error.status === 404) {
         state.feeds = state.feeds.filter((candidate) => candidate.id !== feed.id);
@@ -249,7 +256,8 @@ function watch(feed, announce) {
       showErrorFlag(`check on “${feed.name}”`, error);
     }
   };
-  state.polling.set(feed.id, setTimeout(poll, POLL_MS[0]));
+  watching.timer = setTimeout(poll, POLL_MS[0]);
+  state.polling.set(feed.id, watching);
 }
 
 /** @param {FeedView} feed */
@@ -283,8 +291,9 @@ async function remove(feed) {
   if (!confirmed) return;
   try {
     await api('DELETE', `feeds/${encodeURIComponent(feed.id)}`);
-    clearTimeout(state.polling.get(feed.id));
+    clearTimeout(state.polling.get(feed.id)?.timer);
     state.polling.delete(feed.id);
+    state.deleted.add(feed.id);
     state.feeds = state.feeds.filter((candidate) => candidate.id !== feed.id);
     redrawFeeds();
     showFlag({
@@ -298,6 +307,6 @@ async function remove(feed) {
 }
 
 export function stopPolling() {
-  for (const timer of state.polling.values()) clearTimeout(timer);
+  for (const { timer } of state.polling.values()) clearTimeout(timer);
   state.polling.clear();
 }

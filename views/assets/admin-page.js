@@ -2,18 +2,10 @@
 // The admin page (also the Configure page): the feeds list, with the grid (admin-feeds.js) and the site
 // settings (admin-settings.js) under it, or the feed editor, opened with Jira's fields and roles for its pickers.
 // The hash says which.
-import {
-  loadErrorMessage,
-  pageRoot,
-  ApiError,
-  api,
-  explainError,
-  h,
-  replaceChildren,
-  requireHost,
-  resizeFrame,
-  showFlag,
-} from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError, loadErrorMessage, showFlag } from './feedback.js';
+import { pageRoot, requireHost, resizeFrame } from './page-host.js';
 import { followFeeds, redrawFeeds, setFeeds, stopPolling } from './admin-feeds.js';
 import { settingsSection } from './admin-settings.js';
 import { FeedEditor } from './feed-editor.js';
@@ -30,6 +22,7 @@ const root = pageRoot();
  *   lookups: EditorLookups | null,
  *   visit: number,
  *   justSaved: string | null,
+ *   editor: FeedEditor | null,
  * }}
  */
 const state = {
@@ -39,10 +32,19 @@ const state = {
   visit: 0,
   /** The feed just saved in the editor: its first sync is announced with a flag. */
   justSaved: null,
+  /** The editor on screen, closed when the admin moves on. */
+  editor: null,
 };
 
-async function showList() {
+/** Stops what the view being left still has scheduled: the grid's polls, the editor's checks. */
+function leaveView() {
   stopPolling();
+  state.editor?.close();
+  state.editor = null;
+}
+
+async function showList() {
+  leaveView();
   const visit = ++state.visit;
   const configure = new URLSearchParams(window.location.search).get('configure') === 'true';
   const feedsBox = h(
@@ -165,7 +167,7 @@ async function loadLookups() {
 
 /** @param {string | null} feedId */
 async function showEditor(feedId) {
-  stopPolling();
+  leaveView();
   const visit = ++state.visit;
   replaceChildren(
     root,
@@ -198,7 +200,7 @@ async function showEditor(feedId) {
   }
   const editorRoot = h('div', {});
   replaceChildren(root, editorRoot);
-  new FeedEditor({
+  state.editor = new FeedEditor({
     root: editorRoot,
     feed,
     lookups,

@@ -2,17 +2,11 @@
 // The admin page's site settings: error reports to the Calendar Sync team, with what a report contains, and
 // the emergency stop for every feed's exports. Each switch is saved as soon as it changes. Below them, where
 // Personal Data Reporting to Atlassian stands.
-import {
-  api,
-  confirmDialog,
-  explainError,
-  h,
-  replaceChildren,
-  resizeFrame,
-  showErrorFlag,
-  showFlag,
-  timeElement,
-} from './common.js';
+import { api } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { confirmDialog, explainError, showErrorFlag, showFlag } from './feedback.js';
+import { timeElement } from './formats.js';
+import { resizeFrame } from './page-host.js';
 
 /** @typedef {import('../types/api.js').SiteSettingsView} SiteSettingsView */
 /** @typedef {import('../types/api.js').PersonalDataReportingView} PersonalDataReportingView */

@@ -1,7 +1,9 @@
 // @ts-check
 // The feeds grid's cells about a feed's last sync: its status (a failed one says why, a click away), how long
 // the export took and what it cost in Jira requests, and the events it produced.
-import { formatDuration, formatNumber, h, plural, resizeFrame, timeElement } from './common.js';
+import { h } from './dom.js';
+import { formatDuration, formatNumber, plural, timeElement } from './formats.js';
+import { resizeFrame } from './page-host.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */
 /** @typedef {import('../types/api.js').FeedStatus} FeedStatus */

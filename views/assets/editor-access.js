@@ -1,6 +1,9 @@
 // @ts-check
 // The feed editor's "Who can subscribe" section: access mode, groups, project roles, personal calendars.
-import { api, debounce, explainError, h, replaceChildren, resizeFrame } from './common.js';
+import { api } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError } from './feedback.js';
+import { debounce, resizeFrame } from './page-host.js';
 import { FITS } from './field-slots.js';
 import { checkbox, makeField, radioGroup } from './form-fields.js';
 
@@ -70,6 +73,11 @@ export class AccessSection {
     this.showAccess();
   }
 
+  /** The editor was left: a group search still waiting for the admin to stop typing is never sent. */
+  close() {
+    this.groups.close();
+  }
+
   showAccess() {
     const mode = this.accessMode.value();
     this.groups.field.element.hidden = mode !== 'groups';
@@ -109,9 +117,9 @@ class GroupPicker {
     this.search.setAttribute('aria-controls', 'group-suggestions');
     this.suggestions.id = 'group-suggestions';
     this.sequence = 0;
-    const searchGroups = debounce(() => void this.searchGroups(), 250);
-    this.search.addEventListener('input', searchGroups);
-    this.search.addEventListener('focus', searchGroups);
+    this.searchSoon = debounce(() => void this.searchGroups(), 250);
+    this.search.addEventListener('input', this.searchSoon);
+    this.search.addEventListener('focus', this.searchSoon);
     this.search.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.suggestions.hidden = true;
       if (event.key === 'ArrowDown') {
@@ -153,6 +161,11 @@ class GroupPicker {
         ),
       ),
     );
+  }
+
+  close() {
+    this.searchSoon.cancel();
+    this.sequence += 1;
   }
 
   async searchGroups() {

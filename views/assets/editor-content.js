@@ -1,7 +1,7 @@
 // @ts-check
 // The feed editor's "What events say" section: title and description templates with a live example,
 // categories, free or busy, reminder, resolved issues.
-import { h, replaceChildren } from './common.js';
+import { h, replaceChildren } from './dom.js';
 import { makeField, numberInput, radioGroup, readNumber, selectInput, textInput } from './form-fields.js';
 import { finishSummary, parseTemplate, renderSample, validPlaceholderList } from './templates.js';
 

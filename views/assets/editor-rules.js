@@ -1,7 +1,8 @@
 // @ts-check
 // The feed editor's "Event rules" section: one card per rule, added, removed and numbered here, and the
 // field pickers the cards show.
-import { h, resizeFrame } from './common.js';
+import { h } from './dom.js';
+import { resizeFrame } from './page-host.js';
 import { errorOnly, selectInput, textInput } from './form-fields.js';
 import { RuleCard } from './rule-card.js';
 

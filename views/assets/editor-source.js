@@ -1,6 +1,10 @@
 // @ts-check
 // The feed editor's "Name and issues" section: feed name, JQL query or saved filter, feed time zone.
-import { ApiError, api, debounce, explainError, h, plural, replaceChildren, resizeFrame } from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError } from './feedback.js';
+import { plural } from './formats.js';
+import { debounce, resizeFrame } from './page-host.js';
 import { makeField, radioGroup, selectInput, textInput, timeZones } from './form-fields.js';
 
 /** @typedef {import('../types/api.js').FeedConfig} FeedConfig */
@@ -106,6 +110,11 @@ export class SourceSection {
     resizeFrame();
   }
 
+  /** The editor was left: a check still waiting for the admin to stop typing is never sent. */
+  close() {
+    this.jql.close();
+  }
+
   /** Puts Jira's verdict on the query back after all errors were cleared: it stands until the query changes. */
   restoreJqlProblem() {
     if (this.jql.problem) this.jql.field.setError(this.jql.problem);
@@ -163,6 +172,11 @@ class JqlQuery {
       replaceChildren(this.status);
       if (this.input.value.trim()) this.checkSoon(this.input.value);
     });
+  }
+
+  close() {
+    this.checkSoon.cancel();
+    this.sequence += 1;
   }
 
   /** @param {string} jql */

@@ -1,7 +1,7 @@
 // @ts-check
 // The feed editor's "Date window and limits" section: days back and ahead, overdue issues, issue cap,
 // sync interval.
-import { h } from './common.js';
+import { h } from './dom.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { checkbox, makeField, numberInput, readNumber, selectInput } from './form-fields.js';
 

@@ -2,17 +2,11 @@
 // The feed editor: a form over the feed configuration (src/domain/feed-config.ts), with preview and save.
 // Each section is its own module (editor-*.js); this one lays them out, reads the whole configuration, and
 // puts the server's problems with it next to the controls they are about.
-import {
-  ApiError,
-  api,
-  explainError,
-  h,
-  plural,
-  replaceChildren,
-  resizeFrame,
-  showErrorFlag,
-  showFlag,
-} from './common.js';
+import { api, ApiError } from './api-client.js';
+import { h, replaceChildren } from './dom.js';
+import { explainError, showErrorFlag, showFlag } from './feedback.js';
+import { plural } from './formats.js';
+import { resizeFrame } from './page-host.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { AccessSection } from './editor-access.js';
 import { ContentSection } from './editor-content.js';
@@ -258,6 +252,12 @@ export class FeedEditor {
       this.previewBody,
       explainerSection(() => this.readConfig()),
     );
+  }
+
+  /** Called when the admin leaves the editor: nothing it still has scheduled reaches the server. */
+  close() {
+    this.source.close();
+    this.access.close();
   }
 
   readConfig() {

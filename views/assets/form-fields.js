@@ -1,6 +1,6 @@
 // @ts-check
 // Labelled form controls for the feed editor, each with its help line and error line.
-import { h, uniqueId } from './common.js';
+import { h, uniqueId } from './dom.js';
 
 /**
  * A control with its error line, as the editors register them against a config path.

@@ -1,21 +1,10 @@
 // @ts-check
 // My calendars: the personal feed URLs of the signed-in user, with one-click subscribe links.
-import {
-  loadErrorMessage,
-  api,
-  pageRoot,
-  confirmDialog,
-  copyText,
-  formatNumber,
-  h,
-  replaceChildren,
-  requireHost,
-  resizeFrame,
-  showErrorFlag,
-  showFlag,
-  timeElement,
-  uniqueId,
-} from './common.js';
+import { api } from './api-client.js';
+import { h, replaceChildren, uniqueId } from './dom.js';
+import { confirmDialog, loadErrorMessage, showErrorFlag, showFlag } from './feedback.js';
+import { formatNumber, timeElement } from './formats.js';
+import { copyText, pageRoot, requireHost, resizeFrame } from './page-host.js';
 
 /** @typedef {import('../types/api.js').PersonalCalendar} PersonalCalendar */
 /** @typedef {(previous: PersonalCalendar, next: PersonalCalendar) => void} OnChange */
@@ -81,37 +70,64 @@ function calendarKey(calendar) {
 }
 
 /**
+ * A calendar's card: its URL with the ways to subscribe, or, when it has none, a way to get one.
  * @param {PersonalCalendar} calendar
  * @param {OnChange} onChange
  */
 function calendarCard(calendar, onChange) {
   const titleId = uniqueId('calendar');
-  const urlId = uniqueId('url');
   const card = h('article', {
     class: 'panel calendar-card',
     'aria-labelledby': titleId,
     'data-calendar': calendarKey(calendar),
   });
   const title = h('h3', { id: titleId, text: calendarTitle(calendar) });
-
   const url = calendar.url;
   if (!url) {
-    card.append(
-      title,
-      h('p', {
-        class: 'subtle',
-        text: 'You have no URL for this calendar (it was revoked). Get a new one to subscribe again.',
-      }),
-      h('button', {
-        type: 'button',
-        class: 'button button--primary',
-        text: 'Get a URL',
-        on: { click: () => void regenerate(calendar, onChange, false) },
-      }),
-    );
+    card.append(title, ...revokedParts(calendar, onChange));
     return card;
   }
+  card.append(
+    title,
+    urlField(calendar, url),
+    h('p', {
+      class: 'help',
+      text: 'This URL is yours alone: anyone who has it can read these events, so do not share it. Regenerate it if it leaked.',
+    }),
+    subscribeList({ ...calendar, url }),
+    fetchFacts(calendar),
+    urlActions(calendar, onChange),
+  );
+  return card;
+}
 
+/**
+ * What a card says when its URL was revoked.
+ * @param {PersonalCalendar} calendar
+ * @param {OnChange} onChange
+ */
+function revokedParts(calendar, onChange) {
+  return [
+    h('p', {
+      class: 'subtle',
+      text: 'You have no URL for this calendar (it was revoked). Get a new one to subscribe again.',
+    }),
+    h('button', {
+      type: 'button',
+      class: 'button button--primary',
+      text: 'Get a URL',
+      on: { click: () => void regenerate(calendar, onChange, false) },
+    }),
+  ];
+}
+
+/**
+ * The personal URL, selected on focus, with its Copy button.
+ * @param {PersonalCalendar} calendar
+ * @param {string} url
+ */
+function urlField(calendar, url) {
+  const urlId = uniqueId('url');
   const urlInput = h('input', {
     type: 'text',
     id: urlId,
@@ -127,80 +143,89 @@ function calendarCard(calendar, onChange) {
     'aria-label': `Copy the URL of ${calendarTitle(calendar)}`,
     on: { click: () => void copyUrl(url, urlInput) },
   });
+  return h(
+    'div',
+    { class: 'field', style: 'max-width:none' },
+    h('label', { for: urlId, text: 'Your personal calendar URL' }),
+    h('div', { class: 'url-box' }, urlInput, copyButton),
+  );
+}
 
-  const last = calendar.lastFetchedAt
-    ? [
-        timeElement(calendar.lastFetchedAt),
-        clientName(calendar.lastUserAgent) ? ` by ${clientName(calendar.lastUserAgent)}` : '',
-      ]
-    : ['Not yet: subscribe with one of the options above.'];
-
-  card.append(
-    title,
-    h(
-      'div',
-      { class: 'field', style: 'max-width:none' },
-      h('label', { for: urlId, text: 'Your personal calendar URL' }),
-      h('div', { class: 'url-box' }, urlInput, copyButton),
-    ),
-    h('p', {
-      class: 'help',
-      text: 'This URL is yours alone: anyone who has it can read these events, so do not share it. Regenerate it if it leaked.',
-    }),
-    h(
-      'ul',
-      { class: 'subscribe-list', 'aria-label': `Subscribe to ${calendarTitle(calendar)}` },
-      subscribeLinks({ ...calendar, url }).map((link) =>
-        h(
-          'li',
-          {},
-          h('a', {
-            class: 'button',
-            href: link.href,
-            target: '_blank',
-            rel: 'noopener noreferrer',
-            text: `Add to ${link.client}`,
-          }),
-          h('p', { text: link.expect }),
-        ),
-      ),
+/**
+ * One-click subscribe links per calendar app, with what to expect of each, and a word for the others.
+ * @param {PersonalCalendar & { url: string }} calendar
+ */
+function subscribeList(calendar) {
+  return h(
+    'ul',
+    { class: 'subscribe-list', 'aria-label': `Subscribe to ${calendarTitle(calendar)}` },
+    subscribeLinks(calendar).map((link) =>
       h(
         'li',
         {},
-        h('strong', { text: 'Other calendar apps' }),
-        h('p', {
-          text: 'Copy the URL above and use the app’s “subscribe to calendar” or “add calendar from URL” option.',
+        h('a', {
+          class: 'button',
+          href: link.href,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          text: `Add to ${link.client}`,
         }),
+        h('p', { text: link.expect }),
       ),
     ),
     h(
-      'dl',
-      { class: 'facts' },
-      h('dt', { text: 'Last fetched' }),
-      h('dd', {}, ...last),
-      h('dt', { text: 'Fetches' }),
-      h('dd', { text: formatNumber(calendar.fetchCount ?? 0) }),
-    ),
-    h(
-      'div',
-      { class: 'toolbar', style: 'margin-top:16px' },
-      h('button', {
-        type: 'button',
-        class: 'button',
-        text: 'Regenerate URL',
-        'aria-label': `Regenerate the URL of ${calendarTitle(calendar)}`,
-        on: { click: () => void regenerate(calendar, onChange, true) },
-      }),
-      h('button', {
-        type: 'button',
-        class: 'button button--subtle',
-        text: 'Revoke',
-        'aria-label': `Revoke the URL of ${calendarTitle(calendar)}`,
-        on: { click: () => void revoke(calendar, onChange) },
+      'li',
+      {},
+      h('strong', { text: 'Other calendar apps' }),
+      h('p', {
+        text: 'Copy the URL above and use the app’s “subscribe to calendar” or “add calendar from URL” option.',
       }),
     ),
   );
-  return card;
+}
+
+/**
+ * When the URL was last fetched and by which app, and how often.
+ * @param {PersonalCalendar} calendar
+ */
+function fetchFacts(calendar) {
+  const client = clientName(calendar.lastUserAgent);
+  const last = calendar.lastFetchedAt
+    ? [timeElement(calendar.lastFetchedAt), client ? ` by ${client}` : '']
+    : ['Not yet: subscribe with one of the options above.'];
+  return h(
+    'dl',
+    { class: 'facts' },
+    h('dt', { text: 'Last fetched' }),
+    h('dd', {}, ...last),
+    h('dt', { text: 'Fetches' }),
+    h('dd', { text: formatNumber(calendar.fetchCount ?? 0) }),
+  );
+}
+
+/**
+ * @param {PersonalCalendar} calendar
+ * @param {OnChange} onChange
+ */
+function urlActions(calendar, onChange) {
+  return h(
+    'div',
+    { class: 'toolbar', style: 'margin-top:16px' },
+    h('button', {
+      type: 'button',
+      class: 'button',
+      text: 'Regenerate URL',
+      'aria-label': `Regenerate the URL of ${calendarTitle(calendar)}`,
+      on: { click: () => void regenerate(calendar, onChange, true) },
+    }),
+    h('button', {
+      type: 'button',
+      class: 'button button--subtle',
+      text: 'Revoke',
+      'aria-label': `Revoke the URL of ${calendarTitle(calendar)}`,
+      on: { click: () => void revoke(calendar, onChange) },
+    }),
+  );
 }
 
 /**
@@ -285,6 +310,32 @@ async function revoke(calendar, onChange) {
   }
 }
 
+function pageHeader() {
+  return h(
+    'header',
+    { class: 'page-header' },
+    h(
+      'div',
+      {},
+      h('h1', { text: 'My calendars' }),
+      h('p', {
+        text: 'Jira issues as calendars in Google Calendar, Outlook or Apple Calendar. Subscribe once; events update as the issues change.',
+      }),
+    ),
+  );
+}
+
+function noCalendars() {
+  return h(
+    'div',
+    { class: 'empty-state panel' },
+    h('h3', { text: 'No calendars shared with you yet' }),
+    h('p', {
+      text: 'A Jira administrator decides which calendar feeds you can subscribe to. Ask them to give you access to a feed in Calendar Sync; it then appears here.',
+    }),
+  );
+}
+
 async function load() {
   const list = h(
     'div',
@@ -296,22 +347,7 @@ async function load() {
       ' Loading your calendars…',
     ),
   );
-  replaceChildren(
-    root,
-    h(
-      'header',
-      { class: 'page-header' },
-      h(
-        'div',
-        {},
-        h('h1', { text: 'My calendars' }),
-        h('p', {
-          text: 'Jira issues as calendars in Google Calendar, Outlook or Apple Calendar. Subscribe once; events update as the issues change.',
-        }),
-      ),
-    ),
-    list,
-  );
+  replaceChildren(root, pageHeader(), list);
   /** @type {PersonalCalendar[]} */
   let calendars;
   try {
@@ -324,24 +360,10 @@ async function load() {
   }
   list.removeAttribute('aria-busy');
   const draw = () => {
-    if (calendars.length === 0) {
-      replaceChildren(
-        list,
-        h(
-          'div',
-          { class: 'empty-state panel' },
-          h('h3', { text: 'No calendars shared with you yet' }),
-          h('p', {
-            text: 'A Jira administrator decides which calendar feeds you can subscribe to. Ask them to give you access to a feed in Calendar Sync; it then appears here.',
-          }),
-        ),
-      );
-    } else {
-      replaceChildren(
-        list,
-        calendars.map((calendar) => calendarCard(calendar, onChange)),
-      );
-    }
+    replaceChildren(
+      list,
+      calendars.length === 0 ? noCalendars() : calendars.map((calendar) => calendarCard(calendar, onChange)),
+    );
     resizeFrame();
   };
   /** @type {OnChange} */

@@ -1,6 +1,7 @@
 // @ts-check
 // The editor's preview: what a not yet saved feed would contain.
-import { formatBytes, h, plural, replaceChildren } from './common.js';
+import { h, replaceChildren } from './dom.js';
+import { formatBytes, plural } from './formats.js';
 import { OMISSION_PHRASES } from './omission-reasons.js';
 
 /** @typedef {import('../types/api.js').Preview} Preview */
@@ -209,11 +210,11 @@ function eventList(events, timeZone) {
 }
 
 /**
- * A month grid (Monday first) with prev/next buttons; starts at the first event's month.
+ * The events under each day ('YYYY-MM-DD') they cover.
  * @param {Preview['events']} events
  * @param {string} timeZone
  */
-function monthGrid(events, timeZone) {
+function eventsByDay(events, timeZone) {
   /** @type {Map<string, Preview['events']>} */
   const byDay = new Map();
   for (const event of events) {
@@ -223,83 +224,130 @@ function monthGrid(events, timeZone) {
       byDay.set(day, dayEvents);
     }
   }
+  return byDay;
+}
+
+/**
+ * @param {string} month 'YYYY-MM'
+ * @param {number} delta
+ */
+function addMonths(month, delta) {
+  const date = new Date(`${month}-01T00:00:00Z`);
+  date.setUTCMonth(date.getUTCMonth() + delta);
+  return date.toISOString().slice(0, 7);
+}
+
+/**
+ * A day of the grid: its number and up to two of its events; a day of the months around is greyed.
+ * @param {string} day
+ * @param {string} month
+ * @param {Preview['events']} dayEvents
+ */
+function dayCell(day, month, dayEvents) {
+  return h(
+    'td',
+    { class: day.slice(0, 7) === month ? '' : 'other' },
+    h('span', { class: 'day-number', text: String(Number(day.slice(8))) }),
+    dayEvents
+      .slice(0, 2)
+      .map((event) => h('span', { class: 'day-event', title: event.summary, text: event.summary })),
+    dayEvents.length > 2 ? h('span', { class: 'subtlest', text: `+${dayEvents.length - 2} more` }) : null,
+  );
+}
+
+/**
+ * The weeks (Monday first) that hold a day of `month`.
+ * @param {string} month 'YYYY-MM'
+ * @param {Map<string, Preview['events']>} byDay
+ */
+function weekRows(month, byDay) {
+  const start = `${month}-01`;
+  const offset = (new Date(`${start}T00:00:00Z`).getUTCDay() + 6) % 7;
+  const gridStart = addDays(start, -offset);
+  const rows = [];
+  for (let week = 0; week < 6; week++) {
+    const cells = [];
+    for (let weekday = 0; weekday < 7; weekday++) {
+      const day = addDays(gridStart, week * 7 + weekday);
+      cells.push(dayCell(day, month, byDay.get(day) ?? []));
+    }
+    rows.push(h('tr', {}, cells));
+    if (addDays(gridStart, (week + 1) * 7).slice(0, 7) > month) break;
+  }
+  return rows;
+}
+
+const monthTitle = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', month: 'long', year: 'numeric' });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' });
+
+/** Monday to Sunday, in the browser's language (1 January 2024 was a Monday). */
+function weekdayHeaders() {
+  const headers = [];
+  for (let i = 0; i < 7; i++)
+    headers.push(h('th', { scope: 'col', text: weekdayFormat.format(new Date(Date.UTC(2024, 0, 1 + i))) }));
+  return headers;
+}
+
+/**
+ * The month's name between the buttons to the previous and the next month.
+ * @param {string} month
+ * @param {string} headingId
+ * @param {(delta: number) => void} shift
+ */
+function monthToolbar(month, headingId, shift) {
+  /**
+   * @param {string} label
+   * @param {string} text
+   * @param {number} delta
+   */
+  const step = (label, text, delta) =>
+    h('button', {
+      type: 'button',
+      class: 'button button--subtle button--compact',
+      'aria-label': label,
+      text,
+      on: { click: () => shift(delta) },
+    });
+  return h(
+    'div',
+    { class: 'toolbar', style: 'justify-content:space-between;margin-bottom:4px' },
+    step('Previous month', '‹', -1),
+    h('h4', {
+      id: headingId,
+      'aria-live': 'polite',
+      style: 'margin:0',
+      text: monthTitle.format(new Date(`${month}-01T00:00:00Z`)),
+    }),
+    step('Next month', '›', 1),
+  );
+}
+
+/**
+ * A month grid (Monday first) with prev/next buttons; starts at the first event's month.
+ * @param {Preview['events']} events
+ * @param {string} timeZone
+ */
+function monthGrid(events, timeZone) {
+  const byDay = eventsByDay(events, timeZone);
   const first = events[0] ? eventDays(events[0], timeZone)[0] : isoDay(new Date(), timeZone);
   let month = first.slice(0, 7);
   const container = h('div', { class: 'month' });
-  const monthTitle = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', month: 'long', year: 'numeric' });
-  const weekdayFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short' });
-
   const draw = () => {
-    const start = `${month}-01`;
-    const startDate = new Date(`${start}T00:00:00Z`);
-    const offset = (startDate.getUTCDay() + 6) % 7;
-    const gridStart = addDays(start, -offset);
     const headingId = `month-${month}`;
-    const rows = [];
-    for (let week = 0; week < 6; week++) {
-      const cells = [];
-      for (let weekday = 0; weekday < 7; weekday++) {
-        const day = addDays(gridStart, week * 7 + weekday);
-        const dayEvents = byDay.get(day) ?? [];
-        cells.push(
-          h(
-            'td',
-            { class: day.slice(0, 7) === month ? '' : 'other' },
-            h('span', { class: 'day-number', text: String(Number(day.slice(8))) }),
-            dayEvents
-              .slice(0, 2)
-              .map((event) => h('span', { class: 'day-event', title: event.summary, text: event.summary })),
-            dayEvents.length > 2
-              ? h('span', { class: 'subtlest', text: `+${dayEvents.length - 2} more` })
-              : null,
-          ),
-        );
-      }
-      rows.push(h('tr', {}, cells));
-      if (addDays(gridStart, (week + 1) * 7).slice(0, 7) > month) break;
-    }
-    const headers = [];
-    for (let i = 0; i < 7; i++)
-      headers.push(h('th', { scope: 'col', text: weekdayFormat.format(new Date(Date.UTC(2024, 0, 1 + i))) }));
     replaceChildren(
       container,
-      h(
-        'div',
-        { class: 'toolbar', style: 'justify-content:space-between;margin-bottom:4px' },
-        h('button', {
-          type: 'button',
-          class: 'button button--subtle button--compact',
-          'aria-label': 'Previous month',
-          text: '‹',
-          on: { click: () => shift(-1) },
-        }),
-        h('h4', {
-          id: headingId,
-          'aria-live': 'polite',
-          style: 'margin:0',
-          text: monthTitle.format(startDate),
-        }),
-        h('button', {
-          type: 'button',
-          class: 'button button--subtle button--compact',
-          'aria-label': 'Next month',
-          text: '›',
-          on: { click: () => shift(1) },
-        }),
-      ),
+      monthToolbar(month, headingId, shift),
       h(
         'table',
         { 'aria-labelledby': headingId },
-        h('thead', {}, h('tr', {}, headers)),
-        h('tbody', {}, rows),
+        h('thead', {}, h('tr', {}, weekdayHeaders())),
+        h('tbody', {}, weekRows(month, byDay)),
       ),
     );
   };
   /** @param {number} delta */
   const shift = (delta) => {
-    const date = new Date(`${month}-01T00:00:00Z`);
-    date.setUTCMonth(date.getUTCMonth() + delta);
-    month = date.toISOString().slice(0, 7);
+    month = addMonths(month, delta);
     draw();
   };
   draw();

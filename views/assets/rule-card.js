@@ -1,6 +1,7 @@
 // @ts-check
 // One event rule of the feed editor: kind, fields fitting that kind, start and end options.
-import { h, replaceChildren, resizeFrame, uniqueId } from './common.js';
+import { h, replaceChildren, uniqueId } from './dom.js';
+import { resizeFrame } from './page-host.js';
 import { FITS } from './field-slots.js';
 import {
   checkbox,

@@ -71,10 +71,10 @@ export type PreviewEvent = Preview['events'][number];
 export type Explanation = { present: boolean; reason: string; message: string };
 export type JqlCheck = { valid: boolean; count: number | null; errors: string[] };
 
-/** What `h` and `replaceChildren` (views/assets/common.js) accept as children: nothing-ish values are skipped. */
+/** What `h` and `replaceChildren` (views/assets/dom.js) accept as children: nothing-ish values are skipped. */
 export type Child = Node | string | number | boolean | null | undefined | Child[];
 
-/** What `h` (views/assets/common.js) accepts as props: these keys, `aria-*`/`data-*` attributes, DOM properties. */
+/** What `h` (views/assets/dom.js) accepts as props: these keys, `aria-*`/`data-*` attributes, DOM properties. */
 export type Props = {
   class?: string | (string | false | null | undefined)[] | null | false | undefined;
   text?: string | number | null | false | undefined;
