@@ -37,7 +37,10 @@ async function everyKindOfAnswer(door: DoorApp): Promise<Answer[]> {
   answers.push(await send(door, 'GET', '/api/no-such-route'));
   answers.push(await send(door, 'GET', `/ical/${randomBytes(32).toString('base64url')}.ics`));
   answers.push(await send(door, 'GET', '/ical/%80'));
-  answers.push(await send(door, 'GET', '/pages/assets/common.js'));
+  const asset = await send(door, 'GET', '/pages/assets/dom.js');
+  // A real static file, not one more 404.
+  if (asset.status !== 200) throw new Error(`${asset.request} answered ${asset.status}`);
+  answers.push(asset);
   return answers;
 }
 
