@@ -60,7 +60,10 @@ import { ServedFeeds } from './served-feeds.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
 import { SyncRequests } from './sync-requests.js';
+import { SyncReader } from './sync-reader.js';
 import { SyncService } from './sync-service.js';
+import { SyncSettler } from './sync-settler.js';
+import { SyncStore } from './sync-store.js';
 
 export type Services = ReturnType<typeof createServices>;
 export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
@@ -237,17 +240,20 @@ export function createServices(deps: ServiceDeps) {
     logger,
     now,
   });
-  const sync = new SyncService({
-    knex,
-    installations,
-    feeds: feedRepository,
+  const syncStores = {
     syncs: syncRepository,
     items: new FeedSyncItemRepository(knex),
     events: eventRepository,
     revisions: new FeedEventRevisionRepository(knex),
     renders: renderRepository,
-    publisher,
-    jira,
+  };
+  const sync = new SyncService({
+    installations,
+    feeds: feedRepository,
+    syncs: syncRepository,
+    reader: new SyncReader({ ...syncStores, jira, now }),
+    settler: new SyncSettler({ ...syncStores, publisher }),
+    store: new SyncStore({ ...syncStores, knex, now }),
     heartbeatStaleMs: config.syncHeartbeatStaleMs,
     logger,
     reporter,
