@@ -49,6 +49,7 @@ import { InstallationService } from './installation-service.js';
 import { JiraClients } from './jira-clients.js';
 import { JiraLookupService } from './jira-lookup-service.js';
 import { Metrics } from './metrics.js';
+import { MembershipService } from './membership-service.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
@@ -227,17 +228,25 @@ export function createServices(deps: ServiceDeps) {
     jira,
     now,
   });
-  const access = new AccessService({
+  const membership = new MembershipService({
     access: accessRepository,
     feeds: feedRepository,
     syncs: syncRepository,
+    subscriptions: subscriptionRepository,
+    jira,
+    logger,
+    now,
+  });
+  const access = new AccessService({
+    access: accessRepository,
+    membership,
+    feeds: feedRepository,
     subscriptions: subscriptionRepository,
     events: eventRepository,
     renders: renderRepository,
     publisher,
     installations,
     jira,
-    logger,
     now,
   });
   const syncStores = {
@@ -283,6 +292,7 @@ export function createServices(deps: ServiceDeps) {
     subscriptions,
     subscriptionRepository,
     access,
+    membership,
     accessRepository,
     now,
   });
@@ -325,6 +335,7 @@ export function createServices(deps: ServiceDeps) {
     installations,
     jira,
     access,
+    membership,
     privacy,
     logger,
     now,
