@@ -1,4 +1,5 @@
 import type { FeedEvent } from './feed-event.js';
+import type { OmittedIssues } from './feed.js';
 import { compare } from './ordering.js';
 
 /** Google Calendar stops refreshing subscriptions over about 1 MB; the default budget stays just under it. */
@@ -78,6 +79,58 @@ export function fitToBudget(
 export function budgetNote(dropped: number): string | null {
   if (dropped === 0) return null;
   return `${dropped} more event${dropped === 1 ? '' : 's'} not shown: the farthest from today are left out to keep this calendar under its size limit.`;
+}
+
+const MAX_BUDGET_EXAMPLES = 20;
+
+/** The omissions of a sync plus the events the size budget left out, farthest from today last. */
+export function withBudgetCut(omitted: OmittedIssues, dropped: readonly FeedEvent[]): OmittedIssues {
+  if (dropped.length === 0) return omitted;
+  const examples = [...omitted.examples];
+  for (const event of dropped.slice(0, MAX_BUDGET_EXAMPLES)) {
+    examples.push({ issueKey: event.issueKey ?? event.summary, reason: SIZE_BUDGET_REASON });
+  }
+  return {
+    count: omitted.count + dropped.length,
+    byReason: {
+      ...omitted.byReason,
+      [SIZE_BUDGET_REASON]: (omitted.byReason[SIZE_BUDGET_REASON] ?? 0) + dropped.length,
+    },
+    examples,
+  };
+}
+
+/** An unchanged sync still reports what the size budget left out at the last render. */
+export function keptBudgetCut(omitted: OmittedIssues, before: OmittedIssues | null): OmittedIssues {
+  const dropped = before?.byReason[SIZE_BUDGET_REASON] ?? 0;
+  if (!before || dropped === 0) return omitted;
+  return {
+    count: omitted.count + dropped,
+    byReason: { ...omitted.byReason, [SIZE_BUDGET_REASON]: dropped },
+    examples: [
+      ...omitted.examples,
+      ...before.examples.filter((example) => example.reason === SIZE_BUDGET_REASON),
+    ],
+  };
+}
+
+/**
+ * The issues of the cut events (`standIns`) nearest to today (`ranked` is nearest first), at most `batch`
+ * of them; null when one of those events is a sprint's or a version's, which only a full read rebuilds.
+ */
+export function nearestCutIssues(
+  ranked: readonly FeedEvent[],
+  standIns: ReadonlySet<FeedEvent>,
+  batch: number,
+): Set<string> | null {
+  const wanted = new Set<string>();
+  for (const event of ranked) {
+    if (!standIns.has(event)) continue;
+    if (event.kind !== 'issue' || event.issueId === null) return null;
+    wanted.add(event.issueId);
+    if (wanted.size >= Math.max(1, batch)) break;
+  }
+  return wanted;
 }
 
 function instant(value: string, allDay: boolean): number {

@@ -185,6 +185,40 @@ export function withCut(
   return placed === dropped.length ? result : null;
 }
 
+/** What the next sync keeps of an event the size budget left out, `hash` being its event hash. */
+export function cutEventOf(event: FeedEvent, hash: string): CutEvent {
+  return { uid: event.uid, allDay: event.allDay, start: event.start, end: event.end, hash };
+}
+
+/**
+ * A cut event as the fit ranks it and the status names it: its UID and dates, the rest empty. Never
+ * rendered: the fit reads its issue again before keeping it.
+ */
+export function standIn(cut: CutEvent, owner: SyncItem): { event: FeedEvent; hash: string } {
+  const event: FeedEvent = {
+    uid: cut.uid,
+    kind: owner.kind,
+    ruleId: '',
+    issueId: owner.kind === 'issue' ? owner.id : null,
+    issueKey: owner.kind === 'issue' ? owner.key : null,
+    projectIds: [],
+    allDay: cut.allDay,
+    start: cut.start,
+    end: cut.end,
+    summary: owner.kind === 'issue' ? owner.key : `${owner.kind} ${owner.id}`,
+    description: '',
+    url: null,
+    categories: [],
+    transparent: false,
+    alarmMinutesBefore: null,
+    resolved: false,
+    stamp: '',
+    sequence: 0,
+    userAccountIds: [],
+  };
+  return { event, hash: cut.hash };
+}
+
 /** `config` looking further ahead, so a build also sees the events the window will take in next. */
 export function withLookahead(config: FeedConfig): FeedConfig {
   return { ...config, window: { ...config.window, futureDays: config.window.futureDays + LOOKAHEAD_DAYS } };

@@ -3,7 +3,7 @@ import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
 import type { DeploymentScope } from '../domain/deployment.js';
 import type { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
-import { ACCESS_REFRESH_MS } from '../services/access-service.js';
+import { ACCESS_REFRESH_MS } from '../services/membership-service.js';
 import type { SyncQueue } from '../services/feed-service.js';
 
 export const SCHEDULE_DUE_FEEDS_TASK = 'schedule_due_feeds';

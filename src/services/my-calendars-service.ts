@@ -9,7 +9,8 @@ import {
 } from '../domain/access-rules.js';
 import type { Feed, FeedSubscription } from '../domain/feed.js';
 import { notFound } from '../errors.js';
-import { ACCESS_REFRESH_MS, type AccessService } from './access-service.js';
+import type { AccessService } from './access-service.js';
+import { ACCESS_REFRESH_MS, type MembershipService } from './membership-service.js';
 import type { Actor } from './actor.js';
 import type { SubscriptionService } from './subscription-service.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
@@ -30,6 +31,7 @@ export class MyCalendarsService {
       subscriptions: SubscriptionService;
       subscriptionRepository: SubscriptionRepository;
       access: AccessService;
+      membership: MembershipService;
       accessRepository: AccessRepository;
       now: () => Date;
     },
@@ -39,8 +41,8 @@ export class MyCalendarsService {
     const feeds = await this.deps.feeds.list(actor.clientKey);
     // No feed, no calendar: nothing to ask Jira (on Data Center there is no feed owner to ask as yet).
     if (feeds.length === 0) return [];
-    await withUpstreamErrors(() => this.deps.access.ensureFresh(actor.installation, actor.accountId));
-    const facts = await this.deps.access.factsFor(actor.clientKey, actor.accountId);
+    await withUpstreamErrors(() => this.deps.membership.ensureFresh(actor.installation, actor.accountId));
+    const facts = await this.deps.membership.factsFor(actor.clientKey, actor.accountId);
     const calendars: PersonalCalendar[] = [];
     for (const feed of feeds) {
       for (const calendar of offeredCalendars(feed.config)) {
@@ -87,8 +89,8 @@ export class MyCalendarsService {
     const feed = await this.deps.feeds.findById(actor.clientKey, feedId);
     if (!feed || !isCalendarName(calendarName) || !offeredCalendars(feed.config).includes(calendarName))
       throw notFound('Calendar');
-    await withUpstreamErrors(() => this.deps.access.ensureFresh(actor.installation, actor.accountId));
-    const facts = await this.deps.access.factsFor(actor.clientKey, actor.accountId);
+    await withUpstreamErrors(() => this.deps.membership.ensureFresh(actor.installation, actor.accountId));
+    const facts = await this.deps.membership.factsFor(actor.clientKey, actor.accountId);
     if (!visibilityFor(feed.config, calendarName, actor.accountId, facts).allowed) throw notFound('Calendar');
     return { feed, calendar: calendarName };
   }

@@ -49,6 +49,7 @@ import { InstallationService } from './installation-service.js';
 import { JiraClients } from './jira-clients.js';
 import { JiraLookupService } from './jira-lookup-service.js';
 import { Metrics } from './metrics.js';
+import { MembershipService } from './membership-service.js';
 import { MyCalendarsService } from './my-calendars-service.js';
 import { ExplainService } from './explain-service.js';
 import { PreviewService } from './preview-service.js';
@@ -60,7 +61,10 @@ import { ServedFeeds } from './served-feeds.js';
 import { SettingsService } from './settings-service.js';
 import { SubscriptionService } from './subscription-service.js';
 import { SyncRequests } from './sync-requests.js';
+import { SyncReader } from './sync-reader.js';
 import { SyncService } from './sync-service.js';
+import { SyncSettler } from './sync-settler.js';
+import { SyncStore } from './sync-store.js';
 
 export type Services = ReturnType<typeof createServices>;
 export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
@@ -224,30 +228,41 @@ export function createServices(deps: ServiceDeps) {
     jira,
     now,
   });
-  const access = new AccessService({
+  const membership = new MembershipService({
     access: accessRepository,
     feeds: feedRepository,
     syncs: syncRepository,
+    subscriptions: subscriptionRepository,
+    jira,
+    logger,
+    now,
+  });
+  const access = new AccessService({
+    access: accessRepository,
+    membership,
+    feeds: feedRepository,
     subscriptions: subscriptionRepository,
     events: eventRepository,
     renders: renderRepository,
     publisher,
     installations,
     jira,
-    logger,
     now,
   });
-  const sync = new SyncService({
-    knex,
-    installations,
-    feeds: feedRepository,
+  const syncStores = {
     syncs: syncRepository,
     items: new FeedSyncItemRepository(knex),
     events: eventRepository,
     revisions: new FeedEventRevisionRepository(knex),
     renders: renderRepository,
-    publisher,
-    jira,
+  };
+  const sync = new SyncService({
+    installations,
+    feeds: feedRepository,
+    syncs: syncRepository,
+    reader: new SyncReader({ ...syncStores, jira, now }),
+    settler: new SyncSettler({ ...syncStores, publisher }),
+    store: new SyncStore({ ...syncStores, knex, now }),
     heartbeatStaleMs: config.syncHeartbeatStaleMs,
     logger,
     reporter,
@@ -277,6 +292,7 @@ export function createServices(deps: ServiceDeps) {
     subscriptions,
     subscriptionRepository,
     access,
+    membership,
     accessRepository,
     now,
   });
@@ -319,6 +335,7 @@ export function createServices(deps: ServiceDeps) {
     installations,
     jira,
     access,
+    membership,
     privacy,
     logger,
     now,

@@ -2,6 +2,7 @@ import type { PersonalDataAccountRepository } from '../db/personal-data-account-
 import type { UserSweepRepository } from '../db/user-sweep-repository.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from './access-service.js';
+import type { MembershipService } from './membership-service.js';
 import type { InstallationService } from './installation-service.js';
 import type { JiraClients } from './jira-clients.js';
 import type { PrivacyService } from './privacy-service.js';
@@ -25,6 +26,7 @@ export class UserSweepService {
       installations: InstallationService;
       jira: JiraClients;
       access: AccessService;
+      membership: MembershipService;
       privacy: PrivacyService;
       logger: Logger;
       now: () => Date;
@@ -63,9 +65,9 @@ export class UserSweepService {
       } else {
         const active = user.active !== false;
         // Nothing cached counts as active: only a change (or a first "inactive") re-decides the URLs.
-        const cached = (await this.deps.access.cachedActive(clientKey, accountId)) ?? true;
+        const cached = (await this.deps.membership.cachedActive(clientKey, accountId)) ?? true;
         if (cached !== active) {
-          await this.deps.access.refreshUser(installation, accountId, user);
+          await this.deps.membership.refreshUser(installation, accountId, user);
           await this.deps.access.recomputeAccount(installation, accountId);
         }
       }

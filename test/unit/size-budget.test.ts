@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { keepNearestIssues } from '../../src/domain/issue-cap.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
-import { distanceFromNow, fitToBudget, nearestFirst } from '../../src/domain/size-budget.js';
+import {
+  distanceFromNow,
+  fitToBudget,
+  keptBudgetCut,
+  nearestCutIssues,
+  nearestFirst,
+  SIZE_BUDGET_REASON,
+  withBudgetCut,
+} from '../../src/domain/size-budget.js';
 
 const now = new Date('2026-06-15T12:00:00.000Z');
 
@@ -59,5 +67,41 @@ describe('size budget', () => {
     expect(keepNearestIssues(issues, events, 3, now).map((issue) => issue.id)).toEqual(['2', '3', '4']);
     expect(keepNearestIssues(issues, events, 6, now)).toBe(issues);
     expect(keepNearestIssues(issues, [], 2, now).map((issue) => issue.id)).toEqual(['1', '2']);
+  });
+
+  it('adds what the budget left out to the omissions, and an unchanged sync keeps the last count', () => {
+    const omitted = {
+      count: 1,
+      byReason: { 'no-date': 1 },
+      examples: [{ issueKey: 'A-9', reason: 'no-date' }],
+    };
+    expect(withBudgetCut(omitted, [])).toBe(omitted);
+    const cut = withBudgetCut(omitted, [events[0]!, events[4]!]);
+    expect(cut).toEqual({
+      count: 3,
+      byReason: { 'no-date': 1, [SIZE_BUDGET_REASON]: 2 },
+      examples: [
+        { issueKey: 'A-9', reason: 'no-date' },
+        { issueKey: 'A-1', reason: SIZE_BUDGET_REASON },
+        { issueKey: 'A-5', reason: SIZE_BUDGET_REASON },
+      ],
+    });
+    expect(
+      withBudgetCut(
+        omitted,
+        Array.from({ length: 30 }, (_, id) => dayEvent(id, '2027-01-01')),
+      ).examples,
+    ).toHaveLength(21);
+    expect(keptBudgetCut(omitted, null)).toBe(omitted);
+    expect(keptBudgetCut(omitted, cut)).toEqual(cut);
+  });
+
+  it('names the issues of the nearest cut events, none when a sprint or version event is among them', () => {
+    const ranked = nearestFirst(events, now);
+    const standIns = new Set([events[0]!, events[2]!, events[4]!]);
+    expect(nearestCutIssues(ranked, standIns, 2)).toEqual(new Set(['3', '1']));
+    expect(nearestCutIssues(ranked, standIns, 0)).toEqual(new Set(['3']));
+    const sprint: FeedEvent = { ...events[2]!, kind: 'sprint', issueId: null };
+    expect(nearestCutIssues([sprint, ...ranked], new Set([sprint]), 5)).toBeNull();
   });
 });
