@@ -190,20 +190,7 @@ export class PersonalDataReporting {
       await this.deps.privacy.eraseAccount(clientKey, accountId);
       await this.deps.accounts.markClosed(clientKey, accountId, now);
     }
-    let membershipsStale = false;
-    for (const accountId of updated) {
-      const held = await this.deps.privacy.footprint(clientKey, accountId);
-      const memberships = held.cachedAccount !== null || held.projectRoles.length > 0;
-      if (held.eventsNaming.length === 0 && !memberships) {
-        // Only the account id itself is held (authorship, a URL): nothing of it can be stale.
-        await this.deps.accounts.markFresh(clientKey, accountId, now);
-        continue;
-      }
-      await this.deps.accounts.requestRefresh(clientKey, accountId, now);
-      for (const { feedId } of held.eventsNaming) await this.deps.syncRequests.requestFull(clientKey, feedId);
-      membershipsStale ||= memberships;
-    }
-    if (membershipsStale) await this.deps.queue.enqueueAccessRefresh(clientKey);
+    await this.refreshUpdated(clientKey, updated, now);
     const cycleSeconds = validCycle(answer.cyclePeriodSeconds);
     await this.deps.knex.transaction(async (trx) => {
       const state = await this.deps.reports.lock(
@@ -241,6 +228,27 @@ export class PersonalDataReporting {
         { clientKey, erased: closed.length, refreshed: updated.length },
         'acted on a personal data report',
       );
+  }
+
+  /**
+   * What is held about `updated` accounts comes fresh from Jira: the feeds naming them re-sync in full and,
+   * if any membership of theirs is cached, the site's memberships are refreshed.
+   */
+  private async refreshUpdated(clientKey: string, updated: readonly string[], now: Date): Promise<void> {
+    let membershipsStale = false;
+    for (const accountId of updated) {
+      const held = await this.deps.privacy.footprint(clientKey, accountId);
+      const memberships = held.cachedAccount !== null || held.projectRoles.length > 0;
+      if (held.eventsNaming.length === 0 && !memberships) {
+        // Only the account id itself is held (authorship, a URL): nothing of it can be stale.
+        await this.deps.accounts.markFresh(clientKey, accountId, now);
+        continue;
+      }
+      await this.deps.accounts.requestRefresh(clientKey, accountId, now);
+      for (const { feedId } of held.eventsNaming) await this.deps.syncRequests.requestFull(clientKey, feedId);
+      membershipsStale ||= memberships;
+    }
+    if (membershipsStale) await this.deps.queue.enqueueAccessRefresh(clientKey);
   }
 
   /** Where the site's reporting stands, for its administrators. */
