@@ -27,6 +27,25 @@ export default tseslint.config(
     },
   },
   {
+    // The house (use cases, routers, jobs, storage, Jira, calendar, domain) never reaches for a door or the
+    // composition root: doors depend on the house, and src/compose/ is the only place that wires them in.
+    files: ['src/{http,jobs,services,db,calendar,jira,domain}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/doors', '**/doors/**', '**/compose', '**/compose/**'],
+              message:
+                'The house never imports a door or src/compose/: take a port (a type) and let compose pass it in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The pages' browser modules, typed through JSDoc against tsconfig.browser.json (lib DOM), whose checker
     // already rejects undefined names, as for the TypeScript sources.
     files: ['views/**/*.js', 'views/types/**/*.d.ts', 'forge/src/**/*.js'],

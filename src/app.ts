@@ -1,15 +1,15 @@
 import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
-import { startAceAddon } from './connect/ace-addon.js';
-import { ConnectContextVerifier } from './connect/context-auth.js';
-import { InstallReplayGuard } from './connect/install-replay-guard.js';
-import { InstallVerifier } from './connect/install-verifier.js';
-import { lifecycleRouter } from './connect/lifecycle-router.js';
-import { webhookRouter } from './connect/webhook-router.js';
-import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter/datacenter-router.js';
-import { stripRegionPrefix } from './forge/data-region.js';
-import { forgePrivacyRouter } from './forge/forge-privacy-router.js';
-import { forgeRouter } from './forge/forge-router.js';
+import { startAceAddon } from './doors/connect/ace-addon.js';
+import { ConnectContextVerifier } from './doors/connect/context-auth.js';
+import { InstallReplayGuard } from './doors/connect/install-replay-guard.js';
+import { InstallVerifier } from './doors/connect/install-verifier.js';
+import { lifecycleRouter } from './doors/connect/lifecycle-router.js';
+import { webhookRouter } from './doors/connect/webhook-router.js';
+import { dataCenterApiRouter, dataCenterSignInRouter } from './doors/datacenter/datacenter-router.js';
+import { stripRegionPrefix } from './doors/forge/data-region.js';
+import { forgePrivacyRouter } from './doors/forge/forge-privacy-router.js';
+import { forgeRouter } from './doors/forge/forge-router.js';
 import { authenticate, type CredentialVerifier } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
 import { withJiraBudget } from './jira/jira-budget.js';
@@ -28,7 +28,7 @@ import { requestLogger } from './http/request-logger.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
 import type { Logger } from './logger.js';
-import type { Services } from './services/services.js';
+import type { Services } from './compose/core.js';
 
 export type AppDeps = {
   config: Config;

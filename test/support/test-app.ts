@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Application } from 'express';
-import { composeApp } from '../../src/composition.js';
+import { composeApp } from '../../src/compose/compose.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { JobQueue } from '../../src/jobs/scheduler.js';
-import type { Services } from '../../src/services/services.js';
+import type { Services } from '../../src/compose/core.js';
 import { captureLogs } from './log-capture.js';
 import { openTestDatabase } from './test-database.js';
 

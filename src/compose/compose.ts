@@ -1,0 +1,92 @@
+import type { Application } from 'express';
+import { createApp } from '../app.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { JobQueue } from '../jobs/scheduler.js';
+import { type Logger, treatAsSecret } from '../logger.js';
+import { createServices, deploymentScopeOf, type ServiceDeps, type Services } from './core.js';
+
+export type Composed = {
+  app: Application;
+  services: Services;
+  queue: JobQueue;
+  /** Works the job queue in this process: the minute tick, syncs and access refreshes. */
+  startWorker: (options?: { concurrency?: number; pollIntervalMs?: number }) => Promise<void>;
+  /** Writes pending fetch statistics, stops the worker and releases the queue's connections (the database stays open). */
+  stop: () => Promise<void>;
+};
+
+/** Everything between an open database and a ready Express app, shared by main, the demo and the tests. */
+export async function composeApp(deps: {
+  config: Config & { feedTokenSecret: string };
+  logger: Logger;
+  db: Database;
+  now?: () => Date;
+  jiraClientOverrides?: ServiceDeps['jiraClientOverrides'];
+  errorReportingFetch?: typeof fetch;
+  fetchStatsFlushMs?: number;
+}): Promise<Composed> {
+  const { config, logger, db } = deps;
+  const encryptionKey = config.datacenter?.tokenEncryptionKey;
+  treatAsSecret(
+    config.feedTokenSecret,
+    config.metricsToken,
+    config.datacenter?.clientSecret,
+    encryptionKey?.toString('hex'),
+    encryptionKey?.toString('base64'),
+  );
+  const now = deps.now ?? (() => new Date());
+  const queue = await JobQueue.connect({
+    connectionString: db.connectionString,
+    scope: deploymentScopeOf(config),
+    logger,
+    sharedSession: db.embedded,
+  });
+  const services = createServices({
+    config,
+    logger,
+    knex: db.knex,
+    queue,
+    now,
+    ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
+    ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
+    ...(deps.fetchStatsFlushMs === undefined ? {} : { fetchStatsFlushMs: deps.fetchStatsFlushMs }),
+  });
+  await services.serving.startListening(db);
+  const app = await createApp({
+    config,
+    logger,
+    services,
+    healthCheck: async () => {
+      await db.knex.raw('select 1');
+    },
+  });
+  return {
+    app,
+    services,
+    queue,
+    startWorker: (options = {}) =>
+      queue.startWorker({
+        sync: services.sync,
+        syncs: services.syncRepository,
+        access: services.access,
+        accessRepository: services.accessRepository,
+        userSweeps: services.userSweeps,
+        personalDataReports: services.personalDataReportRepository,
+        connectPersonalData: services.connectPersonalData,
+        concurrency: options.concurrency ?? config.syncConcurrency,
+        now,
+        liveness: {
+          heartbeatStaleMs: config.syncHeartbeatStaleMs,
+          queuedStaleMs: config.staleSyncMinutes * 60_000,
+        },
+        metrics: services.metrics,
+        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      }),
+    stop: async () => {
+      await services.serving.stopListening();
+      await services.fetches.stop();
+      await queue.stop();
+    },
+  };
+}
