@@ -1,16 +1,8 @@
 import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
-import { startAceAddon } from './doors/connect/ace-addon.js';
-import { ConnectContextVerifier } from './doors/connect/context-auth.js';
-import { InstallReplayGuard } from './doors/connect/install-replay-guard.js';
-import { InstallVerifier } from './doors/connect/install-verifier.js';
-import { lifecycleRouter } from './doors/connect/lifecycle-router.js';
-import { webhookRouter } from './doors/connect/webhook-router.js';
-import { dataCenterApiRouter, dataCenterSignInRouter } from './doors/datacenter/datacenter-router.js';
-import { stripRegionPrefix } from './doors/forge/data-region.js';
-import { forgePrivacyRouter } from './doors/forge/forge-privacy-router.js';
-import { forgeRouter } from './doors/forge/forge-router.js';
-import { authenticate, type CredentialVerifier } from './http/authenticate.js';
+import type { Services } from './compose/core.js';
+import type { Door } from './doors/door.js';
+import { authenticate } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
 import { withJiraBudget } from './jira/jira-budget.js';
 import { editorRouter } from './http/editor-router.js';
@@ -19,7 +11,6 @@ import { feedRouter } from './http/feed-router.js';
 import { clientAddress } from './http/client-address.js';
 import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
-import { landingRouter } from './http/landing-router.js';
 import { countFeedRequests, metricsRouter } from './http/metrics-router.js';
 import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
@@ -28,29 +19,31 @@ import { requestLogger } from './http/request-logger.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
 import type { Logger } from './logger.js';
-import type { Services } from './compose/core.js';
 
 export type AppDeps = {
   config: Config;
   logger: Logger;
-  services: Services;
+  /** The use cases every door shares. */
+  core: Services;
+  /** The edition's doors, in the order they mount and claim /api requests. */
+  doors: readonly Door[];
   /** Checks the database answers; /healthz reports 503 when it throws. */
   healthCheck: () => Promise<void>;
   fetch?: typeof fetch;
 };
 
 export async function createApp(deps: AppDeps): Promise<Application> {
-  const { config, logger, services } = deps;
+  const { config, logger, core: services, doors } = deps;
+  const standalone = doors.some((door) => door.standalone);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLogger(logger));
-  const { dataCenterDoor } = services;
-  // Data Center pages stand alone: nothing may frame them.
+  // Pages that stand alone (Data Center's) may be framed by nothing.
   app.use(
     securityHeaders({
       extraFrameAncestors: config.extraFrameAncestors,
-      standalone: dataCenterDoor !== null,
+      standalone,
       https: config.baseUrl.startsWith('https://'),
     }),
   );
@@ -73,23 +66,15 @@ export async function createApp(deps: AppDeps): Promise<Application> {
       },
     );
   });
-  if (dataCenterDoor) app.get('/', (_req, res) => res.redirect(302, '/pages/my-calendars'));
-  else app.use(landingRouter({ baseUrl: config.baseUrl, forgeEnabled: config.forge !== null }));
+  const home = doors.find((door) => door.home)?.home;
+  if (home) app.use(home);
   app.get('/robots.txt', (_req, res) => {
     res.type('text/plain').send('User-agent: *\nDisallow: /api/\nDisallow: /pages/\n');
   });
 
-  let doors: Parameters<typeof authenticate>[0];
-  if (dataCenterDoor) {
-    app.use(dataCenterSignInRouter({ door: dataCenterDoor }));
-    doors = { datacenter: { verify: (req) => dataCenterDoor.actor(req) } };
-  } else {
-    doors = await mountCloudDoors(app, deps);
-  }
+  for (const door of doors) await door.mount(app);
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
-  app.use(
-    pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone: dataCenterDoor !== null }),
-  );
+  app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone }));
 
   const api = Router();
   api.use(noStore);
@@ -98,10 +83,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   api.use(authenticate(doors));
   api.use(jsonBody('256kb'));
   api.use(siteRouter());
-  if (dataCenterDoor)
-    api.use(
-      dataCenterApiRouter({ door: dataCenterDoor, takeovers: services.takeovers, admins: services.admins }),
-    );
+  for (const door of doors) if (door.apiRouter) api.use(door.apiRouter);
   api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
   api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
   api.use(
@@ -128,57 +110,4 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     }),
   );
   return app;
-}
-
-/** The Jira Cloud edition's two doors: Connect (webhooks, ACE, signed lifecycle) and, when configured, Forge. */
-async function mountCloudDoors(
-  app: Application,
-  deps: AppDeps,
-): Promise<{ connect: CredentialVerifier; forge: CredentialVerifier | null }> {
-  const { config, logger, services } = deps;
-  // Before ACE: it mounts a route of its own, with its own JWT check, at every webhook URL in the descriptor.
-  const connectVerifier = new ConnectContextVerifier({
-    installations: services.installations,
-    appBaseUrl: config.baseUrl,
-  });
-  app.use(webhookRouter({ verifier: connectVerifier, queue: services.queue, logger }));
-  await startAceAddon(app, {
-    env: config.env,
-    appKey: config.appKey,
-    baseUrl: config.baseUrl,
-    jiraHosts: config.jiraHosts,
-    installations: services.installationRepository,
-    connectStore: services.connectStoreRepository,
-    logger,
-  });
-
-  const verifier = new InstallVerifier({
-    appBaseUrl: config.baseUrl,
-    keysUrl: config.connectKeysUrl,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
-  const guard = new InstallReplayGuard({ tokens: services.lifecycleTokenRepository, now: () => new Date() });
-  app.use(
-    lifecycleRouter({
-      verifier,
-      guard,
-      installations: services.installations,
-      appKey: config.appKey,
-      sites: { hostPatterns: config.jiraHosts, allowLoopbackHttp: config.env !== 'production' },
-    }),
-  );
-  const { forgeDoor } = services;
-  if (forgeDoor) {
-    app.use(stripRegionPrefix());
-    app.use(
-      forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }),
-    );
-    app.use(
-      forgePrivacyRouter({
-        door: forgeDoor,
-        reporting: services.personalDataReporting,
-      }),
-    );
-  }
-  return { connect: connectVerifier, forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null };
 }

@@ -1,14 +1,19 @@
 import type { Application } from 'express';
 import { createApp } from '../app.js';
+import { ConnectPersonalDataReporter } from '../doors/connect/connect-personal-data.js';
+import { createRepositories, createServices, type ServiceDeps, type Services } from './core.js';
+import { createJiraAccess, deploymentScopeOf, type EditionDoors, openDoors } from './doors.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { JobQueue } from '../jobs/scheduler.js';
 import { type Logger, treatAsSecret } from '../logger.js';
-import { createServices, deploymentScopeOf, type ServiceDeps, type Services } from './core.js';
 
 export type Composed = {
   app: Application;
   services: Services;
+  doors: EditionDoors;
+  /** Sends Connect sites' Personal Data Reporting batches; the worker runs it on any deployment. */
+  connectPersonalData: ConnectPersonalDataReporter;
   queue: JobQueue;
   /** Works the job queue in this process: the minute tick, syncs and access refreshes. */
   startWorker: (options?: { concurrency?: number; pollIntervalMs?: number }) => Promise<void>;
@@ -42,21 +47,32 @@ export async function composeApp(deps: {
     logger,
     sharedSession: db.embedded,
   });
+  const doorDeps = { config, knex: db.knex, logger, now, repositories: createRepositories(db.knex) };
+  const access = createJiraAccess(doorDeps);
+  const { datacenter, ...cloud } = access.jiraAccess;
   const services = createServices({
-    config,
-    logger,
-    knex: db.knex,
+    ...doorDeps,
     queue,
-    now,
+    scope: deploymentScopeOf(config),
+    jiraAccess: datacenter ? { ...cloud, datacenter } : cloud,
+    ...(access.dataCenter ? { forgetInMemory: forgetterOf(access.dataCenter.tokens) } : {}),
     ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
     ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
     ...(deps.fetchStatsFlushMs === undefined ? {} : { fetchStatsFlushMs: deps.fetchStatsFlushMs }),
+  });
+  const doors = openDoors(doorDeps, services, access);
+  const connectPersonalData = new ConnectPersonalDataReporter({
+    reporting: services.personalDataReporting,
+    installations: services.installations,
+    appKey: config.appKey,
+    now,
   });
   await services.serving.startListening(db);
   const app = await createApp({
     config,
     logger,
-    services,
+    core: services,
+    doors: doors.list,
     healthCheck: async () => {
       await db.knex.raw('select 1');
     },
@@ -64,6 +80,8 @@ export async function composeApp(deps: {
   return {
     app,
     services,
+    doors,
+    connectPersonalData,
     queue,
     startWorker: (options = {}) =>
       queue.startWorker({
@@ -73,7 +91,7 @@ export async function composeApp(deps: {
         accessRepository: services.accessRepository,
         userSweeps: services.userSweeps,
         personalDataReports: services.personalDataReportRepository,
-        connectPersonalData: services.connectPersonalData,
+        connectPersonalData,
         concurrency: options.concurrency ?? config.syncConcurrency,
         now,
         liveness: {
@@ -90,3 +108,8 @@ export async function composeApp(deps: {
     },
   };
 }
+
+const forgetterOf =
+  (tokens: { forget(clientKey: string, accountId: string): void }) =>
+  (clientKey: string, accountId: string) =>
+    tokens.forget(clientKey, accountId);

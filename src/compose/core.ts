@@ -1,20 +1,10 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
 import { AccessRepository } from '../db/access-repository.js';
-import { connectJiraAuth } from '../doors/connect/connect-jira-auth.js';
-import { ConnectPersonalDataReporter } from '../doors/connect/connect-personal-data.js';
 import { ConnectStoreRepository } from '../db/connect-store-repository.js';
-import { DataCenterSessionRepository } from '../db/datacenter-session-repository.js';
-import { DataCenterSignInStateRepository } from '../db/datacenter-sign-in-state-repository.js';
-import { DataCenterTokenRepository } from '../db/datacenter-token-repository.js';
-import { DataCenterDoor, dataCenterClientKey } from '../doors/datacenter/datacenter-door.js';
-import { DataCenterOAuth } from '../doors/datacenter/datacenter-oauth.js';
-import { DataCenterTokens, ownerSignInNeeded } from '../doors/datacenter/datacenter-tokens.js';
-import { FeedTakeoverService } from '../doors/datacenter/feed-takeover-service.js';
-import { TokenCipher } from '../db/token-cipher.js';
 import type { DeploymentScope } from '../domain/deployment.js';
-import { runsAs } from '../domain/feed.js';
 import { AppError } from '../errors.js';
+import type { DoorName, JiraAccess } from '../doors/door.js';
 import { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
@@ -30,11 +20,6 @@ import { PersonalDataReportRepository } from '../db/personal-data-report-reposit
 import { PrivacyRepository } from '../db/privacy-repository.js';
 import { UserSweepRepository } from '../db/user-sweep-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
-import type { ActiveInstallation } from '../domain/installation.js';
-import { ForgeDoor } from '../doors/forge/forge-door.js';
-import { forgeJiraAuth } from '../doors/forge/forge-jira-auth.js';
-import { InvocationTokenVerifier } from '../doors/forge/invocation-token.js';
-import type { JiraAuth } from '../jira/jira-auth.js';
 import type { Logger } from '../logger.js';
 import { AccessService } from '../services/access-service.js';
 import { AdminAccess } from '../services/admin-access.js';
@@ -64,6 +49,7 @@ import { SyncService } from '../services/sync-service.js';
 
 export type Services = ReturnType<typeof createServices>;
 export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
+export type Repositories = ReturnType<typeof createRepositories>;
 
 /** Rendered feeds kept in memory per process; a feed is at most a few MB, most far less. */
 const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
@@ -76,138 +62,101 @@ export type ServiceDeps = {
   knex: Knex;
   queue: SyncQueue &
     SiteChangeQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
-  now?: () => Date;
+  now: () => Date;
+  scope: DeploymentScope;
+  repositories: Repositories;
+  /** How each door's installations reach Jira; a door this deployment cannot serve has none. */
+  jiraAccess: Partial<Record<DoorName, JiraAccess>>;
+  /** Drops what a door holds in memory for a person whose data is erased (Data Center's tokens). */
+  forgetInMemory?: (clientKey: string, accountId: string) => void;
   errorReportingFetch?: typeof fetch;
   /** How often batched feed-fetch statistics are written; tests shorten it. */
   fetchStatsFlushMs?: number;
   jiraClientOverrides?: ConstructorParameters<typeof JiraClients>[0] extends infer T ? Partial<T> : never;
 };
 
-/** The Cloud edition serves every Connect and Forge installation; a Data Center one, its one Jira. */
-export function deploymentScopeOf(config: Pick<Config, 'datacenter'>): DeploymentScope {
-  return config.datacenter
-    ? { edition: 'datacenter', clientKey: dataCenterClientKey(config.datacenter.baseUrl) }
-    : { edition: 'cloud' };
+/** One repository per table, each on the same knex. */
+export function createRepositories(knex: Knex) {
+  return {
+    installationRepository: new InstallationRepository(knex),
+    connectStoreRepository: new ConnectStoreRepository(knex),
+    feedRepository: new FeedRepository(knex),
+    syncRepository: new FeedSyncRepository(knex),
+    eventRepository: new FeedEventRepository(knex),
+    renderRepository: new FeedRenderRepository(knex),
+    subscriptionRepository: new SubscriptionRepository(knex),
+    siteSettingsRepository: new SiteSettingsRepository(knex),
+    accessRepository: new AccessRepository(knex),
+    forgeTokenRepository: new ForgeTokenRepository(knex),
+    lifecycleTokenRepository: new LifecycleTokenRepository(knex),
+    personalDataAccounts: new PersonalDataAccountRepository(knex),
+    personalDataReportRepository: new PersonalDataReportRepository(knex),
+    itemRepository: new FeedSyncItemRepository(knex),
+    revisionRepository: new FeedEventRevisionRepository(knex),
+    privacyRepository: new PrivacyRepository(knex),
+    userSweepRepository: new UserSweepRepository(knex),
+  };
 }
 
-/** Builds every repository and use case once; main.ts and the tests compose the app from this. */
-export function createServices(deps: ServiceDeps) {
-  const { config, logger, knex, queue } = deps;
-  const now = deps.now ?? (() => new Date());
-  const scope = deploymentScopeOf(config);
+const dataCenterOff = (): AppError =>
+  new AppError(
+    503,
+    'datacenter_off',
+    'This Calendar Sync server is not set up for Jira Data Center (EDITION=datacenter)',
+  );
 
-  const installationRepository = new InstallationRepository(knex);
-  const connectStoreRepository = new ConnectStoreRepository(knex);
-  const feedRepository = new FeedRepository(knex);
-  const syncRepository = new FeedSyncRepository(knex);
-  const eventRepository = new FeedEventRepository(knex);
-  const renderRepository = new FeedRenderRepository(knex);
-  const subscriptionRepository = new SubscriptionRepository(knex);
-  const siteSettingsRepository = new SiteSettingsRepository(knex);
-  const accessRepository = new AccessRepository(knex);
-  const forgeTokenRepository = new ForgeTokenRepository(knex);
-  const lifecycleTokenRepository = new LifecycleTokenRepository(knex);
-  const dataCenterTokenRepository = new DataCenterTokenRepository(knex);
-  const dataCenterSessionRepository = new DataCenterSessionRepository(knex);
-  const personalDataAccounts = new PersonalDataAccountRepository(knex);
-
+/** The error reporter, the metrics and the Jira clients, which reach each site as its door says. */
+function createJiraParts(deps: ServiceDeps) {
+  const { config, logger, queue, now, scope, repositories: repos, jiraAccess } = deps;
   const reporter = new ErrorReporter({
     url: config.errorReportingUrl,
     environment: config.env,
-    settings: siteSettingsRepository,
+    settings: repos.siteSettingsRepository,
     logger,
     now,
     ...(deps.errorReportingFetch ? { fetch: deps.errorReportingFetch } : {}),
   });
-  const installations = new InstallationService(installationRepository, { logger, now });
-  const dataCenterOAuth = config.datacenter
-    ? new DataCenterOAuth({
-        baseUrl: config.datacenter.baseUrl,
-        clientId: config.datacenter.clientId,
-        clientSecret: config.datacenter.clientSecret,
-        redirectUri: `${config.baseUrl}/oauth/callback`,
-      })
-    : null;
-  const dataCenterTokens =
-    config.datacenter && dataCenterOAuth
-      ? new DataCenterTokens({
-          knex,
-          tokens: dataCenterTokenRepository,
-          cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
-          oauth: dataCenterOAuth,
-          apiBaseUrl: config.datacenter.baseUrl,
-          siteReaders: async (clientKey) => (await feedRepository.list(clientKey)).map(runsAs),
-          logger,
-          now,
-        })
-      : null;
-  const authFor = (installation: ActiveInstallation): JiraAuth => {
-    const { credentials } = installation;
-    switch (credentials.door) {
-      case 'connect':
-        return connectJiraAuth(
-          { baseUrl: installation.baseUrl, sharedSecret: credentials.sharedSecret },
-          { appKey: config.appKey },
-        );
-      case 'forge':
-        return forgeJiraAuth(
-          { ...installation, credentials },
-          { tokens: forgeTokenRepository, now: () => now().getTime() },
-        );
-      case 'datacenter':
-        if (!dataCenterTokens)
-          throw new AppError(
-            503,
-            'datacenter_off',
-            'This Calendar Sync server is not set up for Jira Data Center (EDITION=datacenter)',
-          );
-        return dataCenterTokens.siteAuth(installation.clientKey);
-    }
-  };
   const metrics = new Metrics(async () => {
     const [queueDepth, oldest] = await Promise.all([
       queue.depth(),
-      syncRepository.oldestDueSince(scope, now()),
+      repos.syncRepository.oldestDueSince(scope, now()),
     ]);
     return {
       queueDepth,
       oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0,
     };
   });
+  const accessOf = (door: DoorName): JiraAccess => {
+    const access = jiraAccess[door];
+    if (!access) throw dataCenterOff();
+    return access;
+  };
   const jira = new JiraClients({
-    authFor,
+    authFor: (installation) => accessOf(installation.credentials.door).forInstallation(installation),
     feedAuthFor: (installation, feed) =>
-      installation.credentials.door === 'datacenter' && dataCenterTokens
-        ? dataCenterTokens.userAuth(installation.clientKey, runsAs(feed), ownerSignInNeeded)
-        : null,
+      jiraAccess[installation.credentials.door]?.forFeed?.(installation, feed) ?? null,
     requestsPerSecond: config.jiraRequestsPerSecond,
     logger,
     onResponse: (clientKey, status) => metrics.recordJiraResponse(clientKey, status),
     ...deps.jiraClientOverrides,
   });
-  const forgeVerifier = config.forge
-    ? new InvocationTokenVerifier({ ...config.forge, allowHttp: config.env !== 'production' })
-    : null;
-  const forgeDoor = forgeVerifier
-    ? new ForgeDoor({
-        verifier: forgeVerifier,
-        installations,
-        tokens: forgeTokenRepository,
-        jira,
-        logger,
-        now,
-        dataRegion: config.dataRegion,
-      })
-    : null;
+  return { reporter, metrics, jira };
+}
+
+/** Feeds and their syncs: creating, queueing, publishing, resolving who may see them. */
+function createFeedParts(deps: ServiceDeps, parts: ReturnType<typeof createJiraParts>) {
+  const { config, knex, queue, now, logger, repositories: repos } = deps;
+  const { jira, reporter } = parts;
+  const installations = new InstallationService(repos.installationRepository, { logger, now });
   const subscriptions = new SubscriptionService({
-    subscriptions: subscriptionRepository,
+    subscriptions: repos.subscriptionRepository,
     tokens: new FeedTokens(config.feedTokenSecret),
     baseUrl: config.baseUrl,
     now,
   });
-  const publisher = new FeedPublisher({ renders: renderRepository, now });
+  const publisher = new FeedPublisher({ renders: repos.renderRepository, now });
   const syncRequests = new SyncRequests({
-    syncs: syncRepository,
+    syncs: repos.syncRepository,
     queue,
     now,
     heartbeatStaleMs: config.syncHeartbeatStaleMs,
@@ -215,22 +164,22 @@ export function createServices(deps: ServiceDeps) {
   const feeds = new FeedService({
     syncRequests,
     knex,
-    feeds: feedRepository,
-    syncs: syncRepository,
+    feeds: repos.feedRepository,
+    syncs: repos.syncRepository,
     subscriptions,
-    subscriptionRepository,
+    subscriptionRepository: repos.subscriptionRepository,
     publisher,
-    renders: renderRepository,
+    renders: repos.renderRepository,
     jira,
     now,
   });
   const access = new AccessService({
-    access: accessRepository,
-    feeds: feedRepository,
-    syncs: syncRepository,
-    subscriptions: subscriptionRepository,
-    events: eventRepository,
-    renders: renderRepository,
+    access: repos.accessRepository,
+    feeds: repos.feedRepository,
+    syncs: repos.syncRepository,
+    subscriptions: repos.subscriptionRepository,
+    events: repos.eventRepository,
+    renders: repos.renderRepository,
     publisher,
     installations,
     jira,
@@ -240,12 +189,12 @@ export function createServices(deps: ServiceDeps) {
   const sync = new SyncService({
     knex,
     installations,
-    feeds: feedRepository,
-    syncs: syncRepository,
-    items: new FeedSyncItemRepository(knex),
-    events: eventRepository,
-    revisions: new FeedEventRevisionRepository(knex),
-    renders: renderRepository,
+    feeds: repos.feedRepository,
+    syncs: repos.syncRepository,
+    items: repos.itemRepository,
+    events: repos.eventRepository,
+    revisions: repos.revisionRepository,
+    renders: repos.renderRepository,
     publisher,
     jira,
     heartbeatStaleMs: config.syncHeartbeatStaleMs,
@@ -254,68 +203,68 @@ export function createServices(deps: ServiceDeps) {
     access,
     now,
   });
+  return { installations, subscriptions, publisher, syncRequests, feeds, access, sync };
+}
+
+/** What pages and calendar apps read: served feeds, the editor's look-ups, previews and explanations. */
+function createReadingParts(
+  deps: ServiceDeps,
+  parts: ReturnType<typeof createJiraParts> & ReturnType<typeof createFeedParts>,
+) {
+  const { logger, now, repositories: repos } = deps;
+  const { jira, metrics, subscriptions, feeds, access } = parts;
   const fetches = new FetchRecorder({
-    subscriptions: subscriptionRepository,
+    subscriptions: repos.subscriptionRepository,
     logger,
     now,
     flushIntervalMs: deps.fetchStatsFlushMs ?? 5_000,
   });
   const serving = new FeedServingService({
     subscriptions,
-    renders: renderRepository,
+    renders: repos.renderRepository,
     cache: new RenderCache(RENDER_CACHE_BYTES, (hit) => metrics.recordServingCache(hit)),
     served: new ServedFeeds(SERVED_URLS_MAX),
     logger,
     now,
     fetches,
-    feeds: feedRepository,
-    access: accessRepository,
+    feeds: repos.feedRepository,
+    access: repos.accessRepository,
     accessService: access,
   });
   const myCalendars = new MyCalendarsService({
-    feeds: feedRepository,
+    feeds: repos.feedRepository,
     subscriptions,
-    subscriptionRepository,
+    subscriptionRepository: repos.subscriptionRepository,
     access,
-    accessRepository,
+    accessRepository: repos.accessRepository,
     now,
   });
-  const admins = new AdminAccess({ jira, now });
-  const lookups = new JiraLookupService(jira);
-  const previews = new PreviewService({ feeds, jira, now });
-  const explanations = new ExplainService({ feeds, jira, access, now });
-  const dataCenterDoor =
-    config.datacenter && dataCenterTokens && dataCenterOAuth
-      ? new DataCenterDoor({
-          config: config.datacenter,
-          appBaseUrl: config.baseUrl,
-          oauth: dataCenterOAuth,
-          tokens: dataCenterTokens,
-          sessions: dataCenterSessionRepository,
-          signInStates: new DataCenterSignInStateRepository(knex),
-          installations,
-          jira,
-          cipher: new TokenCipher(config.datacenter.tokenEncryptionKey),
-          queue,
-          logger,
-          now,
-        })
-      : null;
-  const takeovers = new FeedTakeoverService({ feeds: feedRepository, feedService: feeds, syncRequests, now });
-  const privacy = new PrivacyService({
-    privacy: new PrivacyRepository(knex),
-    syncRequests,
-    ...(dataCenterTokens
-      ? {
-          forgetInMemory: (clientKey: string, accountId: string) =>
-            dataCenterTokens.forget(clientKey, accountId),
-        }
-      : {}),
-  });
+  return {
+    fetches,
+    serving,
+    myCalendars,
+    admins: new AdminAccess({ jira, now }),
+    lookups: new JiraLookupService(jira),
+    previews: new PreviewService({ feeds, jira, now }),
+    explanations: new ExplainService({ feeds, jira, access, now }),
+  };
+}
 
+/** Erasure, the sweep of departed users, Personal Data Reporting and the site's settings. */
+function createPrivacyParts(
+  deps: ServiceDeps,
+  parts: ReturnType<typeof createJiraParts> & ReturnType<typeof createFeedParts>,
+) {
+  const { knex, queue, logger, now, repositories: repos } = deps;
+  const { syncRequests, installations, jira, access, metrics, reporter } = parts;
+  const privacy = new PrivacyService({
+    privacy: repos.privacyRepository,
+    syncRequests,
+    ...(deps.forgetInMemory ? { forgetInMemory: deps.forgetInMemory } : {}),
+  });
   const userSweeps = new UserSweepService({
-    sweeps: new UserSweepRepository(knex),
-    accounts: personalDataAccounts,
+    sweeps: repos.userSweepRepository,
+    accounts: repos.personalDataAccounts,
     installations,
     jira,
     access,
@@ -323,12 +272,10 @@ export function createServices(deps: ServiceDeps) {
     logger,
     now,
   });
-
-  const personalDataReportRepository = new PersonalDataReportRepository(knex);
   const personalDataReporting = new PersonalDataReporting({
     knex,
-    accounts: personalDataAccounts,
-    reports: personalDataReportRepository,
+    accounts: repos.personalDataAccounts,
+    reports: repos.personalDataReportRepository,
     installations,
     privacy,
     syncRequests,
@@ -338,59 +285,24 @@ export function createServices(deps: ServiceDeps) {
     now,
   });
   const settings = new SettingsService({
-    settings: siteSettingsRepository,
+    settings: repos.siteSettingsRepository,
     reporter,
     personalData: personalDataReporting,
     now,
   });
-  const connectPersonalData = new ConnectPersonalDataReporter({
-    reporting: personalDataReporting,
-    installations,
-    appKey: config.appKey,
-    now,
-  });
+  return { privacy, userSweeps, personalDataReporting, settings };
+}
 
+/** The core every door shares: every repository and use case, built once. */
+export function createServices(deps: ServiceDeps) {
+  const jiraParts = createJiraParts(deps);
+  const feedParts = createFeedParts(deps, jiraParts);
+  const both = { ...jiraParts, ...feedParts };
   return {
-    installationRepository,
-    connectStoreRepository,
-    feedRepository,
-    syncRepository,
-    eventRepository,
-    renderRepository,
-    subscriptionRepository,
-    siteSettingsRepository,
-    accessRepository,
-    forgeTokenRepository,
-    lifecycleTokenRepository,
-    personalDataAccounts,
-    installations,
-    forgeDoor,
-    dataCenterDoor,
-    dataCenterTokens,
-    dataCenterTokenRepository,
-    dataCenterSessionRepository,
-    takeovers,
-    metrics,
-    jira,
-    subscriptions,
-    publisher,
-    feeds,
-    sync,
-    serving,
-    fetches,
-    admins,
-    access,
-    myCalendars,
-    lookups,
-    previews,
-    explanations,
-    settings,
-    privacy,
-    personalDataReporting,
-    userSweeps,
-    personalDataReportRepository,
-    connectPersonalData,
-    reporter,
-    queue,
+    ...deps.repositories,
+    ...both,
+    ...createReadingParts(deps, both),
+    ...createPrivacyParts(deps, both),
+    queue: deps.queue,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import { type Application, type Request, Router } from 'express';
 import { z } from 'zod';
 import type { DataCenterConfig } from '../../config.js';
 import type { DataCenterSessionRepository } from '../../db/datacenter-session-repository.js';
@@ -11,13 +11,19 @@ import type { ActiveInstallation } from '../../domain/installation.js';
 import type { Actor } from '../../services/actor.js';
 import type { InstallationService } from '../../services/installation-service.js';
 import type { JiraClients } from '../../services/jira-clients.js';
+import { runsAs } from '../../domain/feed.js';
+import type { AdminAccess } from '../../services/admin-access.js';
+import type { Door, JiraAccess } from '../door.js';
 import { readCookies, serializeCookie } from './cookies.js';
+import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter-router.js';
+import type { FeedTakeoverService } from './feed-takeover-service.js';
 import type { DataCenterAuth } from '../../jira/datacenter/datacenter-jira-client.js';
 import { GrantRefused, type DataCenterOAuth } from './datacenter-oauth.js';
 import {
   OWNER_SIGN_IN_NEEDED,
   signInAgain,
   TOKEN_UNREADABLE,
+  ownerSignInNeeded,
   type DataCenterTokens,
 } from './datacenter-tokens.js';
 import type { TokenCipher } from '../../db/token-cipher.js';
@@ -61,18 +67,31 @@ export const dataCenterClientKey = (baseUrl: string): string => {
   return `datacenter:${url.host}${url.pathname.replace(/\/+$/, '')}`;
 };
 
+/** Data Center has no app user: the site is read with a feed owner's token, a feed's sync with its owner's. */
+export function dataCenterJiraAccess(tokens: DataCenterTokens): JiraAccess {
+  return {
+    forInstallation: (installation) => tokens.siteAuth(installation.clientKey),
+    forFeed: (installation, feed) => tokens.userAuth(installation.clientKey, runsAs(feed), ownerSignInNeeded),
+  };
+}
+
 /**
  * The Data Center edition's front door: people sign in with Jira's OAuth 2.0 (authorization code,
  * PKCE S256, `state`), get a session cookie, and every /api call is that session's Actor, asking Jira
  * as that person. State-changing calls also carry the session's CSRF token in a header.
  */
-export class DataCenterDoor {
+export class DataCenterDoor implements Door {
+  readonly name = 'datacenter' as const;
+  readonly standalone = true;
+  readonly home = Router().get('/', (_req, res) => res.redirect(302, DEFAULT_PAGE));
+  readonly apiRouter: Router;
   readonly clientKey: string;
   private readonly secure: boolean;
   private readonly origin: string;
   readonly sessionCookie: string;
 
   constructor(
+    readonly jira: JiraAccess,
     private readonly deps: {
       config: DataCenterConfig;
       appBaseUrl: string;
@@ -86,13 +105,34 @@ export class DataCenterDoor {
       queue: { enqueueSiteChanged(payload: { clientKey: string; failedWith?: string }): Promise<void> };
       logger: Logger;
       now: () => Date;
+      takeovers: FeedTakeoverService;
+      admins: AdminAccess;
     },
   ) {
+    this.apiRouter = dataCenterApiRouter({ door: this, takeovers: deps.takeovers, admins: deps.admins });
     this.clientKey = dataCenterClientKey(deps.config.baseUrl);
     this.secure = deps.appBaseUrl.startsWith('https://');
     this.origin = new URL(deps.appBaseUrl).origin;
     // __Host-: only this origin over TLS may set it, on every path, for no other domain.
     this.sessionCookie = this.secure ? '__Host-calsync_session' : 'calsync_session';
+  }
+
+  /** Pages call /api with the session cookie alone; Cloud's doors send a token in Authorization. */
+  claims(req: Request): boolean {
+    return !req.get('authorization');
+  }
+
+  verify(req: Request): Promise<Actor> {
+    return this.actor(req);
+  }
+
+  mount(app: Application): void {
+    app.use(dataCenterSignInRouter({ door: this }));
+  }
+
+  /** The tokens the door keeps for its signed-in people (tests read one back). */
+  get tokens(): DataCenterTokens {
+    return this.deps.tokens;
   }
 
   get signInCookie(): string {

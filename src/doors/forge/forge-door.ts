@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Application, Request } from 'express';
 import type { ForgeTokenRepository } from '../../db/forge-token-repository.js';
 import { withUpstreamErrors } from '../../jira/upstream-errors.js';
 import type { Actor } from '../../services/actor.js';
@@ -8,9 +8,20 @@ import type { InstallationService } from '../../services/installation-service.js
 import type { JiraClients } from '../../services/jira-clients.js';
 import { AppError } from '../../errors.js';
 import type { DataRegion } from '../../domain/data-region.js';
-import { routedRegion } from './data-region.js';
+import type { SiteChangedPayload } from '../../jobs/site-changed-job.js';
+import type { PersonalDataReporting } from '../../services/personal-data-reporting.js';
+import { bearerTokenHeader, type Door, type JiraAccess } from '../door.js';
+import { routedRegion, stripRegionPrefix } from './data-region.js';
+import { forgeJiraAuth } from './forge-jira-auth.js';
+import { forgePrivacyRouter } from './forge-privacy-router.js';
+import { forgeRouter } from './forge-router.js';
 import { assertInvocationFits, type InvocationRule } from './forge-routes.js';
-import { type ForgeInvocation, invalidInvocation, type InvocationTokenVerifier } from './invocation-token.js';
+import {
+  FIT_ISSUER,
+  type ForgeInvocation,
+  invalidInvocation,
+  type InvocationTokenVerifier,
+} from './invocation-token.js';
 
 const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
 const USER_TOKEN_HEADER = 'x-forge-oauth-user';
@@ -54,13 +65,30 @@ export function bearerToken(req: Request): string | null {
   return /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? null;
 }
 
+/** Forge's way to Jira: the installation's system token, through Atlassian's API gateway. */
+export function forgeJiraAccess(tokens: ForgeTokenRepository, now: () => Date): JiraAccess {
+  return {
+    forInstallation: (installation) => {
+      const { credentials } = installation;
+      if (credentials.door !== 'forge') throw new Error(`not a Forge installation: ${credentials.door}`);
+      return forgeJiraAuth({ ...installation, credentials }, { tokens, now: () => now().getTime() });
+    },
+  };
+}
+
 /**
  * Forge's side of the house: every invocation (UI call, event, trigger) is verified, makes sure its
  * installation is known, and leaves its system token behind for the work the app does between
  * invocations.
  */
-export class ForgeDoor {
+export class ForgeDoor implements Door {
+  readonly name = 'forge' as const;
+  readonly home = null;
+  readonly apiRouter = null;
+  readonly standalone = false;
+
   constructor(
+    readonly jira: JiraAccess,
     private readonly deps: {
       verifier: InvocationTokenVerifier;
       installations: InstallationService;
@@ -70,8 +98,27 @@ export class ForgeDoor {
       now: () => Date;
       /** The data-residency region whose baseUrl leads to this deployment. */
       dataRegion: DataRegion;
+      queue: { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
+      reporting: Pick<PersonalDataReporting, 'nextBatch' | 'settle'>;
     },
   ) {}
+
+  /** A Forge invocation token says so in its (still unverified) issuer. */
+  claims(req: Request): boolean {
+    return bearerTokenHeader(req)?.claims['iss'] === FIT_ISSUER;
+  }
+
+  verify(req: Request): Promise<Actor> {
+    return this.actor(req);
+  }
+
+  /** Lifecycle, events, the hourly trigger and Personal Data Reporting functions, under any region prefix. */
+  mount(app: Application): void {
+    const { installations, queue, logger, reporting } = this.deps;
+    app.use(stripRegionPrefix());
+    app.use(forgeRouter({ door: this, installations, queue, logger }));
+    app.use(forgePrivacyRouter({ door: this, reporting }));
+  }
 
   /**
    * Verifies the invocation and that it is one `rule` admits, before anything about it is stored.
