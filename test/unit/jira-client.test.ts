@@ -661,7 +661,7 @@ describe('JiraClient retries', () => {
       "Field 'duedatee' does not exist or you do not have permission to view it.",
       "The value 'CAL\"' does not exist for the field 'project'.",
     ]);
-    expect(error.request).toEqual({ method: 'POST', path: '/rest/api/3/search/jql' });
+    expect(error.request).toEqual({ method: 'POST', path: '/rest/api/3/search/jql', dialect: 'cloud' });
     expect(error.message).toContain("Field 'duedatee' does not exist");
   });
 

@@ -131,7 +131,7 @@ export class JiraClient extends JiraRestClient implements JiraReader {
         throw new JiraError(
           502,
           'jira_bad_response',
-          { method: 'POST', path },
+          { method: 'POST', path, dialect: this.dialect },
           {
             retryable: true,
             detail: 'Jira returned a nextPageToken it had already returned',
@@ -224,7 +224,7 @@ export class JiraClient extends JiraRestClient implements JiraReader {
         throw new JiraError(
           502,
           'jira_bad_response',
-          { method: 'GET', path },
+          { method: 'GET', path, dialect: this.dialect },
           {
             retryable: true,
             detail: `no role id in the URL of role "${name}"`,

@@ -208,7 +208,7 @@ export class DataCenterJiraClient extends JiraRestClient implements JiraReader {
       throw new JiraError(
         404,
         'jira_error',
-        { method: 'GET', path: '/rest/api/2/user' },
+        { method: 'GET', path: '/rest/api/2/user', dialect: this.dialect },
         { retryable: false, detail: 'no such user' },
       );
     return (user.groups?.items ?? []).map((group) => ({ name: group.name }));
