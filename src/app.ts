@@ -76,27 +76,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone }));
 
-  const api = Router();
-  api.use(noStore);
-  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
-  api.use((_req, _res, next) => withJiraBudget(config.jiraApiBudgetMs, () => next()));
-  api.use(authenticate(doors));
-  api.use(jsonBody('256kb'));
-  api.use(siteRouter());
-  for (const door of doors) if (door.apiRouter) api.use(door.apiRouter);
-  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
-  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
-  api.use(
-    editorRouter({
-      previews: services.previews,
-      explanations: services.explanations,
-      lookups: services.lookups,
-      settings: services.settings,
-      admins: services.admins,
-    }),
-  );
-  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
-  app.use('/api', api);
+  app.use('/api', apiRouter(deps));
 
   app.use(notFoundHandler);
   app.use(
@@ -110,4 +90,30 @@ export async function createApp(deps: AppDeps): Promise<Application> {
     }),
   );
   return app;
+}
+
+/** /api: one authentication step for every door, then the door's own routes and the shared ones. */
+function apiRouter(deps: AppDeps): Router {
+  const services = deps.core;
+  const api = Router();
+  api.use(noStore);
+  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
+  api.use((_req, _res, next) => withJiraBudget(deps.config.jiraApiBudgetMs, () => next()));
+  api.use(authenticate(deps.doors));
+  api.use(jsonBody('256kb'));
+  api.use(siteRouter());
+  for (const door of deps.doors) if (door.apiRouter) api.use(door.apiRouter);
+  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
+  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
+  api.use(
+    editorRouter({
+      previews: services.previews,
+      explanations: services.explanations,
+      lookups: services.lookups,
+      settings: services.settings,
+      admins: services.admins,
+    }),
+  );
+  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
+  return api;
 }
