@@ -1,6 +1,16 @@
 import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
-import type { Services } from './compose/core.js';
+import type { AdminAccess } from './services/admin-access.js';
+import type { ErrorReporter } from './services/error-reporter.js';
+import type { ExplainService } from './services/explain-service.js';
+import type { FeedService } from './services/feed-service.js';
+import type { FeedServingService } from './services/feed-serving-service.js';
+import type { JiraLookupService } from './services/jira-lookup-service.js';
+import type { Metrics } from './services/metrics.js';
+import type { MyCalendarsService } from './services/my-calendars-service.js';
+import type { PreviewService } from './services/preview-service.js';
+import type { PrivacyService } from './services/privacy-service.js';
+import type { SettingsService } from './services/settings-service.js';
 import type { Door } from './doors/door.js';
 import { authenticate } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
@@ -20,11 +30,26 @@ import { noStore, securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
 import type { Logger } from './logger.js';
 
+/** The use cases the shared routes call; src/compose/ builds them. */
+export type AppCore = {
+  metrics: Metrics;
+  serving: FeedServingService;
+  reporter: ErrorReporter;
+  feeds: FeedService;
+  myCalendars: MyCalendarsService;
+  privacy: PrivacyService;
+  admins: AdminAccess;
+  previews: PreviewService;
+  explanations: ExplainService;
+  lookups: JiraLookupService;
+  settings: SettingsService;
+};
+
 export type AppDeps = {
   config: Config;
   logger: Logger;
   /** The use cases every door shares. */
-  core: Services;
+  core: AppCore;
   /** The edition's doors, in the order they mount and claim /api requests. */
   doors: readonly Door[];
   /** Checks the database answers; /healthz reports 503 when it throws. */

@@ -9,6 +9,13 @@ export type JiraErrorCode =
 /** Which Jira answered: Cloud (REST v3, an app user) or Data Center (REST v2, people's own accounts). */
 export type JiraDialect = 'cloud' | 'datacenter';
 
+/** How one dialect's failures read (upstream-errors.ts): who Calendar Sync asks as, which calls run a query. */
+export type JiraWording = {
+  isQuery(path: string): boolean;
+  unauthorized: string;
+  forbidden(path: string): string;
+};
+
 /**
  * Method and path of the failed call, and the dialect it was made in; the query string is left out
  * because it can carry JQL or tokens.

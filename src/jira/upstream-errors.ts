@@ -1,14 +1,7 @@
 import { AppError } from '../errors.js';
 import { cloudWording } from './cloud/cloud-errors.js';
 import { dataCenterWording } from './datacenter/datacenter-errors.js';
-import { isJiraError, type JiraDialect, type JiraError } from './jira-error.js';
-
-/** How one Jira dialect's failures read: who Calendar Sync asks as there, and which calls run a query. */
-export type JiraWording = {
-  isQuery(path: string): boolean;
-  unauthorized: string;
-  forbidden(path: string): string;
-};
+import { isJiraError, type JiraDialect, type JiraError, type JiraWording } from './jira-error.js';
 
 const WORDINGS: Record<JiraDialect, JiraWording> = { cloud: cloudWording, datacenter: dataCenterWording };
 

@@ -1,11 +1,10 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { actorOf } from '../../http/actor.js';
 import { presentFeed } from '../../http/feed-presenter.js';
 import { adminOnly, asyncHandler, param } from '../../http/route-helpers.js';
 import { noStore } from '../../http/security-headers.js';
 import type { AdminAccess } from '../../services/admin-access.js';
-import type { DataCenterDoor } from './datacenter-door.js';
 import type { FeedTakeoverService } from './feed-takeover-service.js';
 
 export const DATACENTER_ROUTES = {
@@ -16,8 +15,17 @@ export const DATACENTER_ROUTES = {
 
 const signInQuery = z.object({ returnTo: z.string().max(200).optional() });
 
+/** What the routers need of the Data Center door: its sign-in steps and the session's CSRF token. */
+export type SignInSteps = {
+  beginSignIn(returnTo: unknown): { location: string; cookie: string };
+  completeSignIn(req: Request): Promise<{ location: string; cookies: string[] }>;
+  clearSignInCookie(): string;
+  signOut(req: Request): Promise<string[]>;
+  csrfToken(req: Request): string;
+};
+
 /** Sign-in, Jira's redirect back, and sign-out: the browser-facing side of the Data Center door. */
-export function dataCenterSignInRouter(deps: { door: DataCenterDoor }): Router {
+export function dataCenterSignInRouter(deps: { door: SignInSteps }): Router {
   const { door } = deps;
   const router = Router();
   router.use([DATACENTER_ROUTES.signIn, DATACENTER_ROUTES.callback, DATACENTER_ROUTES.signOut], noStore);
@@ -55,7 +63,7 @@ export function dataCenterSignInRouter(deps: { door: DataCenterDoor }): Router {
 
 /** The Data Center-only API: who is signed in (with the CSRF token pages send), and taking a feed over. */
 export function dataCenterApiRouter(deps: {
-  door: DataCenterDoor;
+  door: SignInSteps;
   takeovers: FeedTakeoverService;
   admins: AdminAccess;
 }): Router {

@@ -15,7 +15,7 @@ import { routedRegion, stripRegionPrefix } from './data-region.js';
 import { forgeJiraAuth } from './forge-jira-auth.js';
 import { forgePrivacyRouter } from './forge-privacy-router.js';
 import { forgeRouter } from './forge-router.js';
-import { assertInvocationFits, type InvocationRule } from './forge-routes.js';
+import { type Admitted, assertInvocationFits, type InvocationRule } from './forge-routes.js';
 import {
   FIT_ISSUER,
   type ForgeInvocation,
@@ -30,8 +30,6 @@ const ASSUMED_TOKEN_LIFETIME_MS = 2 * 60 * 60_000;
 /** No Forge token lives longer (CHANGE-2160); the header is unsigned, so a later `exp` is someone's invention. */
 const MAX_TOKEN_LIFETIME_MS = 4 * 60 * 60_000;
 const MAX_TOKEN_LENGTH = 16_384;
-
-export type Admitted = { invocation: ForgeInvocation; installation: ActiveInstallation };
 
 /**
  * The expiry a Forge OAuth token carries (it is a JWT, read unverified); the token itself stays opaque to

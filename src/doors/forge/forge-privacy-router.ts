@@ -6,8 +6,7 @@ import {
   type PersonalDataAnswer,
   type PersonalDataReporting,
 } from '../../services/personal-data-reporting.js';
-import type { ForgeDoor } from './forge-door.js';
-import { FORGE_FUNCTION_ROUTES, type FunctionRoute } from './forge-routes.js';
+import { type Admission, FORGE_FUNCTION_ROUTES, type FunctionRoute } from './forge-routes.js';
 
 /** Paths the reporting function calls with invokeRemote (forge/src/report-personal-data.ts). */
 export const FORGE_PRIVACY_ROUTES = {
@@ -95,7 +94,7 @@ function toAnswer(answer: z.infer<typeof answerSchema>['answer']): PersonalDataA
  * hands back what Atlassian answered. Pages cannot: their invocations name a user.
  */
 export function forgePrivacyRouter(deps: {
-  door: ForgeDoor;
+  door: Admission;
   reporting: Pick<PersonalDataReporting, 'nextBatch' | 'settle'>;
 }): Router {
   const router = Router();

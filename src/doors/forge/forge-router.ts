@@ -5,8 +5,12 @@ import { withJiraBudget } from '../../jira/jira-budget.js';
 import type { SiteChangedPayload } from '../../jobs/site-changed-job.js';
 import type { Logger } from '../../logger.js';
 import type { InstallationService } from '../../services/installation-service.js';
-import type { Admitted, ForgeDoor } from './forge-door.js';
-import { type BackendRoute, FORGE_BACKEND_ROUTES as ROUTES } from './forge-routes.js';
+import {
+  type Admission,
+  type Admitted,
+  type BackendRoute,
+  FORGE_BACKEND_ROUTES as ROUTES,
+} from './forge-routes.js';
 
 const ISSUE_EVENTS = ['avi:jira:created:issue', 'avi:jira:updated:issue', 'avi:jira:deleted:issue'] as const;
 const SPRINT_EVENTS = [
@@ -60,7 +64,7 @@ type Handler = (admitted: Admitted, body: unknown) => Promise<void>;
  * waits 5 s for an answer and retries otherwise, so each handler records or enqueues and returns.
  */
 export function forgeRouter(deps: {
-  door: ForgeDoor;
+  door: Admission;
   installations: InstallationService;
   queue: { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
   logger: Logger;

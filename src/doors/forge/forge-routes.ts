@@ -1,4 +1,6 @@
 import { AppError } from '../../errors.js';
+import type { Request } from 'express';
+import type { ActiveInstallation } from '../../domain/installation.js';
 import type { ForgeInvocation } from './invocation-token.js';
 
 /**
@@ -44,6 +46,14 @@ export type FunctionRoute = { path: string; moduleKeys: readonly string[] };
 /** Who may call a route: one backend endpoint, one Forge function, or a signed-in user on the app's pages. */
 export type InvocationRule =
   { kind: 'backend'; route: BackendRoute } | { kind: 'function'; route: FunctionRoute } | { kind: 'ui' };
+
+/** A verified invocation of a known installation, of a kind its route admits. */
+export type Admitted = { invocation: ForgeInvocation; installation: ActiveInstallation };
+
+/** What the Forge routers need of the door: admitting an invocation by its route's rule. */
+export type Admission = {
+  admit(req: Request, rule: InvocationRule, options?: { installs?: boolean }): Promise<Admitted>;
+};
 
 const wrongInvocation = (message: string): AppError => new AppError(403, 'wrong_invocation', message);
 

@@ -1,4 +1,4 @@
-import type { JiraWording } from '../upstream-errors.js';
+import type { JiraWording } from '../jira-error.js';
 
 /** What the app user needs in Jira Cloud for each call, by path: said when Jira answers 403. */
 const NEEDED_PERMISSIONS: [RegExp, string][] = [

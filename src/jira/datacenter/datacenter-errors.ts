@@ -1,4 +1,4 @@
-import type { JiraWording } from '../upstream-errors.js';
+import type { JiraWording } from '../jira-error.js';
 
 /** What the account Calendar Sync reads as needs in Jira Data Center for each call, by path. */
 const NEEDED_PERMISSIONS: [RegExp, string][] = [
