@@ -32,14 +32,7 @@ export async function composeApp(deps: {
   fetchStatsFlushMs?: number;
 }): Promise<Composed> {
   const { config, logger, db } = deps;
-  const encryptionKey = config.datacenter?.tokenEncryptionKey;
-  treatAsSecret(
-    config.feedTokenSecret,
-    config.metricsToken,
-    config.datacenter?.clientSecret,
-    encryptionKey?.toString('hex'),
-    encryptionKey?.toString('base64'),
-  );
+  hideSecrets(config);
   const now = deps.now ?? (() => new Date());
   const queue = await JobQueue.connect({
     connectionString: db.connectionString,
@@ -49,12 +42,11 @@ export async function composeApp(deps: {
   });
   const doorDeps = { config, knex: db.knex, logger, now, repositories: createRepositories(db.knex) };
   const access = createJiraAccess(doorDeps);
-  const { datacenter, ...cloud } = access.jiraAccess;
   const services = createServices({
     ...doorDeps,
     queue,
     scope: deploymentScopeOf(config),
-    jiraAccess: datacenter ? { ...cloud, datacenter } : cloud,
+    jiraAccess: access.jiraAccess,
     ...(access.dataCenter ? { forgetInMemory: forgetterOf(access.dataCenter.tokens) } : {}),
     ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
     ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
@@ -84,28 +76,49 @@ export async function composeApp(deps: {
     connectPersonalData,
     queue,
     startWorker: (options = {}) =>
-      queue.startWorker({
-        sync: services.sync,
-        syncs: services.syncRepository,
-        access: services.access,
-        accessRepository: services.accessRepository,
-        userSweeps: services.userSweeps,
-        personalDataReports: services.personalDataReportRepository,
-        connectPersonalData,
-        concurrency: options.concurrency ?? config.syncConcurrency,
-        now,
-        liveness: {
-          heartbeatStaleMs: config.syncHeartbeatStaleMs,
-          queuedStaleMs: config.staleSyncMinutes * 60_000,
-        },
-        metrics: services.metrics,
-        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-      }),
+      queue.startWorker({ ...workerDeps(config, services, connectPersonalData, now), ...options }),
     stop: async () => {
       await services.serving.stopListening();
       await services.fetches.stop();
       await queue.stop();
     },
+  };
+}
+
+/** Secrets the logger must never print, whichever object carries them. */
+function hideSecrets(config: Config & { feedTokenSecret: string }): void {
+  const encryptionKey = config.datacenter?.tokenEncryptionKey;
+  treatAsSecret(
+    config.feedTokenSecret,
+    config.metricsToken,
+    config.datacenter?.clientSecret,
+    encryptionKey?.toString('hex'),
+    encryptionKey?.toString('base64'),
+  );
+}
+
+/** What the worker runs: syncs, access refreshes, the sweep of users, Personal Data Reporting. */
+function workerDeps(
+  config: Config,
+  services: Services,
+  connectPersonalData: ConnectPersonalDataReporter,
+  now: () => Date,
+) {
+  return {
+    sync: services.sync,
+    syncs: services.syncRepository,
+    access: services.access,
+    accessRepository: services.accessRepository,
+    userSweeps: services.userSweeps,
+    personalDataReports: services.personalDataReportRepository,
+    connectPersonalData,
+    concurrency: config.syncConcurrency,
+    now,
+    liveness: {
+      heartbeatStaleMs: config.syncHeartbeatStaleMs,
+      queuedStaleMs: config.staleSyncMinutes * 60_000,
+    },
+    metrics: services.metrics,
   };
 }
 

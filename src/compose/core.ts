@@ -66,7 +66,7 @@ export type ServiceDeps = {
   scope: DeploymentScope;
   repositories: Repositories;
   /** How each door's installations reach Jira; a door this deployment cannot serve has none. */
-  jiraAccess: Partial<Record<DoorName, JiraAccess>>;
+  jiraAccess: Record<DoorName, JiraAccess | null>;
   /** Drops what a door holds in memory for a person whose data is erased (Data Center's tokens). */
   forgetInMemory?: (clientKey: string, accountId: string) => void;
   errorReportingFetch?: typeof fetch;
