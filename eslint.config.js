@@ -27,6 +27,45 @@ export default tseslint.config(
     },
   },
   {
+    // The house (use cases, routers, jobs, storage, Jira, calendar, domain) never reaches for a door or the
+    // composition root: doors depend on the house, and src/compose/ is the only place that wires them in.
+    files: [
+      'src/{http,jobs,services,db,calendar,jira,domain}/**/*.ts',
+      'src/{config,errors,logger,paths,feed-token-secret}.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/doors', '**/doors/**', '**/compose', '**/compose/**'],
+              message:
+                'The house never imports a door or src/compose/: take a port (a type) and let compose pass it in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A door stands on the house and is opened by src/compose/; it never reaches back up for it or the app.
+    files: ['src/doors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/compose', '**/compose/**', '**/app.js'],
+              message: 'A door is opened by src/compose/ and mounted by src/app.ts; it imports neither.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The pages' browser modules, typed through JSDoc against tsconfig.browser.json (lib DOM), whose checker
     // already rejects undefined names, as for the TypeScript sources.
     files: ['views/**/*.js', 'views/types/**/*.d.ts', 'forge/src/**/*.js'],

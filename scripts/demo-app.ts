@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { composeApp, type Composed } from '../src/composition.js';
+import { composeApp, type Composed } from '../src/compose/compose.js';
 import { loadConfig } from '../src/config.js';
 import { type Database, migrateLatest, openDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';

@@ -1,16 +1,18 @@
 import express, { type Application, Router } from 'express';
 import type { Config } from './config.js';
-import { startAceAddon } from './connect/ace-addon.js';
-import { ConnectContextVerifier } from './connect/context-auth.js';
-import { InstallReplayGuard } from './connect/install-replay-guard.js';
-import { InstallVerifier } from './connect/install-verifier.js';
-import { lifecycleRouter } from './connect/lifecycle-router.js';
-import { webhookRouter } from './connect/webhook-router.js';
-import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter/datacenter-router.js';
-import { stripRegionPrefix } from './forge/data-region.js';
-import { forgePrivacyRouter } from './forge/forge-privacy-router.js';
-import { forgeRouter } from './forge/forge-router.js';
-import { authenticate, type CredentialVerifier } from './http/authenticate.js';
+import type { AdminAccess } from './services/admin-access.js';
+import type { ErrorReporter } from './services/error-reporter.js';
+import type { ExplainService } from './services/explain-service.js';
+import type { FeedService } from './services/feed-service.js';
+import type { FeedServingService } from './services/feed-serving-service.js';
+import type { JiraLookupService } from './services/jira-lookup-service.js';
+import type { Metrics } from './services/metrics.js';
+import type { MyCalendarsService } from './services/my-calendars-service.js';
+import type { PreviewService } from './services/preview-service.js';
+import type { PrivacyService } from './services/privacy-service.js';
+import type { SettingsService } from './services/settings-service.js';
+import type { Door } from './doors/door.js';
+import { authenticate } from './http/authenticate.js';
 import { jsonBody } from './http/body-parsers.js';
 import { withJiraBudget } from './jira/jira-budget.js';
 import { editorRouter } from './http/editor-router.js';
@@ -19,7 +21,6 @@ import { feedRouter } from './http/feed-router.js';
 import { clientAddress } from './http/client-address.js';
 import { FailureLimiter } from './http/failure-limiter.js';
 import { feedServingRouter } from './http/feed-serving-router.js';
-import { landingRouter } from './http/landing-router.js';
 import { countFeedRequests, metricsRouter } from './http/metrics-router.js';
 import { myCalendarsRouter } from './http/my-calendars-router.js';
 import { pagesRouter } from './http/pages-router.js';
@@ -28,29 +29,46 @@ import { requestLogger } from './http/request-logger.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { siteRouter } from './http/site-router.js';
 import type { Logger } from './logger.js';
-import type { Services } from './services/services.js';
+
+/** The use cases the shared routes call; src/compose/ builds them. */
+export type AppCore = {
+  metrics: Metrics;
+  serving: FeedServingService;
+  reporter: ErrorReporter;
+  feeds: FeedService;
+  myCalendars: MyCalendarsService;
+  privacy: PrivacyService;
+  admins: AdminAccess;
+  previews: PreviewService;
+  explanations: ExplainService;
+  lookups: JiraLookupService;
+  settings: SettingsService;
+};
 
 export type AppDeps = {
   config: Config;
   logger: Logger;
-  services: Services;
+  /** The use cases every door shares. */
+  core: AppCore;
+  /** The edition's doors, in the order they mount and claim /api requests. */
+  doors: readonly Door[];
   /** Checks the database answers; /healthz reports 503 when it throws. */
   healthCheck: () => Promise<void>;
   fetch?: typeof fetch;
 };
 
 export async function createApp(deps: AppDeps): Promise<Application> {
-  const { config, logger, services } = deps;
+  const { config, logger, core: services, doors } = deps;
+  const standalone = doors.some((door) => door.standalone);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLogger(logger));
-  const { dataCenterDoor } = services;
-  // Data Center pages stand alone: nothing may frame them.
+  // Pages that stand alone (Data Center's) may be framed by nothing.
   app.use(
     securityHeaders({
       extraFrameAncestors: config.extraFrameAncestors,
-      standalone: dataCenterDoor !== null,
+      standalone,
       https: config.baseUrl.startsWith('https://'),
     }),
   );
@@ -73,48 +91,17 @@ export async function createApp(deps: AppDeps): Promise<Application> {
       },
     );
   });
-  if (dataCenterDoor) app.get('/', (_req, res) => res.redirect(302, '/pages/my-calendars'));
-  else app.use(landingRouter({ baseUrl: config.baseUrl, forgeEnabled: config.forge !== null }));
+  const home = doors.find((door) => door.home)?.home;
+  if (home) app.use(home);
   app.get('/robots.txt', (_req, res) => {
     res.type('text/plain').send('User-agent: *\nDisallow: /api/\nDisallow: /pages/\n');
   });
 
-  let doors: Parameters<typeof authenticate>[0];
-  if (dataCenterDoor) {
-    app.use(dataCenterSignInRouter({ door: dataCenterDoor }));
-    doors = { datacenter: { verify: (req) => dataCenterDoor.actor(req) } };
-  } else {
-    doors = await mountCloudDoors(app, deps);
-  }
+  for (const door of doors) await door.mount(app);
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
-  app.use(
-    pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone: dataCenterDoor !== null }),
-  );
+  app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone }));
 
-  const api = Router();
-  api.use(noStore);
-  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
-  api.use((_req, _res, next) => withJiraBudget(config.jiraApiBudgetMs, () => next()));
-  api.use(authenticate(doors));
-  api.use(jsonBody('256kb'));
-  api.use(siteRouter());
-  if (dataCenterDoor)
-    api.use(
-      dataCenterApiRouter({ door: dataCenterDoor, takeovers: services.takeovers, admins: services.admins }),
-    );
-  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
-  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
-  api.use(
-    editorRouter({
-      previews: services.previews,
-      explanations: services.explanations,
-      lookups: services.lookups,
-      settings: services.settings,
-      admins: services.admins,
-    }),
-  );
-  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
-  app.use('/api', api);
+  app.use('/api', apiRouter(deps));
 
   app.use(notFoundHandler);
   app.use(
@@ -130,55 +117,28 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   return app;
 }
 
-/** The Jira Cloud edition's two doors: Connect (webhooks, ACE, signed lifecycle) and, when configured, Forge. */
-async function mountCloudDoors(
-  app: Application,
-  deps: AppDeps,
-): Promise<{ connect: CredentialVerifier; forge: CredentialVerifier | null }> {
-  const { config, logger, services } = deps;
-  // Before ACE: it mounts a route of its own, with its own JWT check, at every webhook URL in the descriptor.
-  const connectVerifier = new ConnectContextVerifier({
-    installations: services.installations,
-    appBaseUrl: config.baseUrl,
-  });
-  app.use(webhookRouter({ verifier: connectVerifier, queue: services.queue, logger }));
-  await startAceAddon(app, {
-    env: config.env,
-    appKey: config.appKey,
-    baseUrl: config.baseUrl,
-    jiraHosts: config.jiraHosts,
-    installations: services.installationRepository,
-    connectStore: services.connectStoreRepository,
-    logger,
-  });
-
-  const verifier = new InstallVerifier({
-    appBaseUrl: config.baseUrl,
-    keysUrl: config.connectKeysUrl,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
-  const guard = new InstallReplayGuard({ tokens: services.lifecycleTokenRepository, now: () => new Date() });
-  app.use(
-    lifecycleRouter({
-      verifier,
-      guard,
-      installations: services.installations,
-      appKey: config.appKey,
-      sites: { hostPatterns: config.jiraHosts, allowLoopbackHttp: config.env !== 'production' },
+/** /api: one authentication step for every door, then the door's own routes and the shared ones. */
+function apiRouter(deps: AppDeps): Router {
+  const services = deps.core;
+  const api = Router();
+  api.use(noStore);
+  // A page waits a few seconds for Jira at most; syncs wait in the queue instead.
+  api.use((_req, _res, next) => withJiraBudget(deps.config.jiraApiBudgetMs, () => next()));
+  api.use(authenticate(deps.doors));
+  api.use(jsonBody('256kb'));
+  api.use(siteRouter());
+  for (const door of deps.doors) if (door.apiRouter) api.use(door.apiRouter);
+  api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
+  api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
+  api.use(
+    editorRouter({
+      previews: services.previews,
+      explanations: services.explanations,
+      lookups: services.lookups,
+      settings: services.settings,
+      admins: services.admins,
     }),
   );
-  const { forgeDoor } = services;
-  if (forgeDoor) {
-    app.use(stripRegionPrefix());
-    app.use(
-      forgeRouter({ door: forgeDoor, installations: services.installations, queue: services.queue, logger }),
-    );
-    app.use(
-      forgePrivacyRouter({
-        door: forgeDoor,
-        reporting: services.personalDataReporting,
-      }),
-    );
-  }
-  return { connect: connectVerifier, forge: forgeDoor ? { verify: (req) => forgeDoor.actor(req) } : null };
+  api.use(feedRouter({ feeds: services.feeds, admins: services.admins }));
+  return api;
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { composeApp } from './composition.js';
+import { composeApp } from './compose/compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateLatest, openDatabase } from './db/database.js';
 import { loadOrCreateFeedTokenSecret } from './feed-token-secret.js';

@@ -3,39 +3,28 @@ import type { Actor } from '../services/actor.js';
 import { AppError } from '../errors.js';
 import { setActor } from './actor.js';
 
-/** One door's way of proving who is calling. */
-export type CredentialVerifier = { verify(req: Request): Promise<Actor> };
-
-/** An RS256 bearer token is a Forge invocation token; everything else is Connect's HS256 context JWT. */
-function isForgeInvocation(req: Request): boolean {
-  const token = /^Bearer\s+([^.\s]+)\./i.exec(req.get('authorization') ?? '')?.[1];
-  if (!token) return false;
-  try {
-    const header = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { alg?: unknown };
-    return header.alg === 'RS256';
-  } catch {
-    return false;
-  }
-}
+/** A door as /api sees it: whether a request carries its credential, and how to prove who sent it. */
+export type CredentialCheck = { claims(req: Request): boolean; verify(req: Request): Promise<Actor> };
 
 /**
- * The one authentication step of /api: whichever door the credential belongs to, the routes behind it
- * see the same Actor. Which door is only a hint; the chosen verifier checks everything itself.
+ * The one authentication step of /api: the first door that claims the request verifies it, and the
+ * routes behind it see the same Actor whichever door it was. A claim is only a hint; the door checks
+ * everything itself.
  */
-export function authenticate(
-  doors:
-    | { connect: CredentialVerifier; forge: CredentialVerifier | null }
-    /** The Data Center edition has one door: its own session. */
-    | { datacenter: CredentialVerifier },
-): RequestHandler {
+export function authenticate(doors: readonly CredentialCheck[]): RequestHandler {
   return (req, res, next) => {
-    const verifier =
-      'datacenter' in doors ? doors.datacenter : isForgeInvocation(req) ? doors.forge : doors.connect;
-    if (!verifier) {
-      next(new AppError(401, 'unauthorized', 'This Calendar Sync server has no Forge app configured'));
+    const door = doors.find((candidate) => candidate.claims(req));
+    if (!door) {
+      next(
+        new AppError(
+          401,
+          'unauthorized',
+          'Sign in through Jira: this request carries no credential this server accepts',
+        ),
+      );
       return;
     }
-    verifier.verify(req).then(
+    door.verify(req).then(
       (actor) => {
         setActor(res, actor);
         next();

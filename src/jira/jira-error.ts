@@ -6,8 +6,21 @@ export type JiraErrorCode =
   | 'jira_unauthorized'
   | 'jira_bad_response';
 
-/** Method and path of the failed call; the query string is left out because it can carry JQL or tokens. */
-export type JiraRequestInfo = { method: string; path: string };
+/** Which Jira answered: Cloud (REST v3, an app user) or Data Center (REST v2, people's own accounts). */
+export type JiraDialect = 'cloud' | 'datacenter';
+
+/** How one dialect's failures read (upstream-errors.ts): who Calendar Sync asks as, which calls run a query. */
+export type JiraWording = {
+  isQuery(path: string): boolean;
+  unauthorized: string;
+  forbidden(path: string): string;
+};
+
+/**
+ * Method and path of the failed call, and the dialect it was made in; the query string is left out
+ * because it can carry JQL or tokens.
+ */
+export type JiraRequestInfo = { method: string; path: string; dialect: JiraDialect };
 
 /**
  * A Jira call that failed. `jiraStatus` is Jira's HTTP status when Jira answered; otherwise 502 for an

@@ -1,9 +1,14 @@
+import type { JiraDialect } from './jira-error.js';
 import { filterSchema, myPermissionsSchema, serverInfoSchema, type ServerInfo } from './jira-schemas.js';
 import { JiraTransport } from './jira-transport.js';
 
 /** The calls Jira Cloud's REST API v3 and Data Center's v2 answer alike, each under its own path. */
 export abstract class JiraRestClient extends JiraTransport {
   protected abstract readonly api: '/rest/api/3' | '/rest/api/2';
+
+  protected override get dialect(): JiraDialect {
+    return this.api === '/rest/api/2' ? 'datacenter' : 'cloud';
+  }
 
   getServerInfo(): Promise<ServerInfo> {
     return this.send({ method: 'GET', path: `${this.api}/serverInfo`, schema: serverInfoSchema });

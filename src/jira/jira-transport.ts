@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { JiraAuth } from './jira-auth.js';
 import { jiraDeadline } from './jira-budget.js';
-import { JiraError, type JiraRequestInfo } from './jira-error.js';
+import { type JiraDialect, JiraError, type JiraRequestInfo } from './jira-error.js';
 import { errorCollectionSchema } from './jira-schemas.js';
 import type { TenantPacer } from './pacer.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleepFor } from './retry.js';
@@ -65,6 +65,11 @@ export class JiraTransport {
   private readonly fetchImpl: typeof fetch;
   private readonly onResponse: ((status: number | 'timeout' | 'network_error') => void) | undefined;
 
+  /** The Jira this transport talks to, so its failures are worded for it (upstream-errors.ts). */
+  protected get dialect(): JiraDialect {
+    return 'cloud';
+  }
+
   constructor(site: JiraSite, options: JiraClientOptions) {
     const base = new URL(site.auth.apiBaseUrl);
     this.site = site;
@@ -84,7 +89,7 @@ export class JiraTransport {
   }
 
   protected async send<T>(spec: RequestSpec<T>): Promise<T> {
-    const request: JiraRequestInfo = { method: spec.method, path: spec.path };
+    const request: JiraRequestInfo = { method: spec.method, path: spec.path, dialect: this.dialect };
     const deadline = jiraDeadline();
     for (let attempt = 1; ; attempt++) {
       spec.signal?.throwIfAborted();

@@ -1,32 +1,18 @@
 import { AppError } from '../errors.js';
-import { isJiraError, type JiraError } from './jira-error.js';
+import { cloudWording } from './cloud/cloud-errors.js';
+import { dataCenterWording } from './datacenter/datacenter-errors.js';
+import { isJiraError, type JiraDialect, type JiraError, type JiraWording } from './jira-error.js';
 
-/** What the app user needs in Jira for each call, by path: said when Jira answers 403. */
-const NEEDED_PERMISSIONS: [RegExp, string][] = [
-  [/^\/rest\/api\/3\/(search\/|jql\/)/, 'the "Browse projects" permission on the projects the query names'],
-  [
-    /^\/rest\/api\/3\/project\/[^/]+\/role/,
-    'the "Administer projects" permission, which Jira requires to read project role members',
-  ],
-  [/^\/rest\/api\/3\/project\/search$/, 'the "Browse projects" permission on at least one project'],
-  [
-    /^\/rest\/api\/3\/(groups\/picker|user|user\/groups|permissions\/check)$/,
-    'the "Browse users and groups" global permission',
-  ],
-  [/^\/rest\/api\/3\/filter\//, 'access to the saved filter (share it with the Calendar Sync app user)'],
-];
-
-const QUERY_PATHS = /^\/rest\/api\/3\/(search\/|jql\/)/;
-
-const neededFor = (path: string): string =>
-  NEEDED_PERMISSIONS.find(([pattern]) => pattern.test(path))?.[1] ?? 'a permission this request needs';
+const WORDINGS: Record<JiraDialect, JiraWording> = { cloud: cloudWording, datacenter: dataCenterWording };
 
 /**
  * The one translation of a failed Jira call into what it means for the user, with the app's own status.
- * Jira's 401 is about the app's credentials, not the user's session; Jira's 403 is about the app user's
- * permissions, not the user's role; neither may reach the browser as the app's 401 or 403.
+ * Jira's 401 is about the credentials Calendar Sync holds, not the user's session; Jira's 403 is about the
+ * permissions of the account it asks as, not the user's role; neither may reach the browser as the app's
+ * 401 or 403. Each dialect says who that account is.
  */
 export function upstreamError(error: JiraError): AppError {
+  const wording = WORDINGS[error.request.dialect];
   const said = error.jiraMessages.length > 0 ? ` Jira said: ${error.jiraMessages.join(' ')}` : '';
   const retryAfterSeconds =
     error.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(error.retryAfterMs / 1000));
@@ -50,21 +36,11 @@ export function upstreamError(error: JiraError): AppError {
         options,
       );
     case 'jira_unauthorized':
-      return new AppError(
-        502,
-        error.code,
-        'Jira no longer accepts the Calendar Sync app’s credentials. Check under Jira settings → Apps that Calendar Sync is installed and enabled.',
-        options,
-      );
+      return new AppError(502, error.code, wording.unauthorized, options);
     case 'jira_forbidden':
-      return new AppError(
-        502,
-        error.code,
-        `The Calendar Sync app user lacks ${neededFor(error.request.path)} in Jira.${said}`,
-        options,
-      );
+      return new AppError(502, error.code, `${wording.forbidden(error.request.path)}${said}`, options);
     case 'jira_error':
-      if (error.jiraStatus === 400 && QUERY_PATHS.test(error.request.path)) {
+      if (error.jiraStatus === 400 && wording.isQuery(error.request.path)) {
         return new AppError(400, 'jql_rejected', `Jira rejected the query.${said}`, options);
       }
       return new AppError(

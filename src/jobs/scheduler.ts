@@ -8,7 +8,6 @@ import {
 } from 'graphile-worker';
 import type pg from 'pg';
 import type { AccessRepository } from '../db/access-repository.js';
-import type { ConnectPersonalDataReporter } from '../connect/connect-personal-data.js';
 import type { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { type DeploymentScope, jobSchemaOf } from '../domain/deployment.js';
 import type { FeedSyncRepository, SyncLiveness } from '../db/feed-sync-repository.js';
@@ -22,6 +21,7 @@ import {
   REPORT_PERSONAL_DATA_TASK,
   reportPersonalDataJobKey,
   reportPersonalDataTask,
+  type PersonalDataReporter,
 } from './report-personal-data-job.js';
 import { SCHEDULE_DUE_FEEDS_TASK, scheduleDueFeedsTask, type TickQueue } from './schedule-due-feeds-job.js';
 import {
@@ -190,7 +190,7 @@ export class JobQueue implements TickQueue {
     accessRepository: AccessRepository;
     userSweeps: UserSweepService;
     personalDataReports: PersonalDataReportRepository;
-    connectPersonalData: ConnectPersonalDataReporter;
+    connectPersonalData: PersonalDataReporter;
     concurrency: number;
     now: () => Date;
     liveness: SyncLiveness;

@@ -1,8 +1,8 @@
-import { DataCenterJiraClient } from '../datacenter/datacenter-jira-client.js';
+import { DataCenterJiraClient } from '../jira/datacenter/datacenter-jira-client.js';
 import type { Feed } from '../domain/feed.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import type { JiraAuth } from '../jira/jira-auth.js';
-import { JiraClient, type JiraClientOptions } from '../jira/jira-client.js';
+import { JiraClient, type JiraClientOptions } from '../jira/cloud/cloud-jira-client.js';
 import type { JiraReader } from '../jira/jira-reader.js';
 import { TenantPacer } from '../jira/pacer.js';
 import type { Logger } from '../logger.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AceKnexStore } from '../../src/connect/ace-store-adapter.js';
+import { AceKnexStore } from '../../src/doors/connect/ace-store-adapter.js';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

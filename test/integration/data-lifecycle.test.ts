@@ -115,7 +115,7 @@ describe.each(DOORS)('through the %s door', (doorName) => {
         expect((await site.api(A.bob).get('/session')).status).toBe(401);
         // Nor does an access token this process still held for him: none is left to read Jira with.
         await expect(
-          app.services.dataCenterTokens!.accessToken(
+          app.doors.datacenter!.tokens.accessToken(
             site.clientKey,
             site.userId(A.bob),
             () => new AppError(401, 'refused', 'refused'),

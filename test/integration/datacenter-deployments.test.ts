@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSchemaOf } from '../../src/domain/deployment.js';
-import { deploymentScopeOf } from '../../src/services/services.js';
+import { deploymentScopeOf } from '../../src/compose/doors.js';
 import {
   type DataCenterApp,
   type DataCenterBrowser,

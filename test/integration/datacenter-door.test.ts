@@ -109,7 +109,7 @@ describe('the Jira Data Center door', () => {
         expect(start.headers.getSetCookie()[0]).toMatch(
           /^calsync_signin=[^;]+; Path=\/oauth; HttpOnly; SameSite=Lax; Secure; Max-Age=600$/,
         );
-        expect(https.app.services.dataCenterDoor?.sessionCookie).toBe('__Host-calsync_session');
+        expect(https.app.doors.datacenter?.sessionCookie).toBe('__Host-calsync_session');
       } finally {
         await https.app.stop();
       }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { USER_RECHECK_MS } from '../../src/datacenter/datacenter-door.js';
+import { USER_RECHECK_MS } from '../../src/doors/datacenter/datacenter-door.js';
 import { type DataCenterApp, signInThroughJira, startDataCenterApp } from '../support/datacenter.js';
 import { FakeJiraDc } from '../support/fake-jira-dc/fake-jira-dc.js';
 import { SEED_ACCOUNTS as A } from '../support/fake-jira/fake-jira-seed.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectJiraAuth } from '../../src/connect/connect-jira-auth.js';
+import { connectJiraAuth } from '../../src/doors/connect/connect-jira-auth.js';
 import {
   ATLASSIAN_TEST_ACCOUNTS,
   CONNECT_REPORT_PATH,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/forge/forge-routes.js';
+import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/doors/forge/forge-routes.js';
 import { type DoorApp, type InstalledSite, startInstalledSite } from '../support/doors.js';
 import { SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { storedState } from '../support/hostile.js';

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeFunctions, buildForgeResources, FUNCTIONS_DIR } from '../../scripts/forge-build.js';
 import { DATA_REGIONS } from '../../src/domain/data-region.js';
-import { PDR_MODULE_KEYS } from '../../src/forge/forge-privacy-router.js';
-import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/forge/forge-routes.js';
+import { PDR_MODULE_KEYS } from '../../src/doors/forge/forge-privacy-router.js';
+import { FORGE_BACKEND_ROUTES, FORGE_UI_MODULES } from '../../src/doors/forge/forge-routes.js';
 import { ForgeManifest, MANIFEST_PATH } from '../support/fake-forge/forge-manifest.js';
 
 type Validation = { success: boolean; errors?: { message: string; reference?: string; line?: number }[] };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeFunctions, FUNCTIONS_DIR } from '../../scripts/forge-build.js';
 import { reportDueAccounts, type RunSummary } from '../../forge/src/report-personal-data.js';
-import { FORGE_PRIVACY_ROUTES } from '../../src/forge/forge-privacy-router.js';
+import { FORGE_PRIVACY_ROUTES } from '../../src/doors/forge/forge-privacy-router.js';
 import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
 import { FakeAtlassianPrivacy } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';

@@ -566,7 +566,8 @@ describe('/healthz with the database down', () => {
     const down = await createApp({
       config: app.config,
       logger,
-      services: app.services,
+      core: app.services,
+      doors: app.doors.list,
       healthCheck: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')),
     });
     const server = createServer(down);

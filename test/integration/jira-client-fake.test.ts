@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectJiraAuth } from '../../src/connect/connect-jira-auth.js';
-import { JiraClient } from '../../src/jira/jira-client.js';
+import { connectJiraAuth } from '../../src/doors/connect/connect-jira-auth.js';
+import { JiraClient } from '../../src/jira/cloud/cloud-jira-client.js';
 import { TenantPacer } from '../../src/jira/pacer.js';
 import { FakeJira, generateIssues } from '../support/fake-jira/fake-jira.js';
 import { captureLogs } from '../support/log-capture.js';

@@ -202,7 +202,7 @@ describe('Personal Data Reporting over Connect', () => {
       let app = await startTestApp({ db, connectKeysUrl: jira.keysUrl, now });
       const site = await installThrough('connect', app, jira, null);
       await holdAccounts(app.services, site.clientKey, accounts, new Date(clock.getTime() - HOUR));
-      const report = () => app.services.connectPersonalData.reportNext(site.clientKey);
+      const report = () => app.connectPersonalData.reportNext(site.clientKey);
 
       jira.privacy.failNext({ status: 429, retryAfterSeconds: 30 });
       expect(await report()).toBe(true);
@@ -283,7 +283,7 @@ describe('Personal Data Reporting over Connect', () => {
       try {
         const site = await installThrough('connect', app, site2, null);
         await holdAccounts(app.services, site.clientKey, [ADMIN], new Date(clock.getTime() - HOUR));
-        const report = () => app.services.connectPersonalData.reportNext(site.clientKey);
+        const report = () => app.connectPersonalData.reportNext(site.clientKey);
         // HTTP dates carry whole seconds: start on one so the wait is exactly 45 s.
         advance(1000 - (clock.getTime() % 1000));
         site2.privacy.failNext({ status: 429, retryAfterDate: new Date(clock.getTime() + 45_000) });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dataCenterClientKey } from '../../src/datacenter/datacenter-door.js';
+import { dataCenterClientKey } from '../../src/doors/datacenter/datacenter-door.js';
 import { signInThroughJira, startDataCenterApp } from './datacenter.js';
 import { FakeForge, type FakeForgeInstallation } from './fake-forge/fake-forge.js';
 import { FakeJiraDc } from './fake-jira-dc/fake-jira-dc.js';

@@ -1,7 +1,7 @@
 import { type FeedConfig, parseFeedConfig } from '../../src/domain/feed-config.js';
 import type { BuildContext } from '../../src/domain/feed-event-builder.js';
 import type { JiraIssueLike } from '../../src/domain/feed-event.js';
-import type { Services } from '../../src/services/services.js';
+import type { Services } from '../../src/compose/core.js';
 
 /**
  * A feed configuration as the API would accept it: one JQL source and one all-day rule on the due date,

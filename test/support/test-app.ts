@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Application } from 'express';
-import { composeApp } from '../../src/composition.js';
+import { composeApp } from '../../src/compose/compose.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { JobQueue } from '../../src/jobs/scheduler.js';
-import type { Services } from '../../src/services/services.js';
+import type { Composed } from '../../src/compose/compose.js';
+import type { Services } from '../../src/compose/core.js';
 import { captureLogs } from './log-capture.js';
 import { openTestDatabase } from './test-database.js';
 
@@ -16,6 +17,8 @@ export type TestApp = {
   express: Application;
   config: Config & { feedTokenSecret: string };
   services: Services;
+  doors: Composed['doors'];
+  connectPersonalData: Composed['connectPersonalData'];
   queue: JobQueue;
   db: Database;
   logs: () => string;
@@ -64,7 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     fetchStatsFlushMs: 20,
     ...(options.errorReportingFetch ? { errorReportingFetch: options.errorReportingFetch } : {}),
   });
-  const { app, services, queue } = composed;
+  const { app, services, doors, connectPersonalData, queue } = composed;
   if (options.worker) await composed.startWorker({ concurrency: 2, pollIntervalMs: 100 });
   server.on('request', app);
   return {
@@ -72,6 +75,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     express: app,
     config,
     services,
+    doors,
+    connectPersonalData,
     queue,
     db,
     logs: text,

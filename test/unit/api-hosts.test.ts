@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { apiHostMatches } from '../../src/forge/api-hosts.js';
+import { apiHostMatches } from '../../src/doors/forge/api-hosts.js';
 
 const FORGE = { FORGE_APP_ID: '00000000-0000-4000-8000-000000000000' };
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { InvocationTokenVerifier } from '../../src/forge/invocation-token.js';
+import { InvocationTokenVerifier } from '../../src/doors/forge/invocation-token.js';
 
 const APP_ID = 'ari:cloud:ecosystem::app/11111111-2222-3333-4444-555555555555';
 const CLOUD_ID = '99999999-8888-7777-6666-555555555555';

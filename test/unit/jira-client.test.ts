@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectJiraAuth } from '../../src/connect/connect-jira-auth.js';
-import { JiraClient, type JiraClientOptions } from '../../src/jira/jira-client.js';
+import { connectJiraAuth } from '../../src/doors/connect/connect-jira-auth.js';
+import { JiraClient, type JiraClientOptions } from '../../src/jira/cloud/cloud-jira-client.js';
 import { withJiraBudget } from '../../src/jira/jira-budget.js';
 import { JiraError } from '../../src/jira/jira-error.js';
 import { TenantPacer } from '../../src/jira/pacer.js';
@@ -661,7 +661,7 @@ describe('JiraClient retries', () => {
       "Field 'duedatee' does not exist or you do not have permission to view it.",
       "The value 'CAL\"' does not exist for the field 'project'.",
     ]);
-    expect(error.request).toEqual({ method: 'POST', path: '/rest/api/3/search/jql' });
+    expect(error.request).toEqual({ method: 'POST', path: '/rest/api/3/search/jql', dialect: 'cloud' });
     expect(error.message).toContain("Field 'duedatee' does not exist");
   });
 
