@@ -10,6 +10,7 @@ import { FeedEventRepository } from '../db/feed-event-repository.js';
 import { FeedRenderRepository } from '../db/feed-render-repository.js';
 import { FeedRepository } from '../db/feed-repository.js';
 import { FeedSyncItemRepository } from '../db/feed-sync-item-repository.js';
+import { FeedSyncDayRepository } from '../db/feed-sync-day-repository.js';
 import { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../db/forge-token-repository.js';
 import { InstallationRepository } from '../db/installation-repository.js';
@@ -86,6 +87,7 @@ export function createRepositories(knex: Knex) {
     connectStoreRepository: new ConnectStoreRepository(knex),
     feedRepository: new FeedRepository(knex),
     syncRepository: new FeedSyncRepository(knex),
+    syncDayRepository: new FeedSyncDayRepository(knex),
     eventRepository: new FeedEventRepository(knex),
     renderRepository: new FeedRenderRepository(knex),
     subscriptionRepository: new SubscriptionRepository(knex),
@@ -215,6 +217,7 @@ function createSync(
   const { jira, reporter, installations, publisher, access } = parts;
   const stores = {
     syncs: repos.syncRepository,
+    syncDays: repos.syncDayRepository,
     items: repos.itemRepository,
     events: repos.eventRepository,
     revisions: repos.revisionRepository,
@@ -224,6 +227,7 @@ function createSync(
     installations,
     feeds: repos.feedRepository,
     syncs: repos.syncRepository,
+    syncDays: repos.syncDayRepository,
     reader: new SyncReader({ ...stores, jira, now }),
     settler: new SyncSettler({ ...stores, publisher }),
     store: new SyncStore({ ...stores, knex, now }),

@@ -79,9 +79,6 @@ export type SyncSuccess = {
   basis?: SyncBasis;
 };
 
-/** Jira requests a feed's syncs made on one UTC day (`YYYY-MM-DD`). */
-export type RequestDay = { feedId: string; day: string; jiraRequests: number; syncs: number };
-
 /**
  * When a sync counts as abandoned: a running one whose heartbeat stopped (its process died or froze), a
  * queued one whose job never started (the queue lost it).
@@ -327,7 +324,6 @@ export class FeedSyncRepository {
             }
           : {}),
       });
-    await this.countRequests(clientKey, feedId, result.finishedAt, result.jiraRequests, db);
   }
 
   /** What the feed's stored items were read with; null when its next sync must read everything. */
@@ -347,40 +343,6 @@ export class FeedSyncRepository {
     await this.scoped(clientKey, db).andWhere({ feed_id: feedId }).update({ basis_hash: null });
   }
 
-  /** Adds a sync's Jira requests to the feed's count for the UTC day it finished on. */
-  async countRequests(
-    clientKey: string,
-    feedId: string,
-    at: Date,
-    requests: number,
-    db: Knex | Knex.Transaction = this.knex,
-  ): Promise<void> {
-    await db.raw(
-      `INSERT INTO feed_sync_days (client_key, feed_id, day, jira_requests, syncs)
-       SELECT client_key, feed_id, ?::date, ?, 1 FROM feed_syncs WHERE client_key = ? AND feed_id = ?
-       ON CONFLICT (feed_id, day) DO UPDATE
-         SET jira_requests = feed_sync_days.jira_requests + EXCLUDED.jira_requests, syncs = feed_sync_days.syncs + 1`,
-      [at.toISOString().slice(0, 10), requests, clientKey, feedId],
-    );
-  }
-
-  /** Requests per feed per day of the site, from `sinceDay` (`YYYY-MM-DD`) on, oldest first. */
-  async listRequestDays(clientKey: string, sinceDay: string): Promise<RequestDay[]> {
-    const result = await this.knex.raw<{
-      rows: { feed_id: string; day: string; jira_requests: number; syncs: number }[];
-    }>(
-      `SELECT feed_id, to_char(day, 'YYYY-MM-DD') AS day, jira_requests, syncs FROM feed_sync_days
-        WHERE client_key = ? AND day >= ?::date ORDER BY day, feed_id`,
-      [clientKey, sinceDay],
-    );
-    return result.rows.map((row) => ({
-      feedId: row.feed_id,
-      day: row.day,
-      jiraRequests: row.jira_requests,
-      syncs: row.syncs,
-    }));
-  }
-
   /** The last good events and bytes stay as they are; only the status says what went wrong. */
   async markFailed(
     clientKey: string,
@@ -391,7 +353,6 @@ export class FeedSyncRepository {
       code: string;
       message: string;
       nextSyncAt: Date;
-      jiraRequests: number;
     },
   ): Promise<void> {
     await this.scoped(clientKey)
@@ -406,7 +367,5 @@ export class FeedSyncRepository {
         consecutive_failures: this.knex.raw('consecutive_failures + 1'),
         next_sync_at: failure.nextSyncAt,
       });
-    if (failure.jiraRequests > 0)
-      await this.countRequests(clientKey, feedId, failure.finishedAt, failure.jiraRequests);
   }
 }

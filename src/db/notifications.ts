@@ -19,64 +19,85 @@ export async function listenPostgres(
   handlers: NotificationHandlers,
   logger: Logger,
 ): Promise<StopListening> {
-  let stopped = false;
-  let client: pg.Client | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let healthy = false;
+  const listener = new Listener(connectionString, channel, handlers, logger);
+  await listener.connect();
+  return () => listener.stop();
+}
 
-  const markDown = () => {
-    if (healthy) {
-      healthy = false;
-      handlers.down();
-    }
-  };
-  const schedule = () => {
-    if (stopped || timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void connect();
-    }, RECONNECT_MS);
-    timer.unref();
-  };
-  const connect = async () => {
-    const next = new pg.Client({ connectionString, application_name: 'calendar-sync-listen' });
-    client = next;
+/** One channel's listening connection: at most one client and one reconnect timer at a time. */
+class Listener {
+  private stopped = false;
+  private client: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private healthy = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly channel: string,
+    private readonly handlers: NotificationHandlers,
+    private readonly logger: Logger,
+  ) {}
+
+  async connect(): Promise<void> {
+    const next = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: 'calendar-sync-listen',
+    });
+    this.client = next;
     next.on('notification', (message) => {
-      if (message.channel === channel && message.payload !== undefined) handlers.message(message.payload);
+      if (message.channel === this.channel && message.payload !== undefined)
+        this.handlers.message(message.payload);
     });
-    const lost = () => {
-      if (client !== next) return;
-      client = null;
-      markDown();
-      next.removeAllListeners('end');
-      void next.end().catch(() => undefined);
-      schedule();
-    };
     next.on('error', (error) => {
-      logger.warn({ err: error, channel }, 'database notifications lost; reconnecting');
-      lost();
+      this.logger.warn({ err: error, channel: this.channel }, 'database notifications lost; reconnecting');
+      this.lost(next);
     });
-    next.on('end', lost);
+    next.on('end', () => this.lost(next));
     try {
       await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      if (stopped || client !== next) return;
-      healthy = true;
-      handlers.up();
+      await next.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      if (this.stopped || this.client !== next) return;
+      this.healthy = true;
+      this.handlers.up();
     } catch {
-      lost();
+      this.lost(next);
     }
-  };
+  }
 
-  await connect();
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    const current = client;
-    client = null;
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const current = this.client;
+    this.client = null;
     if (current) {
       current.removeAllListeners('end');
       await current.end().catch(() => undefined);
     }
-  };
+  }
+
+  /** The connection `lost` dropped: reconnect, unless it was already replaced or closed. */
+  private lost(lost: pg.Client): void {
+    if (this.client !== lost) return;
+    this.client = null;
+    this.markDown();
+    lost.removeAllListeners('end');
+    void lost.end().catch(() => undefined);
+    this.schedule();
+  }
+
+  private markDown(): void {
+    if (this.healthy) {
+      this.healthy = false;
+      this.handlers.down();
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, RECONNECT_MS);
+    this.timer.unref();
+  }
 }

@@ -12,102 +12,103 @@ function statusLabel(status: number | 'timeout' | 'network_error'): string {
     : `${Math.floor(status / 100)}xx`;
 }
 
+/** A registry that already collects the process's own metrics (CPU, memory, event loop lag). */
+function processRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'calsync_process_' });
+  return registry;
+}
+
+/** The queue's depth and lag, read at scrape time: one probe per scrape, shared by the two gauges. */
+function registerQueueGauges(registry: Registry, probe: QueueProbe): void {
+  const registers = [registry];
+  let probed: ReturnType<QueueProbe> | null = null;
+  const probeOnce = () => {
+    probed ??= probe().finally(() => setTimeout(() => (probed = null), 0));
+    return probed;
+  };
+  new Gauge({
+    name: 'calsync_queue_depth',
+    help: 'Jobs waiting in the queue (due now, not yet running).',
+    registers,
+    async collect() {
+      this.set((await probeOnce()).queueDepth);
+    },
+  });
+  new Gauge({
+    name: 'calsync_oldest_due_feed_seconds',
+    help: 'How long the most overdue feed has been due without a sync starting (0 when none is overdue).',
+    registers,
+    async collect() {
+      this.set((await probeOnce()).oldestDueFeedSeconds);
+    },
+  });
+}
+
 /**
  * The Prometheus metrics operators scrape (GET /metrics behind METRICS_TOKEN). Labels name outcomes,
  * statuses and sites (the tenant key, which is an identifier, not a credential); never a feed token,
  * a URL or anything a user typed.
  */
 export class Metrics {
-  readonly registry = new Registry();
-  private readonly syncs: Counter<'outcome' | 'kind'>;
-  private readonly syncDuration: Histogram<'outcome'>;
-  private readonly jiraRequests: Counter<'status' | 'site'>;
-  private readonly jiraRateLimited: Counter<'site'>;
-  private readonly feedRequests: Counter<'status'>;
-  private readonly servingCache: Counter<'result'>;
-  private readonly staleTakeovers: Counter;
-  private readonly personalDataReports: Counter<'answer'>;
-  private readonly personalDataAccounts: Counter<'action'>;
+  readonly registry = processRegistry();
+  private readonly syncs = new Counter({
+    name: 'calsync_syncs_total',
+    help: 'Feed syncs run by the job queue, by outcome (ok, failed, deferred, skipped) and kind (full, incremental).',
+    labelNames: ['outcome', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly syncDuration = new Histogram({
+    name: 'calsync_sync_duration_seconds',
+    help: 'How long feed syncs took, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  private readonly jiraRequests = new Counter({
+    name: 'calsync_jira_requests_total',
+    help: 'Requests to Jira by HTTP status (or timeout, network_error) and site.',
+    labelNames: ['status', 'site'] as const,
+    registers: [this.registry],
+  });
+  private readonly jiraRateLimited = new Counter({
+    name: 'calsync_jira_rate_limited_total',
+    help: 'Jira answers of 429 (rate limited), by site.',
+    labelNames: ['site'] as const,
+    registers: [this.registry],
+  });
+  private readonly feedRequests = new Counter({
+    name: 'calsync_feed_requests_total',
+    help: 'Requests to feed URLs (/ical/…) by HTTP status.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private readonly servingCache = new Counter({
+    name: 'calsync_serving_cache_total',
+    help: 'Feed bodies served from the in-memory cache (hit) or read from the database (miss).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly staleTakeovers = new Counter({
+    name: 'calsync_stale_syncs_taken_over_total',
+    help: 'Syncs left running or queued by a process that died, claimed again by the scheduler.',
+    registers: [this.registry],
+  });
+  private readonly personalDataReports = new Counter({
+    name: 'calsync_personal_data_reports_total',
+    help: "Personal Data Reporting batches and Atlassian's answers by HTTP status (0: no answer).",
+    labelNames: ['answer'] as const,
+    registers: [this.registry],
+  });
+  private readonly personalDataAccounts = new Counter({
+    name: 'calsync_personal_data_accounts_total',
+    help: 'Accounts in Personal Data Reporting: reported, and erased (closed) or refreshed (updated) on its answer.',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
 
   constructor(probe: QueueProbe) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'calsync_process_' });
-    this.syncs = new Counter({
-      name: 'calsync_syncs_total',
-      help: 'Feed syncs run by the job queue, by outcome (ok, failed, deferred, skipped) and kind (full, incremental).',
-      labelNames: ['outcome', 'kind'],
-      registers,
-    });
-    this.syncDuration = new Histogram({
-      name: 'calsync_sync_duration_seconds',
-      help: 'How long feed syncs took, by outcome.',
-      labelNames: ['outcome'],
-      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-      registers,
-    });
-    this.jiraRequests = new Counter({
-      name: 'calsync_jira_requests_total',
-      help: 'Requests to Jira by HTTP status (or timeout, network_error) and site.',
-      labelNames: ['status', 'site'],
-      registers,
-    });
-    this.jiraRateLimited = new Counter({
-      name: 'calsync_jira_rate_limited_total',
-      help: 'Jira answers of 429 (rate limited), by site.',
-      labelNames: ['site'],
-      registers,
-    });
-    this.feedRequests = new Counter({
-      name: 'calsync_feed_requests_total',
-      help: 'Requests to feed URLs (/ical/…) by HTTP status.',
-      labelNames: ['status'],
-      registers,
-    });
-    this.servingCache = new Counter({
-      name: 'calsync_serving_cache_total',
-      help: 'Feed bodies served from the in-memory cache (hit) or read from the database (miss).',
-      labelNames: ['result'],
-      registers,
-    });
-    this.staleTakeovers = new Counter({
-      name: 'calsync_stale_syncs_taken_over_total',
-      help: 'Syncs left running or queued by a process that died, claimed again by the scheduler.',
-      registers,
-    });
-    this.personalDataReports = new Counter({
-      name: 'calsync_personal_data_reports_total',
-      help: "Personal Data Reporting batches and Atlassian's answers by HTTP status (0: no answer).",
-      labelNames: ['answer'],
-      registers,
-    });
-    this.personalDataAccounts = new Counter({
-      name: 'calsync_personal_data_accounts_total',
-      help: 'Accounts in Personal Data Reporting: reported, and erased (closed) or refreshed (updated) on its answer.',
-      labelNames: ['action'],
-      registers,
-    });
-    let probed: Promise<{ queueDepth: number; oldestDueFeedSeconds: number }> | null = null;
-    // One probe per scrape, shared by the two gauges it feeds.
-    const probeOnce = () => {
-      probed ??= probe().finally(() => setTimeout(() => (probed = null), 0));
-      return probed;
-    };
-    new Gauge({
-      name: 'calsync_queue_depth',
-      help: 'Jobs waiting in the queue (due now, not yet running).',
-      registers,
-      async collect() {
-        this.set((await probeOnce()).queueDepth);
-      },
-    });
-    new Gauge({
-      name: 'calsync_oldest_due_feed_seconds',
-      help: 'How long the most overdue feed has been due without a sync starting (0 when none is overdue).',
-      registers,
-      async collect() {
-        this.set((await probeOnce()).oldestDueFeedSeconds);
-      },
-    });
+    registerQueueGauges(this.registry, probe);
   }
 
   /** One Personal Data Reporting batch and how Atlassian answered it. */

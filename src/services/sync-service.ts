@@ -1,4 +1,5 @@
 import type { FeedRepository } from '../db/feed-repository.js';
+import type { FeedSyncDayRepository } from '../db/feed-sync-day-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { Feed, SyncKind } from '../domain/feed.js';
 import type { ActiveInstallation } from '../domain/installation.js';
@@ -45,6 +46,7 @@ export class SyncService {
       installations: InstallationService;
       feeds: FeedRepository;
       syncs: FeedSyncRepository;
+      syncDays: FeedSyncDayRepository;
       reader: SyncReader;
       settler: SyncSettler;
       store: SyncStore;
@@ -108,17 +110,18 @@ export class SyncService {
     const failure = describeFailure(error);
     const finished = this.deps.now();
     // The database may be what failed: keep trying for a few seconds rather than leave the row "running".
-    await retrying(() =>
-      this.deps.syncs.markFailed(feed.clientKey, feed.id, {
+    await retrying(async () => {
+      await this.deps.syncs.markFailed(feed.clientKey, feed.id, {
         finishedAt: finished,
         durationMs: finished.getTime() - started.getTime(),
         code: failure.code,
         message: failure.message,
         // Quick retries of transient failures are the job queue's; the schedule itself moves on.
         nextSyncAt: nextSyncAt(started, feed.config),
-        jiraRequests: requests.count,
-      }),
-    );
+      });
+      if (requests.count > 0)
+        await this.deps.syncDays.countRequests(feed.clientKey, feed.id, finished, requests.count);
+    });
     log[failure.retryable ? 'warn' : 'info'](
       { code: failure.code, err: error },
       'feed sync failed; last good feed kept',

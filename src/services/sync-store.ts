@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { FeedEventRepository } from '../db/feed-event-repository.js';
 import type { FeedEventRevisionRepository } from '../db/feed-event-revision-repository.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
+import type { FeedSyncDayRepository } from '../db/feed-sync-day-repository.js';
 import type { FeedSyncItemRepository } from '../db/feed-sync-item-repository.js';
 import type { FeedSyncRepository, SyncSuccess } from '../db/feed-sync-repository.js';
 import { ALL_CALENDAR, type FeedSyncStatus, type SyncBasis } from '../domain/feed.js';
@@ -23,6 +24,7 @@ export class SyncStore {
     private readonly deps: {
       knex: Knex;
       syncs: FeedSyncRepository;
+      syncDays: FeedSyncDayRepository;
       items: FeedSyncItemRepository;
       events: FeedEventRepository;
       revisions: FeedEventRevisionRepository;
@@ -90,7 +92,7 @@ export class SyncStore {
     return findings;
   }
 
-  /** The status row of a good sync, the one place it is made. */
+  /** The status row of a good sync, the one place it is made, and the requests it made that day. */
   private async markSucceeded(
     run: SyncRun,
     findings: SyncFindings,
@@ -114,6 +116,13 @@ export class SyncStore {
         issuesFetched: findings.issuesFetched,
         basis: findings.basis,
       },
+      trx,
+    );
+    await this.deps.syncDays.countRequests(
+      run.feed.clientKey,
+      run.feed.id,
+      finished,
+      run.requests.count,
       trx,
     );
   }

@@ -10,6 +10,7 @@ import { FeedEventRepository } from '../../src/db/feed-event-repository.js';
 import { FeedEventRevisionRepository } from '../../src/db/feed-event-revision-repository.js';
 import { FeedRenderRepository } from '../../src/db/feed-render-repository.js';
 import { FeedRepository } from '../../src/db/feed-repository.js';
+import { FeedSyncDayRepository } from '../../src/db/feed-sync-day-repository.js';
 import { FeedSyncItemRepository } from '../../src/db/feed-sync-item-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { ForgeTokenRepository } from '../../src/db/forge-token-repository.js';
@@ -62,6 +63,7 @@ const makeRepos = (d: Database) => ({
   store: new ConnectStoreRepository(d.knex),
   feeds: new FeedRepository(d.knex),
   syncs: new FeedSyncRepository(d.knex),
+  syncDays: new FeedSyncDayRepository(d.knex),
   events: new FeedEventRepository(d.knex),
   revisions: new FeedEventRevisionRepository(d.knex),
   renders: new FeedRenderRepository(d.knex),
@@ -164,7 +166,7 @@ beforeAll(async () => {
       ],
       trx,
     );
-    await repos.syncs.countRequests(SITE_A, feedId, now, 4, trx);
+    await repos.syncDays.countRequests(SITE_A, feedId, now, 4, trx);
     await repos.renders.save(
       SITE_A,
       {
@@ -231,8 +233,8 @@ describe('every repository is scoped by clientKey', () => {
     expect((await repos.revisions.listByUid(SITE_B, feedId)).size).toBe(0);
     expect(await repos.items.list(SITE_A, feedId)).toHaveLength(2);
     expect(await repos.items.list(SITE_B, feedId)).toEqual([]);
-    expect(await repos.syncs.listRequestDays(SITE_A, '2026-01-01')).toHaveLength(1);
-    expect(await repos.syncs.listRequestDays(SITE_B, '2026-01-01')).toEqual([]);
+    expect(await repos.syncDays.listRequestDays(SITE_A, '2026-01-01')).toHaveLength(1);
+    expect(await repos.syncDays.listRequestDays(SITE_B, '2026-01-01')).toEqual([]);
     expect(await repos.syncs.findBasis(SITE_B, feedId)).toBeNull();
     expect(await repos.renders.find(SITE_B, feedId, 'all')).toBeNull();
     expect(await repos.subscriptions.findLive(SITE_B, feedId, 'acc-1', 'all')).toBeNull();
@@ -292,9 +294,8 @@ describe('every repository is scoped by clientKey', () => {
       code: 'x',
       message: 'y',
       nextSyncAt: now,
-      jiraRequests: 3,
     });
-    await repos.syncs.countRequests(SITE_B, feedId, now, 9);
+    await repos.syncDays.countRequests(SITE_B, feedId, now, 9);
     await repos.syncs.forgetBasis(SITE_B, feedId);
     await repos.items.clear(SITE_B, feedId);
     await db.knex.transaction(async (trx) => {

@@ -18,7 +18,7 @@ import { readCookies, serializeCookie } from './cookies.js';
 import { dataCenterApiRouter, dataCenterSignInRouter } from './datacenter-router.js';
 import type { FeedTakeoverService } from './feed-takeover-service.js';
 import type { DataCenterAuth } from '../../jira/datacenter/datacenter-jira-client.js';
-import { GrantRefused, type DataCenterOAuth } from './datacenter-oauth.js';
+import { GrantRefused, type DataCenterOAuth, type TokenGrant } from './datacenter-oauth.js';
 import {
   OWNER_SIGN_IN_NEEDED,
   signInAgain,
@@ -167,6 +167,40 @@ export class DataCenterDoor implements Door {
 
   /** Jira sent the browser back: check the state, trade the code (with the verifier), open a session. */
   async completeSignIn(req: Request): Promise<{ location: string; cookies: string[] }> {
+    const { answer, attempt } = this.readAnswer(req);
+    const installation = await this.deps.installations.installDataCenter(this.clientKey, {
+      baseUrl: this.deps.config.baseUrl,
+      serverVersion: null,
+    });
+    await this.consumeAttempt(attempt);
+    if (answer.error || !answer.code) {
+      throw signInFailed(
+        'Jira did not grant Calendar Sync access. Start the sign-in again and choose Allow.',
+      );
+    }
+    const grant = await this.exchangeCode(answer.code, attempt.verifier);
+    const me = await withUpstreamErrors(() =>
+      this.deps.jira
+        .forUser(installation, {
+          apiBaseUrl: this.deps.config.baseUrl,
+          authorization: () => `Bearer ${grant.accessToken}`,
+        })
+        .getMyself(),
+    );
+    if (me.active === false) throw signInFailed('This Jira account is deactivated.');
+    await this.deps.tokens.saveSignIn(this.clientKey, me.accountId, grant);
+    // Feeds this person owns that stopped for want of their sign-in can run again.
+    await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: OWNER_SIGN_IN_NEEDED });
+    await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: TOKEN_UNREADABLE });
+    const sessionCookie = await this.openSession(me.accountId);
+    return { location: attempt.returnTo, cookies: [sessionCookie, this.clearSignInCookie()] };
+  }
+
+  /** Jira's answer, and the attempt this browser started here whose state it carries back. */
+  private readAnswer(req: Request): {
+    answer: z.infer<typeof callbackSchema>;
+    attempt: z.infer<typeof signInStateSchema>;
+  } {
     const query = callbackSchema.safeParse(req.query);
     if (!query.success)
       throw signInFailed('The sign-in answer from Jira is malformed. Start the sign-in again.');
@@ -181,14 +215,15 @@ export class DataCenterDoor implements Door {
         'The sign-in answer does not belong to this sign-in (state mismatch). Start the sign-in again.',
       );
     }
-    const installation = await this.deps.installations.installDataCenter(this.clientKey, {
-      baseUrl: this.deps.config.baseUrl,
-      serverVersion: null,
-    });
+    return { answer: query.data, attempt: attempt.data };
+  }
+
+  /** A sign-in answer completes once: a replayed one is refused. */
+  private async consumeAttempt(attempt: z.infer<typeof signInStateSchema>): Promise<void> {
     const firstUse = await this.deps.signInStates.consume(
       this.clientKey,
-      sha256(attempt.data.state),
-      new Date(attempt.data.expiresAt),
+      sha256(attempt.state),
+      new Date(attempt.expiresAt),
       this.deps.now(),
     );
     if (!firstUse) {
@@ -198,57 +233,35 @@ export class DataCenterDoor implements Door {
         'This sign-in answer was already used (a sign-in completes once). Start the sign-in again.',
       );
     }
-    if (query.data.error || !query.data.code) {
-      throw signInFailed(
-        'Jira did not grant Calendar Sync access. Start the sign-in again and choose Allow.',
-      );
-    }
-    let grant;
+  }
+
+  private async exchangeCode(code: string, verifier: string): Promise<TokenGrant> {
     try {
-      grant = await this.deps.oauth.exchangeCode(query.data.code, attempt.data.verifier);
+      return await this.deps.oauth.exchangeCode(code, verifier);
     } catch (error) {
       if (error instanceof GrantRefused)
         throw signInFailed('Jira refused the sign-in code. Start the sign-in again.');
       throw error;
     }
-    const me = await withUpstreamErrors(() =>
-      this.deps.jira
-        .forUser(installation, {
-          apiBaseUrl: this.deps.config.baseUrl,
-          authorization: () => `Bearer ${grant.accessToken}`,
-        })
-        .getMyself(),
-    );
-    if (me.active === false) throw signInFailed('This Jira account is deactivated.');
-    await this.deps.tokens.saveSignIn(this.clientKey, me.accountId, grant);
-    // Feeds this person owns that stopped for want of their sign-in can run again.
-    await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: OWNER_SIGN_IN_NEEDED });
-    await this.deps.queue.enqueueSiteChanged({ clientKey: this.clientKey, failedWith: TOKEN_UNREADABLE });
+  }
 
+  /** A new session for the person who signed in; its cookie. */
+  private async openSession(accountId: string): Promise<string> {
     const sessionId = random();
     const now = this.deps.now();
     await this.deps.sessions.create(this.clientKey, {
       idSha256: sha256(sessionId),
-      accountId: me.accountId,
+      accountId,
       now,
       expiresAt: new Date(now.getTime() + this.deps.config.sessionTtlMs),
     });
-    this.deps.logger.info(
-      { clientKey: this.clientKey, accountId: me.accountId },
-      'signed in with Jira Data Center',
-    );
-    return {
-      location: attempt.data.returnTo,
-      cookies: [
-        serializeCookie(this.sessionCookie, sessionId, {
-          secure: this.secure,
-          path: '/',
-          maxAgeSeconds: Math.floor(this.deps.config.sessionTtlMs / 1000),
-          sameSite: 'Lax',
-        }),
-        this.clearSignInCookie(),
-      ],
-    };
+    this.deps.logger.info({ clientKey: this.clientKey, accountId }, 'signed in with Jira Data Center');
+    return serializeCookie(this.sessionCookie, sessionId, {
+      secure: this.secure,
+      path: '/',
+      maxAgeSeconds: Math.floor(this.deps.config.sessionTtlMs / 1000),
+      sameSite: 'Lax',
+    });
   }
 
   clearSignInCookie(): string {

@@ -70,16 +70,21 @@ export class InvocationTokenVerifier {
   }
 
   async verify(token: string): Promise<ForgeInvocation> {
-    let payload: unknown;
+    return this.readInvocation(await this.verifySignature(token));
+  }
+
+  /** The token's signature, issuer, audience and lifetime; its payload, not yet read. */
+  private async verifySignature(token: string): Promise<unknown> {
     try {
-      ({ payload } = await jwtVerify(token, this.keys, {
+      const { payload } = await jwtVerify(token, this.keys, {
         issuer: FIT_ISSUER,
         audience: this.options.appId,
         algorithms: ['RS256'],
         requiredClaims: ['exp', 'iat'],
         clockTolerance: 30,
         ...(this.options.now ? { currentDate: this.options.now() } : {}),
-      }));
+      });
+      return payload;
     } catch (error) {
       // Forge's key set out of reach says nothing about the token: a retryable 503, not a refusal.
       if (
@@ -97,6 +102,10 @@ export class InvocationTokenVerifier {
       }
       throw invalidInvocation('The Forge invocation token does not verify');
     }
+  }
+
+  /** The claims of a verified token: this app's, naming one site on an API host this app calls. */
+  private readInvocation(payload: unknown): ForgeInvocation {
     const parsed = claimsSchema.safeParse(payload);
     if (!parsed.success)
       throw invalidInvocation('The Forge invocation token lacks the claims of an app invocation');
