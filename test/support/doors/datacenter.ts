@@ -1,0 +1,83 @@
+import { dataCenterClientKey } from '../../../src/doors/datacenter/datacenter-door.js';
+import { signInThroughJira, startDataCenterApp } from '../datacenter.js';
+import { FakeJiraDc } from '../fake-jira-dc/fake-jira-dc.js';
+import type { FakeJira } from '../fake-jira/fake-jira.js';
+import { apiClient } from '../site.js';
+import type { TestApp, TestAppOptions } from '../test-app.js';
+import type { ApiClient, DoorApp, InstalledSite } from './door.js';
+
+type Deployment = { dc: FakeJiraDc; app: TestApp };
+
+/**
+ * The Data Center edition: a fake Jira DC over the given FakeJira's data (so a suite's edits to
+ * `jira.data` show through it), and one deployment of the app with an application link to it. One
+ * deployment serves one Jira, so each further site gets a deployment of its own on the same database.
+ */
+export async function startDataCenterDoor(jira: FakeJira, options: TestAppOptions = {}): Promise<DoorApp> {
+  const started: Deployment[] = [];
+  const deploy = async (site: FakeJira, extra: TestAppOptions): Promise<Deployment> => {
+    const dc = await FakeJiraDc.start({ data: site.data });
+    try {
+      const { app } = await startDataCenterApp(dc, { ...options, ...extra });
+      started.push({ dc, app });
+      return { dc, app };
+    } catch (error) {
+      await dc.stop();
+      throw error;
+    }
+  };
+  const first = await deploy(jira, {});
+  let firstInstalled = false;
+  return {
+    door: 'datacenter',
+    app: first.app,
+    forge: null,
+    async install(site) {
+      if (site === jira && !firstInstalled) {
+        firstInstalled = true;
+        return dataCenterSite(first, site);
+      }
+      return dataCenterSite(await deploy(site, { db: first.app.db }), site);
+    },
+    async stop() {
+      // The first deployment owns the database; the others share it, so they stop first.
+      for (const { dc, app } of started.reverse()) {
+        await app.stop();
+        await dc.stop();
+      }
+    },
+  };
+}
+
+/** A site's users sign in through Jira's OAuth pages the first time they call the API. */
+function dataCenterSite({ dc, app }: Deployment, site: FakeJira): InstalledSite {
+  const sessions = new Map<string, Promise<ApiClient>>();
+  const signedIn = (accountId: string): Promise<ApiClient> => {
+    let session = sessions.get(accountId);
+    if (!session) {
+      session = signInThroughJira(app, dc, accountId).then((browser) => browser.api);
+      // A failed sign-in (a deactivated user, say) is tried again on the next call.
+      session.catch(() => sessions.delete(accountId));
+      sessions.set(accountId, session);
+    }
+    return session;
+  };
+  const clientKey = dataCenterClientKey(dc.baseUrl);
+  return {
+    door: 'datacenter',
+    jira: site,
+    clientKey,
+    api: (accountId) =>
+      apiClient(async (method, path, body) => {
+        const response = await (await signedIn(accountId)).raw(method, path, body);
+        // A session the app ended (erasure, sign-out) sends the user to sign in again, as the pages do.
+        if (response.status === 401) sessions.delete(accountId);
+        return response;
+      }),
+    uninstall: () => app.services.installations.uninstall(clientKey, 'datacenter'),
+    userId: (accountId) => dc.userKey(accountId),
+    faults: dc.faults,
+    forge: null,
+    dc,
+  };
+}

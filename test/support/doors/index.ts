@@ -1,0 +1,55 @@
+import { describe } from 'vitest';
+import { FakeJira } from '../fake-jira/fake-jira.js';
+import type { TestAppOptions } from '../test-app.js';
+import { startConnectDoor } from './connect.js';
+import { startDataCenterDoor } from './datacenter.js';
+import { type DoorApp, type DoorName, DOORS, type InstalledSite } from './door.js';
+import { startForgeDoor } from './forge.js';
+
+export { installConnect } from './connect.js';
+export { forgeApi, installForge } from './forge.js';
+export { type ApiClient, type DoorApp, type DoorName, DOORS, type InstalledSite } from './door.js';
+
+const HARNESSES: Record<DoorName, (jira: FakeJira, options?: TestAppOptions) => Promise<DoorApp>> = {
+  connect: startConnectDoor,
+  forge: startForgeDoor,
+  datacenter: startDataCenterDoor,
+};
+
+/** The app behind `door`, with the door's platform beside it; `install` puts a site behind it. */
+export function startDoorApp(door: DoorName, jira: FakeJira, options: TestAppOptions = {}): Promise<DoorApp> {
+  return HARNESSES[door](jira, options);
+}
+
+/** A fresh fake Jira, the app behind `door`, and the site installed through it; `stop` ends all three. */
+export async function startInstalledSite(
+  door: DoorName,
+  options: TestAppOptions = {},
+): Promise<{ jira: FakeJira; door: DoorApp; site: InstalledSite; stop: () => Promise<void> }> {
+  const jira = await FakeJira.start();
+  const doorApp = await startDoorApp(door, jira, options);
+  return {
+    jira,
+    door: doorApp,
+    site: await doorApp.install(jira),
+    stop: async () => {
+      await doorApp.stop();
+      await jira.stop();
+    },
+  };
+}
+
+/**
+ * A suite run once per door: `body` gets the door's name and declares its tests; `skip` names the
+ * doors a suite cannot go through and why, so the reason shows in the report instead of vanishing.
+ */
+export function forEachDoor(
+  body: (door: DoorName) => void,
+  skip: Partial<Record<DoorName, string>> = {},
+): void {
+  for (const door of DOORS) {
+    const why = skip[door];
+    if (why) describe.skip(`through the ${door} door (skipped: ${why})`, () => undefined);
+    else describe(`through the ${door} door`, () => body(door));
+  }
+}
