@@ -39,6 +39,7 @@ export async function installConnect(app: TestApp, jira: FakeJira): Promise<Inst
       if (response.status !== 204) throw new Error(`Connect uninstall answered ${response.status}`);
     },
     userId: (accountId) => accountId,
+    credentials: (accountId) => Promise.resolve({ authorization: `JWT ${jira.contextToken({ accountId })}` }),
     faults: jira.faults,
     forge: null,
     dc: null,

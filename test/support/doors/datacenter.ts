@@ -1,10 +1,10 @@
 import { dataCenterClientKey } from '../../../src/doors/datacenter/datacenter-door.js';
-import { signInThroughJira, startDataCenterApp } from '../datacenter.js';
+import { type DataCenterBrowser, signInThroughJira, startDataCenterApp } from '../datacenter.js';
 import { FakeJiraDc } from '../fake-jira-dc/fake-jira-dc.js';
 import type { FakeJira } from '../fake-jira/fake-jira.js';
 import { apiClient } from '../site.js';
 import type { TestApp, TestAppOptions } from '../test-app.js';
-import type { ApiClient, DoorApp, InstalledSite } from './door.js';
+import type { DoorApp, InstalledSite } from './door.js';
 
 type Deployment = { dc: FakeJiraDc; app: TestApp };
 
@@ -51,11 +51,11 @@ export async function startDataCenterDoor(jira: FakeJira, options: TestAppOption
 
 /** A site's users sign in through Jira's OAuth pages the first time they call the API. */
 function dataCenterSite({ dc, app }: Deployment, site: FakeJira): InstalledSite {
-  const sessions = new Map<string, Promise<ApiClient>>();
-  const signedIn = (accountId: string): Promise<ApiClient> => {
+  const sessions = new Map<string, Promise<DataCenterBrowser>>();
+  const signedIn = (accountId: string): Promise<DataCenterBrowser> => {
     let session = sessions.get(accountId);
     if (!session) {
-      session = signInThroughJira(app, dc, accountId).then((browser) => browser.api);
+      session = signInThroughJira(app, dc, accountId);
       // A failed sign-in (a deactivated user, say) is tried again on the next call.
       session.catch(() => sessions.delete(accountId));
       sessions.set(accountId, session);
@@ -69,13 +69,17 @@ function dataCenterSite({ dc, app }: Deployment, site: FakeJira): InstalledSite 
     clientKey,
     api: (accountId) =>
       apiClient(async (method, path, body) => {
-        const response = await (await signedIn(accountId)).raw(method, path, body);
+        const response = await (await signedIn(accountId)).api.raw(method, path, body);
         // A session the app ended (erasure, sign-out) sends the user to sign in again, as the pages do.
         if (response.status === 401) sessions.delete(accountId);
         return response;
       }),
     uninstall: () => app.services.installations.uninstall(clientKey, 'datacenter'),
     userId: (accountId) => dc.userKey(accountId),
+    async credentials(accountId) {
+      const { sessionCookie, csrfToken } = await signedIn(accountId);
+      return { cookie: sessionCookie, 'x-csrf-token': csrfToken };
+    },
     faults: dc.faults,
     forge: null,
     dc,

@@ -25,6 +25,12 @@ export type InstalledSite = {
   uninstall(): Promise<void>;
   /** The id the app knows a seeded user by: the Cloud account id, or the Data Center user key. */
   userId(accountId: string): string;
+  /**
+   * The headers that authenticate one hand-made request as the user (a Connect context JWT, or the Data
+   * Center session cookie and CSRF header), for requests a client would not send as written; null for
+   * Forge, whose calls reach the app only through the platform's invokeRemote.
+   */
+  credentials: ((accountId: string) => Promise<Record<string, string>>) | null;
   /** Faults on the Jira the app actually calls (the Cloud fake, or the Data Center fake in front of it). */
   faults: FaultInjector;
   /** The Forge installation behind the site, for Forge-only steps (events, triggers). */

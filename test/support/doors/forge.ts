@@ -44,6 +44,7 @@ export async function installForge(app: TestApp, jira: FakeJira, forge: FakeForg
         throw new Error(`preUninstall answered ${String(attempts.at(-1)?.status)}`);
     },
     userId: (accountId) => accountId,
+    credentials: null,
     faults: jira.faults,
     forge: installation,
     dc: null,
