@@ -19,12 +19,14 @@ export async function startConnectDoor(jira: FakeJira, options: TestAppOptions =
 /** A site installed through Connect's signed lifecycle, or registered directly when the app trusts another site's keys. */
 export async function installConnect(app: TestApp, jira: FakeJira): Promise<InstalledSite> {
   const signedInstall = app.config.connectKeysUrl === jira.keysUrl;
+  let secret: string;
   if (signedInstall) {
     const installed = await jira.install(app.url);
     if (installed.status !== 204)
       throw new Error(`Connect install answered ${installed.status}: ${installed.body}`);
+    secret = installed.sharedSecret;
   } else {
-    const secret = randomBytes(36).toString('base64url');
+    secret = randomBytes(36).toString('base64url');
     jira.trustApp(secret);
     await registerSite(app, jira, secret);
   }
@@ -40,6 +42,7 @@ export async function installConnect(app: TestApp, jira: FakeJira): Promise<Inst
     },
     userId: (accountId) => accountId,
     credentials: (accountId) => Promise.resolve({ authorization: `JWT ${jira.contextToken({ accountId })}` }),
+    secrets: () => Promise.resolve({ 'Connect shared secret': secret }),
     faults: jira.faults,
     forge: null,
     dc: null,

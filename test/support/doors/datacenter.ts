@@ -80,6 +80,24 @@ function dataCenterSite({ dc, app }: Deployment, site: FakeJira): InstalledSite 
       const { sessionCookie, csrfToken } = await signedIn(accountId);
       return { cookie: sessionCookie, 'x-csrf-token': csrfToken };
     },
+    async secrets() {
+      const found: Record<string, string> = {};
+      if (app.config.datacenter) {
+        found['application link client secret'] = app.config.datacenter.clientSecret;
+        found['token encryption key'] = app.config.datacenter.tokenEncryptionKey.toString('base64');
+      }
+      for (const [accountId, session] of sessions) {
+        const browser = await session.catch(() => null);
+        if (!browser) continue;
+        const { sessionCookie } = browser;
+        found[`session cookie of ${accountId}`] = sessionCookie.slice(sessionCookie.indexOf('=') + 1);
+        found[`Jira password of ${accountId}`] = dc.passwordOf(accountId);
+        dc.currentRefreshTokens(accountId).forEach((token, index) => {
+          found[`refresh token #${index} of ${accountId}`] = token;
+        });
+      }
+      return found;
+    },
     faults: dc.faults,
     forge: null,
     dc,

@@ -31,6 +31,8 @@ export type InstalledSite = {
    * Forge, whose calls reach the app only through the platform's invokeRemote.
    */
   credentials: ((accountId: string) => Promise<Record<string, string>>) | null;
+  /** The door's own secrets handed out so far (shared secrets, platform tokens, OAuth grants), by what they are. */
+  secrets(): Promise<Record<string, string>>;
   /** Faults on the Jira the app actually calls (the Cloud fake, or the Data Center fake in front of it). */
   faults: FaultInjector;
   /** The Forge installation behind the site, for Forge-only steps (events, triggers). */

@@ -45,6 +45,10 @@ export async function installForge(app: TestApp, jira: FakeJira, forge: FakeForg
     },
     userId: (accountId) => accountId,
     credentials: null,
+    secrets: () =>
+      Promise.resolve(
+        Object.fromEntries(forge.issued.map((token, index) => [`Forge token or FIT #${index}`, token])),
+      ),
     faults: jira.faults,
     forge: installation,
     dc: null,
