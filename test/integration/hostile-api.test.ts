@@ -9,7 +9,7 @@ import {
   type DoorName,
   forEachDoor,
   type InstalledSite,
-  startDoorApp,
+  withInstalledSite,
 } from '../support/doors.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -273,26 +273,18 @@ const ID_ROUTES: [string, string][] = [
 ];
 
 forEachDoor((doorName) => {
-  let jira: FakeJira;
   let door: DoorApp;
   let app: TestApp;
   let site: InstalledSite;
   let admin: ApiClient;
   let feedId: string;
 
+  withInstalledSite(doorName, {}, (world) => ({ door, app, site } = world));
   beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    app = door.app;
-    site = await door.install(jira);
     admin = site.api(ADMIN);
     const created = await admin.post('/feeds', sampleFeedConfig());
     expect(created.status).toBe(201);
     feedId = created.body.id;
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
   });
 
   // Forge hands the app a fresh system token with its invocations, which it keeps: the door's bookkeeping, not the request's.

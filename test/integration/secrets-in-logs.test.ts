@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoorApp, forEachDoor, forgeApi, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { forEachDoor, forgeApi, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { withOutageSwitch } from '../support/db-proxy.js';
 import { findSecrets } from '../support/hostile.js';
@@ -47,7 +47,6 @@ describe('the secret scanner', () => {
 
 forEachDoor((doorName) => {
   let jira: FakeJira;
-  let door: DoorApp;
   let app: TestApp;
   let site: InstalledSite;
   /** Everything that must never reach a log line or an error report, by what it is. */
@@ -59,19 +58,16 @@ forEachDoor((doorName) => {
     secrets[`feed token (${label})`] = token;
   }
 
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira, {
+  withInstalledSite(
+    doorName,
+    () => ({
       config: { errorReportingUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/reports` },
-    });
-    app = door.app;
-    site = await door.install(jira);
-    secrets['FEED_TOKEN_SECRET'] = app.config.feedTokenSecret;
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+    }),
+    (world) => {
+      ({ jira, app, site } = world);
+      secrets['FEED_TOKEN_SECRET'] = app.config.feedTokenSecret;
+    },
+  );
 
   describe('the configured secrets', () => {
     it('are known to the logger once the app is composed: blanked under any field name and inside any text', () => {

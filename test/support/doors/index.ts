@@ -1,6 +1,6 @@
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { FakeJira } from '../fake-jira/fake-jira.js';
-import type { TestAppOptions } from '../test-app.js';
+import type { TestApp, TestAppOptions } from '../test-app.js';
 import { startConnectDoor } from './connect.js';
 import { startDataCenterDoor } from './datacenter.js';
 import { type DoorApp, type DoorName, DOORS, type InstalledSite } from './door.js';
@@ -52,4 +52,24 @@ export function forEachDoor(
     if (why) describe.skip(`through the ${door} door (skipped: ${why})`, () => undefined);
     else describe(`through the ${door} door`, () => body(door));
   }
+}
+
+export type DoorWorld = { jira: FakeJira; door: DoorApp; app: TestApp; site: InstalledSite };
+
+/**
+ * One fake Jira, the app behind `door` and the site installed through it for the enclosing describe
+ * block: started before its tests, stopped after them; `ready` hands the parts to the suite.
+ */
+export function withInstalledSite(
+  door: DoorName,
+  options: TestAppOptions | (() => TestAppOptions),
+  ready: (world: DoorWorld) => unknown,
+): void {
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const started = await startInstalledSite(door, typeof options === 'function' ? options() : options);
+    stop = started.stop;
+    await ready({ jira: started.jira, door: started.door, app: started.door.app, site: started.site });
+  });
+  afterAll(() => stop?.());
 }
