@@ -1,29 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS, SEED_ROLE_IDS } from '../support/fake-jira/fake-jira.js';
 import { readIcsEvents } from '../support/ics-check.js';
-import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { type DoorApp, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
 const PROJECT = { CAL: '10000', MKT: '10001', OPS: '10002' };
 
-describe.each(DOORS)('through the %s door', (doorName) => {
+forEachDoor((doorName) => {
   let jira: FakeJira;
   let door: DoorApp;
   let app: TestApp;
   let site: InstalledSite;
 
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira, { config: { trustProxy: true, feedFailuresPerMinute: 20 } });
-    app = door.app;
-    site = await door.install(jira);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+  withInstalledSite(
+    doorName,
+    { config: { trustProxy: true, feedFailuresPerMinute: 20 } },
+    (world) => ({ jira, door, app, site } = world),
+  );
 
   type StoredEvent = { uid: string; projectIds: string[]; userAccountIds: string[]; issueKey: string | null };
 

@@ -1,27 +1,17 @@
 import { AppError } from '../../src/errors.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { type DoorApp, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
 
 const A = SEED_ACCOUNTS;
-describe.each(DOORS)('through the %s door', (doorName) => {
-  let jira: FakeJira;
+forEachDoor((doorName) => {
   let door: DoorApp;
   let app: TestApp;
   let site: InstalledSite;
 
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    app = door.app;
-    site = await door.install(jira);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+  withInstalledSite(doorName, {}, (world) => ({ door, app, site } = world));
 
   async function tenantTables(): Promise<string[]> {
     const rows = await app.db

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, generateIssues, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { type DoorApp, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { ADMIN, sampleFeedConfig } from '../support/site.js';
 
 const A = SEED_ACCOUNTS;
-describe.each(DOORS)('through the %s door', (doorName) => {
+forEachDoor((doorName) => {
   let jira: FakeJira;
   let door: DoorApp;
   let site: InstalledSite;
 
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    site = await door.install(jira);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
-  });
+  withInstalledSite(doorName, {}, (world) => ({ jira, door, site } = world));
 
   const calFeed = (overrides: Record<string, unknown> = {}) =>
     sampleFeedConfig({

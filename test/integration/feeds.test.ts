@@ -1,28 +1,20 @@
 import ICAL from 'ical.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { checkIcs } from '../support/ics-check.js';
-import { type ApiClient, DOORS, type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { type ApiClient, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { ADMIN, fetchFeed, NON_ADMIN, sampleFeedConfig, EVERY_RULE_KIND } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
 
-describe.each(DOORS)('through the %s door', (doorName) => {
+forEachDoor((doorName) => {
   let jira: FakeJira;
-  let door: DoorApp;
   let app: TestApp;
   let site: InstalledSite;
   let admin: ApiClient;
 
-  beforeAll(async () => {
-    jira = await FakeJira.start();
-    door = await startDoorApp(doorName, jira);
-    app = door.app;
-    site = await door.install(jira);
+  withInstalledSite(doorName, {}, (world) => {
+    ({ jira, app, site } = world);
     admin = site.api(ADMIN);
-  });
-  afterAll(async () => {
-    await door?.stop();
-    await jira?.stop();
   });
 
   const vevents = (text: string) => new ICAL.Component(ICAL.parse(text)).getAllSubcomponents('vevent');

@@ -3,7 +3,7 @@ import { DEFAULT_CYCLE_SECONDS } from '../../src/services/personal-data-reportin
 import type { Database } from '../../src/db/database.js';
 import { ATLASSIAN_TEST_ACCOUNTS } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { type DoorApp, type InstalledSite, installThrough, startDoorApp } from '../support/doors.js';
+import { type DoorApp, installConnect, type InstalledSite, startDoorApp } from '../support/doors.js';
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
@@ -200,7 +200,7 @@ describe('Personal Data Reporting over Connect', () => {
 
     it('splits 200 accounts into batches of at most 90 over the cycle, honours Retry-After to the second, and resumes after a restart without asking twice', async () => {
       let app = await startTestApp({ db, connectKeysUrl: jira.keysUrl, now });
-      const site = await installThrough('connect', app, jira, null);
+      const site = await installConnect(app, jira);
       await holdAccounts(app.services, site.clientKey, accounts, new Date(clock.getTime() - HOUR));
       const report = () => app.connectPersonalData.reportNext(site.clientKey);
 
@@ -281,7 +281,7 @@ describe('Personal Data Reporting over Connect', () => {
       const site2 = await FakeJira.start();
       const app = await startTestApp({ db, connectKeysUrl: site2.keysUrl, now });
       try {
-        const site = await installThrough('connect', app, site2, null);
+        const site = await installConnect(app, site2);
         await holdAccounts(app.services, site.clientKey, [ADMIN], new Date(clock.getTime() - HOUR));
         const report = () => app.connectPersonalData.reportNext(site.clientKey);
         // HTTP dates carry whole seconds: start on one so the wait is exactly 45 s.

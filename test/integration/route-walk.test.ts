@@ -6,7 +6,7 @@ import {
   type DoorApp,
   forgeApi,
   type InstalledSite,
-  installThrough,
+  installConnect,
   startDoorApp,
 } from '../support/doors.js';
 import { FakeForge, type FakeForgeInstallation } from '../support/fake-forge/fake-forge.js';
@@ -197,7 +197,7 @@ describe('Cloud edition (Connect and Forge): every route refuses a missing or wr
     forgeSite = await FakeJira.start();
     stranger = await FakeForge.start();
     door = await startDoorApp('forge', jira, { config: { metricsToken: METRICS_TOKEN } });
-    connect = await installThrough('connect', door.app, jira, null);
+    connect = await installConnect(door.app, jira);
     installation = await door.forge!.install(door.app.url, forgeSite);
     const created = await connect.api(ADMIN).post('/feeds', sampleFeedConfig());
     expect(created.status).toBe(201);
