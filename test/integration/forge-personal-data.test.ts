@@ -9,7 +9,7 @@ import { FORGE_PRIVACY_ROUTES } from '../../src/doors/forge/forge-privacy-router
 import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
 import { FakeAtlassianPrivacy } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, fetchFeed, sampleFeedConfig, syncNow } from '../support/site.js';
 import { waitFor } from '../support/wait.js';
 
 const A = SEED_ACCOUNTS;
@@ -63,7 +63,7 @@ async function setUpData(target: InstalledSite) {
     sampleFeedConfig({ name: 'Reporting', access: { mode: 'all', divideByUserFields: ['assignee'] } }),
   );
   expect(created.status).toBe(201);
-  await door.app.services.sync.syncFeed(target.clientKey, created.body.id);
+  await syncNow(door.app, target.clientKey, created.body.id);
   const calendars = ((await target.api(A.bob).get('/me/calendars')).body.calendars as { url: string }[]).map(
     (calendar) => calendar.url,
   );

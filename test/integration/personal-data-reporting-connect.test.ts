@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { ATLASSIAN_TEST_ACCOUNTS } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { type DoorApp, installConnect, type InstalledSite, startDoorApp } from '../support/doors.js';
-import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, apiAs, fetchFeed, sampleFeedConfig, syncNow } from '../support/site.js';
 import { startTestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
 import { holdAccounts } from '../support/factories.js';
@@ -46,7 +46,7 @@ describe('Personal Data Reporting over Connect', () => {
           sampleFeedConfig({ name: 'Team', access: { mode: 'all', divideByUserFields: ['assignee'] } }),
         );
       expect(created.status).toBe(201);
-      await door.app.services.sync.syncFeed(target.clientKey, created.body.id);
+      await syncNow(door.app, target.clientKey, created.body.id);
       const calendars = (
         (await target.api(A.bob).get('/me/calendars')).body.calendars as { url: string }[]
       ).map((calendar) => calendar.url);

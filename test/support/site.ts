@@ -1,6 +1,7 @@
 import type { FakeJira } from './fake-jira/fake-jira.js';
 import { SEED_ACCOUNTS } from './fake-jira/fake-jira-seed.js';
 import type { TestApp } from './test-app.js';
+import { waitFor } from './wait.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON the API returned
 export type ApiResponse = { status: number; body: any; headers: Headers };
@@ -102,4 +103,22 @@ export function sampleFeedConfig(overrides: Record<string, unknown> = {}) {
 export async function fetchFeed(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers });
   return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/**
+ * Syncs the feed now; when the app's worker is already syncing it (the feed's creation queued one), waits
+ * for that sync to succeed instead, so the feed is served either way.
+ */
+export async function syncNow(
+  app: Pick<TestApp, 'services'>,
+  clientKey: string,
+  feedId: string,
+): Promise<void> {
+  const outcome = await app.services.sync.syncFeed(clientKey, feedId);
+  if (outcome.status === 'ok') return;
+  if (outcome.status !== 'deferred') throw new Error(`the sync did not run: ${JSON.stringify(outcome)}`);
+  await waitFor('the worker’s sync of the feed', async () => {
+    const status = await app.services.syncRepository.find(clientKey, feedId);
+    return status !== null && status.lastSuccessAt !== null && status.state !== 'running';
+  });
 }
