@@ -114,31 +114,27 @@ export function forgeRouter(deps: {
     (body) => lifecycleSchema.safeParse(body).data?.eventType === 'avi:forge:installed:app',
   );
 
-  route(ROUTES.issueEvents, async ({ installation }, body) => {
-    const event = parse(issueEventSchema, body);
-    deps.logger.debug(
-      {
-        clientKey: installation.clientKey,
-        eventType: event.eventType,
-        retry: event.retryContext?.retryCount,
-      },
-      'Forge issue event',
-    );
-    await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
-  });
+  /** A product event: logged, and the site's feeds hear of it through one queued site-changed job. */
+  const siteChangedBy =
+    <T extends { eventType: string; retryContext?: { retryCount?: number | undefined } | undefined }>(
+      schema: z.ZodType<T>,
+      what: string,
+    ): Handler =>
+    async ({ installation }, body) => {
+      const event = parse(schema, body);
+      deps.logger.debug(
+        {
+          clientKey: installation.clientKey,
+          eventType: event.eventType,
+          retry: event.retryContext?.retryCount,
+        },
+        what,
+      );
+      await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
+    };
 
-  route(ROUTES.planningEvents, async ({ installation }, body) => {
-    const event = parse(planningEventSchema, body);
-    deps.logger.debug(
-      {
-        clientKey: installation.clientKey,
-        eventType: event.eventType,
-        retry: event.retryContext?.retryCount,
-      },
-      'Forge sprint or version event',
-    );
-    await deps.queue.enqueueSiteChanged({ clientKey: installation.clientKey });
-  });
+  route(ROUTES.issueEvents, siteChangedBy(issueEventSchema, 'Forge issue event'));
+  route(ROUTES.planningEvents, siteChangedBy(planningEventSchema, 'Forge sprint or version event'));
 
   route(ROUTES.hourly, async ({ installation }) => {
     // The token this trigger carried was stored on admission; feeds that waited for one can sync now.
