@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DoorApp, forgeApi, type InstalledSite, startDoorApp } from '../support/doors.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { formatJiraDateTime } from '../support/fake-jira/jira-time.js';
 import { storedState } from '../support/hostile.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { waitFor } from '../support/wait.js';
@@ -121,57 +120,8 @@ describe('feeds through the Custom UI pages', () => {
   });
 });
 
+/** What reaches the feed through each product event is in jira-events.test.ts, for every door. */
 describe('product events', () => {
-  it('an issue edit delivered as avi:jira:updated:issue reaches the served feed', async () => {
-    const admin = site.api(ADMIN);
-    const feed = (await admin.get('/feeds')).body.feeds[0];
-    const issue = jira.data.issues.find((candidate) => candidate.key === 'CAL-1')!;
-    issue.summary = 'Renamed through a Forge event';
-    issue.updated = formatJiraDateTime(Date.now(), 'UTC');
-    const attempts = await forge().deliverEvent('avi:jira:updated:issue', {
-      issue: { id: issue.id, key: issue.key },
-    });
-    expect(attempts).toEqual([{ attempt: 0, status: 200 }]);
-    const served = await waitFor(
-      'the edit in the served feed',
-      async () => {
-        const current = await fetchFeed(feed.url);
-        return current.text.includes('Renamed through a Forge event') ? current : null;
-      },
-      30_000,
-    );
-    expect(served.status).toBe(200);
-  });
-
-  it('a sprint rescheduled and a release date moved, delivered as sprint and version events, reach the feed', async () => {
-    const feed = (await site.api(ADMIN).get('/feeds')).body.feeds[0];
-    const before = (await fetchFeed(feed.url)).text;
-    // Neither change touches any issue's `updated`: only the events can tell the app.
-    const sprint = jira.data.sprints.find((candidate) => candidate.id === 3)!;
-    sprint.startDate = '2026-05-11T07:00:00.000Z';
-    sprint.endDate = '2026-05-25T07:00:00.000Z';
-    expect(before).not.toContain('DTEND:20260525T070000Z');
-    expect(
-      await forge().deliverEvent('avi:jira-software:updated:sprint', { sprint: { id: sprint.id } }),
-    ).toEqual([{ attempt: 0, status: 200 }]);
-    await waitFor('the new sprint end in the feed', async () =>
-      (await fetchFeed(feed.url)).text.includes('DTEND:20260525T070000Z'),
-    );
-
-    const version = jira.data.versions.find(
-      (candidate) => candidate.projectId === '10000' && candidate.name === '1.0',
-    )!;
-    version.releaseDate = '2026-10-19';
-    // An all-day event ends the day after the release date.
-    expect(before).not.toContain('DTEND;VALUE=DATE:20261020');
-    expect(await forge().deliverEvent('avi:jira:updated:version', { version: { id: version.id } })).toEqual([
-      { attempt: 0, status: 200 },
-    ]);
-    await waitFor('the new release date in the feed', async () =>
-      (await fetchFeed(feed.url)).text.includes('DTEND;VALUE=DATE:20261020'),
-    );
-  }, 60_000);
-
   it('a sprint or version event Forge could not have sent gets a 400', async () => {
     for (const body of [
       { eventType: 'avi:jira-software:updated:sprint', version: { id: '10100' } },
@@ -181,24 +131,6 @@ describe('product events', () => {
       const answer = await forge().sendOnce('ev-planning', body);
       expect(answer.status).toBe(400);
     }
-  });
-
-  it('a burst of events for one site is one job, not one sync per event', async () => {
-    for (let i = 0; i < 5; i += 1) {
-      expect(
-        (
-          await forge().sendOnce('ev-issue', {
-            eventType: 'avi:jira:created:issue',
-            issue: { id: String(20_000 + i) },
-          })
-        ).status,
-      ).toBe(200);
-    }
-    const jobs = await door.app.db.knex.raw<{ rows: { n: string }[] }>(
-      `SELECT count(*) AS n FROM graphile_worker.jobs WHERE task_identifier = 'site_changed' AND key LIKE ?`,
-      [`site_changed:${site.clientKey}:%`],
-    );
-    expect(Number(jobs.rows[0]!.n)).toBeLessThanOrEqual(1);
   });
 
   it('a payload Forge could not have sent gets a JSON 400, and Forge retries it four times with retryContext', async () => {

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { FakeJira } from '../fake-jira/fake-jira.js';
 import { apiAs, registerSite } from '../site.js';
 import { startTestApp, type TestApp, type TestAppOptions } from '../test-app.js';
-import type { DoorApp, InstalledSite } from './door.js';
+import type { DoorApp, InstalledSite, JiraChange } from './door.js';
+
+/** The webhook the Connect descriptor subscribes to for each change. */
+const WEBHOOK_OF: Record<JiraChange['kind'], string> = {
+  issue_created: 'jira:issue_created',
+  issue_updated: 'jira:issue_updated',
+  issue_deleted: 'jira:issue_deleted',
+  version_updated: 'jira:version_updated',
+  sprint_updated: 'sprint_updated',
+};
 
 /** The app as Jira Cloud reaches it through Connect: install keys from the first site's key service. */
 export async function startConnectDoor(jira: FakeJira, options: TestAppOptions = {}): Promise<DoorApp> {
@@ -43,6 +52,14 @@ export async function installConnect(app: TestApp, jira: FakeJira): Promise<Inst
     userId: (accountId) => accountId,
     credentials: (accountId) => Promise.resolve({ authorization: `JWT ${jira.contextToken({ accountId })}` }),
     secrets: () => Promise.resolve({ 'Connect shared secret': secret }),
+    announce: (change) => jira.sendWebhook(app.url, WEBHOOK_OF[change.kind]),
+    async closeAccount(accountId) {
+      jira.privacy.close(accountId);
+      // The site's next batch is due now, whatever pace the worker's tick set.
+      await app.services.personalDataReportRepository.update(jira.clientKey, { nextBatchAt: new Date(0) });
+      if (!(await app.connectPersonalData.reportNext(jira.clientKey)))
+        throw new Error('Connect sent no Personal Data Reporting batch');
+    },
     faults: jira.faults,
     forge: null,
     dc: null,

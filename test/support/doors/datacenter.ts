@@ -98,6 +98,15 @@ function dataCenterSite({ dc, app }: Deployment, site: FakeJira): InstalledSite 
       }
       return found;
     },
+    announce: null,
+    async closeAccount(accountId) {
+      dc.deleteUser(accountId);
+      for (let step = 0; ; step += 1) {
+        const { status } = await app.services.userSweeps.step(clientKey, 50);
+        if (status === 'done') return;
+        if (status === 'idle') throw new Error(`the user sweep of ${clientKey} was not due (step ${step})`);
+      }
+    },
     faults: dc.faults,
     forge: null,
     dc,

@@ -15,6 +15,12 @@ export type DoorName = (typeof DOORS)[number];
 
 export type ApiClient = ReturnType<typeof apiAs>;
 
+/** A change in Jira that a door can tell the app about, as Jira's own event would name it. */
+export type JiraChange =
+  | { kind: 'issue_created' | 'issue_updated' | 'issue_deleted'; issueId: string }
+  | { kind: 'version_updated'; versionId: string }
+  | { kind: 'sprint_updated'; sprintId: number };
+
 /** One installed site as its users reach the app, whatever the door: the contract every harness keeps. */
 export type InstalledSite = {
   door: DoorName;
@@ -33,6 +39,19 @@ export type InstalledSite = {
   credentials: ((accountId: string) => Promise<Record<string, string>>) | null;
   /** The door's own secrets handed out so far (shared secrets, platform tokens, OAuth grants), by what they are. */
   secrets(): Promise<Record<string, string>>;
+  /**
+   * Tells the app of a change the way this door hears of one (a Connect webhook signed for the site, a
+   * Forge product event); the status of each delivery. Null for Data Center: Jira Data Center sends the
+   * app no events, so its feeds fall due on their schedule.
+   */
+  announce: ((change: JiraChange) => Promise<number[]>) | null;
+  /**
+   * Closes an account where the site's Jira keeps people (Atlassian's account service for Cloud; Data
+   * Center deletes the user), then lets the app learn of it this door's way, to the end: the Connect
+   * app's Personal Data Reporting batch, the Forge reporting function, the Data Center user sweep. Each
+   * asks about an account at most once a cycle, so call it once per site.
+   */
+  closeAccount(accountId: string): Promise<void>;
   /** Faults on the Jira the app actually calls (the Cloud fake, or the Data Center fake in front of it). */
   faults: FaultInjector;
   /** The Forge installation behind the site, for Forge-only steps (events, triggers). */

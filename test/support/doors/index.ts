@@ -8,7 +8,14 @@ import { startForgeDoor } from './forge.js';
 
 export { installConnect } from './connect.js';
 export { forgeApi, installForge } from './forge.js';
-export { type ApiClient, type DoorApp, type DoorName, DOORS, type InstalledSite } from './door.js';
+export {
+  type ApiClient,
+  type DoorApp,
+  type DoorName,
+  DOORS,
+  type InstalledSite,
+  type JiraChange,
+} from './door.js';
 
 const HARNESSES: Record<DoorName, (jira: FakeJira, options?: TestAppOptions) => Promise<DoorApp>> = {
   connect: startConnectDoor,

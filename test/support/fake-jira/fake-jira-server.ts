@@ -279,6 +279,7 @@ export class FakeJira {
     this.stopping.abort();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.privacy.stop();
   }
 
   private rememberInstall(appKey: string, sharedSecret: string, scopes: ConnectScope[]): void {
