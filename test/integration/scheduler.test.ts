@@ -1,3 +1,5 @@
+import { SCHEDULE_DUE_FEEDS_TASK } from '../../src/jobs/schedule-due-feeds-job.js';
+import { SYNC_FEED_TASK } from '../../src/jobs/sync-feed-job.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
@@ -159,7 +161,13 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('several app processes on o
     });
     // A second round of ticks finds nothing due: the next sync is an interval away.
     await Promise.all([first.queue.requestTick(), second.queue.requestTick()]);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitFor('the ticks, and any sync they queued, to be worked', async () => {
+      const due = await db.knex.raw<{ rows: { n: string }[] }>(
+        'SELECT count(*) AS n FROM graphile_worker.jobs WHERE task_identifier IN (?, ?) AND run_at <= now()',
+        [SCHEDULE_DUE_FEEDS_TASK, SYNC_FEED_TASK],
+      );
+      return Number(due.rows[0]!.n) === 0;
+    });
 
     for (const project of projects) {
       const firstPages = jira.requests.filter((request) => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeJira, generateIssues } from '../support/fake-jira/fake-jira.js';
 import { ADMIN, apiAs, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 
 let jira: FakeJira;
 let app: TestApp;
@@ -134,8 +135,10 @@ describe.runIf(Boolean(process.env['DATABASE_URL']))('sync when the database con
       await app.db.knex.raw<{ rows: { name: string }[] }>('select current_database() as name')
     ).rows[0]!.name;
     jira.faults.latencyMs = 300;
+    const asked = jira.requests.length;
     const running = app.services.sync.syncFeed(jira.clientKey, feedId).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Mid-sync: Jira has been asked, and its answer is 300 ms away.
+    await waitFor('the sync to ask Jira', () => Promise.resolve(jira.requests.length > asked));
     await app.db.knex.raw(
       'select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()',
       [database],

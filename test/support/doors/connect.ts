@@ -41,6 +41,7 @@ export async function installConnect(app: TestApp, jira: FakeJira): Promise<Inst
   }
   return {
     door: 'connect',
+    app,
     jira,
     clientKey: jira.clientKey,
     api: (accountId) => apiAs(app, jira, accountId),

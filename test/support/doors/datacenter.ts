@@ -65,6 +65,7 @@ function dataCenterSite({ dc, app }: Deployment, site: FakeJira): InstalledSite 
   const clientKey = dataCenterClientKey(dc.baseUrl);
   return {
     door: 'datacenter',
+    app,
     jira: site,
     clientKey,
     api: (accountId) =>

@@ -24,6 +24,8 @@ export type JiraChange =
 /** One installed site as its users reach the app, whatever the door: the contract every harness keeps. */
 export type InstalledSite = {
   door: DoorName;
+  /** The app process serving the site (on Data Center, the site's own deployment). */
+  app: TestApp;
   jira: FakeJira;
   /** The tenant key the app stores the site under (Connect clientKey, Forge installation id, DC base URL key). */
   clientKey: string;

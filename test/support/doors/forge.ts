@@ -76,6 +76,7 @@ export async function installForge(app: TestApp, jira: FakeJira, forge: FakeForg
   if (last?.status !== 200) throw new Error(`Forge install event answered ${String(last?.status)}`);
   return {
     door: 'forge',
+    app,
     jira,
     clientKey: installation.installationId,
     api: (accountId) => forgeApi(installation, accountId),
