@@ -58,7 +58,13 @@ function presentDcUser(site: DcSite, identity: DcIdentity, expandGroups = false)
   const { user } = identity;
   // A deleted user still named in an issue: Jira keeps the login, and nothing else it knew of them.
   if (site.deleted.has(user.accountId))
-    return { key: identity.key, name: identity.name, displayName: identity.name, active: false, deleted: true };
+    return {
+      key: identity.key,
+      name: identity.name,
+      displayName: identity.name,
+      active: false,
+      deleted: true,
+    };
   const groups = groupsOf(site.data, user.accountId);
   return {
     self: `${site.baseUrl}/rest/api/2/user?username=${encodeURIComponent(identity.name)}`,
