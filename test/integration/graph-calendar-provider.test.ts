@@ -249,6 +249,11 @@ describe('GraphCalendarProvider error mapping', () => {
     expect(await caught(insert())).toEqual({ kind: 'unavailable', status: 503, retryAfterMs: 2000 });
     expect(await caught(insert())).toEqual({ kind: 'unavailable', status: 500, retryAfterMs: null });
     expect(await caught(insert())).toEqual({ kind: 'unavailable', status: null, retryAfterMs: null });
+    graph.failNext({ status: 429, retryAfterDate: new Date(Date.now() + 30_000) });
+    const dated = await failure(insert());
+    expect(dated.kind).toBe('rate_limited');
+    expect(dated.retryAfterMs).toBeGreaterThan(25_000);
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(30_000);
     expect(graph.calendarAsSeen(userId, calendarId)).toEqual([]);
   });
 

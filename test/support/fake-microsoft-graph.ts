@@ -25,6 +25,8 @@ const TENANTS = new Set(['common', 'organizations', 'consumers']);
 
 export type GraphFault =
   | { status: 429; retryAfterSeconds: number }
+  /** Retry-After as an HTTP date, the header's other form. */
+  | { status: 429; retryAfterDate: Date }
   | { status: 500 | 502 | 503; retryAfterSeconds?: number }
   /** The connection is dropped before any answer. */
   | { drop: true };
@@ -246,7 +248,8 @@ export class FakeMicrosoftGraph {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const raw = await readBody(req).catch(() => null);
+    if (raw === null) return void res.destroy();
     const url = new URL(req.url ?? '/', this.baseUrl);
     const identity = /^\/([^/]+)\/oauth2\/v2\.0\/(authorize|token)$/.exec(url.pathname);
     if (identity) return send(res, this.identityRoute(identity[1] ?? '', identity[2] ?? '', req, url, raw));
@@ -449,7 +452,11 @@ function foreign(): GraphReply {
 
 function faultReply(fault: Exclude<GraphFault, { drop: true }>): GraphReply {
   const headers =
-    fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) };
+    'retryAfterDate' in fault
+      ? { 'retry-after': fault.retryAfterDate.toUTCString() }
+      : fault.retryAfterSeconds === undefined
+        ? undefined
+        : { 'retry-after': String(fault.retryAfterSeconds) };
   if (fault.status === 429)
     return graphError(429, 'TooManyRequests', 'Too many requests, please retry after some time.', headers);
   return graphError(fault.status, 'ServiceNotAvailable', 'The service is temporarily unavailable.', headers);

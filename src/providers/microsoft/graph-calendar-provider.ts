@@ -5,6 +5,7 @@ import type {
   CalendarProvider,
   ChangeOutcome,
   ProviderGrant,
+  PushedEvent,
 } from '../../domain/calendar-provider.js';
 import { graphEventFields, graphEventInsert, UID_PROPERTY_ID } from './graph-event-body.js';
 import { call, graphFailure, readJson, tokenFailure, type GraphTransport } from './graph-http.js';
@@ -120,7 +121,7 @@ export class GraphCalendarProvider implements CalendarProvider {
       'DELETE',
       `/me/calendars/${enc(remoteCalendarId)}`,
     );
-    if (response.ok || response.status === 404) return;
+    if (response.ok || response.status === 404) return discard(response, undefined);
     throw await graphFailure(response, operation, this.transport.now(), 'rejected');
   }
 
@@ -149,48 +150,47 @@ export class GraphCalendarProvider implements CalendarProvider {
     change: CalendarChange,
   ): Promise<ChangeOutcome> {
     switch (change.kind) {
-      case 'insert': {
-        const operation = 'event insert';
-        const path = `/me/calendars/${enc(remoteCalendarId)}/events`;
-        const response = await this.graphCall(
-          operation,
-          accessToken,
-          'POST',
-          path,
-          graphEventInsert(change.event),
-        );
-        if (!response.ok)
-          throw await graphFailure(response, operation, this.transport.now(), 'calendar_gone');
-        const { id } = await readJson(response, withId, operation);
-        return { kind: 'inserted', uid: change.event.uid, remoteId: id };
-      }
-      case 'update': {
-        const operation = 'event update';
-        const path = `/me/events/${enc(change.remoteId)}`;
-        const response = await this.graphCall(
-          operation,
-          accessToken,
-          'PATCH',
-          path,
-          graphEventFields(change.event),
-        );
-        if (response.status === 404) return { kind: 'gone', uid: change.event.uid };
-        if (!response.ok) throw await graphFailure(response, operation, this.transport.now(), 'rejected');
-        return { kind: 'updated', uid: change.event.uid, remoteId: change.remoteId };
-      }
-      case 'delete': {
-        const operation = 'event delete';
-        const response = await this.graphCall(
-          operation,
-          accessToken,
-          'DELETE',
-          `/me/events/${enc(change.remoteId)}`,
-        );
-        if (response.status === 404) return { kind: 'gone', uid: change.uid };
-        if (!response.ok) throw await graphFailure(response, operation, this.transport.now(), 'rejected');
-        return { kind: 'deleted', uid: change.uid };
-      }
+      case 'insert':
+        return this.insertEvent(accessToken, remoteCalendarId, change.event);
+      case 'update':
+        return this.updateEvent(accessToken, change.remoteId, change.event);
+      case 'delete':
+        return this.deleteEvent(accessToken, change.remoteId, change.uid);
     }
+  }
+
+  private async insertEvent(
+    accessToken: string,
+    calendarId: string,
+    event: PushedEvent,
+  ): Promise<ChangeOutcome> {
+    const operation = 'event insert';
+    const path = `/me/calendars/${enc(calendarId)}/events`;
+    const response = await this.graphCall(operation, accessToken, 'POST', path, graphEventInsert(event));
+    if (!response.ok) throw await graphFailure(response, operation, this.transport.now(), 'calendar_gone');
+    const { id } = await readJson(response, withId, operation);
+    return { kind: 'inserted', uid: event.uid, remoteId: id };
+  }
+
+  private async updateEvent(
+    accessToken: string,
+    remoteId: string,
+    event: PushedEvent,
+  ): Promise<ChangeOutcome> {
+    const operation = 'event update';
+    const path = `/me/events/${enc(remoteId)}`;
+    const response = await this.graphCall(operation, accessToken, 'PATCH', path, graphEventFields(event));
+    if (response.status === 404) return discard(response, { kind: 'gone', uid: event.uid });
+    if (!response.ok) throw await graphFailure(response, operation, this.transport.now(), 'rejected');
+    return discard(response, { kind: 'updated', uid: event.uid, remoteId });
+  }
+
+  private async deleteEvent(accessToken: string, remoteId: string, uid: string): Promise<ChangeOutcome> {
+    const operation = 'event delete';
+    const response = await this.graphCall(operation, accessToken, 'DELETE', `/me/events/${enc(remoteId)}`);
+    if (response.status === 404) return discard(response, { kind: 'gone', uid });
+    if (!response.ok) throw await graphFailure(response, operation, this.transport.now(), 'rejected');
+    return { kind: 'deleted', uid };
   }
 
   private async token(operation: string, fields: Record<string, string>): Promise<ProviderGrant> {
@@ -237,6 +237,12 @@ export class GraphCalendarProvider implements CalendarProvider {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   }
+}
+
+/** Lets the connection go back to the pool without reading an answer the adapter does not need. */
+async function discard<T>(response: Response, result: T): Promise<T> {
+  await response.body?.cancel();
+  return result;
 }
 
 function trimSlash(url: string): string {
