@@ -61,6 +61,28 @@ export default tseslint.config(
               message:
                 'The house never imports a door or src/compose/: take a port (a type) and let compose pass it in.',
             },
+            {
+              group: ['**/providers', '**/providers/**'],
+              message:
+                'The core never names a calendar provider: take a CalendarProvider (src/domain/calendar-provider.ts) and let compose pass it in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A calendar provider adapter speaks one provider's API in the port's words; it knows nothing of the app.
+    files: ['src/providers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/{http,jobs,services,db,jira,calendar,doors,compose}/**', '**/app.js'],
+              message: 'A provider adapter imports only src/domain/ (the port) and the provider’s own types.',
+            },
           ],
         },
       ],
