@@ -80,7 +80,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/{http,jobs,services,db,jira,calendar,doors,compose}/**', '**/app.js'],
+              group: ['http', 'jobs', 'services', 'db', 'jira', 'calendar', 'doors', 'compose']
+                .flatMap((room) => [`**/${room}`, `**/${room}/**`])
+                .concat('**/app.js'),
               message: 'A provider adapter imports only src/domain/ (the port) and the provider’s own types.',
             },
           ],
