@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
+import {
+  forEachDoor,
+  type InstalledSite,
+  publishTeamFeed,
+  type TeamFeed,
+  withInstalledSite,
+} from '../support/doors.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
+import { ADMIN, fetchFeed } from '../support/site.js';
 
 const A = SEED_ACCOUNTS;
 
@@ -30,25 +36,10 @@ forEachDoor((doorName) => {
   // Registered after withInstalledSite's, so it runs before the app stops.
   afterAll(() => other?.stop());
 
-  /** A feed divided by assignee, synced, and Bob's two personal URLs to it. */
-  async function publish(target: InstalledSite) {
-    const created = await target
-      .api(ADMIN)
-      .post(
-        '/feeds',
-        sampleFeedConfig({ name: 'Team', access: { mode: 'all', divideByUserFields: ['assignee'] } }),
-      );
-    expect(created.status).toBe(201);
-    expect(await target.app.services.sync.syncFeed(target.clientKey, created.body.id)).toMatchObject({
-      status: 'ok',
-    });
-    const calendars = (await target.api(A.bob).get('/me/calendars')).body.calendars as { url: string }[];
-    expect(calendars.length).toBe(2);
-    return {
-      feedId: created.body.id as string,
-      shared: created.body.url as string,
-      personal: calendars.map((calendar) => calendar.url),
-    };
+  async function publish(target: InstalledSite): Promise<TeamFeed> {
+    const feed = await publishTeamFeed(target, A.bob);
+    expect(feed.personal).toHaveLength(2);
+    return feed;
   }
 
   const footprint = async (target: InstalledSite): Promise<Footprint> => {
@@ -59,8 +50,8 @@ forEachDoor((doorName) => {
     return report.body as Footprint;
   };
 
-  let mine: { feedId: string; shared: string; personal: string[] };
-  let theirs: { feedId: string; shared: string; personal: string[] };
+  let mine: TeamFeed;
+  let theirs: TeamFeed;
   beforeAll(async () => {
     mine = await publish(site);
     theirs = await publish(otherSite);

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgeFunctions, FUNCTIONS_DIR } from '../../scripts/forge-build.js';
 import { reportDueAccounts, type RunSummary } from '../../forge/src/report-personal-data.js';
 import { FORGE_PRIVACY_ROUTES } from '../../src/doors/forge/forge-privacy-router.js';
-import { type DoorApp, type InstalledSite, startDoorApp } from '../support/doors.js';
+import { type DoorApp, type InstalledSite, publishTeamFeed, startDoorApp } from '../support/doors.js';
 import { FakeAtlassianPrivacy } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { ADMIN, fetchFeed, sampleFeedConfig, syncNow } from '../support/site.js';
+import { ADMIN, fetchFeed } from '../support/site.js';
 import { waitFor } from '../support/wait.js';
 
 const A = SEED_ACCOUNTS;
@@ -57,17 +57,7 @@ afterAll(async () => {
 
 /** A feed divided by assignee, synced, and Bob's two personal URLs to it. */
 async function setUpData(target: InstalledSite) {
-  const admin = target.api(ADMIN);
-  const created = await admin.post(
-    '/feeds',
-    sampleFeedConfig({ name: 'Reporting', access: { mode: 'all', divideByUserFields: ['assignee'] } }),
-  );
-  expect(created.status).toBe(201);
-  await syncNow(door.app, target.clientKey, created.body.id);
-  const calendars = ((await target.api(A.bob).get('/me/calendars')).body.calendars as { url: string }[]).map(
-    (calendar) => calendar.url,
-  );
-  expect(calendars.length).toBe(2);
+  expect((await publishTeamFeed(target, A.bob, 'Reporting')).personal).toHaveLength(2);
 }
 
 const runFunction = (target: InstalledSite) => target.forge!.runFunction('calsync-pdr', handler);

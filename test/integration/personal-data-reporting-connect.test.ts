@@ -3,8 +3,14 @@ import { DEFAULT_CYCLE_SECONDS } from '../../src/services/personal-data-reportin
 import type { Database } from '../../src/db/database.js';
 import { ATLASSIAN_TEST_ACCOUNTS } from '../support/fake-atlassian-privacy.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
-import { type DoorApp, installConnect, type InstalledSite, startDoorApp } from '../support/doors.js';
-import { ADMIN, apiAs, fetchFeed, sampleFeedConfig, syncNow } from '../support/site.js';
+import {
+  type DoorApp,
+  installConnect,
+  type InstalledSite,
+  publishTeamFeed,
+  startDoorApp,
+} from '../support/doors.js';
+import { ADMIN, apiAs, fetchFeed } from '../support/site.js';
 import { startTestApp } from '../support/test-app.js';
 import { openTestDatabase } from '../support/test-database.js';
 import { holdAccounts } from '../support/factories.js';
@@ -39,19 +45,9 @@ describe('Personal Data Reporting over Connect', () => {
     });
 
     async function publish(target: InstalledSite) {
-      const created = await target
-        .api(ADMIN)
-        .post(
-          '/feeds',
-          sampleFeedConfig({ name: 'Team', access: { mode: 'all', divideByUserFields: ['assignee'] } }),
-        );
-      expect(created.status).toBe(201);
-      await syncNow(door.app, target.clientKey, created.body.id);
-      const calendars = (
-        (await target.api(A.bob).get('/me/calendars')).body.calendars as { url: string }[]
-      ).map((calendar) => calendar.url);
-      expect(calendars.length).toBeGreaterThan(0);
-      return { feedId: created.body.id as string, sharedUrl: created.body.url as string, bobUrls: calendars };
+      const feed = await publishTeamFeed(target, A.bob);
+      expect(feed.personal.length).toBeGreaterThan(0);
+      return feed;
     }
 
     /** Lets the scheduler's tick run now and waits for the site's next report to be settled. */
@@ -72,7 +68,7 @@ describe('Personal Data Reporting over Connect', () => {
     it('erases a closed account, refreshes an updated one, leaves another site alone, and never asks about the closed one again', async () => {
       const mine = await publish(site);
       const theirs = await publish(otherSite);
-      const before = (await fetchFeed(mine.sharedUrl)).text;
+      const before = (await fetchFeed(mine.shared)).text;
       expect(before).toContain('Bob Brown');
       const named = await door.app.db
         .knex('feed_events')
@@ -117,9 +113,9 @@ describe('Personal Data Reporting over Connect', () => {
         ]),
       );
 
-      for (const url of mine.bobUrls) expect((await fetchFeed(url)).status).toBe(404);
+      for (const url of mine.personal) expect((await fetchFeed(url)).status).toBe(404);
       const served = await waitFor('the re-synced feed', async () => {
-        const text = (await fetchFeed(mine.sharedUrl)).text;
+        const text = (await fetchFeed(mine.shared)).text;
         return text.includes('Renamed Person') && !text.includes('Bob Brown') ? text : null;
       });
       expect(served).not.toContain(oldName);
@@ -144,8 +140,8 @@ describe('Personal Data Reporting over Connect', () => {
       expect(door.app.logs()).not.toMatch(/JWT ey/);
 
       // The other site holds Bob too, and nothing of it moved.
-      for (const url of theirs.bobUrls) expect((await fetchFeed(url)).status).toBe(200);
-      expect((await fetchFeed(theirs.sharedUrl)).text).toContain('Bob Brown');
+      for (const url of theirs.personal) expect((await fetchFeed(url)).status).toBe(200);
+      expect((await fetchFeed(theirs.shared)).text).toContain('Bob Brown');
       expect(await door.app.services.privacy.footprint(otherSite.clientKey, A.bob)).toMatchObject({
         cachedAccount: { active: true },
       });

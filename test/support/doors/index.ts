@@ -7,6 +7,7 @@ import { type DoorApp, type DoorName, DOORS, type InstalledSite } from './door.j
 import { startForgeDoor } from './forge.js';
 
 export { installConnect } from './connect.js';
+export { publishTeamFeed, type TeamFeed } from './team-feed.js';
 export { forgeApi, installForge } from './forge.js';
 export {
   type ApiClient,
