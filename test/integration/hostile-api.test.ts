@@ -674,8 +674,9 @@ forEachDoor((doorName) => {
     });
   });
 
-  // Data Center calls Jira as the signed-in user: a 401 refreshes that user's token and a 403 is the
-  // user's own answer, so these Cloud mappings do not hold; datacenter-jira-errors.test.ts covers its own.
+  // Data Center calls Jira as the signed-in user: a 401 refreshes that user's token once, and a 403 names
+  // the person, not an app user, so these Cloud mappings do not hold; datacenter-jira-errors.test.ts
+  // holds Data Center to its own.
   describe.skipIf(doorName === 'datacenter')('Jira failures seen through the API', () => {
     beforeAll(async () => {
       // The admin answer is cached, so each fault below meets the look-up itself.
