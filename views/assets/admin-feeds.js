@@ -57,7 +57,7 @@ function rowActions(feed) {
       type: 'button',
       class: 'button button--compact',
       disabled: busy,
-      'aria-label': `Sync ${feed.name} now`,
+      'aria-label': `Sync now: ${feed.name}`,
       text: 'Sync now',
       on: { click: () => void syncNow(feed) },
     }),
@@ -65,7 +65,7 @@ function rowActions(feed) {
       ? h('button', {
           type: 'button',
           class: 'button button--compact',
-          'aria-label': `Copy the shared URL of ${feed.name}`,
+          'aria-label': `Copy URL of ${feed.name} (the shared one)`,
           text: 'Copy URL',
           on: { click: () => void copyFeedUrl(sharedUrl) },
         })

@@ -172,7 +172,7 @@ export function eventsCell(feed) {
     cell.append(
       h('a', {
         href: `#explain/${encodeURIComponent(feed.id)}`,
-        'aria-label': `Why are events of ${feed.name} left out? Open the explainer`,
+        'aria-label': `Why? Ask the explainer about ${feed.name}`,
         text: 'Why? Ask the explainer',
       }),
     );

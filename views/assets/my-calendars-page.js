@@ -246,7 +246,7 @@ function urlActions(calendar, onChange) {
       type: 'button',
       class: 'button',
       text: 'Regenerate URL',
-      'aria-label': `Regenerate the URL of ${calendarTitle(calendar)}`,
+      'aria-label': `Regenerate URL of ${calendarTitle(calendar)}`,
       on: { click: () => void regenerate(calendar, onChange, true) },
     }),
     h('button', {
