@@ -440,7 +440,7 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     const reloaded = frame.getByRole('article').filter({ hasText: FEED_NAME }).first();
     await expect
       .poll(() => reloaded.locator('dl.facts').textContent())
-      .toMatch(/Last fetched.* by Google Calendar.*Fetches\s*1/);
+      .toMatch(/Last fetched\s*Google, last fetched .*Fetches\s*1/);
 
     await reloaded.getByRole('button', { name: /^Regenerate URL of/ }).click();
     await frame
