@@ -20,6 +20,7 @@ import { PersonalDataAccountRepository } from '../db/personal-data-account-repos
 import { PersonalDataReportRepository } from '../db/personal-data-report-repository.js';
 import { PrivacyRepository } from '../db/privacy-repository.js';
 import { UserSweepRepository } from '../db/user-sweep-repository.js';
+import { SubscriptionClientRepository } from '../db/subscription-client-repository.js';
 import { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { Logger } from '../logger.js';
 import { AccessService } from '../services/access-service.js';
@@ -91,6 +92,7 @@ export function createRepositories(knex: Knex) {
     eventRepository: new FeedEventRepository(knex),
     renderRepository: new FeedRenderRepository(knex),
     subscriptionRepository: new SubscriptionRepository(knex),
+    subscriptionClientRepository: new SubscriptionClientRepository(knex),
     siteSettingsRepository: new SiteSettingsRepository(knex),
     accessRepository: new AccessRepository(knex),
     forgeTokenRepository: new ForgeTokenRepository(knex),
@@ -174,6 +176,7 @@ function createFeedParts(deps: ServiceDeps, parts: ReturnType<typeof createJiraP
     syncs: repos.syncRepository,
     subscriptions,
     subscriptionRepository: repos.subscriptionRepository,
+    clients: repos.subscriptionClientRepository,
     publisher,
     renders: repos.renderRepository,
     jira,
@@ -248,6 +251,7 @@ function createReadingParts(
   const { jira, metrics, subscriptions, feeds, access, membership } = parts;
   const fetches = new FetchRecorder({
     subscriptions: repos.subscriptionRepository,
+    clients: repos.subscriptionClientRepository,
     logger,
     now,
     flushIntervalMs: deps.fetchStatsFlushMs ?? 5_000,
@@ -268,6 +272,7 @@ function createReadingParts(
     feeds: repos.feedRepository,
     subscriptions,
     subscriptionRepository: repos.subscriptionRepository,
+    clients: repos.subscriptionClientRepository,
     access,
     membership,
     accessRepository: repos.accessRepository,

@@ -8,7 +8,6 @@ export type AccountSubscriptionRow = {
   revokedAt: Date | null;
   lastFetchedAt: Date | null;
   fetchCount: number;
-  lastUserAgent: string | null;
 };
 
 export type AccountFootprint = {
@@ -71,7 +70,6 @@ export class PrivacyRepository {
         's.revoked_at',
         's.last_fetched_at',
         's.fetch_count',
-        's.last_user_agent',
       )
       .orderBy('s.created_at')) as {
       feed_id: string;
@@ -81,7 +79,6 @@ export class PrivacyRepository {
       revoked_at: Date | null;
       last_fetched_at: Date | null;
       fetch_count: number;
-      last_user_agent: string | null;
     }[];
     return rows.map((s) => ({
       feedId: s.feed_id,
@@ -91,7 +88,6 @@ export class PrivacyRepository {
       revokedAt: s.revoked_at,
       lastFetchedAt: s.last_fetched_at,
       fetchCount: s.fetch_count,
-      lastUserAgent: s.last_user_agent,
     }));
   }
 

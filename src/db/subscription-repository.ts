@@ -15,7 +15,7 @@ type SubscriptionRow = {
   revoked_at: Date | null;
   last_fetched_at: Date | null;
   fetch_count: number;
-  last_user_agent: string | null;
+  url_shown_at: Date | null;
 };
 
 const toSubscription = (row: SubscriptionRow): FeedSubscription => ({
@@ -30,7 +30,7 @@ const toSubscription = (row: SubscriptionRow): FeedSubscription => ({
   revokedAt: row.revoked_at,
   lastFetchedAt: row.last_fetched_at,
   fetchCount: row.fetch_count,
-  lastUserAgent: row.last_user_agent,
+  urlShownAt: row.url_shown_at,
 });
 
 export class SubscriptionRepository {
@@ -122,7 +122,13 @@ export class SubscriptionRepository {
     const [row] = await this.scoped(clientKey)
       .andWhere({ id })
       .whereNull('revoked_at')
-      .update({ token_nonce: values.nonce, token_hash: values.tokenHash, rotated_at: values.now })
+      .update({
+        token_nonce: values.nonce,
+        token_hash: values.tokenHash,
+        rotated_at: values.now,
+        // A new URL has not been shown to anyone yet: the caller that shows it says so.
+        url_shown_at: null,
+      })
       .returning('*');
     return row ? toSubscription(row) : null;
   }
@@ -161,14 +167,19 @@ export class SubscriptionRepository {
   async recordFetches(
     clientKey: string,
     id: string,
-    fetches: { count: number; lastAt: Date; userAgent: string | null },
+    fetches: { count: number; lastAt: Date },
   ): Promise<void> {
     await this.scoped(clientKey)
       .andWhere({ id })
       .update({
         last_fetched_at: fetches.lastAt,
         fetch_count: this.knex.raw('fetch_count + ?', [fetches.count]),
-        last_user_agent: fetches.userAgent === null ? null : fetches.userAgent.slice(0, 300),
       });
+  }
+
+  /** Notes that the owner saw or copied these URLs, unless they already had (the first time counts). */
+  async markShown(clientKey: string, ids: string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.scoped(clientKey).whereIn('id', ids).whereNull('url_shown_at').update({ url_shown_at: now });
   }
 }

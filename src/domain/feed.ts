@@ -84,7 +84,8 @@ export type FeedSubscription = {
   revokedAt: Date | null;
   lastFetchedAt: Date | null;
   fetchCount: number;
-  lastUserAgent: string | null;
+  /** When the URL as it is now was first shown to or copied by its owner. */
+  urlShownAt: Date | null;
 };
 
 /** The shared calendar every permitted subscriber of a feed gets; per-user calendars use other names. */

@@ -6,7 +6,7 @@ import type { FeedWithStatus } from '../services/feed-service.js';
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 /** The JSON shape of a feed in the admin API. */
-export function presentFeed({ feed, status, url, sizeBytes }: FeedWithStatus) {
+export function presentFeed({ feed, status, url, sizeBytes, urlUse }: FeedWithStatus) {
   const warnings: string[] = [];
   if (status.capReached) {
     warnings.push(
@@ -35,6 +35,8 @@ export function presentFeed({ feed, status, url, sizeBytes }: FeedWithStatus) {
     /** Whose Jira rights the sync uses where the edition has no app user (Data Center). */
     runsAs: runsAs(feed),
     url,
+    /** URLs of this feed that each calendar-app family fetched in the last 7 days. */
+    urlUse,
     status: {
       state: status.state,
       lastExportAt: iso(status.lastSuccessAt),

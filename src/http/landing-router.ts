@@ -25,6 +25,12 @@ export function landingPage(options: { baseUrl: string; forgeEnabled: boolean })
   const forge = options.forgeEnabled
     ? '<li><strong>Forge</strong> (new installations): install the Calendar Sync Forge app on your site; this server is its backend (Forge Remote).</li>'
     : '<li><strong>Forge</strong> (new installations): this server has no Forge app configured yet (<code>FORGE_APP_ID</code>); see the README, “Forge”.</li>';
+  // With no Forge app the server waits for a Connect install, which needs a public address and a Jira site.
+  const tryIt = options.forgeEnabled
+    ? ''
+    : `<h2 id="try-it">Just trying it out?</h2><p>No Jira site needed: in a checkout of this project run
+<code>npm run demo</code>. It starts the app with a stand-in Jira page, a fake Jira site and sample feeds, and prints the
+address to open first; there you click through the real pages as the admin or as a plain user.</p>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Calendar Sync</title><style>${STYLE}</style></head><body><main>
 <h1>Calendar Sync</h1><p class="subtle">Version ${escapeHtml(version())}</p>
@@ -33,7 +39,7 @@ that Google Calendar, Outlook and Apple Calendar subscribe to. It only ever read
 <h2>Install it in Jira Cloud</h2><ul>${forge}
 <li><strong>Connect</strong> (existing Connect installations): descriptor <code>${base}/atlassian-connect.json</code></li></ul>
 <p>Feed creators then configure feeds in Jira settings → Apps → Calendar Sync feeds; everyone finds their own calendars
-under Apps → My calendars.</p>
+under Apps → My calendars.</p>${tryIt}
 <h2>Operators</h2><ul><li>Health: <a href="${base}/healthz"><code>${base}/healthz</code></a></li></ul>
 </main></body></html>`;
 }

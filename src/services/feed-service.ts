@@ -4,6 +4,13 @@ import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
+import {
+  noUrlUse,
+  type SubscriptionClient,
+  type SubscriptionClientRepository,
+  type UrlUse,
+} from '../db/subscription-client-repository.js';
+import { URL_IN_USE_MS } from '../domain/client-family.js';
 import type { Feed, FeedSubscription, FeedSyncStatus } from '../domain/feed.js';
 import { type FeedConfig, parseFeedConfig } from '../domain/feed-config.js';
 import { checkFieldCompatibility } from '../domain/field-compatibility.js';
@@ -20,6 +27,8 @@ export type FeedWithStatus = {
   status: FeedSyncStatus;
   url: string | null;
   sizeBytes: number | null;
+  /** The feed's URLs some calendar app fetched in the last 7 days, per app family. */
+  urlUse: UrlUse;
 };
 export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
 
@@ -32,6 +41,7 @@ export class FeedService {
       syncs: FeedSyncRepository;
       subscriptions: SubscriptionService;
       subscriptionRepository: SubscriptionRepository;
+      clients: SubscriptionClientRepository;
       publisher: FeedPublisher;
       renders: FeedRenderRepository;
       jira: JiraClients;
@@ -41,10 +51,11 @@ export class FeedService {
   ) {}
 
   async list(actor: Actor): Promise<FeedWithStatus[]> {
-    const [feeds, statuses, sizes] = await Promise.all([
+    const [feeds, statuses, sizes, use] = await Promise.all([
       this.deps.feeds.list(actor.clientKey),
       this.deps.syncs.listByFeed(actor.clientKey),
       this.deps.renders.sharedSizes(actor.clientKey),
+      this.urlUse(actor.clientKey),
     ]);
     return Promise.all(
       feeds.map(async (feed) => ({
@@ -52,6 +63,7 @@ export class FeedService {
         status: statuses.get(feed.id) ?? missingStatus(feed.id),
         url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
         sizeBytes: sizes.get(feed.id) ?? null,
+        urlUse: use.get(feed.id) ?? noUrlUse(),
       })),
     );
   }
@@ -60,12 +72,18 @@ export class FeedService {
     const feed = await this.requireFeed(actor, feedId);
     const status = (await this.deps.syncs.find(actor.clientKey, feed.id)) ?? missingStatus(feed.id);
     const sizes = await this.deps.renders.sharedSizes(actor.clientKey);
+    const use = await this.urlUse(actor.clientKey);
     return {
       feed,
       status,
       url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
       sizeBytes: sizes.get(feed.id) ?? null,
+      urlUse: use.get(feed.id) ?? noUrlUse(),
     };
+  }
+
+  private urlUse(clientKey: string): Promise<Map<string, UrlUse>> {
+    return this.deps.clients.urlUseSince(clientKey, new Date(this.deps.now().getTime() - URL_IN_USE_MS));
   }
 
   /** Validates the body alone; nothing is stored and Jira is not asked. */
@@ -164,9 +182,21 @@ export class FeedService {
     return this.get(actor, feedId);
   }
 
-  async listSubscriptions(actor: Actor, feedId: string): Promise<FeedSubscription[]> {
+  /** The feed's live personal URLs, each with the calendar-app families that fetched it. */
+  async listSubscriptions(
+    actor: Actor,
+    feedId: string,
+  ): Promise<{ subscription: FeedSubscription; clients: SubscriptionClient[] }[]> {
     await this.requireFeed(actor, feedId);
-    return this.deps.subscriptionRepository.listLivePersonal(actor.clientKey, feedId);
+    const subscriptions = await this.deps.subscriptionRepository.listLivePersonal(actor.clientKey, feedId);
+    const clients = await this.deps.clients.listForSubscriptions(
+      actor.clientKey,
+      subscriptions.map((s) => s.id),
+    );
+    return subscriptions.map((subscription) => ({
+      subscription,
+      clients: clients.filter((client) => client.subscriptionId === subscription.id),
+    }));
   }
 
   async revokeSubscription(actor: Actor, feedId: string, subscriptionId: string): Promise<void> {

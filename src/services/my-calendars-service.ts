@@ -1,6 +1,11 @@
 import type { AccessRepository } from '../db/access-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
+import type {
+  SubscriptionClient,
+  SubscriptionClientRepository,
+} from '../db/subscription-client-repository.js';
+import { neverFetchedSinceShown } from '../domain/client-family.js';
 import {
   type CalendarName,
   isCalendarName,
@@ -21,6 +26,10 @@ export type PersonalCalendar = {
   calendar: CalendarName;
   subscription: FeedSubscription;
   url: string;
+  /** The app families that fetched the URL, most recent first. */
+  clients: SubscriptionClient[];
+  /** Shown over 48 hours ago and fetched by no calendar app since: likely imported, not subscribed. */
+  neverFetched: boolean;
 };
 
 /** "My calendars": the personal URLs of the signed-in user, created when first asked for. */
@@ -30,6 +39,7 @@ export class MyCalendarsService {
       feeds: FeedRepository;
       subscriptions: SubscriptionService;
       subscriptionRepository: SubscriptionRepository;
+      clients: SubscriptionClientRepository;
       access: AccessService;
       membership: MembershipService;
       accessRepository: AccessRepository;
@@ -43,7 +53,7 @@ export class MyCalendarsService {
     if (feeds.length === 0) return [];
     await withUpstreamErrors(() => this.deps.membership.ensureFresh(actor.installation, actor.accountId));
     const facts = await this.deps.membership.factsFor(actor.clientKey, actor.accountId);
-    const calendars: PersonalCalendar[] = [];
+    const shown: { feed: Feed; calendar: CalendarName; subscription: FeedSubscription }[] = [];
     for (const feed of feeds) {
       for (const calendar of offeredCalendars(feed.config)) {
         if (!visibilityFor(feed.config, calendar, actor.accountId, facts).allowed) continue;
@@ -54,10 +64,10 @@ export class MyCalendarsService {
           calendar,
         );
         await this.resolveIfStale(actor, feed, subscription);
-        calendars.push(this.present(feed, calendar, subscription));
+        shown.push({ feed, calendar, subscription });
       }
     }
-    return calendars;
+    return this.presentShown(actor.clientKey, shown);
   }
 
   async regenerate(actor: Actor, feedId: string, calendarName: string): Promise<PersonalCalendar> {
@@ -65,7 +75,9 @@ export class MyCalendarsService {
     const current = await this.deps.subscriptions.ensure(actor.clientKey, feed.id, actor.accountId, calendar);
     const rotated = await this.deps.subscriptions.rotate(actor.clientKey, current);
     await withUpstreamErrors(() => this.deps.access.resolve(actor.installation, feed, rotated));
-    return this.present(feed, calendar, rotated);
+    const [presented] = await this.presentShown(actor.clientKey, [{ feed, calendar, subscription: rotated }]);
+    if (!presented) throw notFound('Calendar');
+    return presented;
   }
 
   async revoke(actor: Actor, feedId: string, calendarName: string): Promise<void> {
@@ -102,7 +114,25 @@ export class MyCalendarsService {
     }
   }
 
-  private present(feed: Feed, calendar: CalendarName, subscription: FeedSubscription): PersonalCalendar {
-    return { feed, calendar, subscription, url: this.deps.subscriptions.urlFor(subscription) };
+  /** The calendars with their URLs, which counts as showing each URL to its owner. */
+  private async presentShown(
+    clientKey: string,
+    shown: { feed: Feed; calendar: CalendarName; subscription: FeedSubscription }[],
+  ): Promise<PersonalCalendar[]> {
+    const now = this.deps.now();
+    const ids = shown.map(({ subscription }) => subscription.id);
+    await this.deps.subscriptionRepository.markShown(clientKey, ids, now);
+    const clients = await this.deps.clients.listForSubscriptions(clientKey, ids);
+    return shown.map(({ feed, calendar, subscription: stored }) => {
+      const subscription = { ...stored, urlShownAt: stored.urlShownAt ?? now };
+      return {
+        feed,
+        calendar,
+        subscription,
+        url: this.deps.subscriptions.urlFor(subscription),
+        clients: clients.filter((client) => client.subscriptionId === subscription.id),
+        neverFetched: neverFetchedSinceShown(subscription, now),
+      };
+    });
   }
 }

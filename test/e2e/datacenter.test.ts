@@ -8,6 +8,7 @@ import {
   type PageProblems,
   saveScreenshot,
 } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { startDataCenterApp } from '../support/datacenter.js';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { FakeJiraDc } from '../support/fake-jira-dc/fake-jira-dc.js';
@@ -79,6 +80,7 @@ describe('the Data Center edition in a browser', () => {
       }),
     ).toBe(true);
     await page.getByText('No feeds yet').waitFor();
+    expect(await seriousViolations(page), 'Data Center admin page after sign-in').toEqual([]);
     await page.getByRole('link', { name: 'Create feed' }).first().click();
     await page.getByRole('heading', { name: 'Create a feed' }).waitFor();
     await page.getByLabel('Feed name').fill(FEED_NAME);
@@ -103,6 +105,7 @@ describe('the Data Center edition in a browser', () => {
     const { page, problems } = await signedInAt(SEED_ACCOUNTS.bob, '/pages/my-calendars');
     const card = page.getByRole('article').filter({ hasText: FEED_NAME }).first();
     await card.waitFor({ timeout: SYNC_TIMEOUT_MS });
+    expect(await seriousViolations(page), 'Data Center My calendars after sign-in').toEqual([]);
     const url = await card.getByLabel('Your personal calendar URL').inputValue();
     expect(url).toMatch(new RegExp(`^${app.url}/ical/.+\\.ics$`));
     const served = await fetch(url);

@@ -9,6 +9,7 @@ import {
   type PageProblems,
   saveScreenshot,
 } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { checkIcs } from '../support/ics-check.js';
 
 const SYNC_TIMEOUT_MS = 20_000;
@@ -37,6 +38,7 @@ describe('npm run demo, as a person who has never seen Jira uses it', () => {
     current = { page, problems };
     await page.goto(demo.hostUrl);
     await page.getByRole('heading', { name: /Signed in as Alice/ }).waitFor();
+    expect(await seriousViolations(page), 'demo host page').toEqual([]);
     await saveScreenshot(page, 'demo-home');
 
     await page.getByRole('link', { name: /Calendar Sync feeds \(Connect\)/ }).click();

@@ -4,6 +4,7 @@ import { readIcsEvents } from '../support/ics-check.js';
 import { type DoorApp, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 
 const A = SEED_ACCOUNTS;
 const PROJECT = { CAL: '10000', MKT: '10001', OPS: '10002' };
@@ -181,13 +182,18 @@ forEachDoor((doorName) => {
       const bobUrl = (await calendarsOf(A.bob)).find((calendar) => calendar.feedId === feed.id)!.url;
       const chloeUrl = (await calendarsOf(A.chloe)).find((calendar) => calendar.feedId === feed.id)!.url;
       await fetch(bobUrl, { headers: { 'user-agent': 'Microsoft Outlook' } });
-      await new Promise((resolve) => setTimeout(resolve, 100));
       const admin = site.api(ADMIN);
-      const list = await admin.get(`/feeds/${feed.id}/subscriptions`);
-      const bobs = list.body.subscriptions.find(
-        (s: { accountId: string }) => s.accountId === site.userId(A.bob),
-      );
-      expect(bobs).toMatchObject({ calendar: 'all', fetchCount: 1, lastUserAgent: 'Microsoft Outlook' });
+      type Listed = { id: string; accountId: string; fetchCount: number; clients: { family: string }[] };
+      const bobs = await waitFor("Bob's fetch to be recorded", async () => {
+        const list = await admin.get(`/feeds/${feed.id}/subscriptions`);
+        const found = (list.body.subscriptions as Listed[]).find((s) => s.accountId === site.userId(A.bob));
+        return found?.fetchCount === 1 ? found : null;
+      });
+      expect(bobs).toMatchObject({
+        calendar: 'all',
+        fetchCount: 1,
+        clients: [{ family: 'outlook', fetchCount: 1 }],
+      });
       expect((await site.api(A.bob).get(`/feeds/${feed.id}/subscriptions`)).status).toBe(403);
 
       expect((await admin.delete(`/feeds/${feed.id}/subscriptions/${bobs.id}`)).status).toBe(204);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { landingPage } from '../../src/http/landing-router.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { FakeJira } from '../support/fake-jira/fake-jira.js';
 import { ADMIN, apiAs, sampleFeedConfig } from '../support/site.js';
@@ -33,6 +34,12 @@ describe('the landing page at /', () => {
     expect(html).toContain(`${app.url}/atlassian-connect.json`);
     expect(html).toContain(`href="${app.url}/healthz"`);
     expect(html).toContain('FORGE_APP_ID');
+  });
+
+  it('points a newcomer at npm run demo while no Forge app is configured, and not once one is', async () => {
+    const html = await (await fetch(`${app.url}/`)).text();
+    expect(html).toContain('<code>npm run demo</code>');
+    expect(landingPage({ baseUrl: app.url, forgeEnabled: true })).not.toContain('npm run demo');
   });
 
   it('shows nothing about any site, feed or secret', async () => {

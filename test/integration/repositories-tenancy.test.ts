@@ -19,6 +19,7 @@ import { PersonalDataReportRepository } from '../../src/db/personal-data-report-
 import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
 import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js';
+import { SubscriptionClientRepository } from '../../src/db/subscription-client-repository.js';
 import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
 import { UserSweepRepository } from '../../src/db/user-sweep-repository.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
@@ -68,6 +69,7 @@ const makeRepos = (d: Database) => ({
   revisions: new FeedEventRevisionRepository(d.knex),
   renders: new FeedRenderRepository(d.knex),
   subscriptions: new SubscriptionRepository(d.knex),
+  subscriptionClients: new SubscriptionClientRepository(d.knex),
   settings: new SiteSettingsRepository(d.knex),
   access: new AccessRepository(d.knex),
   forgeTokens: new ForgeTokenRepository(d.knex),
@@ -98,6 +100,7 @@ async function snapshotA() {
     'feed_sync_days',
     'feed_renders',
     'feed_subscriptions',
+    'feed_subscription_clients',
     'site_settings',
     'jira_users',
     'jira_role_actors',
@@ -192,6 +195,11 @@ beforeAll(async () => {
     tokenHash: `hash-${randomUUID()}`,
     now,
   });
+  await repos.subscriptionClients.recordFetches(SITE_A, subscriptionId, 'google', {
+    count: 2,
+    firstAt: now,
+    lastAt: now,
+  });
   await repos.store.setValue(SITE_A, 'k', { v: 1 });
   await repos.settings.save(SITE_A, { errorReportingEnabled: false, exportsEnabled: true }, now);
   await repos.access.saveUser(SITE_A, {
@@ -241,6 +249,9 @@ describe('every repository is scoped by clientKey', () => {
     expect(await repos.subscriptions.listLive(SITE_B, feedId)).toEqual([]);
     expect(await repos.subscriptions.listLivePersonal(SITE_B, feedId)).toEqual([]);
     expect(await repos.subscriptions.listLiveAccounts(SITE_B)).toEqual([]);
+    expect(await repos.subscriptionClients.listForSubscriptions(SITE_B, [subscriptionId])).toEqual([]);
+    expect((await repos.subscriptionClients.urlUseSince(SITE_B, new Date(0))).size).toBe(0);
+    expect(await repos.subscriptionClients.listForSubscriptions(SITE_A, [subscriptionId])).toHaveLength(1);
     expect(await repos.store.findValue(SITE_B, 'k')).toBeNull();
     expect(await repos.settings.get(SITE_B)).toEqual({ errorReportingEnabled: true, exportsEnabled: true });
     expect(await repos.access.findUser(SITE_B, 'acc-1')).toBeNull();
@@ -333,10 +344,17 @@ describe('every repository is scoped by clientKey', () => {
     expect(await repos.subscriptions.revoke(SITE_B, subscriptionId, now)).toBe(false);
     expect(await repos.subscriptions.revokeAllForFeed(SITE_B, feedId, now)).toBe(0);
     expect(await repos.subscriptions.revokeAllForAccount(SITE_B, 'acc-1', now)).toBe(0);
-    await repos.subscriptions.recordFetches(SITE_B, subscriptionId, {
+    await repos.subscriptions.recordFetches(SITE_B, subscriptionId, { count: 5, lastAt: now });
+    await repos.subscriptions.markShown(SITE_B, [subscriptionId], now);
+    await repos.subscriptionClients.recordFetches(SITE_B, subscriptionId, 'google', {
       count: 5,
+      firstAt: new Date(0),
+      lastAt: new Date(now.getTime() + 60_000),
+    });
+    await repos.subscriptionClients.recordFetches(SITE_B, subscriptionId, 'apple', {
+      count: 5,
+      firstAt: now,
       lastAt: now,
-      userAgent: 'evil',
     });
     await repos.store.deleteValue(SITE_B, 'k');
     await repos.access.replaceRoleActors(SITE_B, [], {

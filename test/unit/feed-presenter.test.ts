@@ -1,3 +1,4 @@
+import { noUrlUse } from '../../src/db/subscription-client-repository.js';
 import { describe, expect, it } from 'vitest';
 import type { FeedSyncStatus } from '../../src/domain/feed.js';
 import { presentFeed } from '../../src/http/feed-presenter.js';
@@ -39,14 +40,17 @@ const status: FeedSyncStatus = {
   accessError: null,
 };
 
+const urlUse = noUrlUse();
+
 describe('presentFeed', () => {
   it("warns when the cap cut the feed short and when the feed nears Google's size limit", () => {
-    expect(presentFeed({ feed, status, url: null, sizeBytes: 10_000 }).status.warnings).toEqual([]);
+    expect(presentFeed({ feed, status, url: null, sizeBytes: 10_000, urlUse }).status.warnings).toEqual([]);
     const warnings = presentFeed({
       feed,
       status: { ...status, capReached: true },
       url: null,
       sizeBytes: 950_000,
+      urlUse,
     }).status.warnings;
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/100 issues with events nearest to today/);
@@ -64,6 +68,7 @@ describe('presentFeed', () => {
       },
       url: null,
       sizeBytes: null,
+      urlUse,
     });
     expect(presented.status).toMatchObject({
       state: 'error',

@@ -6,7 +6,7 @@ import { h, replaceChildren } from './dom.js';
 import { confirmDialog, showErrorFlag, showFlag } from './feedback.js';
 import { plural, timeElement } from './formats.js';
 import { copyText, resizeFrame } from './page-host.js';
-import { ACTIVE_STATES, costCell, errorHint, eventsCell, statusCell } from './admin-status.js';
+import { ACTIVE_STATES, costCell, errorHint, eventsCell, statusCell, urlUseCell } from './admin-status.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */
 
@@ -41,10 +41,10 @@ export function followFeeds(justSaved) {
 }
 
 /** @param {FeedView} feed */
-function feedRow(feed) {
+function rowActions(feed) {
   const busy = ACTIVE_STATES.has(feed.status.state);
   const sharedUrl = feed.url;
-  const actions = h(
+  return h(
     'div',
     { class: 'cell-actions' },
     h('a', {
@@ -57,7 +57,7 @@ function feedRow(feed) {
       type: 'button',
       class: 'button button--compact',
       disabled: busy,
-      'aria-label': `Sync ${feed.name} now`,
+      'aria-label': `Sync now: ${feed.name}`,
       text: 'Sync now',
       on: { click: () => void syncNow(feed) },
     }),
@@ -65,7 +65,7 @@ function feedRow(feed) {
       ? h('button', {
           type: 'button',
           class: 'button button--compact',
-          'aria-label': `Copy the shared URL of ${feed.name}`,
+          'aria-label': `Copy URL of ${feed.name} (the shared one)`,
           text: 'Copy URL',
           on: { click: () => void copyFeedUrl(sharedUrl) },
         })
@@ -85,6 +85,10 @@ function feedRow(feed) {
       on: { click: () => void remove(feed) },
     }),
   );
+}
+
+/** @param {FeedView} feed */
+function feedRow(feed) {
   return h(
     'tr',
     { 'data-feed-id': feed.id },
@@ -98,7 +102,8 @@ function feedRow(feed) {
     h('td', { 'data-label': 'Last export' }, timeElement(feed.status.lastExportAt)),
     costCell(feed),
     eventsCell(feed),
-    h('td', { 'data-label': 'Actions' }, actions),
+    urlUseCell(feed),
+    h('td', { 'data-label': 'Actions' }, rowActions(feed)),
   );
 }
 
@@ -114,7 +119,16 @@ function feedsTable() {
       h('a', { class: 'button button--primary', href: '#new', text: 'Create feed' }),
     );
   }
-  const headers = ['Name', 'Last edit', 'Status', 'Last export', 'Time to export', 'Events', 'Actions'];
+  const headers = [
+    'Name',
+    'Last edit',
+    'Status',
+    'Last export',
+    'Time to export',
+    'Events',
+    'URLs in use (7 days)',
+    'Actions',
+  ];
   return h(
     'div',
     { class: 'table-wrap' },

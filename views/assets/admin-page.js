@@ -165,8 +165,11 @@ async function loadLookups() {
   return lookups;
 }
 
-/** @param {string | null} feedId */
-async function showEditor(feedId) {
+/**
+ * @param {string | null} feedId
+ * @param {'first' | 'explain'} focus the first control, or the explainer's issue key (from the grid's "Why?")
+ */
+async function showEditor(feedId, focus = 'first') {
   leaveView();
   const visit = ++state.visit;
   replaceChildren(
@@ -212,8 +215,13 @@ async function showEditor(feedId) {
       window.location.hash = '';
     },
   });
-  const firstControl = editorRoot.querySelector('input, select, textarea');
-  if (firstControl instanceof HTMLElement) firstControl.focus();
+  const firstControl = editorRoot.querySelector(
+    focus === 'explain' ? '.explainer input' : 'input, select, textarea',
+  );
+  if (firstControl instanceof HTMLElement) {
+    firstControl.focus();
+    if (focus === 'explain') firstControl.scrollIntoView({ block: 'center' });
+  }
 }
 
 /**
@@ -245,6 +253,7 @@ function route() {
   const hash = decodeURIComponent(window.location.hash.replace(/^#/, ''));
   if (hash === 'new') void showEditor(null);
   else if (hash.startsWith('edit/')) void showEditor(hash.slice('edit/'.length));
+  else if (hash.startsWith('explain/')) void showEditor(hash.slice('explain/'.length), 'explain');
   else void showList();
 }
 

@@ -156,8 +156,75 @@ export function eventsCell(feed) {
   cell.append(h('strong', { text: formatNumber(status.eventCount) }));
   if (status.issueCount !== null && status.issueCount !== undefined)
     cell.append(h('div', { class: 'subtlest', text: `from ${plural(status.issueCount, 'issue')}` }));
-  if (status.omittedCount)
+  if (status.omittedCount) {
     cell.append(h('div', { class: 'subtlest', text: `${plural(status.omittedCount, 'event')} left out` }));
+    const reasons = omissionSummary(status);
+    if (reasons.length > 0)
+      cell.append(
+        h('div', { class: 'subtlest', 'data-testid': 'omission-reasons', text: reasons.join('; ') }),
+      );
+  }
+  if (status.capReached)
+    cell.append(
+      h('div', { class: 'subtlest', text: `Over the issue cap (${feed.config.issueCap} issues kept)` }),
+    );
+  if (status.omittedCount || status.capReached)
+    cell.append(
+      h('a', {
+        href: `#explain/${encodeURIComponent(feed.id)}`,
+        'aria-label': `Why? Ask the explainer about ${feed.name}`,
+        text: 'Why? Ask the explainer',
+      }),
+    );
+  return cell;
+}
+
+/**
+ * The omission reasons a sync counts, grouped the way a feed creator acts on them.
+ * @param {string} reason
+ */
+function omissionGroup(reason) {
+  if (reason === 'size-budget') return 'cut by the size budget';
+  if (reason.startsWith('empty') || reason.startsWith('invalid')) return 'missing dates';
+  if (reason === 'end-before-start' || reason === 'zero-length') return 'end not after start';
+  return 'other reasons';
+}
+
+/**
+ * The biggest reasons events were left out, with counts, biggest first (at most three).
+ * @param {FeedStatus} status
+ * @returns {string[]}
+ */
+export function omissionSummary(status) {
+  /** @type {Map<string, number>} */
+  const groups = new Map();
+  for (const [reason, count] of Object.entries(status.omitted?.byReason ?? {})) {
+    const group = omissionGroup(reason);
+    groups.set(group, (groups.get(group) ?? 0) + count);
+  }
+  return [...groups]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([group, count]) => `${formatNumber(count)} ${group}`);
+}
+
+const FAMILY_NAMES = { google: 'Google', outlook: 'Outlook', apple: 'Apple', other: 'other apps' };
+
+/**
+ * How many of the feed's URLs each calendar-app family fetched in the last 7 days.
+ * @param {FeedView} feed
+ */
+export function urlUseCell(feed) {
+  const cell = h('td', { 'data-label': 'URLs in use (7 days)', 'data-testid': 'feed-url-use' });
+  const use = feed.urlUse ?? { google: 0, outlook: 0, apple: 0, other: 0 };
+  const families = /** @type {(keyof typeof FAMILY_NAMES)[]} */ (Object.keys(FAMILY_NAMES)).filter(
+    (family) => use[family] > 0,
+  );
+  if (families.length === 0) {
+    cell.append(h('span', { class: 'subtle', text: 'None fetched' }));
+    return cell;
+  }
+  for (const family of families) cell.append(h('div', { text: `${FAMILY_NAMES[family]}: ${use[family]}` }));
   return cell;
 }
 

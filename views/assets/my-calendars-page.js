@@ -43,17 +43,47 @@ export function subscribeLinks(calendar) {
   ];
 }
 
+/** The calendar-app families the server tells apart by User-Agent. */
+export const CLIENT_NAMES = { google: 'Google', outlook: 'Outlook', apple: 'Apple', other: 'Another app' };
+
 /**
- * A readable client name from the User-Agent of the last fetch.
- * @param {string | null} userAgent
+ * @param {string} family
  */
-export function clientName(userAgent) {
-  if (!userAgent) return null;
-  if (/Google-Calendar-Importer|Google/i.test(userAgent)) return 'Google Calendar';
-  if (/Outlook|Exchange|Microsoft/i.test(userAgent)) return 'Outlook';
-  if (/iOS|Mac ?OS|CalendarAgent|dataaccessd|CalendarStore/i.test(userAgent)) return 'Apple Calendar';
-  if (/Thunderbird/i.test(userAgent)) return 'Thunderbird';
-  return userAgent.length > 60 ? `${userAgent.slice(0, 57)}…` : userAgent;
+export function clientName(family) {
+  return CLIENT_NAMES[/** @type {keyof typeof CLIENT_NAMES} */ (family)] ?? CLIENT_NAMES.other;
+}
+
+/** How to subscribe by URL in each app, for whoever imported a one-off copy instead. */
+const SUBSCRIBE_STEPS = [
+  'Google Calendar (on a computer): Other calendars → + → From URL, paste the URL, Add calendar.',
+  'Outlook: Add calendar → Subscribe from web, paste the URL, Import.',
+  'Apple Calendar: on a Mac, File → New Calendar Subscription; on iPhone, Settings → Calendar → Accounts → Add Account → Other → Add Subscribed Calendar.',
+];
+
+/**
+ * The warning for a URL handed out over 48 hours ago that no calendar app has fetched.
+ * @param {PersonalCalendar} calendar
+ * @returns {HTMLElement[]}
+ */
+function neverFetchedWarning(calendar) {
+  if (!calendar.neverFetched) return [];
+  const warning = h(
+    'div',
+    { class: 'section-message section-message--warning', 'data-testid': 'never-fetched' },
+    h(
+      'div',
+      {},
+      h('p', {
+        text: 'Calendar apps have not fetched this yet; if you imported a file, subscribe by URL instead.',
+      }),
+      h(
+        'ul',
+        {},
+        SUBSCRIBE_STEPS.map((step) => h('li', { text: step })),
+      ),
+    ),
+  );
+  return [warning];
 }
 
 /**
@@ -94,6 +124,7 @@ function calendarCard(calendar, onChange) {
       class: 'help',
       text: 'This URL is yours alone: anyone who has it can read these events, so do not share it. Regenerate it if it leaked.',
     }),
+    ...neverFetchedWarning(calendar),
     subscribeList({ ...calendar, url }),
     fetchFacts(calendar),
     urlActions(calendar, onChange),
@@ -189,15 +220,15 @@ function subscribeList(calendar) {
  * @param {PersonalCalendar} calendar
  */
 function fetchFacts(calendar) {
-  const client = clientName(calendar.lastUserAgent);
-  const last = calendar.lastFetchedAt
-    ? [timeElement(calendar.lastFetchedAt), client ? ` by ${client}` : '']
+  const latest = calendar.clients?.[0];
+  const last = latest
+    ? [`${clientName(latest.family)}, last fetched `, timeElement(latest.lastFetchedAt)]
     : ['Not yet: subscribe with one of the options above.'];
   return h(
     'dl',
     { class: 'facts' },
     h('dt', { text: 'Last fetched' }),
-    h('dd', {}, ...last),
+    h('dd', { 'data-testid': 'last-fetched' }, ...last),
     h('dt', { text: 'Fetches' }),
     h('dd', { text: formatNumber(calendar.fetchCount ?? 0) }),
   );
@@ -215,7 +246,7 @@ function urlActions(calendar, onChange) {
       type: 'button',
       class: 'button',
       text: 'Regenerate URL',
-      'aria-label': `Regenerate the URL of ${calendarTitle(calendar)}`,
+      'aria-label': `Regenerate URL of ${calendarTitle(calendar)}`,
       on: { click: () => void regenerate(calendar, onChange, true) },
     }),
     h('button', {
@@ -299,7 +330,14 @@ async function revoke(calendar, onChange) {
   if (!confirmed) return;
   try {
     await api('DELETE', calendarPath(calendar));
-    onChange(calendar, { ...calendar, url: null, lastFetchedAt: null, fetchCount: 0, lastUserAgent: null });
+    onChange(calendar, {
+      ...calendar,
+      url: null,
+      lastFetchedAt: null,
+      fetchCount: 0,
+      clients: [],
+      neverFetched: false,
+    });
     showFlag({
       type: 'success',
       title: 'URL revoked',

@@ -61,6 +61,8 @@ export type FeedView = {
   /** Whose Jira rights the sync reads with (Data Center). */
   runsAs?: string;
   url: string | null;
+  /** URLs of the feed each calendar-app family fetched in the last 7 days. */
+  urlUse?: Record<ClientFamily, number>;
   status: FeedStatus;
 };
 
@@ -97,8 +99,22 @@ export type PersonalCalendar = {
   createdAt: string;
   lastFetchedAt: string | null;
   fetchCount: number;
-  lastUserAgent: string | null;
+  urlShownAt: string | null;
+  /** The calendar-app families that fetched the URL, most recent first. */
+  clients: UrlClient[];
+  /** Shown over 48 hours ago and never fetched since. */
+  neverFetched: boolean;
 };
+
+/** How one calendar-app family fetched a URL. */
+export type UrlClient = {
+  family: ClientFamily;
+  firstFetchedAt: string;
+  lastFetchedAt: string;
+  fetchCount: number;
+};
+
+export type ClientFamily = 'google' | 'outlook' | 'apple' | 'other';
 
 /** GET /api/site, as far as the pages read it. */
 export type Site = { baseUrl: string; door?: string; accountId?: string };
