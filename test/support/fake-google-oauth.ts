@@ -32,6 +32,7 @@ export class FakeGoogleOAuth {
   /** Who consents on the next authorize request; `null` denies it (access_denied). */
   nextUser: string | null = 'person@example.com';
   private readonly codes = new Map<string, PendingCode>();
+  private readonly usedCodes: string[] = [];
   private readonly grants = new Map<string, Grant>();
   private readonly accessTokens = new Map<string, AccessToken>();
 
@@ -113,6 +114,11 @@ export class FakeGoogleOAuth {
     return [...this.grants.values()].filter((grant) => grant.user === user && !grant.revoked).length;
   }
 
+  /** Every code and token handed out, for tests that look for them where they must not be. */
+  issuedSecrets(): string[] {
+    return [...this.codes.keys(), ...this.usedCodes, ...this.grants.keys(), ...this.accessTokens.keys()];
+  }
+
   /** Every access token handed out expires now: the next call must refresh. */
   expireAccessTokens(): void {
     for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
@@ -122,6 +128,7 @@ export class FakeGoogleOAuth {
     const code = form.get('code') ?? '';
     const pending = this.codes.get(code);
     this.codes.delete(code);
+    if (pending) this.usedCodes.push(code);
     if (!pending || pending.expiresAt <= this.now())
       return oauthError(400, 'invalid_grant', 'Malformed auth code.');
     if (form.get('redirect_uri') !== pending.redirectUri)
