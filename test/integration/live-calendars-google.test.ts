@@ -67,6 +67,7 @@ forEachDoor((doorName) => {
       provider: 'google',
     });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
+    states.push(new URL(started.body.authorizationUrl as string).searchParams.get('state') ?? '');
     google.oauth.nextUser = googleUser(accountId);
     const consent = await fetch(started.body.authorizationUrl as string, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location') ?? '');
@@ -104,6 +105,7 @@ forEachDoor((doorName) => {
     return want.length > 0 && JSON.stringify(want) === JSON.stringify(have);
   }
 
+  const states: string[] = [];
   const callsSince = (index: number) => google.calls.slice(index).map((call) => call.method);
 
   // Each case drives several syncs, pushes and page calls through the door on a shared, busy machine.
@@ -189,6 +191,18 @@ forEachDoor((doorName) => {
       expect(await app.db.knex('calendar_connections').where({ id })).toEqual([]);
     });
 
+    it('waits out a rate limit for as long as Google asked, then fills the calendar', async () => {
+      const feed = await createFeed('Rate limited live', { mode: 'all' });
+      const start = google.calls.length;
+      google.fail({ status: 429, retryAfterSeconds: 1 });
+      await connect(A.alice, feed);
+      await waitFor('the fill after the wait', () => Promise.resolve(remoteEvents(A.alice).length > 0));
+      const calls = google.calls.slice(start);
+      const limited = calls.find((call) => call.status === 429)!;
+      const next = calls[calls.indexOf(limited) + 1]!;
+      expect(next.at - limited.at).toBeGreaterThanOrEqual(1000);
+    });
+
     it('refuses bad input field by field, and a callback that is forged, replayed or denied', async () => {
       const bad = await site
         .api(A.bob)
@@ -219,7 +233,8 @@ forEachDoor((doorName) => {
 
     it('keeps every token, code and verifier out of the logs', () => {
       const logs = app.logs();
-      for (const secret of google.oauth.issuedSecrets()) expect(logs).not.toContain(secret);
+      for (const secret of [...google.oauth.issuedSecrets(), ...states]) expect(logs).not.toContain(secret);
+      expect(states.length).toBeGreaterThan(2);
       expect(logs).not.toContain(google.client.clientSecret);
     });
   });
