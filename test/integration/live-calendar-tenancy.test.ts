@@ -5,6 +5,7 @@ import { CalendarConnectAttemptRepository } from '../../src/db/calendar-connect-
 import { CalendarConnectionRepository } from '../../src/db/calendar-connection-repository.js';
 import { CalendarPushedEventRepository } from '../../src/db/calendar-pushed-event-repository.js';
 import { InstallationRepository } from '../../src/db/installation-repository.js';
+import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 let db: Database;
@@ -109,5 +110,17 @@ describe('live calendar storage keeps each site to itself', () => {
       now,
     );
     expect(await attempts.consume(SITE_A, 'late', new Date(now.getTime() + 2))).toBeNull();
+  });
+
+  it('erasing the person deletes their live calendars and connect attempts, on their site only', async () => {
+    const privacy = new PrivacyRepository(db.knex);
+    await privacy.erase(SITE_B, 'acc-1', 'erased');
+    expect(await connections.listForAccount(SITE_A, 'acc-1')).toHaveLength(1);
+    await privacy.erase(SITE_A, 'acc-1', 'erased');
+    expect(await connections.listForAccount(SITE_A, 'acc-1')).toEqual([]);
+    expect(await pushed.list(SITE_A, connectionId)).toEqual([]);
+    expect(
+      await db.knex('calendar_connect_attempts').where({ client_key: SITE_A, account_id: 'acc-1' }),
+    ).toEqual([]);
   });
 });
