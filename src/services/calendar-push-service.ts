@@ -104,9 +104,11 @@ export class CalendarPushService {
   ): Promise<PushOutcome> {
     const { clientKey, id } = connection;
     const store = this.deps.pushed;
-    // A push that stopped part-way may have written events it never recorded: look before inserting.
-    const lookFirst = connection.pendingCount > 0;
+    // Changes left over with no error recorded: a push died mid-call and may have written events it never
+    // recorded, so look for each before inserting it. A push the provider refused wrote nothing.
+    const lookFirst = connection.pendingCount > 0 && connection.lastError === null;
     let remaining = planSize(plan);
+    await this.deps.connections.update(clientKey, id, { pendingCount: remaining });
     if (plan.inserts.length > 0 || plan.updates.length > 0) await session.ensureCalendar();
     for (const record of plan.deletes) {
       await session.change({ kind: 'delete', remoteId: record.remoteId, uid: record.uid });
@@ -178,7 +180,6 @@ export class CalendarPushService {
     await this.deps.connections.update(clientKey, id, {
       lastError: error.message,
       lastErrorAt: now,
-      pendingCount: Math.max(connection.pendingCount, 1),
     });
     if (error.kind === 'calendar_gone') {
       await this.deps.pushed.clear(clientKey, id);

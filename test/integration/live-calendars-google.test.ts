@@ -191,16 +191,36 @@ forEachDoor((doorName) => {
       expect(await app.db.knex('calendar_connections').where({ id })).toEqual([]);
     });
 
+    let aliceConnection = '';
+
     it('waits out a rate limit for as long as Google asked, then fills the calendar', async () => {
       const feed = await createFeed('Rate limited live', { mode: 'all' });
       const start = google.calls.length;
       google.fail({ status: 429, retryAfterSeconds: 1 });
-      await connect(A.alice, feed);
+      aliceConnection = await connect(A.alice, feed);
       await waitFor('the fill after the wait', () => Promise.resolve(remoteEvents(A.alice).length > 0));
       const calls = google.calls.slice(start);
       const limited = calls.find((call) => call.status === 429)!;
       const next = calls[calls.indexOf(limited) + 1]!;
       expect(next.at - limited.at).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('after a push that died between a call and its bookkeeping, finds the events instead of duplicating them', async () => {
+      const connection = { id: aliceConnection };
+      await waitFor(
+        'the fill settled',
+        async () => (await connectionOf(A.alice, connection.id))?.pendingCount === 0,
+      );
+      const count = remoteEvents(A.alice).length;
+      await app.db.knex('calendar_pushed_events').where({ connection_id: connection.id }).delete();
+      await app.db
+        .knex('calendar_connections')
+        .where({ id: connection.id })
+        .update({ pending_count: count, last_error: null });
+      const before = google.calls.length;
+      await app.services.calendarPushes.push(site.clientKey, connection.id);
+      expect(remoteEvents(A.alice)).toHaveLength(count);
+      expect(new Set(callsSince(before))).toEqual(new Set(['calendar.events.list', 'calendar.events.patch']));
     });
 
     it('refuses bad input field by field, and a callback that is forged, replayed or denied', async () => {
