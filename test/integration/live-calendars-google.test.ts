@@ -126,6 +126,11 @@ forEachDoor((doorName) => {
 
       const before = google.calls.length;
       await app.services.calendarPushes.push(site.clientKey, chloeConnection);
+      // A push job naming another site finds no connection there.
+      expect(await app.services.calendarPushes.push(`${site.clientKey}-other`, chloeConnection)).toEqual({
+        status: 'skipped',
+        reason: 'not live',
+      });
       expect(callsSince(before)).toEqual([]);
 
       const stored = await app.db.knex('feed_events').where({ feed_id: feedId });
