@@ -171,15 +171,13 @@ export class CalendarConnectionRepository {
 
   /** The grant is gone: the token is erased with the state change, in one statement. */
   async markBroken(clientKey: string, id: string, reason: string, at: Date): Promise<void> {
-    await this.scoped(clientKey)
-      .andWhere({ id })
-      .update({
-        state: 'broken',
-        state_reason: reason,
-        refresh_token_sealed: null,
-        last_error: reason,
-        last_error_at: at,
-      });
+    await this.scoped(clientKey).andWhere({ id }).update({
+      state: 'broken',
+      state_reason: reason,
+      refresh_token_sealed: null,
+      last_error: reason,
+      last_error_at: at,
+    });
   }
 
   async delete(clientKey: string, id: string): Promise<void> {
