@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { composeApp, type Composed } from '../src/compose/compose.js';
-import { loadConfig } from '../src/config.js';
+import { type Config, loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import type { Services } from '../src/compose/core.js';
@@ -35,7 +35,9 @@ export type BenchSite = {
  * The app as deployed (info-level logging, no debug request log) on a real port and database, joined
  * to a fake Jira site by a real signed install. Logs are counted, not kept, so they cost what pino costs.
  */
-export async function startBenchSite(): Promise<BenchSite> {
+export async function startBenchSite(
+  extraConfig: Partial<Omit<Config, 'feedTokenSecret'>> = {},
+): Promise<BenchSite> {
   const databaseUrl = process.env['DATABASE_URL'];
   if (databaseUrl) await setupTemplateDatabase();
   const db = await openTestDatabase();
@@ -72,6 +74,7 @@ export async function startBenchSite(): Promise<BenchSite> {
       jiraHosts: ['127.0.0.1'],
       schedulerEnabled: false,
       jiraRequestsPerSecond: BENCH_JIRA_REQUESTS_PER_SECOND,
+      ...extraConfig,
       feedTokenSecret: randomBytes(32).toString('hex'),
     };
     composed = await composeApp({ config, logger, db });

@@ -11,6 +11,7 @@ import { BENCH_JIRA_REQUESTS_PER_SECOND, startBenchSite, type BenchSite } from '
 import { formatBytes, round, table } from './bench-stats.js';
 import { runIncrementalBench } from './incremental-bench.js';
 import { runLoadBench, type LoadBenchResult } from './load-bench.js';
+import { runLiveCalendarBench } from './live-calendar-bench.js';
 import { runRenderBench, type RenderBenchRow } from './render-bench.js';
 import { runServingBench, type ServingBenchRow } from './serving-bench.js';
 import { runSyncBench, SyncStuckError, type SyncBenchRow } from './sync-bench.js';
@@ -162,7 +163,16 @@ function loadTable(result: LoadBenchResult): string {
   );
 }
 
+/** `--only=live`: live calendars in the fake Google, on a site of their own. */
+async function liveCalendars(): Promise<void> {
+  const size = quick ? 200 : 500;
+  log(`live calendars: ${size} issues pushed to the fake Google, unchanged and changed syncs, freshness`);
+  const result = await runLiveCalendarBench(size);
+  out(`## Live calendars (fake Google)\n\n\`\`\`json\n${JSON.stringify(result, null, 2)}\n\`\`\`\n`);
+}
+
 async function main(): Promise<void> {
+  if (only === 'live') return liveCalendars();
   const begun = Date.now();
   log('starting the app, the fake Jira and the database');
   const site: BenchSite = await startBenchSite();

@@ -8,6 +8,9 @@ import type { FeedServingService } from './services/feed-serving-service.js';
 import type { JiraLookupService } from './services/jira-lookup-service.js';
 import type { Metrics } from './services/metrics.js';
 import type { MyCalendarsService } from './services/my-calendars-service.js';
+import type { LiveCalendarService } from './services/live-calendar-service.js';
+import { liveCalendarCallbackRouter } from './http/live-calendar-callback-router.js';
+import { liveCalendarRouter } from './http/live-calendar-router.js';
 import type { PreviewService } from './services/preview-service.js';
 import type { PrivacyService } from './services/privacy-service.js';
 import type { SettingsService } from './services/settings-service.js';
@@ -37,6 +40,7 @@ export type AppCore = {
   reporter: ErrorReporter;
   feeds: FeedService;
   myCalendars: MyCalendarsService;
+  liveCalendars: LiveCalendarService;
   privacy: PrivacyService;
   admins: AdminAccess;
   previews: PreviewService;
@@ -101,6 +105,7 @@ export async function createApp(deps: AppDeps): Promise<Application> {
   app.use(metricsRouter({ metrics: services.metrics, token: config.metricsToken }));
   app.use(pagesRouter({ appKey: config.appKey, baseUrl: config.baseUrl, standalone }));
 
+  app.use(liveCalendarCallbackRouter({ liveCalendars: services.liveCalendars, logger }));
   app.use('/api', apiRouter(deps));
 
   app.use(notFoundHandler);
@@ -129,6 +134,7 @@ function apiRouter(deps: AppDeps): Router {
   api.use(siteRouter());
   for (const door of deps.doors) if (door.apiRouter) api.use(door.apiRouter);
   api.use(myCalendarsRouter({ myCalendars: services.myCalendars }));
+  api.use(liveCalendarRouter({ liveCalendars: services.liveCalendars }));
   api.use(privacyRouter({ privacy: services.privacy, admins: services.admins }));
   api.use(
     editorRouter({

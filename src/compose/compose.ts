@@ -92,6 +92,9 @@ function hideSecrets(config: Config & { feedTokenSecret: string }): void {
     config.feedTokenSecret,
     config.metricsToken,
     config.datacenter?.clientSecret,
+    config.google?.clientSecret,
+    config.google?.tokenEncryptionKey.toString('hex'),
+    config.google?.tokenEncryptionKey.toString('base64'),
     encryptionKey?.toString('hex'),
     encryptionKey?.toString('base64'),
   );
@@ -112,6 +115,7 @@ function workerDeps(
     userSweeps: services.userSweeps,
     personalDataReports: services.personalDataReportRepository,
     connectPersonalData,
+    calendarPushes: services.calendarPushes,
     concurrency: config.syncConcurrency,
     now,
     liveness: {

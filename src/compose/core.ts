@@ -52,6 +52,11 @@ import { SyncReader } from '../services/sync-reader.js';
 import { SyncService } from '../services/sync-service.js';
 import { SyncSettler } from '../services/sync-settler.js';
 import { SyncStore } from '../services/sync-store.js';
+import { CalendarConnectAttemptRepository } from '../db/calendar-connect-attempt-repository.js';
+import { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
+import { CalendarPushedEventRepository } from '../db/calendar-pushed-event-repository.js';
+import { type CalendarPushQueue, LiveCalendarTriggers } from '../services/live-calendar-triggers.js';
+import { createLiveCalendarParts } from './live-calendars.js';
 
 export type Services = ReturnType<typeof createServices>;
 export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
@@ -67,7 +72,8 @@ export type ServiceDeps = {
   logger: Logger;
   knex: Knex;
   queue: SyncQueue &
-    SiteChangeQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
+    SiteChangeQueue &
+    CalendarPushQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
   now: () => Date;
   scope: DeploymentScope;
   repositories: Repositories;
@@ -103,6 +109,9 @@ export function createRepositories(knex: Knex) {
     revisionRepository: new FeedEventRevisionRepository(knex),
     privacyRepository: new PrivacyRepository(knex),
     userSweepRepository: new UserSweepRepository(knex),
+    calendarConnectionRepository: new CalendarConnectionRepository(knex),
+    calendarPushedEventRepository: new CalendarPushedEventRepository(knex),
+    calendarConnectAttemptRepository: new CalendarConnectAttemptRepository(knex),
   };
 }
 
@@ -155,6 +164,7 @@ function createJiraParts(deps: ServiceDeps) {
 function createFeedParts(deps: ServiceDeps, parts: ReturnType<typeof createJiraParts>) {
   const { config, knex, queue, now, logger, repositories: repos } = deps;
   const { jira, reporter } = parts;
+  const livePushes = new LiveCalendarTriggers({ connections: repos.calendarConnectionRepository, queue });
   const installations = new InstallationService(repos.installationRepository, { logger, now });
   const subscriptions = new SubscriptionService({
     subscriptions: repos.subscriptionRepository,
@@ -180,6 +190,7 @@ function createFeedParts(deps: ServiceDeps, parts: ReturnType<typeof createJiraP
     publisher,
     renders: repos.renderRepository,
     jira,
+    livePushes,
     now,
   });
   const membership = new MembershipService({
@@ -201,10 +212,21 @@ function createFeedParts(deps: ServiceDeps, parts: ReturnType<typeof createJiraP
     publisher,
     installations,
     jira,
+    livePushes,
     now,
   });
-  const sync = createSync(deps, { jira, reporter, installations, publisher, access });
-  return { installations, subscriptions, publisher, syncRequests, feeds, membership, access, sync };
+  const sync = createSync(deps, { jira, reporter, installations, publisher, access, livePushes });
+  return {
+    installations,
+    subscriptions,
+    publisher,
+    syncRequests,
+    feeds,
+    membership,
+    access,
+    sync,
+    livePushes,
+  };
 }
 
 /** One sync in its steps: read what changed, settle it within the size budget, store it. */
@@ -214,10 +236,11 @@ function createSync(
     installations: InstallationService;
     publisher: FeedPublisher;
     access: AccessService;
+    livePushes: LiveCalendarTriggers;
   },
 ) {
   const { config, knex, now, logger, repositories: repos } = deps;
-  const { jira, reporter, installations, publisher, access } = parts;
+  const { jira, reporter, installations, publisher, access, livePushes } = parts;
   const stores = {
     syncs: repos.syncRepository,
     syncDays: repos.syncDayRepository,
@@ -238,6 +261,7 @@ function createSync(
     logger,
     reporter,
     access,
+    livePushes,
     now,
   });
 }
@@ -248,7 +272,7 @@ function createReadingParts(
   parts: ReturnType<typeof createJiraParts> & ReturnType<typeof createFeedParts>,
 ) {
   const { logger, now, repositories: repos } = deps;
-  const { jira, metrics, subscriptions, feeds, access, membership } = parts;
+  const { jira, metrics, subscriptions, feeds, access, membership, livePushes } = parts;
   const fetches = new FetchRecorder({
     subscriptions: repos.subscriptionRepository,
     clients: repos.subscriptionClientRepository,
@@ -276,6 +300,7 @@ function createReadingParts(
     access,
     membership,
     accessRepository: repos.accessRepository,
+    livePushes,
     now,
   });
   return {
@@ -338,10 +363,12 @@ export function createServices(deps: ServiceDeps) {
   const jiraParts = createJiraParts(deps);
   const feedParts = createFeedParts(deps, jiraParts);
   const both = { ...jiraParts, ...feedParts };
+  const reading = createReadingParts(deps, both);
   return {
     ...deps.repositories,
     ...both,
-    ...createReadingParts(deps, both),
+    ...reading,
+    ...createLiveCalendarParts(deps, { ...both, myCalendars: reading.myCalendars }),
     ...createPrivacyParts(deps, both),
     queue: deps.queue,
   };

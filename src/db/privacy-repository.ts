@@ -207,6 +207,9 @@ export class PrivacyRepository {
       // Data Center: the sealed refresh token and every browser session (the account is signed out).
       await trx('datacenter_user_tokens').where({ client_key: clientKey, account_id: accountId }).delete();
       await trx('datacenter_sessions').where({ client_key: clientKey, account_id: accountId }).delete();
+      // Live calendars: the sealed provider grant and what was pushed (the calendar itself is the person's).
+      await trx('calendar_connections').where({ client_key: clientKey, account_id: accountId }).delete();
+      await trx('calendar_connect_attempts').where({ client_key: clientKey, account_id: accountId }).delete();
       await trx('jira_role_actors')
         .where({ client_key: clientKey, actor_kind: 'user', actor: accountId })
         .delete();

@@ -4,6 +4,7 @@ import {
   parseCrontab,
   run,
   type Runner,
+  type TaskList,
   type WorkerUtils,
 } from 'graphile-worker';
 import type pg from 'pg';
@@ -34,6 +35,8 @@ import {
 import { SWEEP_USERS_TASK, sweepUsersJobKey, sweepUsersTask } from './sweep-users-job.js';
 import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js';
 import type { UserSweepService } from '../services/user-sweep-service.js';
+import type { CalendarPushService } from '../services/calendar-push-service.js';
+import { PUSH_CALENDAR_TASK, pushCalendarJobKey, pushCalendarTask } from './push-calendar-job.js';
 
 const MAX_ATTEMPTS = 5;
 /** Longer than any restart or failover worth riding out; past it the job's end is left to the lock timeout. */
@@ -70,6 +73,22 @@ function loggable(meta: Record<string, unknown> | undefined): Record<string, unk
   }
   return kept;
 }
+
+export type WorkerDeps = {
+  sync: SyncService;
+  syncs: FeedSyncRepository;
+  access: AccessService;
+  accessRepository: AccessRepository;
+  userSweeps: UserSweepService;
+  personalDataReports: PersonalDataReportRepository;
+  connectPersonalData: PersonalDataReporter;
+  calendarPushes: CalendarPushService;
+  concurrency: number;
+  now: () => Date;
+  liveness: SyncLiveness;
+  pollIntervalMs?: number;
+  metrics?: Metrics;
+};
 
 export type JobQueueOptions = {
   connectionString: string;
@@ -118,6 +137,23 @@ export class JobQueue implements TickQueue {
       SYNC_FEED_TASK,
       { clientKey, feedId },
       { jobKey: syncFeedJobKey(feedId), maxAttempts: MAX_ATTEMPTS },
+    );
+  }
+
+  /**
+   * A live calendar may be out of step. Keyed per connection: pushes asked for together run once, and a
+   * push already waiting out a provider's Retry-After keeps its later time.
+   */
+  async enqueueCalendarPush(clientKey: string, connectionId: string, runAt?: Date): Promise<void> {
+    await this.utils.addJob(
+      PUSH_CALENDAR_TASK,
+      { clientKey, connectionId },
+      {
+        jobKey: pushCalendarJobKey(connectionId),
+        jobKeyMode: 'preserve_run_at',
+        maxAttempts: MAX_ATTEMPTS,
+        ...(runAt ? { runAt } : {}),
+      },
     );
   }
 
@@ -183,20 +219,7 @@ export class JobQueue implements TickQueue {
   }
 
   /** Starts working jobs in this process: the minute tick plus feed syncs. */
-  async startWorker(deps: {
-    sync: SyncService;
-    syncs: FeedSyncRepository;
-    access: AccessService;
-    accessRepository: AccessRepository;
-    userSweeps: UserSweepService;
-    personalDataReports: PersonalDataReportRepository;
-    connectPersonalData: PersonalDataReporter;
-    concurrency: number;
-    now: () => Date;
-    liveness: SyncLiveness;
-    pollIntervalMs?: number;
-    metrics?: Metrics;
-  }): Promise<void> {
+  async startWorker(deps: WorkerDeps): Promise<void> {
     if (this.runner) return;
     // Jobs wait out a database restart; enqueueing (on a request's path) keeps failing fast.
     this.runnerPool = patientPool({
@@ -213,34 +236,41 @@ export class JobQueue implements TickQueue {
       noPreparedStatements: this.options.sharedSession,
       pollInterval: deps.pollIntervalMs ?? 2_000,
       logger: workerLogger(this.options.logger),
-      taskList: {
-        [SYNC_FEED_TASK]: syncFeedTask(deps.sync, (outcome, seconds) =>
-          deps.metrics?.recordSync(outcome, seconds),
-        ),
-        [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
-        [SWEEP_USERS_TASK]: sweepUsersTask(deps.userSweeps),
-        [REPORT_PERSONAL_DATA_TASK]: reportPersonalDataTask(deps.connectPersonalData),
-        [SITE_CHANGED_TASK]: siteChangedTask({
-          syncs: deps.syncs,
-          requestTick: () => this.requestTick(),
-          now: deps.now,
-        }),
-        [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
-          scope: this.options.scope,
-          syncs: deps.syncs,
-          access: deps.accessRepository,
-          personalDataReports: deps.personalDataReports,
-          queue: this,
-          now: deps.now,
-          liveness: deps.liveness,
-          onStaleTakeovers: (count) => deps.metrics?.recordStaleTakeovers(count),
-          userSweeps: deps.userSweeps,
-        }),
-      },
+      taskList: this.taskList(deps),
       parsedCronItems: parseCrontab(`* * * * * ${SCHEDULE_DUE_FEEDS_TASK} ?max=1`),
     });
     // Do not leave feeds that fell due while no process was running waiting for the first cron minute.
     await this.requestTick();
+  }
+
+  private taskList(deps: WorkerDeps): TaskList {
+    return {
+      [SYNC_FEED_TASK]: syncFeedTask(deps.sync, (outcome, seconds) =>
+        deps.metrics?.recordSync(outcome, seconds),
+      ),
+      [REFRESH_ACCESS_TASK]: refreshAccessTask(deps.access),
+      [PUSH_CALENDAR_TASK]: pushCalendarTask(deps.calendarPushes, (outcome) =>
+        deps.metrics?.recordCalendarPush(outcome),
+      ),
+      [SWEEP_USERS_TASK]: sweepUsersTask(deps.userSweeps),
+      [REPORT_PERSONAL_DATA_TASK]: reportPersonalDataTask(deps.connectPersonalData),
+      [SITE_CHANGED_TASK]: siteChangedTask({
+        syncs: deps.syncs,
+        requestTick: () => this.requestTick(),
+        now: deps.now,
+      }),
+      [SCHEDULE_DUE_FEEDS_TASK]: scheduleDueFeedsTask({
+        scope: this.options.scope,
+        syncs: deps.syncs,
+        access: deps.accessRepository,
+        personalDataReports: deps.personalDataReports,
+        queue: this,
+        now: deps.now,
+        liveness: deps.liveness,
+        onStaleTakeovers: (count) => deps.metrics?.recordStaleTakeovers(count),
+        userSweeps: deps.userSweeps,
+      }),
+    };
   }
 
   async stop(): Promise<void> {

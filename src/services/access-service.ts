@@ -18,6 +18,7 @@ import type { ActiveInstallation } from '../domain/installation.js';
 import { FeedPublisher } from './feed-publisher.js';
 import type { InstallationService } from './installation-service.js';
 import type { JiraClients } from './jira-clients.js';
+import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { MembershipService } from './membership-service.js';
 
 const PERMISSION_CHECK_CHUNK = 500;
@@ -39,6 +40,7 @@ export class AccessService {
       publisher: FeedPublisher;
       installations: InstallationService;
       jira: JiraClients;
+      livePushes?: LiveCalendarTriggers;
       now: () => Date;
     },
   ) {}
@@ -49,6 +51,7 @@ export class AccessService {
     if (!installation) return;
     await this.deps.membership.refreshSite(installation);
     for (const feed of await this.deps.feeds.list(clientKey)) await this.recomputeFeed(installation, feed);
+    await this.deps.livePushes?.siteChanged(clientKey);
   }
 
   /** Re-decides every live personal URL of one account, from the cache. */
@@ -61,6 +64,7 @@ export class AccessService {
         if (subscription.accountId === accountId) await this.resolve(installation, feed, subscription);
       }
     }
+    await this.deps.livePushes?.accountChanged(installation.clientKey, accountId);
   }
 
   async recomputeFeed(installation: ActiveInstallation, feed: Feed): Promise<void> {
@@ -177,13 +181,16 @@ export class AccessService {
     return { events: [], reason: reasons[0] ?? 'this feed is not shared with users' };
   }
 
-  /** Renders (or reuses) the bytes for a restricted URL from the feed's stored events; never calls Jira. */
-  async renderVariant(
+  /**
+   * The events a personal URL serves under `access`, or null when it serves none: what its bytes are
+   * rendered from, and what a live calendar of it holds.
+   */
+  async servedEvents(
     clientKey: string,
     feed: Feed,
     subscription: FeedSubscription,
     access: SubscriptionAccess,
-  ): Promise<RenderedFeed | null> {
+  ): Promise<FeedEvent[] | null> {
     if (
       !access.allowed ||
       access.variant === null ||
@@ -191,16 +198,25 @@ export class AccessService {
       !isCalendarName(subscription.calendar)
     )
       return null;
+    const events = await this.deps.events.list(clientKey, feed.id);
+    if (access.variant === ALL_CALENDAR) return events;
     const visibility = {
       allowed: true as const,
       projectIds: access.projectIds,
       accountFilter: subscription.calendar === 'mine' ? subscription.accountId : null,
     };
-    const events = visibleEvents(
-      await this.deps.events.list(clientKey, feed.id),
-      visibility,
-      access.issueIds === null ? null : new Set(access.issueIds),
-    );
+    return visibleEvents(events, visibility, access.issueIds === null ? null : new Set(access.issueIds));
+  }
+
+  /** Renders (or reuses) the bytes for a restricted URL from the feed's stored events; never calls Jira. */
+  async renderVariant(
+    clientKey: string,
+    feed: Feed,
+    subscription: FeedSubscription,
+    access: SubscriptionAccess,
+  ): Promise<RenderedFeed | null> {
+    const events = await this.servedEvents(clientKey, feed, subscription, access);
+    if (events === null || access.variant === null) return null;
     const dataHash = FeedPublisher.dataHash(feed, events);
     const existing = await this.deps.renders.find(clientKey, feed.id, access.variant);
     if (existing?.dataHash === dataHash) return existing;

@@ -1,3 +1,4 @@
+import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { Knex } from 'knex';
 import type { Actor } from './actor.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
@@ -46,6 +47,7 @@ export class FeedService {
       renders: FeedRenderRepository;
       jira: JiraClients;
       syncRequests: SyncRequests;
+      livePushes?: LiveCalendarTriggers;
       now: () => Date;
     },
   ) {}
@@ -167,7 +169,10 @@ export class FeedService {
   }
 
   async delete(actor: Actor, feedId: string): Promise<void> {
+    // Listed before the delete: the pushes run after it and take the feed's events back out.
+    const live = this.deps.livePushes;
     if (!(await this.deps.feeds.delete(actor.clientKey, feedId))) throw notFound('Feed');
+    await live?.feedChanged(actor.clientKey, feedId);
   }
 
   async syncNow(actor: Actor, feedId: string): Promise<FeedWithStatus> {
@@ -206,6 +211,7 @@ export class FeedService {
     ).find((s) => s.id === subscriptionId);
     if (!subscription) throw notFound('Subscription');
     await this.deps.subscriptionRepository.revoke(actor.clientKey, subscription.id, this.deps.now());
+    await this.deps.livePushes?.feedChanged(actor.clientKey, feedId);
   }
 
   /** Every personal URL stops working and the shared URL is replaced. */
@@ -217,6 +223,7 @@ export class FeedService {
       this.deps.now(),
     );
     await this.deps.subscriptions.ensureShared(actor.clientKey, feedId);
+    await this.deps.livePushes?.feedChanged(actor.clientKey, feedId);
     return revoked;
   }
 

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PushOutcome } from './calendar-push-service.js';
 import type { SyncOutcome } from './sync-service.js';
 
 /** What the scrape asks the database, cross-tenant by design: the operator's view of the whole queue. */
@@ -52,6 +53,18 @@ function registerQueueGauges(registry: Registry, probe: QueueProbe): void {
  */
 export class Metrics {
   readonly registry = processRegistry();
+  private readonly calendarPushes = new Counter({
+    name: 'calsync_calendar_pushes_total',
+    help: 'Live calendar pushes, by outcome (pushed, skipped, ended, broken, failed, retry).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly calendarCalls = new Counter({
+    name: 'calsync_calendar_provider_calls_total',
+    help: 'Calls live calendar pushes made to calendar providers, by the outcome of their push.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly syncs = new Counter({
     name: 'calsync_syncs_total',
     help: 'Feed syncs run by the job queue, by outcome (ok, failed, deferred, skipped) and kind (full, incremental).',
@@ -141,6 +154,12 @@ export class Metrics {
 
   recordServingCache(hit: boolean): void {
     this.servingCache.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  recordCalendarPush(outcome: PushOutcome): void {
+    this.calendarPushes.inc({ outcome: outcome.status });
+    if ('calls' in outcome && outcome.calls > 0)
+      this.calendarCalls.inc({ outcome: outcome.status }, outcome.calls);
   }
 
   recordStaleTakeovers(count: number): void {

@@ -17,6 +17,7 @@ import { notFound } from '../errors.js';
 import type { AccessService } from './access-service.js';
 import { ACCESS_REFRESH_MS, type MembershipService } from './membership-service.js';
 import type { Actor } from './actor.js';
+import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { SubscriptionService } from './subscription-service.js';
 import { withUpstreamErrors } from '../jira/upstream-errors.js';
 
@@ -43,6 +44,7 @@ export class MyCalendarsService {
       access: AccessService;
       membership: MembershipService;
       accessRepository: AccessRepository;
+      livePushes?: LiveCalendarTriggers;
       now: () => Date;
     },
   ) {}
@@ -70,6 +72,19 @@ export class MyCalendarsService {
     return this.presentShown(actor.clientKey, shown);
   }
 
+  /** One of the actor's personal calendars, 404 when they may not have it. */
+  async find(actor: Actor, feedId: string, calendarName: string): Promise<PersonalCalendar> {
+    const { feed, calendar } = await this.allowed(actor, feedId, calendarName);
+    const subscription = await this.deps.subscriptions.ensure(
+      actor.clientKey,
+      feed.id,
+      actor.accountId,
+      calendar,
+    );
+    await this.resolveIfStale(actor, feed, subscription);
+    return this.present(feed, calendar, subscription);
+  }
+
   async regenerate(actor: Actor, feedId: string, calendarName: string): Promise<PersonalCalendar> {
     const { feed, calendar } = await this.allowed(actor, feedId, calendarName);
     const current = await this.deps.subscriptions.ensure(actor.clientKey, feed.id, actor.accountId, calendar);
@@ -91,6 +106,7 @@ export class MyCalendarsService {
     );
     if (!subscription) throw notFound('Calendar');
     await this.deps.subscriptionRepository.revoke(actor.clientKey, subscription.id, this.deps.now());
+    await this.deps.livePushes?.accountChanged(actor.clientKey, actor.accountId);
   }
 
   private async allowed(

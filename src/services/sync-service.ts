@@ -10,6 +10,7 @@ import { sleepFor } from '../jira/retry.js';
 import { upstreamError } from '../jira/upstream-errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from './access-service.js';
+import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { ErrorReporter } from './error-reporter.js';
 import type { InstallationService } from './installation-service.js';
 import type { SyncReader, SyncRun } from './sync-reader.js';
@@ -55,6 +56,7 @@ export class SyncService {
       logger: Logger;
       reporter: ErrorReporter;
       access: AccessService;
+      livePushes?: LiveCalendarTriggers;
       now: () => Date;
     },
   ) {}
@@ -163,6 +165,13 @@ export class SyncService {
       this.deps.logger.warn(
         { clientKey: feed.clientKey, feedId: feed.id, err: error },
         'could not refresh personal feed URLs',
+      );
+    });
+    // What personal URLs serve changed: live calendars of this feed follow.
+    await this.deps.livePushes?.feedChanged(feed.clientKey, feed.id).catch((error: unknown) => {
+      this.deps.logger.warn(
+        { clientKey: feed.clientKey, feedId: feed.id, err: error },
+        'could not queue live calendar pushes; the next access refresh queues them',
       );
     });
   }

@@ -254,6 +254,7 @@ const bodyRoutes = (feedId: string): [string, string][] => [
   ['POST', '/feeds/validate'],
   ['POST', '/feeds/preview'],
   ['PUT', '/settings'],
+  ['POST', '/me/live-calendars'],
 ];
 
 /** Routes that take ids in the path; `{id}` and `{sub}` are filled with odd segments (or the real feed id). */
@@ -269,6 +270,7 @@ const ID_ROUTES: [string, string][] = [
   ['DELETE', '/feeds/{id}/subscriptions/{sub}'],
   ['POST', '/me/calendars/{id}/{sub}/regenerate'],
   ['DELETE', '/me/calendars/{id}/{sub}'],
+  ['DELETE', '/me/live-calendars/{sub}'],
   ['GET', '/privacy/accounts/{sub}'],
 ];
 

@@ -36,6 +36,8 @@ const OPEN: Record<string, string> = {
   'GET /signin': "Data Center: starts Jira's OAuth sign-in; stores nothing, sets a sealed short-lived cookie",
   'GET /oauth/callback':
     'Data Center: Jira sends the browser back here; only a code Jira granted, with the sealed sign-in cookie whose state matches, opens a session (400 otherwise)',
+  'GET /live-calendars/:provider/callback':
+    'a calendar provider sends the person back here in a top-level window; only a sealed, single-use, unexpired state of a connect the person started opens anything (a 400 page otherwise)',
   'POST /signout':
     "Data Center: ends the caller's own session, which takes that session and its CSRF token (403 otherwise); without a session it only clears the cookie",
 };

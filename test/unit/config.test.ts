@@ -107,4 +107,30 @@ describe('loadConfig', () => {
       ).toThrow(/JIRA_DC_BASE_URL: must be https in production/);
     });
   });
+
+  describe('live calendars in Google', () => {
+    const key = Buffer.alloc(32, 3).toString('hex');
+    const google = {
+      GOOGLE_OAUTH_CLIENT_ID: '123-abc.apps.googleusercontent.com',
+      GOOGLE_OAUTH_CLIENT_SECRET: 'GOCSPX-secret',
+    };
+
+    it('stays hidden without a client, and needs the secret and the token key with one', () => {
+      expect(loadConfig({}).google).toBeNull();
+      expect(() => loadConfig({ GOOGLE_OAUTH_CLIENT_ID: google.GOOGLE_OAUTH_CLIENT_ID })).toThrow(
+        /GOOGLE_OAUTH_CLIENT_SECRET: GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET go together[\s\S]*TOKEN_ENCRYPTION_KEY: is required with GOOGLE_OAUTH_CLIENT_ID/,
+      );
+      const config = loadConfig({
+        ...google,
+        TOKEN_ENCRYPTION_KEY: key,
+        GOOGLE_API_BASE_URL: 'http://127.0.0.1:9/',
+      });
+      expect(config.google).toMatchObject({
+        clientId: google.GOOGLE_OAUTH_CLIENT_ID,
+        oauthBaseUrl: null,
+        apiBaseUrl: 'http://127.0.0.1:9',
+      });
+      expect(config.datacenter).toBeNull();
+    });
+  });
 });

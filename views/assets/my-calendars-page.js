@@ -5,11 +5,14 @@ import { h, replaceChildren, uniqueId } from './dom.js';
 import { confirmDialog, loadErrorMessage, showErrorFlag, showFlag } from './feedback.js';
 import { formatNumber, timeElement } from './formats.js';
 import { copyText, pageRoot, requireHost, resizeFrame } from './page-host.js';
+import { liveCalendarSection, loadLiveCalendars } from './live-calendars.js';
 
 /** @typedef {import('../types/api.js').PersonalCalendar} PersonalCalendar */
 /** @typedef {(previous: PersonalCalendar, next: PersonalCalendar) => void} OnChange */
 
 const root = pageRoot();
+/** @type {import('../types/api.js').LiveCalendars} */
+let live = { providers: [], connections: [] };
 
 /** @param {string} url */
 export function webcalUrl(url) {
@@ -128,6 +131,7 @@ function calendarCard(calendar, onChange) {
     subscribeList({ ...calendar, url }),
     fetchFacts(calendar),
     urlActions(calendar, onChange),
+    liveCalendarSection(calendar, live, () => void load()),
   );
   return card;
 }
@@ -389,7 +393,12 @@ async function load() {
   /** @type {PersonalCalendar[]} */
   let calendars;
   try {
-    ({ calendars } = await api('GET', 'me/calendars'));
+    const [mine, connected] = await Promise.all([
+      /** @type {Promise<{ calendars: PersonalCalendar[] }>} */ (api('GET', 'me/calendars')),
+      loadLiveCalendars(),
+    ]);
+    calendars = mine.calendars;
+    live = connected;
   } catch (error) {
     list.removeAttribute('aria-busy');
     replaceChildren(list, loadErrorMessage('Your calendars could not be loaded', error, load));

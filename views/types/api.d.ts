@@ -148,3 +148,21 @@ export type EditorLookups = {
   /** Who is editing, and through which door; null when the site could not be read. */
   viewer?: { accountId: string; door: string } | null;
 };
+
+/** A live calendar (src/http/live-calendar-router.ts presentConnection). */
+export type LiveConnection = {
+  id: string;
+  feedId: string;
+  calendar: string;
+  provider: string;
+  state: 'live' | 'broken' | 'ended';
+  stateReason: string | null;
+  lastPushAt: string | null;
+  eventCount: number;
+  pendingCount: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+};
+
+/** GET /api/me/live-calendars. */
+export type LiveCalendars = { providers: { key: string; label: string }[]; connections: LiveConnection[] };

@@ -1,0 +1,28 @@
+import type { Config } from '../config.js';
+import type { CalendarProvider, ProviderKey } from '../domain/calendar-provider.js';
+import { GoogleCalendarProvider } from './google/google-calendar-provider.js';
+
+/** The providers for live calendars, keyed by their `ProviderKey`: only those whose OAuth client is configured. */
+export type CalendarProviders = ReadonlyMap<ProviderKey, CalendarProvider>;
+
+/** The one place that names each provider; the core asks this map and never a provider by name. */
+export function createCalendarProviders(
+  config: Pick<Config, 'google'>,
+  options: { fetch?: typeof fetch } = {},
+): CalendarProviders {
+  const providers = new Map<ProviderKey, CalendarProvider>();
+  if (config.google) {
+    const { clientId, clientSecret, oauthBaseUrl, apiBaseUrl } = config.google;
+    providers.set(
+      'google',
+      new GoogleCalendarProvider({
+        clientId,
+        clientSecret,
+        ...(oauthBaseUrl ? { oauthBaseUrl } : {}),
+        ...(apiBaseUrl ? { apiBaseUrl } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+    );
+  }
+  return providers;
+}

@@ -1,0 +1,119 @@
+import type { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
+import type { FeedRepository } from '../db/feed-repository.js';
+import type { TokenCipher } from '../db/token-cipher.js';
+import {
+  type CalendarChange,
+  type CalendarProvider,
+  type ChangeOutcome,
+  ProviderError,
+} from '../domain/calendar-provider.js';
+import { type CalendarConnection, connectionTokenContext } from '../domain/live-calendar.js';
+import type { CalendarProviders } from '../providers/index.js';
+
+/** Access tokens are renewed this long before the provider says they expire. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/** One push's calls to a provider for one connection: its access token, its calendar, and a call count. */
+export type ProviderSession = {
+  readonly calls: number;
+  ensureCalendar(): Promise<string>;
+  change(change: CalendarChange): Promise<ChangeOutcome>;
+  find(uid: string): Promise<string | null>;
+};
+
+/**
+ * Opens provider sessions for connections: access tokens from the sealed refresh token, kept in memory
+ * until shortly before they expire; a token the provider refuses is renewed once before the grant counts
+ * as withdrawn.
+ */
+export class ProviderSessions {
+  private readonly tokens = new Map<string, { accessToken: string; expiresAt: number }>();
+
+  constructor(
+    private readonly deps: {
+      providers: CalendarProviders;
+      connections: CalendarConnectionRepository;
+      feeds: FeedRepository;
+      cipher: TokenCipher | null;
+      now: () => Date;
+    },
+  ) {}
+
+  provider(connection: Pick<CalendarConnection, 'provider'>): CalendarProvider | null {
+    return this.deps.providers.get(connection.provider) ?? null;
+  }
+
+  /** Remembers a token a connect just received, so the first push needs no refresh. */
+  remember(connectionId: string, accessToken: string, expiresAt: Date): void {
+    this.tokens.set(connectionId, { accessToken, expiresAt: expiresAt.getTime() });
+  }
+
+  forget(connectionId: string): void {
+    this.tokens.delete(connectionId);
+  }
+
+  /** A fresh access token, refreshing the grant when needed; throws `grant_revoked` when it is gone. */
+  async accessToken(connection: CalendarConnection, provider: CalendarProvider): Promise<string> {
+    const cached = this.tokens.get(connection.id);
+    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > this.deps.now().getTime()) return cached.accessToken;
+    const sealed = await this.deps.connections.sealedToken(connection.clientKey, connection.id);
+    const refreshToken = sealed && this.deps.cipher?.open(sealed, connectionTokenContext(connection));
+    if (!refreshToken) throw new ProviderError('grant_revoked', 'no usable refresh token is stored');
+    const grant = await provider.refreshGrant(refreshToken);
+    this.remember(connection.id, grant.accessToken, grant.accessTokenExpiresAt);
+    return grant.accessToken;
+  }
+
+  open(connection: CalendarConnection): ProviderSession | null {
+    const provider = this.provider(connection);
+    if (!provider) return null;
+    let calls = 0;
+    let calendarId = connection.remoteCalendarId;
+    const call = async <T>(work: (token: string) => Promise<T>): Promise<T> => {
+      calls += 1;
+      try {
+        return await work(await this.accessToken(connection, provider));
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.kind !== 'unauthorized') throw error;
+        this.forget(connection.id);
+        calls += 1;
+        return work(await this.accessToken(connection, provider));
+      }
+    };
+    const ensureCalendar = async (): Promise<string> => {
+      if (calendarId) return calendarId;
+      const created = await call(async (token) =>
+        provider.createCalendar(token, await this.calendarMeta(connection)),
+      );
+      calendarId = created.remoteId;
+      await this.deps.connections.update(connection.clientKey, connection.id, {
+        remoteCalendarId: calendarId,
+      });
+      return calendarId;
+    };
+    return {
+      get calls() {
+        return calls;
+      },
+      ensureCalendar,
+      change: async (change) => {
+        const id = await ensureCalendar();
+        return call((token) => provider.applyChange(token, id, change));
+      },
+      find: async (uid) => {
+        const id = await ensureCalendar();
+        return call((token) => provider.findEvent(token, id, uid));
+      },
+    };
+  }
+
+  private async calendarMeta(connection: CalendarConnection) {
+    const feed = await this.deps.feeds.findById(connection.clientKey, connection.feedId);
+    const name = feed?.name ?? 'Jira';
+    return {
+      name: connection.calendar === 'mine' ? `${name} — my items` : name,
+      description: 'Kept up to date from Jira by Calendar Sync. Changes made here are overwritten.',
+      timeZone: 'UTC',
+    };
+  }
+}
