@@ -70,12 +70,11 @@ export interface CalendarProvider {
   /** The remote id of the event carrying `uid`, to recover from a crash between a call and its bookkeeping. */
   findEvent(accessToken: string, remoteCalendarId: string, uid: string): Promise<string | null>;
   /** Exactly one provider call per change. */
-  applyChange(
-    accessToken: string,
-    remoteCalendarId: string,
-    change: CalendarChange,
-  ): Promise<ChangeOutcome>;
+  applyChange(accessToken: string, remoteCalendarId: string, change: CalendarChange): Promise<ChangeOutcome>;
 }
+
+/** The providers for live calendars, keyed by their `ProviderKey`: only those whose OAuth client is configured. */
+export type CalendarProviders = ReadonlyMap<ProviderKey, CalendarProvider>;
 
 /**
  * What went wrong at a provider, in the core's words.
@@ -87,12 +86,7 @@ export interface CalendarProvider {
  * - `unavailable`: 5xx or the network; retry later with back-off.
  */
 export type ProviderErrorKind =
-  | 'rate_limited'
-  | 'grant_revoked'
-  | 'unauthorized'
-  | 'calendar_gone'
-  | 'rejected'
-  | 'unavailable';
+  'rate_limited' | 'grant_revoked' | 'unauthorized' | 'calendar_gone' | 'rejected' | 'unavailable';
 
 export class ProviderError extends Error {
   constructor(

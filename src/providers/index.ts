@@ -1,9 +1,6 @@
 import type { Config } from '../config.js';
-import type { CalendarProvider, ProviderKey } from '../domain/calendar-provider.js';
+import type { CalendarProvider, CalendarProviders, ProviderKey } from '../domain/calendar-provider.js';
 import { GoogleCalendarProvider } from './google/google-calendar-provider.js';
-
-/** The providers for live calendars, keyed by their `ProviderKey`: only those whose OAuth client is configured. */
-export type CalendarProviders = ReadonlyMap<ProviderKey, CalendarProvider>;
 
 /** The one place that names each provider; the core asks this map and never a provider by name. */
 export function createCalendarProviders(

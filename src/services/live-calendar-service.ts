@@ -3,11 +3,10 @@ import type { CalendarConnectAttemptRepository } from '../db/calendar-connect-at
 import type { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
 import type { CalendarPushedEventRepository } from '../db/calendar-pushed-event-repository.js';
 import type { TokenCipher } from '../db/token-cipher.js';
-import { type ProviderKey, ProviderError } from '../domain/calendar-provider.js';
+import { type CalendarProviders, type ProviderKey, ProviderError } from '../domain/calendar-provider.js';
 import { type CalendarConnection, connectionTokenContext } from '../domain/live-calendar.js';
 import { AppError, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { CalendarProviders } from '../providers/index.js';
 import type { Actor } from './actor.js';
 import type { CalendarPushQueue } from './live-calendar-triggers.js';
 import type { MyCalendarsService } from './my-calendars-service.js';

@@ -82,7 +82,9 @@ export class MyCalendarsService {
       calendar,
     );
     await this.resolveIfStale(actor, feed, subscription);
-    return this.present(feed, calendar, subscription);
+    const [presented] = await this.presentShown(actor.clientKey, [{ feed, calendar, subscription }]);
+    if (!presented) throw notFound('Calendar');
+    return presented;
   }
 
   async regenerate(actor: Actor, feedId: string, calendarName: string): Promise<PersonalCalendar> {

@@ -6,9 +6,9 @@ import {
   type CalendarProvider,
   type ChangeOutcome,
   ProviderError,
+  type CalendarProviders,
 } from '../domain/calendar-provider.js';
 import { type CalendarConnection, connectionTokenContext } from '../domain/live-calendar.js';
-import type { CalendarProviders } from '../providers/index.js';
 
 /** Access tokens are renewed this long before the provider says they expire. */
 const EXPIRY_MARGIN_MS = 60_000;
