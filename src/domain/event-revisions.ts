@@ -26,6 +26,8 @@ export function eventContentHash(event: FeedEvent): string {
     event.categories,
     event.transparent,
     event.alarmMinutesBefore,
+    // Only when set, so the hashes of every other event stay what they were before tombstones existed.
+    ...(event.cancelledAt === undefined ? [] : ['cancelled']),
   ];
   return createHash('sha256').update(JSON.stringify(shown)).digest('base64url');
 }

@@ -241,6 +241,18 @@ export const feedConfigSchema = z.object({
     .prefault({}),
   syncIntervalMinutes: z.number().int().min(15).max(1440).default(60),
   access: accessSchema.prefault({}),
+  /** When an issue leaves the feed: its events drop out at once, or stay `keepDays` days as cancelled. */
+  removedIssues: z
+    .object({
+      mode: z.enum(['drop', 'cancel']).default('drop'),
+      keepDays: z
+        .number()
+        .int('Must be a whole number of days')
+        .min(1, 'Keep cancelled events for 1 to 30 days')
+        .max(30, 'Keep cancelled events for 1 to 30 days')
+        .default(7),
+    })
+    .prefault({}),
 });
 
 export type FeedConfig = z.infer<typeof feedConfigSchema>;

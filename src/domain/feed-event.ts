@@ -35,6 +35,8 @@ export type FeedEvent = {
   sequence: number;
   /** Account ids found in the feed's `access.divideByUserFields`. */
   userAccountIds: string[];
+  /** UTC ISO; set on a removed issue's event the feed keeps a while as cancelled (see `tombstones.ts`). */
+  cancelledAt?: string;
 };
 
 export const MAX_SEQUENCE = 2 ** 31 - 1;

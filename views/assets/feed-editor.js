@@ -38,6 +38,7 @@ const PATH_LABELS = {
   issueCap: 'Issue cap',
   syncIntervalMinutes: 'Sync',
   access: 'Who can subscribe',
+  removedIssues: 'Removed issues',
   rules: 'Event rules',
 };
 
