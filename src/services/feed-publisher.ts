@@ -35,6 +35,7 @@ const EVENT_KEYS: (keyof FeedEvent)[] = [
   'sequence',
   'userAccountIds',
   'cancelledAt',
+  'instant',
 ];
 
 /** Turns event sets into stored, ready-to-serve bytes (plain and gzip) with their validators. */

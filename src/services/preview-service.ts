@@ -5,6 +5,7 @@ import type { OmittedIssues } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
+import { hasSubscriberDays } from '../domain/subscriber-days.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
@@ -32,6 +33,8 @@ export type Preview = {
   }[];
   eventCount: number;
   issueCount: number;
+  /** Says so when personal URLs put all-day events on each subscriber's own day and this preview cannot. */
+  zoneNote: string | null;
   omitted: OmittedIssues;
   capReached: boolean;
   /** Size of the whole feed; estimated from the sample when the preview read fewer issues than the feed will. */
@@ -107,6 +110,7 @@ export class PreviewService {
       })),
       eventCount: events.length,
       issueCount: issues.length,
+      zoneNote: zoneNote(config),
       omitted,
       capReached: overCap || (more && limit === config.issueCap),
       sizeBytes,
@@ -148,4 +152,13 @@ export class PreviewService {
     const total = Math.min(await count(), config.issueCap);
     return { sizeBytes: Math.round((sampleBytes * total) / sampleIssues), sizeEstimated: true };
   }
+}
+
+function zoneNote(config: FeedConfig): string | null {
+  if (!hasSubscriberDays(config)) return null;
+  return (
+    "Personal calendar URLs put the all-day events of rules set to the subscriber's time zone on each " +
+    "person's own day, from their Jira profile. This preview and the shared URL use the feed's time zone " +
+    `(${config.timeZone}).`
+  );
 }

@@ -371,6 +371,9 @@ export function renderPreview(container, preview, { timeZone, fieldName }) {
       }),
       preview.events.length > 0 ? ` · next ${preview.events.length} shown (times in ${zone})` : null,
     ),
+    preview.zoneNote
+      ? h('p', { class: 'help', 'data-testid': 'preview-zone-note', text: preview.zoneNote })
+      : null,
     preview.capReached
       ? h(
           'div',
