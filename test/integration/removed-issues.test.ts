@@ -144,6 +144,39 @@ describe('removed issues kept as cancelled events', () => {
     expect(back).toMatchObject({ uid: live!.uid, status: null, sequence: live!.sequence! + 2 });
   });
 
+  it('previews the saved feed with its removed issues as cancelled, for its own site only', async () => {
+    const admin = site.api(ADMIN);
+    const config = tombstoneFeed(5, 'Previewed');
+    const created = await admin.post('/feeds', config);
+    await sync(created.body.id);
+    const cal10 = jira.data.issues.find((issue) => issue.key === 'CAL-10')!;
+    cal10.projectKey = 'OPS';
+    try {
+      type PreviewEvent = { summary: string; cancelled: boolean };
+      const preview = await admin.post(`/feeds/preview?feedId=${created.body.id}`, config);
+      expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+      const events = preview.body.events as PreviewEvent[];
+      expect(events.filter((event) => event.cancelled).map((event) => event.summary)).toEqual([
+        expect.stringMatching(/^CAL-10:/),
+      ]);
+      const unsaved = await admin.post('/feeds/preview', config);
+      expect((unsaved.body.events as PreviewEvent[]).some((event) => event.cancelled)).toBe(false);
+      const bad = await admin.post('/feeds/preview?feedId=not-a-feed', config);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.fields[0].path).toBe('feedId');
+
+      const other = await FakeJira.start();
+      try {
+        const stranger = (await door.install(other)).api(ADMIN);
+        expect((await stranger.post(`/feeds/preview?feedId=${created.body.id}`, config)).status).toBe(404);
+      } finally {
+        await other.stop();
+      }
+    } finally {
+      cal10.projectKey = 'CAL';
+    }
+  });
+
   it("another site's feed over the same issues shows none of this site's tombstones", async () => {
     const other = await FakeJira.start();
     try {

@@ -359,8 +359,9 @@ export class FeedEditor {
       ),
     );
     try {
+      const of = this.feed ? `?feedId=${encodeURIComponent(this.feed.id)}` : '';
       /** @type {Preview} */
-      const preview = await api('POST', 'feeds/preview', config);
+      const preview = await api('POST', `feeds/preview${of}`, config);
       renderPreview(this.previewBody, preview, { timeZone: config.timeZone, fieldName: this.fieldName });
       this.content.previewed(preview);
     } catch (error) {

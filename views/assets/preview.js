@@ -201,6 +201,7 @@ function eventList(events, timeZone) {
         'li',
         {},
         h('time', { dateTime: event.start, text: formatEventWhen(event, timeZone) }),
+        event.cancelled ? h('span', { class: 'lozenge', text: 'Cancelled' }) : null,
         event.url
           ? h('a', { href: event.url, target: '_blank', rel: 'noopener noreferrer', text: event.summary })
           : h('span', { text: event.summary }),
