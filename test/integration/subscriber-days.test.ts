@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { CUSTOM_FIELD, FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { checkIcs, readIcsEvents } from '../support/ics-check.js';
-import { forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
+import { type DoorApp, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
 import { ADMIN, fetchFeed, sampleFeedConfig } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
 
@@ -13,15 +13,16 @@ forEachDoor((doorName) => {
   let jira: FakeJira;
   let app: TestApp;
   let site: InstalledSite;
+  let door: DoorApp;
 
-  withInstalledSite(doorName, {}, (world) => ({ jira, app, site } = world));
+  withInstalledSite(doorName, {}, (world) => ({ jira, app, site, door } = world));
 
-  const setZone = (accountId: string, timeZone: string) => {
-    jira.data.users.find((user) => user.accountId === accountId)!.timeZone = timeZone;
+  const setZone = (accountId: string, timeZone: string, on = jira) => {
+    on.data.users.find((user) => user.accountId === accountId)!.timeZone = timeZone;
   };
 
-  async function allUrl(accountId: string, feedId: string): Promise<string> {
-    const response = await site.api(accountId).get('/me/calendars');
+  async function allUrl(accountId: string, feedId: string, on = site): Promise<string> {
+    const response = await on.api(accountId).get('/me/calendars');
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     const calendars = response.body.calendars as { feedId: string; calendar: string; url: string }[];
     return calendars.find((calendar) => calendar.feedId === feedId && calendar.calendar === 'all')!.url;
@@ -80,6 +81,42 @@ forEachDoor((doorName) => {
     // Bob's zone did not change: his calendar stands as it was.
     expect(await goLiveDay(bobUrl, uid)).toEqual(sydney);
   });
+
+  // One Data Center deployment serves one Jira instance: there is no second site to keep apart.
+  it.skipIf(doorName === 'datacenter')(
+    "keeps each site's own profile zone for the same account: another site's Bob is in Honolulu",
+    async () => {
+      const other = await FakeJira.start();
+      try {
+        other.data.issues.find((issue) => issue.key === 'CAL-1')!.custom[CUSTOM_FIELD.goLiveAt] = GO_LIVE;
+        setZone(A.bob, 'Pacific/Honolulu', other);
+        const otherSite = await door.install(other);
+        const config = sampleFeedConfig({
+          name: 'Own days elsewhere',
+          rules: [{ id: 'go-live', kind: 'allDay', field: CUSTOM_FIELD.goLiveAt, dayIn: 'subscriber' }],
+          access: { mode: 'all' },
+        });
+        const created = await otherSite.api(ADMIN).post('/feeds', config);
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        expect(await app.services.sync.syncFeed(otherSite.clientKey, created.body.id)).toMatchObject({
+          status: 'ok',
+        });
+        const cal1 = other.data.issues.find((issue) => issue.key === 'CAL-1')!;
+        const honolulu = await goLiveDay(
+          await allUrl(A.bob, created.body.id, otherSite),
+          `${cal1.id}-go-live@`,
+        );
+        expect(honolulu).toMatchObject({ start: '20270610', end: '20270611' });
+        // This site's Bob is still in Sydney.
+        const mine = (await site.api(ADMIN).get('/feeds')).body.feeds as { id: string; name: string }[];
+        const ownDays = mine.find((feed) => feed.name === 'Own days')!;
+        const sydney = await goLiveDay(await allUrl(A.bob, ownDays.id), `${cal1.id}-go-live@`);
+        expect(sydney).toMatchObject({ start: '20270611' });
+      } finally {
+        await other.stop();
+      }
+    },
+  );
 
   it("refuses a rule that names both the subscriber's zone and a time zone field", async () => {
     const bad = await site.api(ADMIN).post(
