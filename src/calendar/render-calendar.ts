@@ -1,4 +1,9 @@
-import ical, { ICalAlarmType, ICalEventTransparency, type ICalEventData } from 'ical-generator';
+import ical, {
+  ICalAlarmType,
+  ICalEventStatus,
+  ICalEventTransparency,
+  type ICalEventData,
+} from 'ical-generator';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { mapSliced, type Pause } from '../domain/pause.js';
 import { cleanText } from '../domain/templates.js';
@@ -116,6 +121,7 @@ function eventData(event: FeedEvent): ICalEventData {
       .map(cleanText)
       .filter((name) => name !== '')
       .map((name) => ({ name })),
+    status: event.cancelledAt === undefined ? null : ICalEventStatus.CANCELLED,
     transparency: event.transparent ? ICalEventTransparency.TRANSPARENT : ICalEventTransparency.OPAQUE,
     alarms:
       event.alarmMinutesBefore === null

@@ -309,7 +309,7 @@ function createReadingParts(
     myCalendars,
     admins: new AdminAccess({ jira, now }),
     lookups: new JiraLookupService(jira),
-    previews: new PreviewService({ feeds, jira, now }),
+    previews: new PreviewService({ feeds, jira, events: repos.eventRepository, now }),
     explanations: new ExplainService({ feeds, jira, access, now }),
   };
 }

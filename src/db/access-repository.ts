@@ -1,10 +1,19 @@
 import type { Knex } from 'knex';
 import type { DeploymentScope } from '../domain/deployment.js';
+import type { PersonalZone } from '../domain/subscriber-days.js';
 import { inScopeSql } from './deployment-scope.js';
 import { recordAccountsFetched } from './personal-data-account-repository.js';
 
 export type RoleActor = { roleId: string; projectId: string; kind: 'user' | 'group'; actor: string };
-export type JiraUserFacts = { accountId: string; active: boolean; groupNames: string[]; refreshedAt: Date };
+export type JiraUserFacts = {
+  accountId: string;
+  active: boolean;
+  groupNames: string[];
+  refreshedAt: Date;
+  /** The profile time zone Jira gave (absent or null: none given; the last known one is kept). */
+  timeZone?: string | null;
+};
+export type CachedJiraUser = Omit<JiraUserFacts, 'timeZone'> & { zone: PersonalZone | null };
 export type AccessRefresh = {
   refreshedAt: Date | null;
   roleIds: string[];
@@ -27,6 +36,9 @@ type JiraUserRow = {
   active: boolean;
   group_names: string[];
   refreshed_at: Date;
+  time_zone: string | null;
+  time_zone_sequence: number;
+  time_zone_changed_at: Date | null;
 };
 type RoleActorRow = {
   client_key: string;
@@ -119,8 +131,16 @@ export class AccessRepository {
       : null;
   }
 
+  /** Stores what Jira said of a user; a zone other than the one held counts as a change (see `PersonalZone`). */
   async saveUser(clientKey: string, user: JiraUserFacts): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      const before = await trx<JiraUserRow>('jira_users')
+        .where({ client_key: clientKey, account_id: user.accountId })
+        .forUpdate()
+        .first();
+      const given = user.timeZone ?? null;
+      const timeZone = given ?? before?.time_zone ?? null;
+      const moved = before !== undefined && given !== null && before.time_zone !== given;
       await trx<JiraUserRow>('jira_users')
         .insert({
           client_key: clientKey,
@@ -128,6 +148,9 @@ export class AccessRepository {
           active: user.active,
           group_names: user.groupNames,
           refreshed_at: user.refreshedAt,
+          time_zone: timeZone,
+          time_zone_sequence: (before?.time_zone_sequence ?? 0) + (moved ? 1 : 0),
+          time_zone_changed_at: moved ? user.refreshedAt : (before?.time_zone_changed_at ?? null),
         })
         .onConflict(['client_key', 'account_id'])
         .merge();
@@ -135,7 +158,7 @@ export class AccessRepository {
     });
   }
 
-  async findUser(clientKey: string, accountId: string): Promise<JiraUserFacts | null> {
+  async findUser(clientKey: string, accountId: string): Promise<CachedJiraUser | null> {
     const row = await this.knex<JiraUserRow>('jira_users')
       .where({ client_key: clientKey, account_id: accountId })
       .first();
@@ -145,6 +168,14 @@ export class AccessRepository {
           active: row.active,
           groupNames: row.group_names,
           refreshedAt: row.refreshed_at,
+          zone:
+            row.time_zone === null
+              ? null
+              : {
+                  timeZone: row.time_zone,
+                  sequence: row.time_zone_sequence,
+                  changedAt: row.time_zone_changed_at?.toISOString() ?? null,
+                },
         }
       : null;
   }

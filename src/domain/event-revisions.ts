@@ -26,6 +26,10 @@ export function eventContentHash(event: FeedEvent): string {
     event.categories,
     event.transparent,
     event.alarmMinutesBefore,
+    // These two only when set, so the hashes of every other event stay what they were before tombstones existed.
+    ...(event.cancelledAt === undefined ? [] : ['cancelled']),
+    // The day a subscriber in another zone sees moves with it.
+    ...(event.instant === undefined ? [] : [event.instant]),
   ];
   return createHash('sha256').update(JSON.stringify(shown)).digest('base64url');
 }

@@ -78,6 +78,8 @@ const allDayRule = z.object({
   kind: z.literal('allDay'),
   field: fieldId,
   timeZoneField: fieldId.optional(),
+  /** Whose day a date-time falls on: the feed's zone (absent), or each subscriber's Jira profile zone. */
+  dayIn: z.enum(['feed', 'subscriber']).optional(),
 });
 const timedRule = z.object({
   id: ruleId,
@@ -227,7 +229,17 @@ export const feedConfigSchema = z.object({
     .array(eventRuleSchema)
     .min(1, 'Add at least one event rule')
     .max(20)
-    .superRefine((rules, ctx) => reportDuplicates(rules, (rule) => rule.id, [], ctx, 'id')),
+    .superRefine((rules, ctx) => {
+      reportDuplicates(rules, (rule) => rule.id, [], ctx, 'id');
+      rules.forEach((rule, index) => {
+        if (rule.kind === 'allDay' && rule.dayIn === 'subscriber' && rule.timeZoneField)
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'dayIn'],
+            message: "Use either the subscriber's time zone or a time zone field, not both",
+          });
+      });
+    }),
   content: contentSchema.prefault({}),
   window: windowSchema.prefault({}),
   issueCap: z.number().int().min(1).max(20_000).default(5000),
@@ -241,6 +253,18 @@ export const feedConfigSchema = z.object({
     .prefault({}),
   syncIntervalMinutes: z.number().int().min(15).max(1440).default(60),
   access: accessSchema.prefault({}),
+  /** When an issue leaves the feed: its events drop out at once, or stay `keepDays` days as cancelled. */
+  removedIssues: z
+    .object({
+      mode: z.enum(['drop', 'cancel']).default('drop'),
+      keepDays: z
+        .number()
+        .int('Must be a whole number of days')
+        .min(1, 'Keep cancelled events for 1 to 30 days')
+        .max(30, 'Keep cancelled events for 1 to 30 days')
+        .default(7),
+    })
+    .prefault({}),
 });
 
 export type FeedConfig = z.infer<typeof feedConfigSchema>;

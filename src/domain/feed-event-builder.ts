@@ -241,7 +241,13 @@ export class FeedEventBuilder {
     }
     this.events.push(
       span.allDay
-        ? { ...draft, allDay: true, start: span.start, end: span.end }
+        ? {
+            ...draft,
+            allDay: true,
+            start: span.start,
+            end: span.end,
+            ...(span.instant === undefined ? {} : { instant: span.instant }),
+          }
         : { ...draft, allDay: false, start: toUtcIso(span.startMs), end: toUtcIso(span.endMs) },
     );
   }

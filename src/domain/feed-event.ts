@@ -35,6 +35,13 @@ export type FeedEvent = {
   sequence: number;
   /** Account ids found in the feed's `access.divideByUserFields`. */
   userAccountIds: string[];
+  /**
+   * UTC ISO; on an all-day event of a rule set to the subscriber's day, the date-time its day was taken
+   * from (in the feed's zone here; see `inSubscriberZone`).
+   */
+  instant?: string;
+  /** UTC ISO; set on a removed issue's event the feed keeps a while as cancelled (see `tombstones.ts`). */
+  cancelledAt?: string;
 };
 
 export const MAX_SEQUENCE = 2 ** 31 - 1;

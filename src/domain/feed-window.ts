@@ -8,7 +8,8 @@ export type WindowSettings = { pastDays: number; futureDays: number };
 export type FeedWindow = { startMs: number; endMs: number; startDate: string; endDate: string };
 
 export type EventSpan =
-  { allDay: true; start: string; end: string } | { allDay: false; startMs: number; endMs: number };
+  | { allDay: true; start: string; end: string; instant?: string }
+  | { allDay: false; startMs: number; endMs: number };
 
 export function feedWindow(settings: WindowSettings, timeZone: string, now: Date): FeedWindow {
   const startMs = now.getTime() - settings.pastDays * MS_PER_DAY;

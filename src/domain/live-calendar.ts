@@ -57,6 +57,13 @@ export function toPushedEvent(event: FeedEvent): PushedEvent {
   return { ...body, digest: createHash('sha256').update(JSON.stringify(body)).digest('base64url') };
 }
 
+/**
+ * What a live calendar holds of the events a URL serves: a cancelled tombstone is how a URL tells clients
+ * that an issue left; in a calendar the app writes itself the event is simply deleted.
+ */
+export const toPushedEvents = (events: readonly FeedEvent[]): PushedEvent[] =>
+  events.filter((event) => event.cancelledAt === undefined).map(toPushedEvent);
+
 export type CalendarPlan = {
   inserts: PushedEvent[];
   updates: { remoteId: string; event: PushedEvent }[];

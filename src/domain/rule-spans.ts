@@ -11,7 +11,7 @@ import {
   type SprintData,
   type VersionData,
 } from './jira-values.js';
-import { addDays, dateInZone, parseDate, parseWallClock, wallTimeToUtc } from './time-zones.js';
+import { addDays, dateInZone, parseDate, parseWallClock, toUtcIso, wallTimeToUtc } from './time-zones.js';
 
 /** Where an event falls, or the omission reason (`empty:<field>`, `invalid:<field>`, `end-before-start`...). */
 export type Outcome = { ok: true; span: EventSpan } | { ok: false; reason: string };
@@ -42,7 +42,9 @@ function allDaySpan(
   const zone = (rule.timeZoneField && readTimeZone(issue.fields[rule.timeZoneField])) || feedZone;
   const day = readDay(issue, rule.field, zone);
   if (!day.ok) return day;
-  return { ok: true, span: { allDay: true, start: day.date, end: addDays(day.date, 1) } };
+  const span = { allDay: true as const, start: day.date, end: addDays(day.date, 1) };
+  const value = rule.dayIn === 'subscriber' ? readDateValue(issue.fields[rule.field]) : null;
+  return { ok: true, span: value?.kind === 'datetime' ? { ...span, instant: toUtcIso(value.ms) } : span };
 }
 
 function timedRuleSpan(

@@ -9,6 +9,8 @@ import type { JiraLookupService } from '../services/jira-lookup-service.js';
 import type { PreviewService } from '../services/preview-service.js';
 import type { SettingsService } from '../services/settings-service.js';
 
+/** The saved feed a preview is of, when it is one: its removed issues show as cancelled. */
+const previewQuerySchema = z.object({ feedId: z.uuid('Must be the id of a saved feed').optional() });
 const jqlCheckSchema = z.object({ jql: z.string().trim().min(1, 'Enter a JQL query').max(10_000) });
 
 /** What the feed editor and the settings panel need besides feeds themselves; administrators only. */
@@ -32,7 +34,12 @@ export function editorRouter(deps: {
   router.post(
     '/feeds/preview',
     asyncHandler(async (req, res) => {
-      res.json(await deps.previews.preview(actorOf(res), req.body));
+      const query = previewQuerySchema.safeParse(req.query);
+      if (!query.success)
+        throw badRequest('The feed to preview is unknown', [
+          { path: 'feedId', message: query.error.issues[0]?.message ?? 'invalid' },
+        ]);
+      res.json(await deps.previews.preview(actorOf(res), req.body, query.data.feedId ?? null));
     }),
   );
 

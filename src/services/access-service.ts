@@ -14,6 +14,7 @@ import {
 import { ALL_CALENDAR, type Feed, type FeedSubscription, type RenderedFeed } from '../domain/feed.js';
 import type { FeedConfig } from '../domain/feed-config.js';
 import type { FeedEvent } from '../domain/feed-event.js';
+import { hasSubscriberDays, inSubscriberZone, type PersonalZone } from '../domain/subscriber-days.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import { FeedPublisher } from './feed-publisher.js';
 import type { InstallationService } from './installation-service.js';
@@ -122,7 +123,9 @@ export class AccessService {
         ? visibility.projectIds
         : intersect(visibility.projectIds, browsable.projects, events);
     const issueIds = browsable?.issues ?? null;
-    const unrestricted = projectIds === null && visibility.accountFilter === null && issueIds === null;
+    const zone = await this.zoneFor(clientKey, feed, accountId);
+    const unrestricted =
+      projectIds === null && visibility.accountFilter === null && issueIds === null && zone === null;
     return {
       subscriptionId: subscription.id,
       allowed: true,
@@ -130,7 +133,7 @@ export class AccessService {
       issueIds: issueIds === null ? null : [...issueIds].sort(),
       variant: unrestricted
         ? ALL_CALENDAR
-        : variantKey(calendar, projectIds, visibility.accountFilter, issueIds),
+        : variantKey(calendar, projectIds, visibility.accountFilter, issueIds, zone),
       reason: null,
       refreshedAt: now,
     };
@@ -205,7 +208,10 @@ export class AccessService {
       projectIds: access.projectIds,
       accountFilter: subscription.calendar === 'mine' ? subscription.accountId : null,
     };
-    return visibleEvents(events, visibility, access.issueIds === null ? null : new Set(access.issueIds));
+    return inSubscriberZone(
+      visibleEvents(events, visibility, access.issueIds === null ? null : new Set(access.issueIds)),
+      await this.zoneFor(clientKey, feed, subscription.accountId),
+    );
   }
 
   /** Renders (or reuses) the bytes for a restricted URL from the feed's stored events; never calls Jira. */
@@ -223,6 +229,11 @@ export class AccessService {
     const rendered = await this.deps.publisher.render(feed, access.variant, events, dataHash);
     await this.deps.renders.save(clientKey, rendered);
     return rendered;
+  }
+
+  /** The subscriber's own zone when a rule of the feed puts events on their day (null: the feed's day). */
+  private async zoneFor(clientKey: string, feed: Feed, accountId: string): Promise<PersonalZone | null> {
+    return hasSubscriberDays(feed.config) ? this.deps.membership.zoneOf(clientKey, accountId) : null;
   }
 
   /**
@@ -275,6 +286,7 @@ function variantKey(
   projectIds: string[] | null,
   accountFilter: string | null,
   issueIds: Set<string> | null,
+  zone: PersonalZone | null,
 ): string {
   const digest = createHash('sha256')
     .update(
@@ -283,6 +295,8 @@ function variantKey(
         projectIds,
         accountFilter,
         issueIds: issueIds === null ? null : [...issueIds].sort(),
+        // Only when there is one, so the variants of every other URL keep their keys.
+        ...(zone === null ? {} : { zone }),
       }),
     )
     .digest('base64url');

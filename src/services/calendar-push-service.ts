@@ -9,7 +9,7 @@ import {
   type CalendarPlan,
   planChanges,
   planSize,
-  toPushedEvent,
+  toPushedEvents,
 } from '../domain/live-calendar.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from './access-service.js';
@@ -93,7 +93,7 @@ export class CalendarPushService {
     if (!access.allowed) return { ended: access.reason ?? 'You no longer have access to this calendar' };
     const events = await this.deps.accessService.servedEvents(clientKey, feed, subscription, access);
     if (events === null) return { ended: 'You no longer have access to this calendar' };
-    return { events: events.map(toPushedEvent) };
+    return { events: toPushedEvents(events) };
   }
 
   private async apply(

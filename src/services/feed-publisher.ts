@@ -34,6 +34,8 @@ const EVENT_KEYS: (keyof FeedEvent)[] = [
   'stamp',
   'sequence',
   'userAccountIds',
+  'cancelledAt',
+  'instant',
 ];
 
 /** Turns event sets into stored, ready-to-serve bytes (plain and gzip) with their validators. */

@@ -4,6 +4,8 @@ import type { FeedSyncRepository } from '../db/feed-sync-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
 import type { MembershipFacts } from '../domain/access-rules.js';
 import type { Feed } from '../domain/feed.js';
+import type { PersonalZone } from '../domain/subscriber-days.js';
+import { isValidTimeZone } from '../domain/time-zones.js';
 import type { ActiveInstallation } from '../domain/installation.js';
 import type { JiraReader } from '../jira/jira-reader.js';
 import type { JiraUser } from '../jira/jira-schemas.js';
@@ -148,7 +150,8 @@ export class MembershipService {
     const groupNames = active
       ? (await client.getUserGroups(accountId)).map((group) => group.name).sort()
       : [];
-    const facts = { accountId, active, groupNames, refreshedAt: this.deps.now() };
+    const timeZone = user?.timeZone && isValidTimeZone(user.timeZone) ? user.timeZone : null;
+    const facts = { accountId, active, groupNames, refreshedAt: this.deps.now(), timeZone };
     await this.deps.access.saveUser(installation.clientKey, facts);
     return facts;
   }
@@ -179,6 +182,11 @@ export class MembershipService {
       roleProjects.set(roleId, projects);
     }
     return { active: user.active, groups: new Set(user.groupNames), roleProjects };
+  }
+
+  /** The account's Jira profile time zone as the cache holds it; null when it holds none. */
+  async zoneOf(clientKey: string, accountId: string): Promise<PersonalZone | null> {
+    return (await this.deps.access.findUser(clientKey, accountId))?.zone ?? null;
   }
 
   /** Whether the cache holds the account as active; null when it holds nothing for it. */

@@ -5,6 +5,9 @@ import type { OmittedIssues } from '../domain/feed.js';
 import type { FeedEvent } from '../domain/feed-event.js';
 import { issuesToRead, keepNearestIssues } from '../domain/issue-cap.js';
 import { type FeedConfig, requiredJiraFields } from '../domain/feed-config.js';
+import { hasSubscriberDays } from '../domain/subscriber-days.js';
+import { tombstonesOf } from '../domain/tombstones.js';
+import { compareEvents, type FeedEventRepository } from '../db/feed-event-repository.js';
 import type { Actor } from './actor.js';
 import type { FeedService } from './feed-service.js';
 import type { JiraClients } from './jira-clients.js';
@@ -29,9 +32,13 @@ export type Preview = {
     end: string;
     allDay: boolean;
     url: string | null;
+    /** A removed issue's event the saved feed keeps as cancelled (see `removedIssues`). */
+    cancelled: boolean;
   }[];
   eventCount: number;
   issueCount: number;
+  /** Says so when personal URLs put all-day events on each subscriber's own day and this preview cannot. */
+  zoneNote: string | null;
   omitted: OmittedIssues;
   capReached: boolean;
   /** Size of the whole feed; estimated from the sample when the preview read fewer issues than the feed will. */
@@ -51,13 +58,21 @@ const BUDGET_EXAMPLES = 10;
 
 /** Runs an unsaved configuration against Jira and shows what the feed would contain. Nothing is stored. */
 export class PreviewService {
-  constructor(private readonly deps: { feeds: FeedService; jira: JiraClients; now: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      feeds: FeedService;
+      jira: JiraClients;
+      events: FeedEventRepository;
+      now: () => Date;
+    },
+  ) {}
 
-  preview(actor: Actor, body: unknown): Promise<Preview> {
-    return withUpstreamErrors(() => this.build(actor, body));
+  /** `feedId`: the saved feed the configuration is an edit of, if any. */
+  preview(actor: Actor, body: unknown, feedId: string | null = null): Promise<Preview> {
+    return withUpstreamErrors(() => this.build(actor, body, feedId));
   }
 
-  private async build(actor: Actor, body: unknown): Promise<Preview> {
+  private async build(actor: Actor, body: unknown, feedId: string | null): Promise<Preview> {
     const config = this.deps.feeds.parse(body);
     await this.deps.feeds.validateAgainstJira(actor, config);
     const client = this.deps.jira.forActor(actor);
@@ -94,19 +109,17 @@ export class PreviewService {
     );
     const budgetCut = await this.budgetCut(config, events, now, { sampleBytes, sizeBytes, sizeEstimated });
     const nowIso = now.toISOString().slice(0, 10);
-    const upcoming = events.filter((event) => event.end.slice(0, 10) >= nowIso).slice(0, PREVIEW_EVENT_LIMIT);
+    // Only a preview that read every issue knows which of the saved feed's issues left it.
+    const cancelled = more ? [] : await this.tombstones(actor, config, feedId, issues, now);
+    const upcoming = [...events, ...cancelled]
+      .sort(compareEvents)
+      .filter((event) => event.end.slice(0, 10) >= nowIso)
+      .slice(0, PREVIEW_EVENT_LIMIT);
     return {
-      events: upcoming.map(({ uid, summary, description, start, end, allDay, url }) => ({
-        uid,
-        summary,
-        description,
-        start,
-        end,
-        allDay,
-        url,
-      })),
+      events: upcoming.map(previewEvent),
       eventCount: events.length,
       issueCount: issues.length,
+      zoneNote: zoneNote(config),
       omitted,
       capReached: overCap || (more && limit === config.issueCap),
       sizeBytes,
@@ -114,6 +127,20 @@ export class PreviewService {
       sizeLimitBytes: config.sizeBudget.maxBytes ?? GOOGLE_SIZE_LIMIT_BYTES,
       budgetCut,
     };
+  }
+
+  /** The saved feed's events of issues this configuration no longer holds, when it keeps them cancelled. */
+  private async tombstones(
+    actor: Actor,
+    config: FeedConfig,
+    feedId: string | null,
+    issues: JiraIssueLike[],
+    now: Date,
+  ): Promise<FeedEvent[]> {
+    if (feedId === null || config.removedIssues.mode === 'drop') return [];
+    await this.deps.feeds.get(actor, feedId);
+    const stored = await this.deps.events.list(actor.clientKey, feedId);
+    return tombstonesOf(config, stored, new Set(issues.map((issue) => issue.id)), now).events;
   }
 
   /** The same choice the sync makes, on the sample: which events the budget drops, farthest from today first. */
@@ -148,4 +175,18 @@ export class PreviewService {
     const total = Math.min(await count(), config.issueCap);
     return { sizeBytes: Math.round((sampleBytes * total) / sampleIssues), sizeEstimated: true };
   }
+}
+
+function zoneNote(config: FeedConfig): string | null {
+  if (!hasSubscriberDays(config)) return null;
+  return (
+    "Personal calendar URLs put the all-day events of rules set to the subscriber's time zone on each " +
+    "person's own day, from their Jira profile. This preview and the shared URL use the feed's time zone " +
+    `(${config.timeZone}).`
+  );
+}
+
+function previewEvent(event: FeedEvent): Preview['events'][number] {
+  const { uid, summary, description, start, end, allDay, url, cancelledAt } = event;
+  return { uid, summary, description, start, end, allDay, url, cancelled: cancelledAt !== undefined };
 }

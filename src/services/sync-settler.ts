@@ -12,6 +12,7 @@ import {
   withBudgetCut,
 } from '../domain/size-budget.js';
 import { cutEventOf, ownerRef, withCut, type SyncItem } from '../domain/sync-items.js';
+import { isTombstone, tombstonesOf, type Tombstones } from '../domain/tombstones.js';
 import { FeedPublisher } from './feed-publisher.js';
 import { issueLike } from './read-issues.js';
 import { buildEvents, type Read, type SyncRun } from './sync-reader.js';
@@ -27,6 +28,8 @@ export type Settled = {
   /** Issues read again because the fit wanted one of their cut events. */
   issuesFetched: number;
   omitted: OmittedIssues;
+  /** When the first cancelled event of a removed issue is due to drop out. */
+  tombstonesExpireAt: Date | null;
 };
 
 type Fitted = { events: FeedEvent[]; dropped: FeedEvent[]; text: string };
@@ -54,7 +57,9 @@ export class SyncSettler {
     const { feed, ctx } = run;
     const previous = await this.deps.revisions.listByUid(feed.clientKey, feed.id);
     const pause = timeSlices();
-    const revised = await applyRevisionsSliced(read.events, previous, ctx.now, pause);
+    const tombstones = await this.tombstones(run, read);
+    const shown = [...read.events.filter((event) => !isTombstone(event)), ...tombstones.events];
+    const revised = await applyRevisionsSliced(shown.sort(compareEvents), previous, ctx.now, pause);
     // Each event's hash, computed once: the data hash and what the budget cuts both need it.
     const hashes = new Map(read.cut.map((entry) => [entry.event, entry.hash]));
     const everything = [...revised.events, ...read.cut.map((entry) => entry.event)].sort(compareEvents);
@@ -66,8 +71,10 @@ export class SyncSettler {
         return hash;
       }),
     );
-    if (run.status?.dataHash === dataHash && run.servedHash === dataHash)
-      return this.settleUnchanged(run, read, revised, hashes, dataHash);
+    if (run.status?.dataHash === dataHash && run.servedHash === dataHash) {
+      const unchanged = await this.settleUnchanged(run, read, revised, hashes, dataHash);
+      return unchanged && { ...unchanged, tombstonesExpireAt: tombstones.expiresAt };
+    }
 
     const fitted = await this.fitWithRereads(run, read, revised.events, previous);
     if (!fitted) return null;
@@ -86,8 +93,21 @@ export class SyncSettler {
       ),
       items,
       issuesFetched: fitted.issuesFetched,
-      omitted: withBudgetCut(read.omitted, fitted.dropped),
+      omitted: withBudgetCut(
+        read.omitted,
+        fitted.dropped.filter((event) => !isTombstone(event)),
+      ),
+      tombstonesExpireAt: tombstones.expiresAt,
     };
+  }
+
+  /** The cancelled events of issues that left the feed, when the feed keeps them (`removedIssues`). */
+  private async tombstones(run: SyncRun, read: Read): Promise<Tombstones> {
+    const { feed, ctx } = run;
+    if (feed.config.removedIssues.mode === 'drop') return { events: [], expiresAt: null };
+    const stored = read.stored?.events ?? (await this.deps.events.list(feed.clientKey, feed.id));
+    const members = new Set(read.items.filter((item) => item.kind === 'issue').map((item) => item.id));
+    return tombstonesOf(feed.config, stored, members, ctx.now);
   }
 
   /** Unchanged data leaves the stored event set (and what the budget cut) as it was: nothing is rendered. */
@@ -97,7 +117,7 @@ export class SyncSettler {
     revised: Revised,
     hashes: ReadonlyMap<FeedEvent, string>,
     dataHash: string,
-  ): Promise<Settled | null> {
+  ): Promise<Omit<Settled, 'tombstonesExpireAt'> | null> {
     const { feed, status } = run;
     const shown =
       read.shownUids ??
@@ -189,9 +209,11 @@ function withCutEvents(
   dropped: readonly FeedEvent[],
   hashes: ReadonlyMap<FeedEvent, string>,
 ): SyncItem[] | null {
+  // A cancelled event the budget cuts is gone for good: its issue is no item the next sync could read again.
+  const cut = dropped.filter((event) => !isTombstone(event));
   return withCut(
     items,
-    dropped.map((event) => cutEventOf(event, hashes.get(event) ?? FeedPublisher.eventHash(event))),
-    dropped.map(ownerRef),
+    cut.map((event) => cutEventOf(event, hashes.get(event) ?? FeedPublisher.eventHash(event))),
+    cut.map(ownerRef),
   );
 }

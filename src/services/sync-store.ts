@@ -51,7 +51,10 @@ export class SyncStore {
         hash: run.basisHash,
         watermarkAt: started,
         lastFullAt: read.lastFullAt,
-        windowChangeAt: read.windowChangeAt,
+        // A tombstone due to expire ends the incremental reads like the window does: a full read drops it.
+        windowChangeAt: new Date(
+          Math.min(read.windowChangeAt.getTime(), settled.tombstonesExpireAt?.getTime() ?? Infinity),
+        ),
       },
       rendered: rendered !== null,
     };

@@ -499,6 +499,10 @@ describe('Calendar Sync pages inside a Jira frame', () => {
       .allTextContents();
     expect(roleNames).toEqual(expect.arrayContaining(['Administrators', 'Developers', 'Viewers']));
     await frame.getByLabel('Members of chosen groups').check();
+    await frame.getByRole('group', { name: 'Event rule 1' }).getByLabel("Each subscriber's own day").check();
+    expect(await frame.getByLabel('Days to keep them').isVisible()).toBe(false);
+    await frame.getByLabel('When an issue leaves the feed').selectOption('cancel');
+    await frame.getByLabel('Days to keep them').fill('12');
     await frame.getByRole('button', { name: 'Save changes' }).click();
     await waitForFlag(page, /Feed saved/);
     await frame.getByRole('heading', { name: 'Calendar Sync feeds' }).waitFor();
@@ -510,7 +514,13 @@ describe('Calendar Sync pages inside a Jira frame', () => {
       mode: 'groups',
       groups: [{ groupId: marketing.groupId, name: 'marketing' }],
     });
-    expect({ ...after.config, access: null }).toEqual({ ...feed.config, access: null });
+    expect(after.config.removedIssues).toEqual({ mode: 'cancel', keepDays: 12 });
+    expect(after.config.rules).toEqual([
+      { ...feed.config.rules[0], dayIn: 'subscriber' },
+      ...feed.config.rules.slice(1),
+    ]);
+    const rest = { access: null, removedIssues: null, rules: null };
+    expect({ ...after.config, ...rest }).toEqual({ ...feed.config, ...rest });
 
     // Back to what the other tests expect.
     await apiAs(SEED_ACCOUNTS.alice, 'PUT', `feeds/${feed.id}`, feed.config);

@@ -12,7 +12,13 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const run = promisify(execFile);
 const PARSERS_DIR = path.resolve(import.meta.dirname, '../support/ics-parsers');
 
-type ParsedEvent = { uid: string; summary: string | null; description: string | null; start: string | null };
+type ParsedEvent = {
+  uid: string;
+  summary: string | null;
+  description: string | null;
+  start: string | null;
+  status: string | null;
+};
 type ParsedFile = { file: string; errors: string[]; events: ParsedEvent[] };
 
 /** Text people type into Jira that has broken feeds elsewhere: escapes, folds inside characters, controls. */
@@ -47,6 +53,7 @@ function readWithIcalJs(text: string): ParsedEvent[] {
       summary: text('summary'),
       description: text('description'),
       start: start.isDate ? `date:${start.toString().slice(0, 10)}` : `utc:${Math.round(start.toUnixTime())}`,
+      status: text('status'),
     };
   });
 }
@@ -97,11 +104,22 @@ beforeAll(async () => {
       },
     }),
     sampleFeedConfig({ name: 'Defaults', source: { type: 'jql', jql: 'project = CAL' } }),
+    sampleFeedConfig({
+      name: 'Keeps removed issues',
+      source: { type: 'jql', jql: 'project = CAL' },
+      removedIssues: { mode: 'cancel', keepDays: 7 },
+    }),
   ];
   for (const [index, config] of feeds.entries()) {
     const created = await admin.post('/feeds', config);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(await app.services.sync.syncFeed(jira.clientKey, created.body.id)).toMatchObject({ status: 'ok' });
+    if ('removedIssues' in config) {
+      // CAL-2 leaves the query: the last feed serves its event as a tombstone.
+      jira.data.issues.find((issue) => issue.key === 'CAL-2')!.projectKey = 'MKT';
+      const resynced = await app.services.sync.syncFeed(jira.clientKey, created.body.id);
+      expect(resynced).toMatchObject({ status: 'ok', rendered: true });
+    }
     const served = await fetch(created.body.url);
     expect(served.status).toBe(200);
     const file = path.join(dir, `feed-${index}.ics`);
@@ -175,6 +193,13 @@ describe('feeds read by other real calendar parsers', () => {
     const controls = (text: string) =>
       [...text].filter((char) => (char.charCodeAt(0) < 0x20 && char !== '\n') || char === '\u007f');
     for (const summary of summaries) expect(controls(summary)).toEqual([]);
+  });
+
+  it('carry a removed issue as STATUS:CANCELLED in the tombstone feed', async () => {
+    const tombstoneFeed = (await reference()).at(-1)!;
+    const cancelled = tombstoneFeed.events.filter((event) => event.status === 'CANCELLED');
+    expect(cancelled.length).toBeGreaterThan(0);
+    expect(cancelled.every((event) => event.summary?.startsWith('CAL-2:'))).toBe(true);
   });
 
   it('read the same events with vobject and icalendar (Python), without errors', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushedEvent } from '../../src/domain/calendar-provider.js';
-import { planChanges, planSize, toPushedEvent } from '../../src/domain/live-calendar.js';
+import { planChanges, planSize, toPushedEvent, toPushedEvents } from '../../src/domain/live-calendar.js';
 import { retryDelayMs } from '../../src/jobs/push-calendar-job.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
 
@@ -66,5 +66,13 @@ describe('live calendar plan', () => {
     expect(retryDelayMs(null, 0, () => 0)).toBe(2500);
     expect(retryDelayMs(null, 3, () => 0)).toBe(20_000);
     expect(retryDelayMs(null, 30, () => 1)).toBe(15 * 60_000);
+  });
+});
+
+describe('toPushedEvents', () => {
+  it('leaves out cancelled tombstones, so an issue that left the feed is deleted from the live calendar', () => {
+    const live = feedEvent();
+    const tombstone = feedEvent({ uid: '2-due@app', cancelledAt: '2026-06-03T00:00:00.000Z' });
+    expect(toPushedEvents([live, tombstone]).map((event) => event.uid)).toEqual(['1-due@app']);
   });
 });

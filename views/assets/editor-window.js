@@ -1,6 +1,6 @@
 // @ts-check
 // The feed editor's "Date window and limits" section: days back and ahead, overdue issues, issue cap,
-// sync interval.
+// sync interval, and what becomes of a removed issue's events.
 import { h } from './dom.js';
 import { DEFAULT_CONFIG } from './feed-defaults.js';
 import { checkbox, makeField, numberInput, readNumber, selectInput } from './form-fields.js';
@@ -10,10 +10,13 @@ import { checkbox, makeField, numberInput, readNumber, selectInput } from './for
 
 const SYNC_INTERVALS = [15, 30, 60, 120, 240, 360, 720, 1440];
 
-/** The section's controls; `read()` gives `window`, `issueCap` and `syncIntervalMinutes` as the API expects them. */
+/**
+ * The section's controls; `read()` gives `window`, `issueCap`, `syncIntervalMinutes` and `removedIssues` as
+ * the API expects them.
+ */
 export class WindowSection {
   /**
-   * @param {Pick<FeedConfig, 'window' | 'issueCap' | 'syncIntervalMinutes'>} config
+   * @param {Pick<FeedConfig, 'window' | 'issueCap' | 'syncIntervalMinutes'> & Partial<Pick<FeedConfig, 'removedIssues'>>} config
    * @param {Register} register
    */
   constructor(config, register) {
@@ -60,6 +63,7 @@ export class WindowSection {
         help: 'Calendar apps fetch on their own schedule; Google Calendar every 8–24 hours.',
       }),
     );
+    this.removed = removedIssuesFields(config.removedIssues ?? DEFAULT_CONFIG.removedIssues, register);
     this.element = h(
       'section',
       { class: 'section', 'aria-labelledby': 'sec-window' },
@@ -67,6 +71,7 @@ export class WindowSection {
       h('div', { class: 'row' }, past.element, future.element),
       overdue.element,
       h('div', { class: 'row' }, cap.element, syncInterval.element),
+      this.removed.element,
     );
   }
 
@@ -79,8 +84,49 @@ export class WindowSection {
       },
       issueCap: readNumber(this.capInput),
       syncIntervalMinutes: Number(this.intervalSelect.value),
+      removedIssues: this.removed.read(),
     };
   }
+}
+
+/**
+ * "When an issue leaves the feed": drop its events, or keep them cancelled for 1-30 days.
+ * @param {FeedConfig['removedIssues']} removed
+ * @param {Register} register
+ */
+function removedIssuesFields(removed, register) {
+  const modeSelect = selectInput(
+    [
+      ['drop', 'Drop its events at once'],
+      ['cancel', 'Keep its events as cancelled for a few days'],
+    ],
+    removed.mode,
+  );
+  const mode = register(
+    'removedIssues.mode',
+    makeField({
+      label: 'When an issue leaves the feed',
+      control: modeSelect,
+      help: 'Outlook and Apple Calendar strike cancelled events through; Google Calendar hides them.',
+    }),
+  );
+  const daysInput = numberInput(removed.keepDays, { min: 1, max: 30 });
+  const days = register(
+    'removedIssues.keepDays',
+    makeField({ label: 'Days to keep them', control: daysInput, help: '1 to 30 days.' }),
+  );
+  const showDays = () => {
+    days.element.hidden = modeSelect.value !== 'cancel';
+  };
+  modeSelect.addEventListener('change', showDays);
+  showDays();
+  return {
+    element: h('div', { class: 'row' }, mode.element, days.element),
+    read: () => ({
+      mode: /** @type {'drop' | 'cancel'} */ (modeSelect.value),
+      keepDays: readNumber(daysInput),
+    }),
+  };
 }
 
 /**

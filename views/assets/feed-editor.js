@@ -38,6 +38,7 @@ const PATH_LABELS = {
   issueCap: 'Issue cap',
   syncIntervalMinutes: 'Sync',
   access: 'Who can subscribe',
+  removedIssues: 'Removed issues',
   rules: 'Event rules',
 };
 
@@ -358,8 +359,9 @@ export class FeedEditor {
       ),
     );
     try {
+      const of = this.feed ? `?feedId=${encodeURIComponent(this.feed.id)}` : '';
       /** @type {Preview} */
-      const preview = await api('POST', 'feeds/preview', config);
+      const preview = await api('POST', `feeds/preview${of}`, config);
       renderPreview(this.previewBody, preview, { timeZone: config.timeZone, fieldName: this.fieldName });
       this.content.previewed(preview);
     } catch (error) {

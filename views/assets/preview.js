@@ -201,6 +201,7 @@ function eventList(events, timeZone) {
         'li',
         {},
         h('time', { dateTime: event.start, text: formatEventWhen(event, timeZone) }),
+        event.cancelled ? h('span', { class: 'lozenge', text: 'Cancelled' }) : null,
         event.url
           ? h('a', { href: event.url, target: '_blank', rel: 'noopener noreferrer', text: event.summary })
           : h('span', { text: event.summary }),
@@ -371,6 +372,9 @@ export function renderPreview(container, preview, { timeZone, fieldName }) {
       }),
       preview.events.length > 0 ? ` · next ${preview.events.length} shown (times in ${zone})` : null,
     ),
+    preview.zoneNote
+      ? h('p', { class: 'help', 'data-testid': 'preview-zone-note', text: preview.zoneNote })
+      : null,
     preview.capReached
       ? h(
           'div',

@@ -32,7 +32,13 @@ import {
 /**
  * A rule as the form reads it, sent as it is; the server names what is missing or wrong.
  * @typedef {(
- *   | { id: string, kind: 'allDay', field: string, timeZoneField: string | undefined }
+ *   | {
+ *       id: string,
+ *       kind: 'allDay',
+ *       field: string,
+ *       timeZoneField: string | undefined,
+ *       dayIn: 'subscriber' | undefined,
+ *     }
  *   | { id: string, kind: 'timed', field: string, end: FormEnd }
  *   | {
  *       id: string,
@@ -55,6 +61,7 @@ import {
  *   kind: RuleKind,
  *   field?: string,
  *   timeZoneField?: string | undefined,
+ *   dayIn?: 'feed' | 'subscriber' | undefined,
  *   startTime?: string,
  *   startTimeField?: string | undefined,
  *   timeZone?: string | undefined,
@@ -291,13 +298,23 @@ export class RuleCard {
         help: 'For date-time fields: a field holding a zone like Europe/Berlin decides which day the event falls on.',
       },
     );
+    const own = checkbox(
+      "Each subscriber's own day",
+      rule.dayIn === 'subscriber',
+      "For date-time fields: personal URLs use the person's Jira profile time zone; the shared URL and the preview keep the feed's.",
+    );
+    const dayIn = this.add(
+      'dayIn',
+      makeField({ label: 'Whose day', control: own.element, group: true, focusTarget: own.input }),
+    );
     return {
-      parts: [field.element, zoneField.element],
+      parts: [field.element, zoneField.element, dayIn.element],
       read: () => ({
         id: this.ruleId(),
         kind: 'allDay',
         field: field.control.value,
         timeZoneField: optional(zoneField.control),
+        dayIn: own.input.checked ? 'subscriber' : undefined,
       }),
     };
   }

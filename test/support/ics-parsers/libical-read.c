@@ -1,7 +1,7 @@
 /*
  * Reads iCalendar files with libical (the C library behind Evolution and many servers) and prints, per
  * file, one JSON object: the parse errors libical recorded (X-LIC-ERROR) and each event's UID, SUMMARY,
- * DESCRIPTION and start. Built by the third-party parser test with gcc and pkg-config.
+ * DESCRIPTION, start and STATUS. Built by the third-party parser test with gcc and pkg-config.
  */
 #include <libical/ical.h>
 #include <stdio.h>
@@ -100,6 +100,9 @@ int main(int argc, char **argv) {
         json_string(icalcomponent_get_description(events[j]));
         fputs(",\"start\":", stdout);
         print_start(events[j]);
+        fputs(",\"status\":", stdout);
+        icalproperty_status status = icalcomponent_get_status(events[j]);
+        json_string(status == ICAL_STATUS_NONE ? NULL : icalproperty_status_to_string(status));
         putchar('}');
       }
       free(events);

@@ -1,6 +1,6 @@
 """Reads iCalendar files with two Python parsers, vobject and icalendar (Debian's python3-vobject and
-python3-icalendar), and prints per parser and file the errors and each event's UID, SUMMARY, DESCRIPTION
-and start, as JSON. Used by the third-party parser test."""
+python3-icalendar), and prints per parser and file the errors and each event's UID, SUMMARY, DESCRIPTION,
+start and STATUS, as JSON. Used by the third-party parser test."""
 import datetime
 import json
 import sys
@@ -28,6 +28,7 @@ def with_vobject(text):
             "summary": event.summary.value if hasattr(event, "summary") else None,
             "description": event.description.value if hasattr(event, "description") else None,
             "start": start_of(event.dtstart.value),
+            "status": event.status.value if hasattr(event, "status") else None,
         })
     return events
 
@@ -41,6 +42,7 @@ def with_icalendar(text):
             "summary": str(event["SUMMARY"]) if "SUMMARY" in event else None,
             "description": str(event["DESCRIPTION"]) if "DESCRIPTION" in event else None,
             "start": start_of(event.decoded("DTSTART")),
+            "status": str(event["STATUS"]) if "STATUS" in event else None,
         })
     errors = [str(error) for component in calendar.walk() for error in getattr(component, "errors", [])]
     return events, errors
