@@ -22,8 +22,7 @@ import { SiteSettingsRepository } from '../../src/db/site-settings-repository.js
 import { SubscriptionClientRepository } from '../../src/db/subscription-client-repository.js';
 import { SubscriptionRepository } from '../../src/db/subscription-repository.js';
 import { UserSweepRepository } from '../../src/db/user-sweep-repository.js';
-import type { FeedEvent } from '../../src/domain/feed-event.js';
-import { feedConfig } from '../support/factories.js';
+import { feedConfig, feedEvent } from '../support/factories.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 let db: Database;
@@ -34,27 +33,19 @@ const now = new Date('2026-06-01T00:00:00Z');
 
 const config = feedConfig({ name: 'A feed' });
 
-const event: FeedEvent = {
+const event = feedEvent({
   uid: '1-due@app',
-  kind: 'issue',
-  ruleId: 'due',
   issueId: '1',
   issueKey: 'A-1',
   projectIds: ['10000'],
-  allDay: true,
   start: '2026-06-01',
   end: '2026-06-02',
   summary: 'A-1',
-  description: '',
-  url: null,
-  categories: [],
   transparent: true,
-  alarmMinutesBefore: null,
-  resolved: false,
   stamp: '2026-05-01T00:00:00.000Z',
   sequence: 1,
   userAccountIds: ['acc-1'],
-};
+});
 
 const revision = { uid: event.uid, contentHash: 'c', sequence: 3, changedAt: '2026-05-01T00:00:00.000Z' };
 

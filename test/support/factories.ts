@@ -1,6 +1,6 @@
 import { type FeedConfig, parseFeedConfig } from '../../src/domain/feed-config.js';
 import type { BuildContext } from '../../src/domain/feed-event-builder.js';
-import type { JiraIssueLike } from '../../src/domain/feed-event.js';
+import type { FeedEvent, JiraIssueLike } from '../../src/domain/feed-event.js';
 import type { Services } from '../../src/compose/core.js';
 
 /**
@@ -25,6 +25,32 @@ export function buildContext(overrides: Partial<BuildContext> = {}): BuildContex
     jiraBaseUrl: 'https://acme.atlassian.net',
     uidDomain: 'cal.example.com',
     now: new Date('2024-03-15T12:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+/** A stored all-day issue event on the due date of ABC-1, with `overrides` on top. */
+export function feedEvent(overrides: Partial<FeedEvent> = {}): FeedEvent {
+  return {
+    uid: '10001-due@x',
+    kind: 'issue',
+    ruleId: 'due',
+    issueId: '10001',
+    issueKey: 'ABC-1',
+    projectIds: ['100'],
+    allDay: true,
+    start: '2024-06-30',
+    end: '2024-07-01',
+    summary: 'ABC-1: Ship it',
+    description: '',
+    url: null,
+    categories: [],
+    transparent: false,
+    alarmMinutesBefore: null,
+    resolved: false,
+    stamp: '2024-05-02T08:00:00.000Z',
+    sequence: 0,
+    userAccountIds: [],
     ...overrides,
   };
 }

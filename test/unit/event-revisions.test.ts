@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyRevisions, type EventRevision } from '../../src/domain/event-revisions.js';
 import { MAX_SEQUENCE, type FeedEvent } from '../../src/domain/feed-event.js';
+import { feedEvent } from '../support/factories.js';
 
-const base: FeedEvent = {
-  uid: '10001-due@x',
-  kind: 'issue',
-  ruleId: 'due',
-  issueId: '10001',
-  issueKey: 'ABC-1',
-  projectIds: ['100'],
-  allDay: true,
-  start: '2024-06-30',
-  end: '2024-07-01',
-  summary: 'ABC-1: Ship it',
-  description: '',
-  url: null,
-  categories: [],
-  transparent: false,
-  alarmMinutesBefore: null,
-  resolved: false,
-  stamp: '2024-05-02T08:00:00.000Z',
-  sequence: 0,
-  userAccountIds: [],
-};
+const base = feedEvent();
 const now = new Date('2024-06-15T12:00:00.000Z');
 
 function once(event: FeedEvent, previous: EventRevision[] = [], at = now) {

@@ -3,29 +3,24 @@ import type { PushedEvent } from '../../src/domain/calendar-provider.js';
 import { planChanges, planSize, toPushedEvent, toPushedEvents } from '../../src/domain/live-calendar.js';
 import { retryDelayMs } from '../../src/jobs/push-calendar-job.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
+import { feedEvent as baseEvent } from '../support/factories.js';
 
-const feedEvent = (overrides: Partial<FeedEvent> = {}): FeedEvent => ({
-  uid: '1-due@app',
-  kind: 'issue',
-  ruleId: 'due',
-  issueId: '1',
-  issueKey: 'A-1',
-  projectIds: ['10000'],
-  allDay: true,
-  start: '2026-06-01',
-  end: '2026-06-02',
-  summary: 'A-1 Launch',
-  description: 'From Jira',
-  url: 'https://a.atlassian.net/browse/A-1',
-  categories: [],
-  transparent: true,
-  alarmMinutesBefore: null,
-  resolved: false,
-  stamp: '2026-05-01T00:00:00.000Z',
-  sequence: 1,
-  userAccountIds: [],
-  ...overrides,
-});
+const feedEvent = (overrides: Partial<FeedEvent> = {}): FeedEvent =>
+  baseEvent({
+    uid: '1-due@app',
+    issueId: '1',
+    issueKey: 'A-1',
+    projectIds: ['10000'],
+    start: '2026-06-01',
+    end: '2026-06-02',
+    summary: 'A-1 Launch',
+    description: 'From Jira',
+    url: 'https://a.atlassian.net/browse/A-1',
+    transparent: true,
+    stamp: '2026-05-01T00:00:00.000Z',
+    sequence: 1,
+    ...overrides,
+  });
 
 describe('live calendar plan', () => {
   it('maps all-day events to dates and timed ones to UTC instants, with a digest of what is sent', () => {

@@ -3,28 +3,9 @@ import { eventContentHash } from '../../src/domain/event-revisions.js';
 import type { FeedEvent } from '../../src/domain/feed-event.js';
 import { inSubscriberZone } from '../../src/domain/subscriber-days.js';
 import { tombstonesOf } from '../../src/domain/tombstones.js';
+import { feedEvent } from '../support/factories.js';
 
-const base: FeedEvent = {
-  uid: '10001-due@x',
-  kind: 'issue',
-  ruleId: 'due',
-  issueId: '10001',
-  issueKey: 'ABC-1',
-  projectIds: ['100'],
-  allDay: true,
-  start: '2024-06-30',
-  end: '2024-07-01',
-  summary: 'ABC-1: Ship it',
-  description: '',
-  url: null,
-  categories: [],
-  transparent: false,
-  alarmMinutesBefore: null,
-  resolved: false,
-  stamp: '2024-05-02T08:00:00.000Z',
-  sequence: 3,
-  userAccountIds: [],
-};
+const base = feedEvent({ sequence: 3 });
 const now = new Date('2024-06-15T12:00:00.000Z');
 const keep = (keepDays: number) => ({ removedIssues: { mode: 'cancel' as const, keepDays } });
 
