@@ -7,6 +7,7 @@ import { PersonalDataReportRepository } from '../src/db/personal-data-report-rep
 import { scheduleDueFeedsTask } from '../src/jobs/schedule-due-feeds-job.js';
 import { freePort } from '../test/support/app-process.js';
 import { rawGet } from './bench-site.js';
+import { rollingRestart } from './scale-restart.js';
 import { percentile, round } from './bench-stats.js';
 import {
   createScaleDatabase,
@@ -30,6 +31,10 @@ export type ScaleSettings = SiteSettings & {
   syncConcurrency: number;
   /** The feeds' interval squeezed into this many seconds: every feed falls due once within it. */
   compressedIntervalSeconds: number;
+  /** DATABASE_POOL_SIZE of every process. */
+  databasePoolSize: number;
+  /** Each process stopped and started in turn while feeds sync and are polled, within this window. */
+  restartWindowSeconds: number;
   servingConnections: number;
   /** Feed requests per second over all processes: calendar apps polling, not a flood that starves the syncs. */
   servingRatePerSecond: number;
@@ -216,23 +221,31 @@ export async function runScaleBench(settings: ScaleSettings, log: (message: stri
     const ports = await Promise.all(Array.from({ length: total }, () => freePort()));
     const baseUrl = `http://127.0.0.1:${ports[0]}`;
     const feedTokenSecret = randomBytes(32).toString('hex');
-    for (const [i, port] of ports.entries()) {
+    const launch = (i: number) => {
       const web = i < settings.webOnlyProcesses;
-      processes.push(
-        startScaleProcess(web ? `web-${i}` : `worker-${i}`, `http://127.0.0.1:${port}`, {
-          DATABASE_URL: database.url,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          BASE_URL: baseUrl,
-          CONNECT_KEYS_URL: sites[0]!.jira.keysUrl,
-          JIRA_HOSTS: '127.0.0.1',
-          FEED_TOKEN_SECRET: feedTokenSecret,
-          LOG_LEVEL: 'info',
-          SCHEDULER_ENABLED: web ? 'false' : 'true',
-          SYNC_CONCURRENCY: String(settings.syncConcurrency),
-        }),
+      return startScaleProcess(web ? `web-${i}` : `worker-${i}`, `http://127.0.0.1:${ports[i]}`, {
+        DATABASE_URL: database.url,
+        PORT: String(ports[i]),
+        HOST: '127.0.0.1',
+        BASE_URL: baseUrl,
+        CONNECT_KEYS_URL: sites[0]!.jira.keysUrl,
+        JIRA_HOSTS: '127.0.0.1',
+        FEED_TOKEN_SECRET: feedTokenSecret,
+        LOG_LEVEL: 'info',
+        SCHEDULER_ENABLED: web ? 'false' : 'true',
+        SYNC_CONCURRENCY: String(settings.syncConcurrency),
+        DATABASE_POOL_SIZE: String(settings.databasePoolSize),
+      });
+    };
+    const relaunch = async (i: number) => {
+      const app = launch(i);
+      await app.waitFor(
+        app.name.startsWith('worker') ? 'sync scheduler started' : 'Calendar Sync listening',
+        120_000,
       );
-    }
+      return app;
+    };
+    for (let i = 0; i < total; i++) processes.push(launch(i));
     await Promise.all(processes.map((app) => app.waitFor('Calendar Sync listening', 120_000)));
     await Promise.all(
       processes
@@ -284,8 +297,20 @@ export async function runScaleBench(settings: ScaleSettings, log: (message: stri
     const roundSeconds = (Date.now() - roundStarted.getTime()) / 1000;
     const requestsInRound = sites.reduce((sum, site) => sum + site.jira.requests.length, 0) - requestsBefore;
     const rssEnd = processes.map((app) => app.rssMb());
+    const errorLogLines = processes.reduce((sum, app) => sum + app.errors.count, 0);
+    const errorLines = processes.flatMap((app) => app.errors.first.map((line) => `${app.name}: ${line}`));
+    log(`scale: rolling restart of ${processes.length} processes`);
+    const restart = await rollingRestart({
+      processes,
+      relaunch,
+      knex,
+      paths,
+      feeds,
+      windowSeconds: settings.restartWindowSeconds,
+    });
     await samplers.stop();
-    const tickMs = [...samplers.state.tickMs].sort((a, b) => a - b);
+    // The first sample opens the bench's own connection: not the tick's cost.
+    const tickMs = samplers.state.tickMs.slice(1).sort((a, b) => a - b);
     const status5xx = Object.entries(served.statuses)
       .filter(([status]) => Number(status) >= 500)
       .reduce((sum, [, count]) => sum + count, 0);
@@ -322,8 +347,9 @@ export async function runScaleBench(settings: ScaleSettings, log: (message: stri
       servingRequests: served.requests,
       servingStatuses: served.statuses,
       status5xx,
-      errors: served.errors + processes.reduce((sum, app) => sum + app.errors.count, 0) + probed.missed,
-      errorLines: processes.flatMap((app) => app.errors.first.map((line) => `${app.name}: ${line}`)),
+      errors: served.errors + errorLogLines + probed.missed,
+      errorLines,
+      rollingRestart: restart,
       appExits: processes.filter((app) => app.child.exitCode !== null).length,
       seconds: round((Date.now() - begun) / 1000),
     };

@@ -21,10 +21,12 @@ export function scaleSettings(quick: boolean): ScaleSettings {
     workerProcesses: 2,
     syncConcurrency: 4,
     compressedIntervalSeconds: quick ? 45 : 180,
+    databasePoolSize: 24,
+    restartWindowSeconds: quick ? 30 : 90,
     servingConnections: quick ? 6 : 12,
     servingRatePerSecond: quick ? 60 : 100,
     delayProbes: quick ? 1 : 3,
-    budgetSeconds: quick ? 300 : 720,
+    budgetSeconds: quick ? 400 : 780,
   };
 }
 
