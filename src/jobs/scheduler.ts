@@ -203,7 +203,8 @@ export class JobQueue implements TickQueue {
     // Jobs wait out a database restart; enqueueing (on a request's path) keeps failing fast.
     this.runnerPool = patientPool({
       connectionString: this.options.connectionString,
-      max: this.options.pools?.jobRunner ?? Math.max(10, deps.concurrency + 2),
+      // A caller asking for more concurrency than the budget assumed (tests) still gets a slot per job.
+      max: Math.max(this.options.pools?.jobRunner ?? 10, deps.concurrency + 2),
       logger: this.options.logger.child({ component: 'jobs' }),
       maxWaitMs: DATABASE_WAIT_MS,
     });
