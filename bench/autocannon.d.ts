@@ -15,6 +15,8 @@ declare module 'autocannon' {
   export type AutocannonOptions = {
     url: string;
     connections?: number;
+    /** Requests per second across all connections (of one autocannon instance). */
+    overallRate?: number;
     duration?: number;
     pipelining?: number;
     timeout?: number;

@@ -29,3 +29,9 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
     ...cells.slice(1).map(line),
   ].join('\n');
 }
+
+/** Nearest-rank percentile (p in 0–100) of values sorted ascending. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new RangeError('percentile of nothing');
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_POOL_SIZE, minimumPoolSize } from './db/pool-budget.js';
 import { DATA_REGIONS, type DataRegion } from './domain/data-region.js';
 
 const booleanString = z
@@ -77,6 +78,7 @@ const environmentSchema = z
       .optional(),
     JIRA_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(10),
     SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POOL_SIZE),
     SCHEDULER_ENABLED: booleanString.default(true),
     STALE_SYNC_MINUTES: z.coerce
       .number()
@@ -185,6 +187,14 @@ const environmentSchema = z
           ctx.addIssue({ code: 'custom', path: [name], message: 'is only read with EDITION=datacenter' });
       }
     }
+    const poolFloor = minimumPoolSize(env.SYNC_CONCURRENCY, env.SCHEDULER_ENABLED);
+    if (env.DATABASE_POOL_SIZE < poolFloor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_POOL_SIZE'],
+        message: `must be at least ${poolFloor} with SYNC_CONCURRENCY=${env.SYNC_CONCURRENCY}${env.SCHEDULER_ENABLED ? '' : ' and SCHEDULER_ENABLED=false'}`,
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.BASE_URL?.startsWith('https://')) {
       ctx.addIssue({
@@ -254,6 +264,8 @@ export type Config = {
   jiraRequestsPerSecond: number;
   syncConcurrency: number;
   schedulerEnabled: boolean;
+  /** PostgreSQL connections this process may open in all (see poolBudget); the embedded database ignores it. */
+  databasePoolSize: number;
   /** A feed "queued" this long whose job never started is queued again (the queue lost it). */
   staleSyncMinutes: number;
   /** A running sync whose heartbeat is older than this belongs to a dead process and is taken over. */
@@ -351,6 +363,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jiraRequestsPerSecond: e.JIRA_REQUESTS_PER_SECOND,
     syncConcurrency: e.SYNC_CONCURRENCY,
     schedulerEnabled: e.SCHEDULER_ENABLED,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     staleSyncMinutes: e.STALE_SYNC_MINUTES,
     syncHeartbeatStaleMs: e.SYNC_HEARTBEAT_STALE_SECONDS * 1000,
     errorReportingUrl: e.ERROR_REPORTING_URL ?? null,

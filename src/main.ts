@@ -3,6 +3,7 @@ import path from 'node:path';
 import { composeApp } from './compose/compose.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrateLatest, openDatabase } from './db/database.js';
+import { poolBudget } from './db/pool-budget.js';
 import { loadOrCreateFeedTokenSecret } from './feed-token-secret.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     {
       url: config.databaseUrl,
       embeddedDataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+      poolMax: poolBudget(config.databasePoolSize, config.syncConcurrency, config.schedulerEnabled).queries,
     },
     logger,
   );

@@ -5,6 +5,7 @@ import { createRepositories, createServices, type ServiceDeps, type Services } f
 import { createJiraAccess, deploymentScopeOf, type EditionDoors, openDoors } from './doors.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { poolBudget } from '../db/pool-budget.js';
 import { JobQueue } from '../jobs/scheduler.js';
 import { type Logger, treatAsSecret } from '../logger.js';
 
@@ -39,6 +40,8 @@ export async function composeApp(deps: {
     scope: deploymentScopeOf(config),
     logger,
     sharedSession: db.embedded,
+    // Sized as if this process ran jobs: its runner's connections are only opened if it does.
+    ...(db.embedded ? {} : { pools: poolBudget(config.databasePoolSize, config.syncConcurrency, true) }),
   });
   const doorDeps = { config, knex: db.knex, logger, now, repositories: createRepositories(db.knex) };
   const access = createJiraAccess(doorDeps);

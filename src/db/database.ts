@@ -26,6 +26,7 @@ export type DatabaseOptions = {
   url: string | null;
   /** Folder for the embedded database's files; null keeps it in memory. */
   embeddedDataDir: string | null;
+  /** The pool's size on a real PostgreSQL; the embedded one keeps its own (one session serves all). */
   poolMax?: number;
 };
 
@@ -56,7 +57,7 @@ async function openEmbeddedDatabase(options: DatabaseOptions, logger: Logger): P
   const { host, port, password } = await server.start();
   const connectionString = `postgres://postgres:${encodeURIComponent(password)}@${host}:${port}/postgres?sslmode=disable`;
   logger.info({ dataDir: dataDir ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
-  const knex = createKnex(connectionString, options.poolMax ?? 4, logger);
+  const knex = createKnex(connectionString, 4, logger);
   return {
     knex,
     connectionString,

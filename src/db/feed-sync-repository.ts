@@ -9,6 +9,7 @@ type FeedSyncRow = {
   state: SyncState;
   next_sync_at: Date;
   requested_at: Date | null;
+  change_seen_at: Date | null;
   started_at: Date | null;
   heartbeat_at: Date | null;
   finished_at: Date | null;
@@ -133,9 +134,12 @@ export class FeedSyncRepository {
 
   /**
    * Brings the next sync of the site's idle feeds forward to `at` (never later than already planned);
-   * `failedWith` limits it to feeds whose last sync failed with that code. Returns how many moved.
+   * `failedWith` limits it to feeds whose last sync failed with that code. Returns how many moved. A
+   * running sync may already have read what changed: it is marked, and ends due again (markSucceeded).
    */
   async bringForward(clientKey: string, at: Date, failedWith?: string): Promise<number> {
+    if (failedWith === undefined)
+      await this.scoped(clientKey).andWhere({ state: 'running' }).update({ change_seen_at: at });
     let query = this.scoped(clientKey)
       .whereNotIn('state', ['queued', 'running'])
       .andWhere('next_sync_at', '>', at);
@@ -311,7 +315,11 @@ export class FeedSyncRepository {
         error_message: null,
         consecutive_failures: 0,
         data_hash: result.dataHash,
-        next_sync_at: result.nextSyncAt,
+        next_sync_at: db.raw(
+          'CASE WHEN change_seen_at >= started_at THEN ?::timestamptz ELSE ?::timestamptz END',
+          [result.finishedAt, result.nextSyncAt],
+        ),
+        change_seen_at: null,
         sync_kind: result.kind,
         jira_requests: result.jiraRequests,
         issues_fetched: result.issuesFetched,

@@ -97,6 +97,8 @@ export type JobQueueOptions = {
   logger: Logger;
   /** The embedded PostgreSQL runs every connection in one session, where named prepared statements collide. */
   sharedSession: boolean;
+  /** Connections for enqueueing and for running jobs (poolBudget); unset keeps the embedded database's sizes. */
+  pools?: { jobQueue: number; jobRunner: number };
 };
 
 /**
@@ -119,7 +121,7 @@ export class JobQueue implements TickQueue {
     // Enqueueing is on a request's path: its pool fails fast, unlike the runner's (see startWorker).
     const utilsPool = loggedPool({
       connectionString: options.connectionString,
-      max: 4,
+      max: options.pools?.jobQueue ?? 4,
       logger: options.logger.child({ component: 'jobs' }),
     });
     const utils = await makeWorkerUtils({
@@ -224,7 +226,8 @@ export class JobQueue implements TickQueue {
     // Jobs wait out a database restart; enqueueing (on a request's path) keeps failing fast.
     this.runnerPool = patientPool({
       connectionString: this.options.connectionString,
-      max: Math.max(10, deps.concurrency + 2),
+      // A caller asking for more concurrency than the budget assumed (tests) still gets a slot per job.
+      max: Math.max(this.options.pools?.jobRunner ?? 10, deps.concurrency + 2),
       logger: this.options.logger.child({ component: 'jobs' }),
       maxWaitMs: DATABASE_WAIT_MS,
     });

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, startAppProcess } from '../support/app-process.js';
+import { openTestDatabase } from '../support/test-database.js';
 
 describe('the app process', () => {
   it('refuses to start on bad configuration, listing every problem', async () => {
@@ -51,4 +52,50 @@ describe('the app process', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it.skipIf(!process.env['DATABASE_URL'])(
+    'opens no more PostgreSQL connections than DATABASE_POOL_SIZE, however many requests arrive at once',
+    async () => {
+      const db = await openTestDatabase();
+      const port = await freePort();
+      const poolSize = 9;
+      const run = startAppProcess({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: db.connectionString,
+        FEED_TOKEN_SECRET: 'x'.repeat(32),
+        DATABASE_POOL_SIZE: String(poolSize),
+        SYNC_CONCURRENCY: '1',
+        LOG_LEVEL: 'info',
+      });
+      const name = new URL(db.connectionString).pathname.slice(1);
+      let peak = 0;
+      const sample = async () => {
+        const { rows } = await db.knex.raw<{ rows: { n: number }[] }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()',
+          [name],
+        );
+        peak = Math.max(peak, rows[0]?.n ?? 0);
+      };
+      try {
+        await run.waitFor('sync scheduler started');
+        for (let round = 0; round < 5; round++) {
+          const answers = Promise.all(
+            Array.from({ length: 60 }, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status)),
+          );
+          await sample();
+          expect(new Set(await answers)).toEqual(new Set([200]));
+          await sample();
+        }
+        // The test's own pool is not counted (a single connection, excluded above as the sampler).
+        expect(peak).toBeGreaterThan(2);
+        expect(peak).toBeLessThanOrEqual(poolSize);
+      } finally {
+        run.child.kill('SIGKILL');
+        await run.exited;
+        await db.close();
+      }
+    },
+    120_000,
+  );
 });

@@ -37,7 +37,14 @@ export type FakeJiraOptions = {
   sharedSecret?: string;
   /** Scopes of that pre-installed app; default READ and PROJECT_ADMIN, as the project's descriptor asks. */
   scopes?: ConnectScope[];
+  /**
+   * The install-callback signing keys, shared by sites started with the same ones (the bench's many
+   * sites): the app, pointed at one site's key service, can then verify every site's install.
+   */
+  installKeys?: InstallKeys;
 };
+
+export type InstallKeys = { kid: string; publicKey: string; privateKey: string; wrongPrivateKey: string };
 
 export type LifecycleVariant = {
   expired?: boolean;
@@ -106,14 +113,15 @@ export class FakeJira {
     string,
     { scopes: ReadonlySet<string>; expiresAt: number; accountId: string | null }
   >();
-  private readonly kid = `fake-jira-${randomUUID()}`;
+  private readonly kid: string;
   private readonly stopping = new AbortController();
 
   private constructor(
     private readonly server: Server,
-    private readonly keys: { publicKey: string; privateKey: string; wrongPrivateKey: string },
+    private readonly keys: InstallKeys,
     options: FakeJiraOptions,
   ) {
+    this.kid = keys.kid;
     const { port } = server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.keysUrl = `${this.baseUrl}${KEYS_PATH}`;
@@ -125,14 +133,20 @@ export class FakeJira {
     this.faults = new FaultInjector(() => this.pageTokens.clear());
   }
 
-  static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
+  /** A fresh set of install keys (two RSA key pairs: slow enough to share among many sites). */
+  static async generateInstallKeys(): Promise<InstallKeys> {
     const [signing, wrong] = await Promise.all([rsaKeyPair(), rsaKeyPair()]);
+    return { kid: `fake-jira-${randomUUID()}`, ...signing, wrongPrivateKey: wrong.privateKey };
+  }
+
+  static async start(options: FakeJiraOptions = {}): Promise<FakeJira> {
+    const keys = options.installKeys ?? (await FakeJira.generateInstallKeys());
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
-    const fake = new FakeJira(server, { ...signing, wrongPrivateKey: wrong.privateKey }, options);
+    const fake = new FakeJira(server, keys, options);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       fake.handle(req, res).catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
