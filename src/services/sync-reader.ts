@@ -244,7 +244,11 @@ export async function buildEvents(feed: Feed, issues: JiraIssueLike[], ctx: Buil
  */
 async function matchedCount(run: SyncRun, fetched: { issues: unknown[]; more: boolean }): Promise<number> {
   if (!fetched.more) return fetched.issues.length;
-  const estimate = await run.client.approximateCount(run.jql);
+  // The count only words the status: without Jira's estimate, those read are the least it matched.
+  const estimate = await run.client.approximateCount(run.jql).catch((error: unknown) => {
+    if (run.signal?.aborted) throw error;
+    return 0;
+  });
   return Math.max(estimate, fetched.issues.length);
 }
 
