@@ -46,6 +46,10 @@ export type BuildResult = {
   filtered: { outsideWindow: number; resolvedHidden: number };
   /** Each omission with the issue it was counted against, in the order counted (an incremental sync's bookkeeping). */
   omissions: { issueKey: string; reason: string }[];
+  /** The issue each event was counted against (a sprint's or version's: its first issue), by UID. */
+  countedAgainst: Map<string, string>;
+  /** For each event left out for the date window, the issue it was counted against. */
+  outsideWindow: string[];
 };
 
 const MAX_OMITTED_EXAMPLES = 20;
@@ -64,6 +68,8 @@ export class FeedEventBuilder {
   private readonly omitted: OmittedIssues = { count: 0, byReason: {}, examples: [] };
   private readonly filtered = { outsideWindow: 0, resolvedHidden: 0 };
   private readonly omissions: { issueKey: string; reason: string }[] = [];
+  private readonly countedAgainst = new Map<string, string>();
+  private readonly outsideWindow: string[] = [];
   private readonly sprints = new Map<string, Map<string, Carried<SprintData>>>();
   private readonly versions = new Map<string, Map<string, Carried<VersionData>>>();
 
@@ -104,7 +110,14 @@ export class FeedEventBuilder {
       if (rule.kind === 'version') this.finishVersions(rule.id, rule.useStartDate);
     }
     this.events.sort((a, b) => compare(a.start, b.start) || compare(a.uid, b.uid));
-    return { events: this.events, omitted: this.omitted, filtered: this.filtered, omissions: this.omissions };
+    return {
+      events: this.events,
+      omitted: this.omitted,
+      filtered: this.filtered,
+      omissions: this.omissions,
+      countedAgainst: this.countedAgainst,
+      outsideWindow: this.outsideWindow,
+    };
   }
 
   private issueDraft(ruleId: string, facts: IssueFacts): Draft {
@@ -221,24 +234,27 @@ export class FeedEventBuilder {
 
   /** Adds the event an outcome places, or counts the omission; the draft is made only for an event. */
   private place(issueKey: string, outcome: Outcome, draft: () => Draft): void {
-    if (outcome.ok) this.push(draft(), outcome.span);
+    if (outcome.ok) this.push(draft(), outcome.span, issueKey);
     else this.omit(issueKey, outcome.reason);
   }
 
-  private push(draft: Draft, span: EventSpan): void {
+  private push(draft: Draft, span: EventSpan, issueKey: string): void {
     if (endsBeforeWindow(span, this.window)) {
       if (draft.resolved || !this.config.window.keepUnresolvedOverdue) {
         this.filtered.outsideWindow += 1;
+        this.outsideWindow.push(issueKey);
         return;
       }
     } else if (startsAfterWindow(span, this.window)) {
       this.filtered.outsideWindow += 1;
+      this.outsideWindow.push(issueKey);
       return;
     }
     if (draft.resolved && this.config.content.resolved === 'hide') {
       this.filtered.resolvedHidden += 1;
       return;
     }
+    this.countedAgainst.set(draft.uid, issueKey);
     this.events.push(
       span.allDay
         ? {

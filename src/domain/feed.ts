@@ -32,6 +32,10 @@ export type OmittedIssues = {
   count: number;
   byReason: Record<string, number>;
   examples: { issueKey: string; reason: string }[];
+  /** Events built but outside the date window (not in `count`); absent from statuses of older syncs. */
+  outsideWindow?: number;
+  /** Issues the query matched that the issue cap kept out of the feed; absent from statuses of older syncs. */
+  overCap?: number;
 };
 
 export type FeedSyncStatus = {

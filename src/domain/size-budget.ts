@@ -91,6 +91,7 @@ export function withBudgetCut(omitted: OmittedIssues, dropped: readonly FeedEven
     examples.push({ issueKey: event.issueKey ?? event.summary, reason: SIZE_BUDGET_REASON });
   }
   return {
+    ...omitted,
     count: omitted.count + dropped.length,
     byReason: {
       ...omitted.byReason,
@@ -105,6 +106,7 @@ export function keptBudgetCut(omitted: OmittedIssues, before: OmittedIssues | nu
   const dropped = before?.byReason[SIZE_BUDGET_REASON] ?? 0;
   if (!before || dropped === 0) return omitted;
   return {
+    ...omitted,
     count: omitted.count + dropped,
     byReason: { ...omitted.byReason, [SIZE_BUDGET_REASON]: dropped },
     examples: [

@@ -137,12 +137,22 @@ export function itemsOf(
   return [...items.values()];
 }
 
+/**
+ * An item's record of an event built but outside the date window: kept with the omissions so an incremental
+ * sync carries the count of unchanged issues forward, but counted apart from them (`outsideWindow`).
+ */
+export const OUTSIDE_WINDOW_REASON = 'outside-window';
+
 /** The omissions of a feed from its items, in the shape the sync status shows. */
 export function omittedOf(items: readonly SyncItem[]): OmittedIssues {
-  const omitted: OmittedIssues = { count: 0, byReason: {}, examples: [] };
+  const omitted: OmittedIssues = { count: 0, byReason: {}, examples: [], outsideWindow: 0 };
   for (const item of items) {
     if (item.kind !== 'issue') continue;
     for (const reason of item.omitted) {
+      if (reason === OUTSIDE_WINDOW_REASON) {
+        omitted.outsideWindow = (omitted.outsideWindow ?? 0) + 1;
+        continue;
+      }
       omitted.count += 1;
       omitted.byReason[reason] = (omitted.byReason[reason] ?? 0) + 1;
       if (omitted.examples.length < MAX_OMITTED_EXAMPLES)
@@ -233,12 +243,13 @@ export function splitByWindow(
   settings: WindowSettings & { keepUnresolvedOverdue: boolean },
   timeZone: string,
   now: Date,
-): { shown: FeedEvent[]; changesAt: Date } {
+): { shown: FeedEvent[]; later: FeedEvent[]; changesAt: Date } {
   const window = feedWindow(settings, timeZone, now);
   const pastMs = settings.pastDays * MS_PER_DAY;
   const futureMs = settings.futureDays * MS_PER_DAY;
   let changesAt = now.getTime() + LOOKAHEAD_DAYS * MS_PER_DAY;
   const shown: FeedEvent[] = [];
+  const later: FeedEvent[] = [];
   for (const event of events) {
     const startMs = event.allDay
       ? Date.parse(`${event.start}T00:00:00Z`) - MAX_ZONE_OFFSET_MS
@@ -246,6 +257,7 @@ export function splitByWindow(
     const after = event.allDay ? event.start > window.endDate : startMs > window.endMs;
     if (after) {
       changesAt = Math.min(changesAt, startMs - futureMs);
+      later.push(event);
       continue;
     }
     shown.push(event);
@@ -255,7 +267,7 @@ export function splitByWindow(
       : Date.parse(event.end);
     changesAt = Math.min(changesAt, endMs + pastMs);
   }
-  return { shown, changesAt: new Date(changesAt) };
+  return { shown, later, changesAt: new Date(changesAt) };
 }
 
 /** `jql` narrowed by `clause`, its ORDER BY kept last; null when the query cannot be split with certainty. */

@@ -24,6 +24,7 @@ import {
   cutCount,
   itemsOf,
   omittedOf,
+  OUTSIDE_WINDOW_REASON,
   splitByWindow,
   standIn,
   withLookahead,
@@ -137,7 +138,10 @@ export class SyncReader {
     if (!basis || !status || !incrementalAllowed(basis, run.basisHash, status, ctx.now)) return null;
     const items = await this.deps.items.list(feed.clientKey, feed.id);
     // What the budget cut must all be ranked again, so a sync from before cuts were kept reads in full.
-    const complete = cutCount(items) === (status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0);
+    // So must events outside the window be counted per issue, which syncs before `outsideWindow` did not.
+    const complete =
+      cutCount(items) === (status.omitted?.byReason[SIZE_BUDGET_REASON] ?? 0) &&
+      status.omitted?.outsideWindow !== undefined;
     if (!complete || (items.length === 0 && status.issueCount !== 0)) return null;
     const incremental = await readIncrementally(run.client, {
       jql: run.jql,
@@ -155,7 +159,7 @@ export class SyncReader {
     const stored = await this.deps.events.list(feed.clientKey, feed.id);
     const kept = incremental.keep(stored);
     const built = await buildEvents(feed, incremental.fetched, ctx);
-    const next = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.omissions)];
+    const next = [...kept.items, ...itemsOf(feed.config, incremental.fetched, built.itemOmissions)];
     return {
       kind: 'incremental',
       issueCount: incremental.memberCount,
@@ -164,7 +168,8 @@ export class SyncReader {
       cut: kept.items.flatMap((item) => item.cut.map((event) => standIn(event, item))),
       shownUids: new Set(stored.map((event) => event.uid)),
       stored: { events: stored, items },
-      omitted: omittedOf(next),
+      // Past the cap the read is a full one: an incremental read kept every issue the query matched.
+      omitted: { ...omittedOf(next), overCap: 0 },
       capReached: false,
       items: next,
       windowChangeAt: new Date(Math.min(basis.windowChangeAt.getTime(), built.changesAt.getTime())),
@@ -197,9 +202,13 @@ export class SyncReader {
       issueCount: issues.length,
       issuesFetched: fetched.issues.length,
       events: built.shown,
-      omitted: built.omitted,
+      omitted: {
+        ...built.omitted,
+        outsideWindow: built.outsideWindow,
+        overCap: (await matchedCount(run, fetched)) - issues.length,
+      },
       capReached: fetched.more || fetched.issues.length > feed.config.issueCap,
-      items: itemsOf(feed.config, issues, built.omissions),
+      items: itemsOf(feed.config, issues, built.itemOmissions),
       windowChangeAt: built.changesAt,
       lastFullAt: run.started,
     };
@@ -213,7 +222,34 @@ export class SyncReader {
 export async function buildEvents(feed: Feed, issues: JiraIssueLike[], ctx: BuildContext) {
   const built = await buildFeedEventsSliced(withLookahead(feed.config), issues, ctx, timeSlices());
   const split = splitByWindow(built.events, feed.config.window, feed.config.timeZone, ctx.now);
-  return { ...built, ...split };
+  const outside = [
+    ...built.outsideWindow,
+    ...split.later.map((event) => built.countedAgainst.get(event.uid) ?? event.issueKey ?? ''),
+  ];
+  return {
+    ...built,
+    ...split,
+    outsideWindow: outside.length,
+    /** The omissions with the events outside the window, as the items record them. */
+    itemOmissions: [
+      ...built.omissions,
+      ...outside.map((issueKey) => ({ issueKey, reason: OUTSIDE_WINDOW_REASON })),
+    ],
+  };
+}
+
+/**
+ * How many issues the query matched: those read, or Jira's estimate when there were more than were read
+ * (one more request, made only over the cap).
+ */
+async function matchedCount(run: SyncRun, fetched: { issues: unknown[]; more: boolean }): Promise<number> {
+  if (!fetched.more) return fetched.issues.length;
+  // The count only words the status: without Jira's estimate, those read are the least it matched.
+  const estimate = await run.client.approximateCount(run.jql).catch((error: unknown) => {
+    if (run.signal?.aborted) throw error;
+    return 0;
+  });
+  return Math.max(estimate, fetched.issues.length);
 }
 
 async function resolveJql(client: JiraReader, feed: Feed): Promise<string> {

@@ -132,6 +132,38 @@ describe('the admin grid says why events were left out', () => {
       .toMatch(/explain-key/);
     await finish(opened);
   });
+
+  it('names the date window and the issue cap with the other reasons, biggest first', async () => {
+    const name = 'Short window, small cap';
+    const response = await fetch(`${app.url}/api/feeds`, {
+      method: 'POST',
+      headers: {
+        Authorization: `JWT ${jira.contextToken({ accountId: SEED_ACCOUNTS.alice })}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify(
+        sampleFeedConfig({
+          name,
+          access: { mode: 'all' },
+          window: { pastDays: 1, futureDays: 1, keepUnresolvedOverdue: false },
+          issueCap: 2,
+        }),
+      ),
+    });
+    expect(response.status).toBe(201);
+    await syncNow(app, jira.clientKey, ((await response.json()) as { id: string }).id);
+    const opened = await openAs(SEED_ACCOUNTS.alice, '/pages/admin');
+    const row = opened.frame.getByRole('row').filter({ hasText: name });
+    await expect
+      .poll(() => row.getByTestId('omission-reasons').textContent())
+      .toMatch(/\d+ outside the date window/);
+    const text = (await row.getByTestId('omission-reasons').textContent()) ?? '';
+    expect(text).toMatch(/\d+ issues over the cap/);
+    const counts = text.split('; ').map((reason) => Number.parseInt(reason.replace(/,/g, ''), 10));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    await row.getByRole('link', { name: `Why? Ask the explainer about ${name}` }).waitFor();
+    await finish(opened);
+  });
 });
 
 describe('My calendars checks that a calendar app subscribed', () => {

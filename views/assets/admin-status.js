@@ -156,19 +156,16 @@ export function eventsCell(feed) {
   cell.append(h('strong', { text: formatNumber(status.eventCount) }));
   if (status.issueCount !== null && status.issueCount !== undefined)
     cell.append(h('div', { class: 'subtlest', text: `from ${plural(status.issueCount, 'issue')}` }));
-  if (status.omittedCount) {
+  if (status.omittedCount)
     cell.append(h('div', { class: 'subtlest', text: `${plural(status.omittedCount, 'event')} left out` }));
-    const reasons = omissionSummary(status);
-    if (reasons.length > 0)
-      cell.append(
-        h('div', { class: 'subtlest', 'data-testid': 'omission-reasons', text: reasons.join('; ') }),
-      );
-  }
+  const reasons = omissionSummary(status);
+  if (reasons.length > 0)
+    cell.append(h('div', { class: 'subtlest', 'data-testid': 'omission-reasons', text: reasons.join('; ') }));
   if (status.capReached)
     cell.append(
       h('div', { class: 'subtlest', text: `Over the issue cap (${feed.config.issueCap} issues kept)` }),
     );
-  if (status.omittedCount || status.capReached)
+  if (reasons.length > 0 || status.capReached)
     cell.append(
       h('a', {
         href: `#explain/${encodeURIComponent(feed.id)}`,
@@ -191,7 +188,8 @@ function omissionGroup(reason) {
 }
 
 /**
- * The biggest reasons events were left out, with counts, biggest first (at most three).
+ * The biggest reasons events were left out, with counts, biggest first (at most three). The date window
+ * and the issue cap are counted apart from the omissions (the cap in issues, not events).
  * @param {FeedStatus} status
  * @returns {string[]}
  */
@@ -202,6 +200,12 @@ export function omissionSummary(status) {
     const group = omissionGroup(reason);
     groups.set(group, (groups.get(group) ?? 0) + count);
   }
+  if (status.omitted?.outsideWindow) groups.set('outside the date window', status.omitted.outsideWindow);
+  if (status.omitted?.overCap)
+    groups.set(
+      status.omitted.overCap === 1 ? 'issue over the cap' : 'issues over the cap',
+      status.omitted.overCap,
+    );
   return [...groups]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)

@@ -28,6 +28,10 @@ export type OmittedIssues = {
   count: number;
   byReason: Record<string, number>;
   examples: { issueKey: string; reason: string }[];
+  /** Events outside the date window (not in `count`). */
+  outsideWindow?: number | undefined;
+  /** Issues the query matched that the issue cap kept out. */
+  overCap?: number | undefined;
 };
 
 export type FeedStatus = {
