@@ -9,11 +9,13 @@ import { loadConfig } from '../src/config.js';
 import { type Database, migrateLatest, openDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import { forgeApi } from '../test/support/doors.js';
+import { FakeGoogle } from '../test/support/fake-google.js';
 import { JiraHost } from '../test/support/fake-ap/jira-host.js';
 import { FakeForge, type FakeForgeInstallation } from '../test/support/fake-forge/fake-forge.js';
 import { MANIFEST_PATH } from '../test/support/fake-forge/forge-manifest.js';
 import { FakeJira, SEED_ACCOUNTS } from '../test/support/fake-jira/fake-jira.js';
 import { apiAs, sampleFeedConfig } from '../test/support/site.js';
+import { startGoogleView } from './demo-google-view.js';
 import { buildForgeResources } from './forge-build.js';
 
 export type Demo = {
@@ -22,6 +24,8 @@ export type Demo = {
   appUrl: string;
   jira: FakeJira;
   forge: FakeForgeInstallation;
+  /** What the app pushed into the fake Google Calendar, reloading itself. */
+  googleViewUrl: string;
   composed: Composed;
   sampleFeeds: { door: 'connect' | 'forge'; name: string; url: string; sync: unknown }[];
   stop(): Promise<void>;
@@ -60,6 +64,7 @@ const listen = async (server: Server, port: number): Promise<number> => {
 export async function startDemo(options: {
   port: number;
   hostPort: number;
+  googleViewPort?: number;
   logLevel?: string;
 }): Promise<Demo> {
   const logger = createLogger({ level: options.logLevel ?? 'warn' });
@@ -68,6 +73,10 @@ export async function startDemo(options: {
   await copyFile(MANIFEST_PATH, path.join(forgeDir, 'manifest.yml'));
   await buildForgeResources(forgeDir);
   const fakeForge = await FakeForge.start({ appDir: forgeDir, retryDelayMs: 1_000 });
+  // Whoever clicks "Keep it live in Google Calendar" consents as this one fake Google account.
+  const google = await FakeGoogle.start();
+  google.oauth.nextUser = 'you@google.example';
+  const googleView = await startGoogleView(google, options.googleViewPort ?? 0);
 
   const server = createServer();
   const appPort = await listen(server, options.port);
@@ -78,8 +87,9 @@ export async function startDemo(options: {
     {
       proxy: true,
       people: PEOPLE,
-      links: (accountId) =>
-        forgeInstallation
+      links: (accountId) => [
+        { label: 'Fake Google Calendar: what live calendars pushed', href: googleView.url },
+        ...(forgeInstallation
           ? [
               {
                 label: 'Jira settings → Apps → Calendar Sync feeds (Forge)',
@@ -90,7 +100,8 @@ export async function startDemo(options: {
                 href: fakeForge.pageUrl(forgeInstallation, accountId, 'calsync-my-calendars'),
               },
             ]
-          : [],
+          : []),
+      ],
     },
     options.hostPort,
   );
@@ -101,6 +112,12 @@ export async function startDemo(options: {
     extraFrameAncestors: [host.origin],
     forge: fakeForge.appConfig,
     feedTokenSecret: randomBytes(32).toString('hex'),
+    google: {
+      ...google.client,
+      oauthBaseUrl: google.url,
+      apiBaseUrl: google.url,
+      tokenEncryptionKey: randomBytes(32),
+    },
   };
   let db: Database | null = null;
   try {
@@ -143,6 +160,7 @@ export async function startDemo(options: {
       appUrl,
       jira,
       forge: forgeInstallation,
+      googleViewUrl: googleView.url,
       composed,
       sampleFeeds,
       async stop() {
@@ -152,6 +170,8 @@ export async function startDemo(options: {
         await opened.close();
         await host.stop();
         await fakeForge.stop();
+        await googleView.stop();
+        await google.stop();
         await jira.stop();
         await rm(forgeDir, { recursive: true, force: true });
       },
@@ -161,6 +181,8 @@ export async function startDemo(options: {
     await db?.close();
     await host.stop();
     await fakeForge.stop();
+    await googleView.stop();
+    await google.stop();
     await jira.stop();
     await rm(forgeDir, { recursive: true, force: true });
     throw error;

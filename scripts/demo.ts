@@ -7,7 +7,13 @@ import { startDemo } from './demo-app.js';
 
 const port = Number(process.env['PORT'] ?? 3000);
 const hostPort = Number(process.env['DEMO_JIRA_PORT'] ?? port + 1);
-const demo = await startDemo({ port, hostPort, logLevel: process.env['LOG_LEVEL'] ?? 'warn' });
+const googleViewPort = Number(process.env['DEMO_GOOGLE_PORT'] ?? port + 2);
+const demo = await startDemo({
+  port,
+  hostPort,
+  googleViewPort,
+  logLevel: process.env['LOG_LEVEL'] ?? 'warn',
+});
 
 const lines = [
   '',
@@ -19,6 +25,7 @@ const lines = [
   `  Fake Jira site        ${demo.jira.baseUrl}`,
   `  Connect descriptor    ${demo.appUrl}/atlassian-connect.json`,
   `  Forge installation    ${demo.forge.installationId}`,
+  `  Fake Google Calendar  ${demo.googleViewUrl}  (what "Keep it live in Google Calendar" pushed)`,
   '',
   ...demo.sampleFeeds.map((feed) => `  "${feed.name}" (${feed.door}): ${feed.url}`),
   '',

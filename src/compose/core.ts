@@ -191,6 +191,7 @@ function createFeedParts(deps: ServiceDeps, parts: ReturnType<typeof createJiraP
     renders: repos.renderRepository,
     jira,
     livePushes,
+    connections: repos.calendarConnectionRepository,
     now,
   });
   const membership = new MembershipService({

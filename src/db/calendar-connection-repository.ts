@@ -110,6 +110,19 @@ export class CalendarConnectionRepository {
     return (await query.orderBy('created_at')).map(toConnection);
   }
 
+  /** Per feed of the site, how many live connections each provider holds. */
+  async countLiveByFeed(clientKey: string): Promise<Map<string, Partial<Record<ProviderKey, number>>>> {
+    const rows = (await this.scoped(clientKey)
+      .andWhere({ state: 'live' })
+      .groupBy('feed_id', 'provider')
+      .select('feed_id', 'provider')
+      .count({ n: '*' })) as unknown as { feed_id: string; provider: ProviderKey; n: string | number }[];
+    const counts = new Map<string, Partial<Record<ProviderKey, number>>>();
+    for (const row of rows)
+      counts.set(row.feed_id, { ...counts.get(row.feed_id), [row.provider]: Number(row.n) });
+    return counts;
+  }
+
   /** A new connection, or the same person's earlier one for this calendar made live again. */
   async saveConnected(
     clientKey: string,

@@ -6,7 +6,7 @@ import type { FeedWithStatus } from '../services/feed-service.js';
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 /** The JSON shape of a feed in the admin API. */
-export function presentFeed({ feed, status, url, sizeBytes, urlUse }: FeedWithStatus) {
+export function presentFeed({ feed, status, url, sizeBytes, urlUse, liveConnections }: FeedWithStatus) {
   const warnings: string[] = [];
   if (status.capReached) {
     warnings.push(
@@ -37,6 +37,8 @@ export function presentFeed({ feed, status, url, sizeBytes, urlUse }: FeedWithSt
     url,
     /** URLs of this feed that each calendar-app family fetched in the last 7 days. */
     urlUse,
+    /** Live calendars people keep from this feed, per provider. */
+    liveConnections,
     status: {
       state: status.state,
       lastExportAt: iso(status.lastSuccessAt),

@@ -1,5 +1,7 @@
 import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { Knex } from 'knex';
+import type { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
+import type { ProviderKey } from '../domain/calendar-provider.js';
 import type { Actor } from './actor.js';
 import type { FeedRenderRepository } from '../db/feed-render-repository.js';
 import type { FeedRepository } from '../db/feed-repository.js';
@@ -30,7 +32,10 @@ export type FeedWithStatus = {
   sizeBytes: number | null;
   /** The feed's URLs some calendar app fetched in the last 7 days, per app family. */
   urlUse: UrlUse;
+  /** Live calendars kept from this feed, per provider (Google, Outlook). */
+  liveConnections: LiveConnectionCounts;
 };
+export type LiveConnectionCounts = Partial<Record<ProviderKey, number>>;
 export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
 
 /** Feed use cases for feed creators: everything is scoped to the actor's site. */
@@ -48,16 +53,18 @@ export class FeedService {
       jira: JiraClients;
       syncRequests: SyncRequests;
       livePushes?: LiveCalendarTriggers;
+      connections: CalendarConnectionRepository;
       now: () => Date;
     },
   ) {}
 
   async list(actor: Actor): Promise<FeedWithStatus[]> {
-    const [feeds, statuses, sizes, use] = await Promise.all([
+    const [feeds, statuses, sizes, use, live] = await Promise.all([
       this.deps.feeds.list(actor.clientKey),
       this.deps.syncs.listByFeed(actor.clientKey),
       this.deps.renders.sharedSizes(actor.clientKey),
       this.urlUse(actor.clientKey),
+      this.deps.connections.countLiveByFeed(actor.clientKey),
     ]);
     return Promise.all(
       feeds.map(async (feed) => ({
@@ -66,6 +73,7 @@ export class FeedService {
         url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
         sizeBytes: sizes.get(feed.id) ?? null,
         urlUse: use.get(feed.id) ?? noUrlUse(),
+        liveConnections: live.get(feed.id) ?? {},
       })),
     );
   }
@@ -75,12 +83,14 @@ export class FeedService {
     const status = (await this.deps.syncs.find(actor.clientKey, feed.id)) ?? missingStatus(feed.id);
     const sizes = await this.deps.renders.sharedSizes(actor.clientKey);
     const use = await this.urlUse(actor.clientKey);
+    const live = await this.deps.connections.countLiveByFeed(actor.clientKey);
     return {
       feed,
       status,
       url: await this.deps.subscriptions.sharedUrl(actor.clientKey, feed.id),
       sizeBytes: sizes.get(feed.id) ?? null,
       urlUse: use.get(feed.id) ?? noUrlUse(),
+      liveConnections: live.get(feed.id) ?? {},
     };
   }
 

@@ -89,4 +89,35 @@ describe('npm run demo, as a person who has never seen Jira uses it', () => {
     expect(problems.list).toEqual([]);
     expect(browser.blocked).toEqual([]);
   });
+
+  it('keeps a calendar live in the fake Google, whose page shows what was pushed', async () => {
+    const { page, problems } = await openPage(browser);
+    current = { page, problems };
+    await page.goto(demo.hostUrl);
+    await page.getByRole('link', { name: /^Bob/ }).click();
+    await page.getByRole('link', { name: /My calendars \(Connect\)/ }).click();
+    const card = page
+      .frameLocator('#app-frame')
+      .getByRole('article')
+      .filter({ hasText: 'Demo (connect)' })
+      .first();
+    const [consent] = await Promise.all([
+      browser.context.waitForEvent('page'),
+      card.getByRole('button', { name: 'Keep it live in Google Calendar' }).click(),
+    ]);
+    await consent.getByText('Connected').first().waitFor();
+    await consent.close();
+
+    await page.goto(demo.hostUrl);
+    await page.getByRole('link', { name: /Fake Google Calendar/ }).click();
+    await page.getByRole('heading', { name: 'Fake Google Calendar' }).waitFor();
+    // The page reloads itself every few seconds: the events appear once the push has run.
+    await expect
+      .poll(() => page.locator('tbody tr').count(), { timeout: SYNC_TIMEOUT_MS })
+      .toBeGreaterThan(0);
+    expect(await seriousViolations(page), 'fake Google Calendar page').toEqual([]);
+    await saveScreenshot(page, 'demo-fake-google');
+    expect(problems.list).toEqual([]);
+    expect(browser.blocked).toEqual([]);
+  });
 });

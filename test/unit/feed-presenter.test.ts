@@ -41,16 +41,20 @@ const status: FeedSyncStatus = {
 };
 
 const urlUse = noUrlUse();
+const liveConnections = {};
 
 describe('presentFeed', () => {
   it("warns when the cap cut the feed short and when the feed nears Google's size limit", () => {
-    expect(presentFeed({ feed, status, url: null, sizeBytes: 10_000, urlUse }).status.warnings).toEqual([]);
+    expect(
+      presentFeed({ feed, status, url: null, sizeBytes: 10_000, urlUse, liveConnections }).status.warnings,
+    ).toEqual([]);
     const warnings = presentFeed({
       feed,
       status: { ...status, capReached: true },
       url: null,
       sizeBytes: 950_000,
       urlUse,
+      liveConnections,
     }).status.warnings;
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/100 issues with events nearest to today/);
@@ -69,6 +73,7 @@ describe('presentFeed', () => {
       url: null,
       sizeBytes: null,
       urlUse,
+      liveConnections,
     });
     expect(presented.status).toMatchObject({
       state: 'error',

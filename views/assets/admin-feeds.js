@@ -6,7 +6,15 @@ import { h, replaceChildren } from './dom.js';
 import { confirmDialog, showErrorFlag, showFlag } from './feedback.js';
 import { plural, timeElement } from './formats.js';
 import { copyText, resizeFrame } from './page-host.js';
-import { ACTIVE_STATES, costCell, errorHint, eventsCell, statusCell, urlUseCell } from './admin-status.js';
+import {
+  ACTIVE_STATES,
+  costCell,
+  errorHint,
+  eventsCell,
+  liveCell,
+  statusCell,
+  urlUseCell,
+} from './admin-status.js';
 
 /** @typedef {import('../types/api.js').FeedView} FeedView */
 
@@ -103,6 +111,7 @@ function feedRow(feed) {
     costCell(feed),
     eventsCell(feed),
     urlUseCell(feed),
+    liveCell(feed),
     h('td', { 'data-label': 'Actions' }, rowActions(feed)),
   );
 }
@@ -127,6 +136,7 @@ function feedsTable() {
     'Time to export',
     'Events',
     'URLs in use (7 days)',
+    'Live calendars',
     'Actions',
   ];
   return h(

@@ -232,6 +232,27 @@ export function urlUseCell(feed) {
   return cell;
 }
 
+const PROVIDER_NAMES = { google: 'Google Calendar', microsoft: 'Outlook' };
+
+/**
+ * The live calendars people keep from the feed, per provider.
+ * @param {FeedView} feed
+ */
+export function liveCell(feed) {
+  const cell = h('td', { 'data-label': 'Live calendars', 'data-testid': 'feed-live' });
+  const live = feed.liveConnections ?? {};
+  const providers = /** @type {(keyof typeof PROVIDER_NAMES)[]} */ (Object.keys(PROVIDER_NAMES)).filter(
+    (provider) => (live[provider] ?? 0) > 0,
+  );
+  if (providers.length === 0) {
+    cell.append(h('span', { class: 'subtle', text: 'None' }));
+    return cell;
+  }
+  for (const provider of providers)
+    cell.append(h('div', { text: `${PROVIDER_NAMES[provider]}: ${live[provider] ?? 0}` }));
+  return cell;
+}
+
 /**
  * How long the last export took and what it cost the site's Jira quota (Jira meters apps per site).
  * @param {FeedView} feed

@@ -67,6 +67,8 @@ export type FeedView = {
   url: string | null;
   /** URLs of the feed each calendar-app family fetched in the last 7 days. */
   urlUse?: Record<ClientFamily, number>;
+  /** Live calendars kept from the feed, per provider. */
+  liveConnections?: Partial<Record<'google' | 'microsoft', number>>;
   status: FeedStatus;
 };
 
