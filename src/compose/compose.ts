@@ -30,6 +30,7 @@ export async function composeApp(deps: {
   jiraClientOverrides?: ServiceDeps['jiraClientOverrides'];
   errorReportingFetch?: typeof fetch;
   fetchStatsFlushMs?: number;
+  providerQuotas?: ServiceDeps['providerQuotas'];
 }): Promise<Composed> {
   const { config, logger, db } = deps;
   hideSecrets(config);
@@ -51,6 +52,7 @@ export async function composeApp(deps: {
     ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
     ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
     ...(deps.fetchStatsFlushMs === undefined ? {} : { fetchStatsFlushMs: deps.fetchStatsFlushMs }),
+    ...(deps.providerQuotas ? { providerQuotas: deps.providerQuotas } : {}),
   });
   const doors = openDoors(doorDeps, services, access);
   const connectPersonalData = new ConnectPersonalDataReporter({
