@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { composeApp, type Composed } from '../src/compose/compose.js';
 import { type Config, loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
+import type { ProviderQuotas } from '../src/domain/provider-quotas.js';
 import { createLogger } from '../src/logger.js';
 import type { Services } from '../src/compose/core.js';
 import { defaultSeed, FakeJira } from '../test/support/fake-jira/fake-jira.js';
@@ -37,6 +38,7 @@ export type BenchSite = {
  */
 export async function startBenchSite(
   extraConfig: Partial<Omit<Config, 'feedTokenSecret'>> = {},
+  options: { providerQuotas?: ProviderQuotas } = {},
 ): Promise<BenchSite> {
   const databaseUrl = process.env['DATABASE_URL'];
   if (databaseUrl) await setupTemplateDatabase();
@@ -77,7 +79,7 @@ export async function startBenchSite(
       ...extraConfig,
       feedTokenSecret: randomBytes(32).toString('hex'),
     };
-    composed = await composeApp({ config, logger, db });
+    composed = await composeApp({ config, logger, db, ...options });
     server.on('request', composed.app);
     const install = await jira.install(url);
     if (install.status !== 204) throw new Error(`install failed: ${install.status} ${install.body}`);

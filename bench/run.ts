@@ -12,6 +12,7 @@ import { formatBytes, round, table } from './bench-stats.js';
 import { runIncrementalBench } from './incremental-bench.js';
 import { runLoadBench, type LoadBenchResult } from './load-bench.js';
 import { runLiveCalendarBench } from './live-calendar-bench.js';
+import { runLiveFillBench } from './live-fill-bench.js';
 import { runRenderBench, type RenderBenchRow } from './render-bench.js';
 import { runScaleCases } from './scale-run.js';
 import { runServingBench, type ServingBenchRow } from './serving-bench.js';
@@ -25,6 +26,8 @@ import {
 const quick = process.argv.includes('--quick');
 /** `--only=incremental` runs the incremental sync cases alone. */
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+/** `--fill=100x500`: the paced first fill's people × issues (default 100 × 100, quick 10 × 100). */
+const fillArg = process.argv.find((arg) => arg.startsWith('--fill='))?.slice('--fill='.length);
 const SETTINGS = {
   syncSizes: quick ? [1000] : [1000, 10_000],
   syncRuns: 3,
@@ -170,6 +173,16 @@ async function liveCalendars(): Promise<void> {
   log(`live calendars: ${size} issues pushed to the fake Google, unchanged and changed syncs, freshness`);
   const result = await runLiveCalendarBench(size);
   out(`## Live calendars (fake Google)\n\n\`\`\`json\n${JSON.stringify(result, null, 2)}\n\`\`\`\n`);
+  // 100 × 500 is 50,000 calls: about 10 minutes of this machine's time alone; `--fill=100x500` asks for it.
+  const asked = /^(\d+)x(\d+)$/.exec(fillArg ?? '');
+  const fill = asked
+    ? { people: Number(asked[1]), events: Number(asked[2]), compression: 20 }
+    : { people: quick ? 10 : 100, events: 100, compression: 20 };
+  log(
+    `live calendars: first fill of ${fill.people} people × ${fill.events} issues, quotas ${fill.compression}× faster`,
+  );
+  const filled = await runLiveFillBench(fill.people, fill.events, fill.compression);
+  out(`## Live calendars, paced first fill\n\n\`\`\`json\n${JSON.stringify(filled, null, 2)}\n\`\`\`\n`);
 }
 
 async function main(): Promise<void> {

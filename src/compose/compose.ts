@@ -31,6 +31,7 @@ export async function composeApp(deps: {
   jiraClientOverrides?: ServiceDeps['jiraClientOverrides'];
   errorReportingFetch?: typeof fetch;
   fetchStatsFlushMs?: number;
+  providerQuotas?: ServiceDeps['providerQuotas'];
 }): Promise<Composed> {
   const { config, logger, db } = deps;
   hideSecrets(config);
@@ -54,6 +55,7 @@ export async function composeApp(deps: {
     ...(deps.jiraClientOverrides ? { jiraClientOverrides: deps.jiraClientOverrides } : {}),
     ...(deps.errorReportingFetch ? { errorReportingFetch: deps.errorReportingFetch } : {}),
     ...(deps.fetchStatsFlushMs === undefined ? {} : { fetchStatsFlushMs: deps.fetchStatsFlushMs }),
+    ...(deps.providerQuotas ? { providerQuotas: deps.providerQuotas } : {}),
   });
   const doors = openDoors(doorDeps, services, access);
   const connectPersonalData = new ConnectPersonalDataReporter({

@@ -37,6 +37,7 @@ import { JiraClients } from '../services/jira-clients.js';
 import { JiraLookupService } from '../services/jira-lookup-service.js';
 import { MembershipService } from '../services/membership-service.js';
 import { Metrics } from '../services/metrics.js';
+import type { ProviderQuotas } from '../domain/provider-quotas.js';
 import { MyCalendarsService } from '../services/my-calendars-service.js';
 import { ExplainService } from '../services/explain-service.js';
 import { PreviewService } from '../services/preview-service.js';
@@ -55,8 +56,10 @@ import { SyncStore } from '../services/sync-store.js';
 import { CalendarConnectAttemptRepository } from '../db/calendar-connect-attempt-repository.js';
 import { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
 import { CalendarPushedEventRepository } from '../db/calendar-pushed-event-repository.js';
+import { ProviderBudgetRepository } from '../db/provider-budget-repository.js';
 import { type CalendarPushQueue, LiveCalendarTriggers } from '../services/live-calendar-triggers.js';
 import { createLiveCalendarParts } from './live-calendars.js';
+import { PUSH_CALENDAR_TASK } from '../jobs/push-calendar-job.js';
 
 export type Services = ReturnType<typeof createServices>;
 export type SiteChangeQueue = { enqueueSiteChanged(payload: SiteChangedPayload): Promise<void> };
@@ -73,7 +76,10 @@ export type ServiceDeps = {
   knex: Knex;
   queue: SyncQueue &
     SiteChangeQueue &
-    CalendarPushQueue & { depth(): Promise<number>; enqueueAccessRefresh(clientKey: string): Promise<void> };
+    CalendarPushQueue & {
+      depth(task?: string): Promise<number>;
+      enqueueAccessRefresh(clientKey: string): Promise<void>;
+    };
   now: () => Date;
   scope: DeploymentScope;
   repositories: Repositories;
@@ -85,6 +91,8 @@ export type ServiceDeps = {
   /** How often batched feed-fetch statistics are written; tests shorten it. */
   fetchStatsFlushMs?: number;
   jiraClientOverrides?: ConstructorParameters<typeof JiraClients>[0] extends infer T ? Partial<T> : never;
+  /** Provider quotas to pace live calendars by; the bench compresses them (see compressQuotas). */
+  providerQuotas?: ProviderQuotas;
 };
 
 /** One repository per table, each on the same knex. */
@@ -111,6 +119,7 @@ export function createRepositories(knex: Knex) {
     userSweepRepository: new UserSweepRepository(knex),
     calendarConnectionRepository: new CalendarConnectionRepository(knex),
     calendarPushedEventRepository: new CalendarPushedEventRepository(knex),
+    providerBudgetRepository: new ProviderBudgetRepository(knex),
     calendarConnectAttemptRepository: new CalendarConnectAttemptRepository(knex),
   };
 }
@@ -134,12 +143,14 @@ function createJiraParts(deps: ServiceDeps) {
     ...(deps.errorReportingFetch ? { fetch: deps.errorReportingFetch } : {}),
   });
   const metrics = new Metrics(async () => {
-    const [queueDepth, oldest] = await Promise.all([
+    const [queueDepth, oldest, pushQueueDepth] = await Promise.all([
       queue.depth(),
       repos.syncRepository.oldestDueSince(scope, now()),
+      queue.depth(PUSH_CALENDAR_TASK),
     ]);
     return {
       queueDepth,
+      pushQueueDepth,
       oldestDueFeedSeconds: oldest ? Math.max(0, (now().getTime() - oldest.getTime()) / 1000) : 0,
     };
   });

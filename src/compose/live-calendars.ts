@@ -7,11 +7,18 @@ import { LiveCalendarService } from '../services/live-calendar-service.js';
 import type { MyCalendarsService } from '../services/my-calendars-service.js';
 import { ProviderSessions } from '../services/provider-sessions.js';
 import type { ServiceDeps } from './core.js';
+import { PROVIDER_QUOTAS } from '../domain/provider-quotas.js';
+import type { Metrics } from '../services/metrics.js';
 
 /** Live calendars: the configured providers, connecting people to them, and the push that keeps them live. */
 export function createLiveCalendarParts(
   deps: ServiceDeps & { calendarFetch?: typeof fetch },
-  parts: { access: AccessService; installations: InstallationService; myCalendars: MyCalendarsService },
+  parts: {
+    access: AccessService;
+    installations: InstallationService;
+    myCalendars: MyCalendarsService;
+    metrics: Metrics;
+  },
 ) {
   const { config, logger, now, queue, repositories: repos } = deps;
   const providers = createCalendarProviders(config, deps.calendarFetch ? { fetch: deps.calendarFetch } : {});
@@ -23,6 +30,9 @@ export function createLiveCalendarParts(
     feeds: repos.feedRepository,
     cipher,
     now,
+    budget: repos.providerBudgetRepository,
+    quotas: deps.providerQuotas ?? PROVIDER_QUOTAS,
+    onCall: (provider, status) => parts.metrics.recordProviderCall(provider, status),
   });
   const calendarPushes = new CalendarPushService({
     connections: repos.calendarConnectionRepository,

@@ -20,6 +20,7 @@ type ConnectionRow = {
   last_error_at: Date | null;
   event_count: number;
   pending_count: number;
+  paused_at: Date | null;
 };
 
 const toConnection = (row: ConnectionRow): CalendarConnection => ({
@@ -39,6 +40,7 @@ const toConnection = (row: ConnectionRow): CalendarConnection => ({
   lastErrorAt: row.last_error_at,
   eventCount: row.event_count,
   pendingCount: row.pending_count,
+  pausedAt: row.paused_at,
 });
 
 /** What a push or a (re)connect changes on a connection. */
@@ -52,6 +54,7 @@ export type ConnectionUpdate = Partial<{
   lastErrorAt: Date | null;
   eventCount: number;
   pendingCount: number;
+  pausedAt: Date | null;
 }>;
 
 const COLUMNS: Record<keyof ConnectionUpdate, keyof ConnectionRow> = {
@@ -64,6 +67,7 @@ const COLUMNS: Record<keyof ConnectionUpdate, keyof ConnectionRow> = {
   lastErrorAt: 'last_error_at',
   eventCount: 'event_count',
   pendingCount: 'pending_count',
+  pausedAt: 'paused_at',
 };
 
 /** Live calendars (`calendar_connections`), always within one site. */
@@ -136,6 +140,7 @@ export class CalendarConnectionRepository {
       | 'lastErrorAt'
       | 'eventCount'
       | 'pendingCount'
+      | 'pausedAt'
     >,
     refreshTokenSealed: Buffer,
   ): Promise<void> {

@@ -28,6 +28,8 @@ export type CalendarConnection = {
   lastErrorAt: Date | null;
   eventCount: number;
   pendingCount: number;
+  /** A push stopped on purpose with `pendingCount` changes never sent (budget spent, or its share done). */
+  pausedAt: Date | null;
 };
 
 /** What a pushed event was, at its provider, when last written. */

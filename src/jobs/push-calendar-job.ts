@@ -25,9 +25,26 @@ export function retryDelayMs(retryAfterMs: number | null, attempt: number, rando
   return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** When a push comes back, or null when it is done: the attempt count only grows on failures. */
+export function nextRun(
+  outcome: PushOutcome,
+  attempt: number,
+  random = Math.random,
+): { delay: number; attempt: number } | null {
+  // Paced: the budget is back then; a little jitter spreads the many pushes told the same time.
+  if (outcome.status === 'paced')
+    return { delay: outcome.retryAfterMs + Math.floor(random() * 1_000), attempt };
+  // Queued anew at now, behind every job already due: other people's pushes run between the shares.
+  if (outcome.status === 'continues') return { delay: 0, attempt: 0 };
+  if (outcome.status !== 'retry' || attempt >= MAX_ATTEMPTS) return null;
+  const delay = outcome.retryAfterMs === 0 ? 0 : retryDelayMs(outcome.retryAfterMs, attempt, random);
+  return { delay, attempt: attempt + 1 };
+}
+
 /**
  * Pushes one live calendar. A provider's "slow down" or outage requeues the same key at the wait it
- * named (or a growing back-off); a withdrawn grant ends in `broken` and is never retried.
+ * named (or a growing back-off); a withdrawn grant ends in `broken` and is never retried. A spent shared
+ * budget or a big plan requeues it too, without waiting in the worker.
  */
 export function pushCalendarTask(
   pushes: CalendarPushService,
@@ -37,12 +54,12 @@ export function pushCalendarTask(
     const payload = payloadSchema.parse(rawPayload);
     const outcome = await pushes.push(payload.clientKey, payload.connectionId);
     onOutcome?.(outcome);
-    if (outcome.status !== 'retry' || payload.attempt >= MAX_ATTEMPTS) return;
-    const delay = outcome.retryAfterMs === 0 ? 0 : retryDelayMs(outcome.retryAfterMs, payload.attempt);
+    const next = nextRun(outcome, payload.attempt);
+    if (!next) return;
     await helpers.addJob(
       PUSH_CALENDAR_TASK,
-      { ...payload, attempt: payload.attempt + 1 },
-      { jobKey: pushCalendarJobKey(payload.connectionId), runAt: new Date(Date.now() + delay) },
+      { ...payload, attempt: next.attempt },
+      { jobKey: pushCalendarJobKey(payload.connectionId), runAt: new Date(Date.now() + next.delay) },
     );
   };
 }

@@ -197,11 +197,12 @@ export class JobQueue implements TickQueue {
     });
   }
 
-  /** Jobs due now and not yet taken by a worker, in this deployment's queue. */
-  async depth(): Promise<number> {
+  /** Jobs (of one task, when named) due now and not yet taken by a worker, in this deployment's queue. */
+  async depth(task?: string): Promise<number> {
     const result = await this.utils.withPgClient((client) =>
       client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${client.escapeIdentifier(jobSchemaOf(this.options.scope))}.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts`,
+        `SELECT count(*) AS n FROM ${client.escapeIdentifier(jobSchemaOf(this.options.scope))}.jobs WHERE run_at <= now() AND locked_at IS NULL AND attempts < max_attempts${task ? ' AND task_identifier = $1' : ''}`,
+        task ? [task] : [],
       ),
     );
     return Number(result.rows[0]?.n ?? 0);

@@ -4,6 +4,7 @@ import type { CalendarPushedEventRepository } from '../db/calendar-pushed-event-
 import type { FeedRepository } from '../db/feed-repository.js';
 import type { SubscriptionRepository } from '../db/subscription-repository.js';
 import { ProviderError, type PushedEvent } from '../domain/calendar-provider.js';
+import { QuotaWait } from '../domain/provider-quotas.js';
 import {
   type CalendarConnection,
   type CalendarPlan,
@@ -23,7 +24,22 @@ export type PushOutcome =
   | { status: 'ended'; reason: string; calls: number }
   | { status: 'broken' }
   | { status: 'failed'; calls: number }
-  | { status: 'retry'; retryAfterMs: number | null; calls: number };
+  | { status: 'retry'; retryAfterMs: number | null; calls: number }
+  /** The shared provider budget is spent: come back in `retryAfterMs`; not a failure. */
+  | { status: 'paced'; retryAfterMs: number; calls: number }
+  /** This run's share of a big plan is done: come back after the others waiting now. */
+  | { status: 'continues'; calls: number; changes: number };
+
+/** Changes one push run sends at most, so a first fill of thousands never holds a worker for long. */
+export const MAX_CHANGES_PER_RUN = 100;
+
+/** The first `limit` changes of a plan: deletes, then updates, then inserts. */
+export function firstChanges(plan: CalendarPlan, limit: number): CalendarPlan {
+  const deletes = plan.deletes.slice(0, limit);
+  const updates = plan.updates.slice(0, limit - deletes.length);
+  const inserts = plan.inserts.slice(0, limit - deletes.length - updates.length);
+  return { ...plan, deletes, updates, inserts };
+}
 
 type Desired = { events: PushedEvent[] } | { ended: string } | { undecided: true };
 
@@ -45,6 +61,7 @@ export class CalendarPushService {
       sessions: ProviderSessions;
       logger: Logger;
       now: () => Date;
+      maxChangesPerRun?: number;
     },
   ) {}
 
@@ -64,13 +81,29 @@ export class CalendarPushService {
       });
       return { status: 'pushed', calls: 0, changes: 0 };
     }
-    const session = this.deps.sessions.open(connection);
+    const whole = planSize(plan);
+    const share = firstChanges(plan, this.deps.maxChangesPerRun ?? MAX_CHANGES_PER_RUN);
+    const session = this.deps.sessions.open(connection, planSize(share) + 1);
     if (!session) return { status: 'skipped', reason: 'provider not configured' };
+    const progress = { remaining: whole };
     try {
-      return await this.apply(connection, session, plan, desired);
+      return await this.apply(connection, session, { plan: share, whole, progress }, desired);
     } catch (error) {
+      if (error instanceof QuotaWait) return this.paced(connection, error, progress.remaining, session.calls);
       return this.failed(connection, error, session.calls);
     }
+  }
+
+  private async paced(
+    connection: CalendarConnection,
+    wait: QuotaWait,
+    remaining: number,
+    calls: number,
+  ): Promise<PushOutcome> {
+    const { clientKey, id } = connection;
+    const now = this.deps.now();
+    await this.deps.connections.update(clientKey, id, { pendingCount: remaining, pausedAt: now });
+    return { status: 'paced', retryAfterMs: wait.waitMs, calls };
   }
 
   /** What the URL serves now, or why it serves this person nothing any more. */
@@ -99,33 +132,41 @@ export class CalendarPushService {
   private async apply(
     connection: CalendarConnection,
     session: ProviderSession,
-    plan: CalendarPlan,
+    work: { plan: CalendarPlan; whole: number; progress: { remaining: number } },
     desired: { events: PushedEvent[] } | { ended: string },
   ): Promise<PushOutcome> {
     const { clientKey, id } = connection;
+    const { plan, progress } = work;
     const store = this.deps.pushed;
-    // Changes left over with no error recorded: a push died mid-call and may have written events it never
-    // recorded, so look for each before inserting it. A push the provider refused wrote nothing.
-    const lookFirst = connection.pendingCount > 0 && connection.lastError === null;
-    let remaining = planSize(plan);
-    await this.deps.connections.update(clientKey, id, { pendingCount: remaining });
+    // Changes left over with no error recorded and no pause: a push died mid-call and may have written
+    // events it never recorded, so look for each before inserting it. A refused or paused push wrote nothing.
+    const lookFirst =
+      connection.pendingCount > 0 && connection.lastError === null && connection.pausedAt === null;
+    await this.deps.connections.update(clientKey, id, { pendingCount: work.whole, pausedAt: null });
     if (plan.inserts.length > 0 || plan.updates.length > 0) await session.ensureCalendar();
     for (const record of plan.deletes) {
       await session.change({ kind: 'delete', remoteId: record.remoteId, uid: record.uid });
       await store.remove(clientKey, id, record.uid);
-      remaining -= 1;
+      progress.remaining -= 1;
     }
     for (const { remoteId, event } of plan.updates) {
       const outcome = await session.change({ kind: 'update', remoteId, event });
       if (outcome.kind === 'gone') await this.insert(session, connection, event, false);
       else await store.put(clientKey, id, { uid: event.uid, remoteId, digest: event.digest });
-      remaining -= 1;
+      progress.remaining -= 1;
     }
     for (const event of plan.inserts) {
       await this.insert(session, connection, event, lookFirst);
-      remaining -= 1;
+      progress.remaining -= 1;
     }
-    const counts = { eventCount: 'ended' in desired ? 0 : desired.events.length, pendingCount: remaining };
+    if (progress.remaining > 0) {
+      await this.deps.connections.update(clientKey, id, {
+        pendingCount: progress.remaining,
+        pausedAt: this.deps.now(),
+      });
+      return { status: 'continues', calls: session.calls, changes: planSize(plan) };
+    }
+    const counts = { eventCount: 'ended' in desired ? 0 : desired.events.length, pendingCount: 0 };
     if ('ended' in desired) {
       await this.deps.connections.update(clientKey, id, {
         ...counts,

@@ -3,7 +3,12 @@ import type { PushOutcome } from './calendar-push-service.js';
 import type { SyncOutcome } from './sync-service.js';
 
 /** What the scrape asks the database, cross-tenant by design: the operator's view of the whole queue. */
-export type QueueProbe = () => Promise<{ queueDepth: number; oldestDueFeedSeconds: number }>;
+export type QueueProbe = () => Promise<{
+  queueDepth: number;
+  oldestDueFeedSeconds: number;
+  /** Live calendar pushes due now and not yet running. */
+  pushQueueDepth?: number;
+}>;
 
 /** Jira statuses as a bounded label set: a hostile or broken upstream cannot grow the series. */
 function statusLabel(status: number | 'timeout' | 'network_error'): string {
@@ -44,6 +49,14 @@ function registerQueueGauges(registry: Registry, probe: QueueProbe): void {
       this.set((await probeOnce()).oldestDueFeedSeconds);
     },
   });
+  new Gauge({
+    name: 'calsync_calendar_push_queue_depth',
+    help: 'Live calendar pushes waiting in the queue (due now, not yet running).',
+    registers,
+    async collect() {
+      this.set((await probeOnce()).pushQueueDepth ?? 0);
+    },
+  });
 }
 
 /**
@@ -55,7 +68,7 @@ export class Metrics {
   readonly registry = processRegistry();
   private readonly calendarPushes = new Counter({
     name: 'calsync_calendar_pushes_total',
-    help: 'Live calendar pushes, by outcome (pushed, skipped, ended, broken, failed, retry).',
+    help: 'Live calendar pushes, by outcome (pushed, continues, paced, skipped, ended, broken, failed, retry).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -63,6 +76,22 @@ export class Metrics {
     name: 'calsync_calendar_provider_calls_total',
     help: 'Calls live calendar pushes made to calendar providers, by the outcome of their push.',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly providerRequests = new Counter({
+    name: 'calsync_calendar_provider_requests_total',
+    help: 'Calls to calendar providers, by provider and HTTP status (ok, or network when none came back).',
+    labelNames: ['provider', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly quotaWaits = new Counter({
+    name: 'calsync_calendar_quota_waits_total',
+    help: "Live calendar pushes stopped because the provider's shared call budget was spent, and requeued.",
+    registers: [this.registry],
+  });
+  private readonly quotaWaitSeconds = new Counter({
+    name: 'calsync_calendar_quota_wait_seconds_total',
+    help: 'Seconds live calendar pushes were told to wait for the shared call budget.',
     registers: [this.registry],
   });
   private readonly syncs = new Counter({
@@ -160,6 +189,17 @@ export class Metrics {
     this.calendarPushes.inc({ outcome: outcome.status });
     if ('calls' in outcome && outcome.calls > 0)
       this.calendarCalls.inc({ outcome: outcome.status }, outcome.calls);
+    if (outcome.status === 'paced') {
+      this.quotaWaits.inc();
+      this.quotaWaitSeconds.inc(outcome.retryAfterMs / 1000);
+    }
+  }
+
+  recordProviderCall(provider: string, status: 'ok' | number | 'network'): void {
+    this.providerRequests.inc({
+      provider,
+      status: status === 'ok' ? 'ok' : statusLabel(status === 'network' ? 'network_error' : status),
+    });
   }
 
   recordStaleTakeovers(count: number): void {

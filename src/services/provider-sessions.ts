@@ -9,9 +9,16 @@ import {
   type CalendarProviders,
 } from '../domain/calendar-provider.js';
 import { type CalendarConnection, connectionTokenContext } from '../domain/live-calendar.js';
+import { type ProviderQuotas, QuotaWait } from '../domain/provider-quotas.js';
+import type { ProviderBudgetRepository } from '../db/provider-budget-repository.js';
 
 /** Access tokens are renewed this long before the provider says they expire. */
 const EXPIRY_MARGIN_MS = 60_000;
+/** Calls taken from the shared budget per trip to the database, at most: few trips, little left unused. */
+const BUDGET_BATCH = 10;
+
+/** How a provider call ended, for metrics: `ok`, the HTTP status, or `network` when there was none. */
+export type CallStatus = 'ok' | number | 'network';
 
 /** One push's calls to a provider for one connection: its access token, its calendar, and a call count. */
 export type ProviderSession = {
@@ -36,6 +43,10 @@ export class ProviderSessions {
       feeds: FeedRepository;
       cipher: TokenCipher | null;
       now: () => Date;
+      /** Null: calls are not paced (a single process with nothing else calling). */
+      budget: ProviderBudgetRepository | null;
+      quotas: ProviderQuotas;
+      onCall?: (provider: CalendarProvider['key'], status: CallStatus) => void;
     },
   ) {}
 
@@ -64,20 +75,36 @@ export class ProviderSessions {
     return grant.accessToken;
   }
 
-  open(connection: CalendarConnection): ProviderSession | null {
+  /**
+   * A session for one push of about `planned` calls. Each call first spends from the shared budget; when
+   * it is spent the call throws `QuotaWait` instead of being made.
+   */
+  open(connection: CalendarConnection, planned = 1): ProviderSession | null {
     const provider = this.provider(connection);
     if (!provider) return null;
     let calls = 0;
     let calendarId = connection.remoteCalendarId;
-    const call = async <T>(work: (token: string) => Promise<T>): Promise<T> => {
+    const spend = this.spender(connection, provider, () => Math.max(1, planned - calls));
+    const counted = async <T>(work: (token: string) => Promise<T>): Promise<T> => {
+      await spend();
+      const token = await this.accessToken(connection, provider);
       calls += 1;
       try {
-        return await work(await this.accessToken(connection, provider));
+        const result = await work(token);
+        this.deps.onCall?.(provider.key, 'ok');
+        return result;
+      } catch (error) {
+        if (error instanceof ProviderError) this.deps.onCall?.(provider.key, error.status ?? 'network');
+        throw error;
+      }
+    };
+    const call = async <T>(work: (token: string) => Promise<T>): Promise<T> => {
+      try {
+        return await counted(work);
       } catch (error) {
         if (!(error instanceof ProviderError) || error.kind !== 'unauthorized') throw error;
         this.forget(connection.id);
-        calls += 1;
-        return work(await this.accessToken(connection, provider));
+        return counted(work);
       }
     };
     const ensureCalendar = async (): Promise<string> => {
@@ -104,6 +131,22 @@ export class ProviderSessions {
         const id = await ensureCalendar();
         return call((token) => provider.findEvent(token, id, uid));
       },
+    };
+  }
+
+  /** Spends one call from the shared budget, fetching a few at a time; throws `QuotaWait` when spent. */
+  private spender(connection: CalendarConnection, provider: CalendarProvider, ahead: () => number) {
+    let allowance = 0;
+    return async (): Promise<void> => {
+      const budget = this.deps.budget;
+      if (!budget) return;
+      if (allowance === 0) {
+        const caller = { provider: provider.key, accountId: connection.accountId, quotas: this.deps.quotas };
+        const grant = await budget.take(connection.clientKey, caller, Math.min(BUDGET_BATCH, ahead()));
+        if (grant.granted === 0) throw new QuotaWait(grant.waitMs);
+        allowance = grant.granted;
+      }
+      allowance -= 1;
     };
   }
 

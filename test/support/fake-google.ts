@@ -69,6 +69,11 @@ export class FakeGoogle {
   readonly oauth: FakeGoogleOAuth;
   private readonly calendars = new Map<string, GoogleCalendar>();
   private readonly faults: GoogleFault[] = [];
+  /** Google's per-user quota, when set: past `calls` in any `windowMs`, a user's calls answer 403. */
+  userQuota: { calls: number; windowMs: number } | null = null;
+  /** Calls refused under `userQuota`; a paced app never sees one. */
+  quotaRefusals = 0;
+  private readonly recentCalls = new Map<string, number[]>();
   private readonly contract = googleCalendarContract();
   private server: Server | null = null;
   url = '';
@@ -174,6 +179,17 @@ export class FakeGoogle {
     return reply;
   }
 
+  /** Counts the call against the user's sliding window; refused calls count too, as at Google. */
+  private overUserQuota(user: string): boolean {
+    if (!this.userQuota) return false;
+    const now = Date.now();
+    const since = now - this.userQuota.windowMs;
+    const recent = (this.recentCalls.get(user) ?? []).filter((at) => at > since);
+    recent.push(now);
+    this.recentCalls.set(user, recent);
+    return recent.length > this.userQuota.calls;
+  }
+
   private userOf(request: Request): string | null {
     return this.oauth.bearer(request.headers.authorization)?.user ?? null;
   }
@@ -202,6 +218,10 @@ export class FakeGoogle {
     }
     const fault = this.faults.shift();
     if (fault) return faultReply(fault);
+    if (this.overUserQuota(grant.user)) {
+      this.quotaRefusals += 1;
+      return faultReply({ status: 403, reason: 'rateLimitExceeded' });
+    }
     const calendarId = params[OWNED_CALENDAR_PARAM];
     const calendar = calendarId === undefined ? null : this.calendars.get(calendarId);
     if (calendarId !== undefined && (!calendar || calendar.user !== grant.user))

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Application } from 'express';
 import { composeApp } from '../../src/compose/compose.js';
+import type { ProviderQuotas } from '../../src/domain/provider-quotas.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { JobQueue } from '../../src/jobs/scheduler.js';
@@ -36,6 +37,8 @@ export type TestAppOptions = {
   errorReportingFetch?: typeof fetch;
   /** Work the job queue in this app (cron tick and syncs), as a deployed process does. */
   worker?: boolean;
+  /** Provider quotas to pace live calendars by, shortened so a test sees a minute's pacing in seconds. */
+  providerQuotas?: ProviderQuotas;
 };
 
 /** The real app on a real port with a real database, as Jira and calendar clients would reach it. */
@@ -66,6 +69,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     jiraClientOverrides: { baseBackoffMs: 5, maxBackoffMs: 20, requestTimeoutMs: 2_000 },
     fetchStatsFlushMs: 20,
     ...(options.errorReportingFetch ? { errorReportingFetch: options.errorReportingFetch } : {}),
+    ...(options.providerQuotas ? { providerQuotas: options.providerQuotas } : {}),
   });
   const { app, services, doors, connectPersonalData, queue } = composed;
   if (options.worker) await composed.startWorker({ concurrency: 2, pollIntervalMs: 100 });
