@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import type { FakeIssue } from '../support/fake-jira/fake-jira-types.js';
@@ -95,6 +96,7 @@ function liveCalendarSuite(doorName: DoorName, provider: LiveProviderHarness): v
   }
 
   const states: string[] = [];
+  const refusedCodes: string[] = [];
   const callsSince = (index: number) =>
     provider
       .calls()
@@ -268,11 +270,28 @@ function liveCalendarSuite(doorName: DoorName, provider: LiveProviderHarness): v
       expect((await site.api(A.farah).get('/me/live-calendars')).body.connections).toEqual([]);
     });
 
+    it('says so when the provider refuses the code, and logs why without the code', async () => {
+      const feed = await createFeed('Refused code live', { mode: 'all' });
+      const started = await site
+        .api(A.dmitri)
+        .post('/me/live-calendars', { feedId: feed, calendar: 'all', provider: provider.key });
+      const state = new URL(started.body.authorizationUrl as string).searchParams.get('state') ?? '';
+      states.push(state);
+      const code = `0.AAAA-${randomBytes(24).toString('base64url')}`;
+      refusedCodes.push(code);
+      const callback = await fetch(
+        `${app.url}/live-calendars/${provider.key}/callback?state=${encodeURIComponent(state)}&code=${code}`,
+      );
+      expect(callback.status).toBe(400);
+      expect(await callback.text()).toContain(`${provider.label} did not confirm the connection`);
+      expect(app.logs()).toContain('code exchange failed');
+    });
+
     it('keeps every token, code and verifier out of the logs', () => {
       const logs = app.logs();
       const secrets = provider.secrets();
       expect(secrets.length).toBeGreaterThan(5);
-      for (const secret of [...secrets, ...states]) expect(logs).not.toContain(secret);
+      for (const secret of [...secrets, ...states, ...refusedCodes]) expect(logs).not.toContain(secret);
       expect(states.length).toBeGreaterThan(2);
     });
 
