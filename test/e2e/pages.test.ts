@@ -503,7 +503,12 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     const [popup] = await Promise.all([page.context().waitForEvent('page'), button.click()]);
     await popup.waitForURL(/\/live-calendars\/microsoft\/callback/);
     await expect.poll(() => popup.locator('body').textContent()).toContain('Connected');
-    expect(await popup.evaluate(() => window.top === window)).toBe(true);
+    expect(
+      await popup.evaluate(() => {
+        const self = globalThis as unknown as { top: unknown };
+        return self.top === globalThis;
+      }),
+    ).toBe(true);
     await popup.close();
     await expect
       .poll(() => [...mailbox.calendars.values()].some((calendar) => calendar.byApp), {
