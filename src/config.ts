@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { DEFAULT_POOL_SIZE, minimumPoolSize } from './db/pool-budget.js';
+import {
+  checkLiveCalendars,
+  type GoogleConfig,
+  googleConfig,
+  liveCalendarsConfigured,
+  liveCalendarVariables,
+  type MicrosoftConfig,
+  microsoftConfig,
+} from './config-live-calendars.js';
 import { DATA_REGIONS, type DataRegion } from './domain/data-region.js';
+
+export type { GoogleConfig, MicrosoftConfig } from './config-live-calendars.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0'])
@@ -139,24 +150,14 @@ const environmentSchema = z
       .min(1)
       .max(24 * 30)
       .default(12),
-    GOOGLE_OAUTH_CLIENT_ID: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,300}$/, 'the OAuth client id from the Google Cloud console')
-      .optional(),
-    GOOGLE_OAUTH_CLIENT_SECRET: z
-      .string()
-      .regex(/^[\x21-\x7e]{8,300}$/, 'the OAuth client secret from the Google Cloud console')
-      .optional(),
-    /** Tests and the demo point these at the fake Google. */
-    GOOGLE_OAUTH_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-    GOOGLE_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ...liveCalendarVariables,
     METRICS_TOKEN: z
       .string()
       .min(24, 'must be at least 24 characters (a random token the scraper sends as Bearer)')
       .optional(),
   })
   .superRefine((env, ctx) => {
-    checkGoogle(env, ctx);
+    checkLiveCalendars(env, ctx);
     if (env.EDITION === 'datacenter') {
       for (const name of DATACENTER_VARIABLES) {
         if (env[name] === undefined)
@@ -182,7 +183,7 @@ const environmentSchema = z
     } else {
       for (const name of DATACENTER_VARIABLES) {
         // The cipher's key also seals live-calendar tokens, which the Cloud edition has too.
-        if (name === 'TOKEN_ENCRYPTION_KEY' && env.GOOGLE_OAUTH_CLIENT_ID !== undefined) continue;
+        if (name === 'TOKEN_ENCRYPTION_KEY' && liveCalendarsConfigured(env)) continue;
         if (env[name] !== undefined)
           ctx.addIssue({ code: 'custom', path: [name], message: 'is only read with EDITION=datacenter' });
       }
@@ -207,46 +208,6 @@ const environmentSchema = z
       ctx.addIssue({ code: 'custom', path: ['FEED_TOKEN_SECRET'], message: 'is required in production' });
     }
   });
-
-type ParsedEnvironment = {
-  GOOGLE_OAUTH_CLIENT_ID?: string | undefined;
-  GOOGLE_OAUTH_CLIENT_SECRET?: string | undefined;
-  TOKEN_ENCRYPTION_KEY?: Buffer | undefined;
-};
-
-function googleConfig(e: {
-  GOOGLE_OAUTH_CLIENT_ID?: string | undefined;
-  GOOGLE_OAUTH_CLIENT_SECRET?: string | undefined;
-  GOOGLE_OAUTH_BASE_URL?: string | undefined;
-  GOOGLE_API_BASE_URL?: string | undefined;
-  TOKEN_ENCRYPTION_KEY?: Buffer | undefined;
-}): GoogleConfig | null {
-  if (!e.GOOGLE_OAUTH_CLIENT_ID || !e.GOOGLE_OAUTH_CLIENT_SECRET || !e.TOKEN_ENCRYPTION_KEY) return null;
-  return {
-    clientId: e.GOOGLE_OAUTH_CLIENT_ID,
-    clientSecret: e.GOOGLE_OAUTH_CLIENT_SECRET,
-    oauthBaseUrl: e.GOOGLE_OAUTH_BASE_URL?.replace(/\/+$/, '') ?? null,
-    apiBaseUrl: e.GOOGLE_API_BASE_URL?.replace(/\/+$/, '') ?? null,
-    tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY,
-  };
-}
-
-/** Google is on when its client is configured, and then needs its secret and a key for refresh tokens. */
-function checkGoogle(env: ParsedEnvironment, ctx: z.RefinementCtx): void {
-  const id = env.GOOGLE_OAUTH_CLIENT_ID !== undefined;
-  if (id !== (env.GOOGLE_OAUTH_CLIENT_SECRET !== undefined))
-    ctx.addIssue({
-      code: 'custom',
-      path: [id ? 'GOOGLE_OAUTH_CLIENT_SECRET' : 'GOOGLE_OAUTH_CLIENT_ID'],
-      message: 'GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET go together',
-    });
-  if (id && env.TOKEN_ENCRYPTION_KEY === undefined)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['TOKEN_ENCRYPTION_KEY'],
-      message: 'is required with GOOGLE_OAUTH_CLIENT_ID (it seals the refresh tokens)',
-    });
-}
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -290,16 +251,8 @@ export type Config = {
   datacenter: DataCenterConfig | null;
   /** Live calendars in Google Calendar (GOOGLE_OAUTH_CLIENT_ID set); null hides the option. */
   google: GoogleConfig | null;
-};
-
-export type GoogleConfig = {
-  clientId: string;
-  clientSecret: string;
-  /** Google's own endpoints when null. */
-  oauthBaseUrl: string | null;
-  apiBaseUrl: string | null;
-  /** AES-256-GCM key for refresh tokens at rest (TOKEN_ENCRYPTION_KEY). */
-  tokenEncryptionKey: Buffer;
+  /** Live calendars in Outlook through Microsoft Graph (MICROSOFT_OAUTH_CLIENT_ID set); null hides the option. */
+  microsoft: MicrosoftConfig | null;
 };
 
 export type DataCenterConfig = {
@@ -388,6 +341,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : null,
     google: googleConfig(e),
+    microsoft: microsoftConfig(e),
     dataRegion: e.DATA_REGION,
     forge: e.FORGE_APP_ID
       ? { appId: e.FORGE_APP_ID, jwksUrl: e.FORGE_JWKS_URL, apiHosts: e.FORGE_API_HOSTS }

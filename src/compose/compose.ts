@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { poolBudget } from '../db/pool-budget.js';
 import { JobQueue } from '../jobs/scheduler.js';
+import { liveCalendarTokenKey } from '../config-live-calendars.js';
 import { type Logger, treatAsSecret } from '../logger.js';
 
 export type Composed = {
@@ -93,13 +94,15 @@ export async function composeApp(deps: {
 /** Secrets the logger must never print, whichever object carries them. */
 function hideSecrets(config: Config & { feedTokenSecret: string }): void {
   const encryptionKey = config.datacenter?.tokenEncryptionKey;
+  const liveKey = liveCalendarTokenKey({ google: config.google, microsoft: config.microsoft });
   treatAsSecret(
     config.feedTokenSecret,
     config.metricsToken,
     config.datacenter?.clientSecret,
     config.google?.clientSecret,
-    config.google?.tokenEncryptionKey.toString('hex'),
-    config.google?.tokenEncryptionKey.toString('base64'),
+    config.microsoft?.clientSecret,
+    liveKey?.toString('hex'),
+    liveKey?.toString('base64'),
     encryptionKey?.toString('hex'),
     encryptionKey?.toString('base64'),
   );

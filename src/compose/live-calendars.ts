@@ -1,3 +1,4 @@
+import { liveCalendarTokenKey } from '../config-live-calendars.js';
 import { TokenCipher } from '../db/token-cipher.js';
 import { createCalendarProviders } from '../providers/index.js';
 import type { AccessService } from '../services/access-service.js';
@@ -22,7 +23,7 @@ export function createLiveCalendarParts(
 ) {
   const { config, logger, now, queue, repositories: repos } = deps;
   const providers = createCalendarProviders(config, deps.calendarFetch ? { fetch: deps.calendarFetch } : {});
-  const key = config.google?.tokenEncryptionKey ?? null;
+  const key = liveCalendarTokenKey({ google: config.google, microsoft: config.microsoft });
   const cipher = key ? new TokenCipher(key) : null;
   const sessions = new ProviderSessions({
     providers,

@@ -20,6 +20,31 @@ const BUDGET_BATCH = 10;
 /** How a provider call ended, for metrics: `ok`, the HTTP status, or `network` when there was none. */
 export type CallStatus = 'ok' | number | 'network';
 
+/** How many names ("Team", "Team (2)", …) a new calendar tries before the push gives up. */
+const NAME_ATTEMPTS = 20;
+
+type CalendarMeta = { name: string; description: string; timeZone: string };
+
+/**
+ * Creates the calendar under the first free name. A provider that keeps names unique (Graph's 409
+ * ErrorFolderExists) refuses one already taken: by another feed of the same name, by the person, or by
+ * this connection's own calendar left behind by a crash between creating it and recording its id.
+ */
+async function createWithFreeName<T>(
+  meta: CalendarMeta,
+  create: (calendar: CalendarMeta) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const name = attempt === 1 ? meta.name : `${meta.name} (${attempt})`;
+    try {
+      return await create({ ...meta, name });
+    } catch (error) {
+      const taken = error instanceof ProviderError && error.kind === 'rejected' && error.status === 409;
+      if (!taken || attempt >= NAME_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /** One push's calls to a provider for one connection: its access token, its calendar, and a call count. */
 export type ProviderSession = {
   readonly calls: number;
@@ -109,8 +134,9 @@ export class ProviderSessions {
     };
     const ensureCalendar = async (): Promise<string> => {
       if (calendarId) return calendarId;
-      const created = await call(async (token) =>
-        provider.createCalendar(token, await this.calendarMeta(connection)),
+      const meta = await this.calendarMeta(connection);
+      const created = await createWithFreeName(meta, (calendar) =>
+        call((token) => provider.createCalendar(token, calendar)),
       );
       calendarId = created.remoteId;
       await this.deps.connections.update(connection.clientKey, connection.id, {
@@ -150,7 +176,7 @@ export class ProviderSessions {
     };
   }
 
-  private async calendarMeta(connection: CalendarConnection) {
+  private async calendarMeta(connection: CalendarConnection): Promise<CalendarMeta> {
     const feed = await this.deps.feeds.findById(connection.clientKey, connection.feedId);
     const name = feed?.name ?? 'Jira';
     return {

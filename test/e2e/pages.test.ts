@@ -14,6 +14,7 @@ import { FAKE_ALL_JS, type HostFlag, JiraHost } from '../support/fake-ap/jira-ho
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import { checkIcs } from '../support/ics-check.js';
 import { sampleFeedConfig } from '../support/site.js';
+import { FakeMicrosoftGraph } from '../support/fake-microsoft-graph.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const FEED_NAME = 'Platform <b>dates</b> & releases';
@@ -23,16 +24,29 @@ let jira: FakeJira;
 let host: JiraHost;
 let app: TestApp;
 let browser: BrowserSession;
+let graph: FakeMicrosoftGraph;
 let current: Opened | null = null;
 
 beforeAll(async () => {
   jira = await FakeJira.start();
   host = await JiraHost.start(jira);
+  graph = await new FakeMicrosoftGraph().start();
   app = await startTestApp({
     connectKeysUrl: jira.keysUrl,
-    config: { extraFrameAncestors: [host.origin] },
+    config: {
+      extraFrameAncestors: [host.origin],
+      microsoft: {
+        clientId: graph.clientId,
+        clientSecret: graph.clientSecret,
+        tenant: 'common',
+        oauthBaseUrl: graph.baseUrl,
+        graphBaseUrl: graph.graphUrl,
+        tokenEncryptionKey: Buffer.alloc(32, 7),
+      },
+    },
     worker: true,
   });
+  graph.registerRedirectUri(`${app.url}/live-calendars/microsoft/callback`);
   host.setApp(app.url);
   expect((await jira.install(app.url)).status).toBe(204);
   browser = await launchBrowser({
@@ -55,6 +69,7 @@ afterEach(async (context) => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
+  await graph?.stop();
   await host?.stop();
   await jira?.stop();
 });
@@ -471,6 +486,36 @@ describe('Calendar Sync pages inside a Jira frame', () => {
     await page.setViewportSize({ width: 360, height: 780 });
     await noHorizontalOverflow(page);
     await saveScreenshot(page, 'my-calendars-360px');
+    await finish(opened);
+  });
+
+  it('keeps a personal calendar live in Outlook from its card, consenting in a new top-level window', async () => {
+    const opened = await openAs(SEED_ACCOUNTS.bob, '/pages/my-calendars');
+    const { page, frame } = opened;
+    const card = frame.getByRole('article').filter({ hasText: FEED_NAME }).first();
+    const button = card.getByRole('button', { name: 'Keep it live in Outlook' });
+    await button.waitFor();
+    expect(await card.locator('[data-live-consent="microsoft"]').textContent()).toMatch(
+      /Calendars\.ReadWrite.*no narrower permission.*only the calendar it creates/,
+    );
+    const mailbox = graph.addMailbox('bob@contoso.example');
+    graph.signInNext({ userId: mailbox.userId, consent: 'grant' });
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), button.click()]);
+    await popup.waitForURL(/\/live-calendars\/microsoft\/callback/);
+    await expect.poll(() => popup.locator('body').textContent()).toContain('Connected');
+    expect(
+      await popup.evaluate(() => {
+        const self = globalThis as unknown as { top: unknown };
+        return self.top === globalThis;
+      }),
+    ).toBe(true);
+    await popup.close();
+    await expect
+      .poll(() => [...mailbox.calendars.values()].some((calendar) => calendar.byApp), {
+        timeout: SYNC_TIMEOUT_MS,
+      })
+      .toBe(true);
+    expect(graph.foreignCalls()).toEqual([]);
     await finish(opened);
   });
 

@@ -40,6 +40,8 @@ export type GraphCall = {
   status: number;
   /** Set when the call reached for a calendar or event the app did not create. */
   foreign: boolean;
+  /** When the fake received it (its clock), to measure waits between calls. */
+  at: number;
 };
 
 export type FakeMicrosoftGraphOptions = {
@@ -283,6 +285,7 @@ export class FakeMicrosoftGraph {
       userId: null,
       status: 0,
       foreign: false,
+      at: this.now(),
     };
     this.calls.push(call);
     const answer = (reply: GraphReply) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { liveCalendarTokenKey } from '../../src/config-live-calendars.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
@@ -131,6 +132,45 @@ describe('loadConfig', () => {
         apiBaseUrl: 'http://127.0.0.1:9',
       });
       expect(config.datacenter).toBeNull();
+    });
+
+    it('offers Outlook with its own client, tenant common by default, sealing with the one token key', () => {
+      const microsoft = {
+        MICROSOFT_OAUTH_CLIENT_ID: '6731de76-14a6-49ae-97bc-6eba6914391e',
+        MICROSOFT_OAUTH_CLIENT_SECRET: 'abc8Q~secret.value',
+      };
+      expect(loadConfig({}).microsoft).toBeNull();
+      expect(() => loadConfig({ MICROSOFT_OAUTH_CLIENT_SECRET: 'abc8Q~secret.value' })).toThrow(
+        /MICROSOFT_OAUTH_CLIENT_ID: MICROSOFT_OAUTH_CLIENT_ID and MICROSOFT_OAUTH_CLIENT_SECRET go together/,
+      );
+      expect(() => loadConfig(microsoft)).toThrow(
+        /TOKEN_ENCRYPTION_KEY: is required with MICROSOFT_OAUTH_CLIENT_ID/,
+      );
+      expect(() => loadConfig({ ...microsoft, MICROSOFT_OAUTH_CLIENT_ID: 'not-a-guid' })).toThrow(
+        /MICROSOFT_OAUTH_CLIENT_ID: the Application \(client\) ID/,
+      );
+      const config = loadConfig({
+        ...microsoft,
+        TOKEN_ENCRYPTION_KEY: key,
+        MICROSOFT_GRAPH_BASE_URL: 'http://127.0.0.1:9/v1.0/',
+      });
+      expect(config.google).toBeNull();
+      expect(config.microsoft).toMatchObject({
+        clientId: microsoft.MICROSOFT_OAUTH_CLIENT_ID,
+        tenant: 'common',
+        oauthBaseUrl: null,
+        graphBaseUrl: 'http://127.0.0.1:9/v1.0',
+      });
+      expect(config.microsoft?.tokenEncryptionKey.toString('hex')).toBe(key);
+      const both = loadConfig({
+        ...microsoft,
+        ...google,
+        TOKEN_ENCRYPTION_KEY: key,
+        MICROSOFT_OAUTH_TENANT: 'contoso.onmicrosoft.com',
+      });
+      expect(both.microsoft?.tenant).toBe('contoso.onmicrosoft.com');
+      expect(liveCalendarTokenKey(both)?.toString('hex')).toBe(key);
+      expect(liveCalendarTokenKey({ google: null, microsoft: config.microsoft })?.toString('hex')).toBe(key);
     });
   });
 });

@@ -1,5 +1,5 @@
 // @ts-check
-// "Keep it live in Google Calendar": a personal calendar written into the person's own calendar.
+// "Keep it live in Google Calendar / Outlook": a personal calendar written into the person's own calendar.
 import { api } from './api-client.js';
 import { h } from './dom.js';
 import { showErrorFlag, showFlag } from './feedback.js';
@@ -8,6 +8,17 @@ import { formatNumber, timeElement } from './formats.js';
 /** @typedef {import('../types/api.js').LiveCalendars} LiveCalendars */
 /** @typedef {import('../types/api.js').LiveConnection} LiveConnection */
 /** @typedef {import('../types/api.js').PersonalCalendar} PersonalCalendar */
+
+/**
+ * What each provider's consent page will ask for, said before the person goes there.
+ * @type {Record<string, string>}
+ */
+const CONSENT = {
+  google:
+    'Google will ask to let the app manage the calendars it creates (calendar.app.created): it cannot see your other calendars.',
+  microsoft:
+    'Microsoft will ask for access to all your calendars (Calendars.ReadWrite): Microsoft Graph has no narrower permission. The app reads and writes only the calendar it creates, and deletes it when you disconnect.',
+};
 
 /** @returns {Promise<LiveCalendars>} what is connected; nothing when the server offers no provider */
 export async function loadLiveCalendars() {
@@ -104,6 +115,9 @@ export function liveCalendarSection(calendar, live, onChange) {
           text: label,
           on: { click: () => void connect(calendar, provider.key) },
         }),
+        ...(CONSENT[provider.key]
+          ? [h('p', { class: 'subtle', 'data-live-consent': provider.key, text: CONSENT[provider.key] })]
+          : []),
       );
     }
     if (connection) {

@@ -3,44 +3,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJira, SEED_ACCOUNTS } from '../support/fake-jira/fake-jira.js';
 import type { FakeIssue } from '../support/fake-jira/fake-jira-types.js';
 import { formatJiraDateTime } from '../support/fake-jira/jira-time.js';
-import { FakeGoogle, type GoogleEvent } from '../support/fake-google.js';
 import { readIcsEvents } from '../support/ics-check.js';
-import { forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
+import { type DoorName, forEachDoor, type InstalledSite, withInstalledSite } from '../support/doors.js';
+import { LIVE_PROVIDERS, type LiveProviderHarness } from '../support/live-providers.js';
 import { ADMIN, fetchFeed, sampleFeedConfig, syncNow } from '../support/site.js';
 import type { TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait.js';
 
 const A = SEED_ACCOUNTS;
 
-forEachDoor((doorName) => {
-  let google: FakeGoogle;
+describe.each(LIVE_PROVIDERS.map((make) => [make().label, make]))('live calendars in %s', (_label, make) => {
+  forEachDoor((doorName) => liveCalendarSuite(doorName, make()));
+});
+
+function liveCalendarSuite(doorName: DoorName, provider: LiveProviderHarness): void {
   let jira: FakeJira;
   let app: TestApp;
   let site: InstalledSite;
 
-  beforeAll(async () => {
-    google = await FakeGoogle.start();
-  });
-  afterAll(() => google?.stop());
+  beforeAll(() => provider.start());
+  afterAll(() => provider.stop());
   withInstalledSite(
     doorName,
-    () => ({
-      worker: true,
-      config: {
-        google: {
-          ...google.client,
-          oauthBaseUrl: google.url,
-          apiBaseUrl: google.url,
-          tokenEncryptionKey: randomBytes(32),
-        },
-      },
-    }),
-    (world) => ({ jira, app, site } = world),
+    () => ({ worker: true, config: provider.config() }),
+    (world) => {
+      ({ jira, app, site } = world);
+      provider.appStarted(app.config.baseUrl);
+    },
   );
-
-  /** A Google account per Jira person, so the fake's calendars say whose they are. */
-  const googleUser = (accountId: string) => `${accountId}@google.example`;
-  const pushedUid = (event: GoogleEvent) => event.extendedProperties?.private?.['calendarSyncUid'];
 
   async function createFeed(name: string, access: Record<string, unknown>): Promise<string> {
     const created = await site.api(ADMIN).post('/feeds', sampleFeedConfig({ name, access }));
@@ -59,16 +49,16 @@ forEachDoor((doorName) => {
     return found.url;
   }
 
-  /** Clicks "Keep it live in Google Calendar" and consents in the window it opens. */
+  /** Clicks "Keep it live in …" and consents in the window it opens. */
   async function connect(accountId: string, feedId: string): Promise<string> {
     const started = await site.api(accountId).post('/me/live-calendars', {
       feedId,
       calendar: 'all',
-      provider: 'google',
+      provider: provider.key,
     });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     states.push(new URL(started.body.authorizationUrl as string).searchParams.get('state') ?? '');
-    google.oauth.nextUser = googleUser(accountId);
+    provider.signInNext(accountId);
     const consent = await fetch(started.body.authorizationUrl as string, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location') ?? '');
     expect(callback.status).toBe(200);
@@ -93,23 +83,28 @@ forEachDoor((doorName) => {
     ).find((item) => item.id === id);
   }
 
-  const remoteEvents = (accountId: string) => google.calendarsOf(googleUser(accountId))[0]?.events ?? [];
+  const remoteEvents = (accountId: string) => provider.appCalendars(accountId)[0]?.events ?? [];
 
-  /** The person's Google calendar equals their personal URL: same UIDs, same titles. */
+  /** The person's calendar at the provider equals their personal URL: same UIDs, same titles. */
   async function matchesUrl(accountId: string, url: string): Promise<boolean> {
     const served = readIcsEvents((await fetchFeed(url)).text).events;
     const remote = remoteEvents(accountId);
     const key = (uid: string | undefined, summary: string | undefined) => `${uid ?? ''}|${summary ?? ''}`;
     const want = served.map((event) => key(event.uid, event.summary)).sort();
-    const have = remote.map((event) => key(pushedUid(event), event.summary)).sort();
+    const have = remote.map((event) => key(event.uid, event.summary)).sort();
     return want.length > 0 && JSON.stringify(want) === JSON.stringify(have);
   }
 
   const states: string[] = [];
-  const callsSince = (index: number) => google.calls.slice(index).map((call) => call.method);
+  const refusedCodes: string[] = [];
+  const callsSince = (index: number) =>
+    provider
+      .calls()
+      .slice(index)
+      .map((call) => call.kind);
 
   // Each case drives several syncs, pushes and page calls through the door on a shared, busy machine.
-  describe('live calendars in Google', { timeout: 120_000 }, () => {
+  describe(`live calendars in ${provider.label}`, { timeout: 120_000 }, () => {
     let feedId: string;
     let chloeConnection: string;
 
@@ -118,13 +113,13 @@ forEachDoor((doorName) => {
       const url = await personalUrl(A.chloe, feedId);
       chloeConnection = await connect(A.chloe, feedId);
       await waitFor('the first fill', () => matchesUrl(A.chloe, url));
-      expect(google.calendarsOf(googleUser(A.chloe))[0]?.summary).toBe('Marketing live');
+      expect(provider.appCalendars(A.chloe).map((calendar) => calendar.name)).toEqual(['Marketing live']);
       await waitFor(
         'the push bookkeeping',
         async () => (await connectionOf(A.chloe, chloeConnection))?.pendingCount === 0,
       );
 
-      const before = google.calls.length;
+      const before = provider.calls().length;
       await app.services.calendarPushes.push(site.clientKey, chloeConnection);
       // A push job naming another site finds no connection there.
       expect(await app.services.calendarPushes.push(`${site.clientKey}-other`, chloeConnection)).toEqual({
@@ -138,16 +133,16 @@ forEachDoor((doorName) => {
       const issue = jira.data.issues.find((candidate: FakeIssue) => candidate.key === edited.event.issueKey)!;
       issue.summary = 'Edited for the live calendar';
       issue.updated = formatJiraDateTime(Date.now(), 'UTC');
-      const atEdit = google.calls.length;
+      const atEdit = provider.calls().length;
       await syncNow(app, site.clientKey, feedId);
-      await waitFor('the edit in Google', () =>
+      await waitFor(`the edit in ${provider.label}`, () =>
         Promise.resolve(
           remoteEvents(A.chloe).some((event) => event.summary?.includes('Edited for the live calendar')),
         ),
       );
       expect(await matchesUrl(A.chloe, url)).toBe(true);
-      expect(callsSince(atEdit)).toEqual(['calendar.events.patch']);
-      expect(google.violations).toEqual([]);
+      expect(callsSince(atEdit)).toEqual(['events.patch']);
+      expect(provider.violations()).toEqual([]);
     });
 
     it('takes the events out when the person leaves the group that gave access', async () => {
@@ -166,12 +161,11 @@ forEachDoor((doorName) => {
       }
     });
 
-    it('marks a withdrawn grant broken and stops calling Google', async () => {
+    it(`marks a withdrawn grant broken and stops calling ${provider.label}`, async () => {
       const feed = await createFeed('Everyone live', { mode: 'all' });
       const id = await connect(A.gao, feed);
       await waitFor('the first fill', () => Promise.resolve(remoteEvents(A.gao).length > 0));
-      google.oauth.revokeUser(googleUser(A.gao));
-      google.oauth.expireAccessTokens();
+      provider.revoke(A.gao);
       const issue = jira.data.issues.find((candidate: FakeIssue) => candidate.key === 'CAL-3')!;
       issue.summary = `Changed while revoked ${Date.now()}`;
       issue.updated = formatJiraDateTime(Date.now(), 'UTC');
@@ -179,32 +173,32 @@ forEachDoor((doorName) => {
       await waitFor('the broken state', async () => (await connectionOf(A.gao, id))?.state === 'broken');
       const sealed = await app.db.knex('calendar_connections').where({ id }).first();
       expect(sealed.refresh_token_sealed).toBeNull();
-      const before = google.calls.length;
+      const before = provider.calls().length;
       await app.services.calendarPushes.push(site.clientKey, id);
-      expect(google.calls.length).toBe(before);
+      expect(provider.calls().length).toBe(before);
     });
 
-    it('disconnects: deletes the calendar at Google, revokes the grant and erases the token', async () => {
+    it(`disconnects: deletes the calendar in ${provider.label}, revokes the grant and erases the token`, async () => {
       const feed = await createFeed('Disconnect live', { mode: 'all' });
       const id = await connect(A.bob, feed);
       await waitFor('the first fill', () => Promise.resolve(remoteEvents(A.bob).length > 0));
-      expect(google.oauth.liveGrants(googleUser(A.bob))).toBe(1);
+      expect(provider.liveGrants(A.bob)).toBeOneOf([1, null]);
       expect((await site.api(A.chloe).delete(`/me/live-calendars/${id}`)).status).toBe(404);
       expect((await site.api(A.bob).delete(`/me/live-calendars/${id}`)).status).toBe(204);
-      expect(google.calendarsOf(googleUser(A.bob))).toEqual([]);
-      expect(google.oauth.liveGrants(googleUser(A.bob))).toBe(0);
+      expect(provider.appCalendars(A.bob)).toEqual([]);
+      expect(provider.liveGrants(A.bob)).toBeOneOf([0, null]);
       expect(await app.db.knex('calendar_connections').where({ id })).toEqual([]);
     });
 
     let aliceConnection = '';
 
-    it('waits out a rate limit for as long as Google asked, then fills the calendar', async () => {
+    it(`waits out a rate limit for as long as ${provider.label} asked, then fills the calendar`, async () => {
       const feed = await createFeed('Rate limited live', { mode: 'all' });
-      const start = google.calls.length;
-      google.fail({ status: 429, retryAfterSeconds: 1 });
+      const start = provider.calls().length;
+      provider.rateLimitNext(1);
       aliceConnection = await connect(A.alice, feed);
       await waitFor('the fill after the wait', () => Promise.resolve(remoteEvents(A.alice).length > 0));
-      const calls = google.calls.slice(start);
+      const calls = provider.calls().slice(start);
       const limited = calls.find((call) => call.status === 429)!;
       const next = calls[calls.indexOf(limited) + 1]!;
       expect(next.at - limited.at).toBeGreaterThanOrEqual(1000);
@@ -222,10 +216,28 @@ forEachDoor((doorName) => {
         .knex('calendar_connections')
         .where({ id: connection.id })
         .update({ pending_count: count, last_error: null });
-      const before = google.calls.length;
+      const before = provider.calls().length;
       await app.services.calendarPushes.push(site.clientKey, connection.id);
       expect(remoteEvents(A.alice)).toHaveLength(count);
-      expect(new Set(callsSince(before))).toEqual(new Set(['calendar.events.list', 'calendar.events.patch']));
+      expect(new Set(callsSince(before))).toEqual(new Set(['events.list', 'events.patch']));
+    });
+
+    it('names each calendar apart when the person already has one of that name', async () => {
+      provider.addOwnCalendar(A.dmitri, 'Same name live');
+      const first = await createFeed('Same name live', { mode: 'all' });
+      const second = await createFeed('Same name live', { mode: 'all' });
+      await connect(A.dmitri, first);
+      await connect(A.dmitri, second);
+      const calendars = await waitFor('both calendars filled', () => {
+        const made = provider.appCalendars(A.dmitri);
+        return Promise.resolve(made.length === 2 && made.every((c) => c.events.length > 0) ? made : null);
+      });
+      expect(calendars.map((calendar) => calendar.name).sort()).toEqual(
+        provider.uniqueCalendarNames
+          ? ['Same name live (2)', 'Same name live (3)']
+          : ['Same name live', 'Same name live'],
+      );
+      expect(provider.violations()).toEqual([]);
     });
 
     it('refuses bad input field by field, and a callback that is forged, replayed or denied', async () => {
@@ -239,14 +251,16 @@ forEachDoor((doorName) => {
         'provider',
       ]);
       expect((await site.api(A.bob).delete('/me/live-calendars/not-a-uuid')).status).toBe(400);
-      const forged = await fetch(`${app.url}/live-calendars/google/callback?state=${'a'.repeat(60)}&code=x`);
+      const forged = await fetch(
+        `${app.url}/live-calendars/${provider.key}/callback?state=${'a'.repeat(60)}&code=x`,
+      );
       expect(forged.status).toBe(400);
       expect(await forged.text()).toContain('Not connected');
       const feed = await createFeed('Denied live', { mode: 'all' });
       const started = await site
         .api(A.farah)
-        .post('/me/live-calendars', { feedId: feed, calendar: 'all', provider: 'google' });
-      google.oauth.nextUser = null;
+        .post('/me/live-calendars', { feedId: feed, calendar: 'all', provider: provider.key });
+      provider.signInNext(null);
       const consent = await fetch(started.body.authorizationUrl as string, { redirect: 'manual' });
       const callbackUrl = consent.headers.get('location') ?? '';
       const denied = await fetch(callbackUrl);
@@ -256,11 +270,33 @@ forEachDoor((doorName) => {
       expect((await site.api(A.farah).get('/me/live-calendars')).body.connections).toEqual([]);
     });
 
+    it('says so when the provider refuses the code, and logs why without the code', async () => {
+      const feed = await createFeed('Refused code live', { mode: 'all' });
+      const started = await site
+        .api(A.dmitri)
+        .post('/me/live-calendars', { feedId: feed, calendar: 'all', provider: provider.key });
+      const state = new URL(started.body.authorizationUrl as string).searchParams.get('state') ?? '';
+      states.push(state);
+      const code = `0.AAAA-${randomBytes(24).toString('base64url')}`;
+      refusedCodes.push(code);
+      const callback = await fetch(
+        `${app.url}/live-calendars/${provider.key}/callback?state=${encodeURIComponent(state)}&code=${code}`,
+      );
+      expect(callback.status).toBe(400);
+      expect(await callback.text()).toContain(`${provider.label} did not confirm the connection`);
+      expect(app.logs()).toContain('code exchange failed');
+    });
+
     it('keeps every token, code and verifier out of the logs', () => {
       const logs = app.logs();
-      for (const secret of [...google.oauth.issuedSecrets(), ...states]) expect(logs).not.toContain(secret);
+      const secrets = provider.secrets();
+      expect(secrets.length).toBeGreaterThan(5);
+      for (const secret of [...secrets, ...states, ...refusedCodes]) expect(logs).not.toContain(secret);
       expect(states.length).toBeGreaterThan(2);
-      expect(logs).not.toContain(google.client.clientSecret);
+    });
+
+    it('never touches a calendar or event the app did not create', () => {
+      expect(provider.violations()).toEqual([]);
     });
   });
-});
+}
