@@ -62,6 +62,8 @@ export async function runGrowthSyncs(site: BenchSite, sizes: readonly number[]):
       rules: benchRules(),
       window: { pastDays: 3650, futureDays: 3650 },
       issueCap: 20_000,
+      // The default budget leaves out all but ~2,100 events: growth with issues would not show.
+      sizeBudget: { maxBytes: null },
     });
     settle();
     const before = process.memoryUsage().rss;
@@ -157,7 +159,7 @@ function shuffled<T>(values: readonly T[]): T[] {
 export async function runGrowthServing(
   site: BenchSite,
   counts: readonly number[],
-  settings: { connections: number; durationSeconds: number },
+  settings: { connections: number; minimumRequests: number },
 ): Promise<GrowthServingRow[]> {
   site.jira.data.issues = generateIssues(1000, { seed: 2026 });
   const feed = await createFeed(site, {
@@ -181,7 +183,8 @@ export async function runGrowthServing(
     const result = await cannon({
       url: site.url,
       connections: settings.connections,
-      duration: settings.durationSeconds,
+      // Enough requests that every URL is asked for at least once.
+      amount: Math.max(count, settings.minimumRequests),
       requests: urls.map((url) => ({ method: 'GET', path: new URL(url).pathname })),
     });
     settle();
