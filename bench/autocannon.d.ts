@@ -18,6 +18,8 @@ declare module 'autocannon' {
     /** Requests per second across all connections (of one autocannon instance). */
     overallRate?: number;
     duration?: number;
+    /** Stop after this many requests instead of after `duration`. */
+    amount?: number;
     pipelining?: number;
     timeout?: number;
     /** Worker threads that send the load, off the event loop of the server being measured. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_JIRA_REQUESTS_PER_SECOND, startBenchSite, type BenchSite } from './bench-site.js';
 import { formatBytes, round, table } from './bench-stats.js';
+import { runGrowthCases } from './growth-run.js';
 import { runIncrementalBench } from './incremental-bench.js';
 import { runLoadBench, type LoadBenchResult } from './load-bench.js';
 import { runLiveCalendarBench } from './live-calendar-bench.js';
@@ -46,7 +47,7 @@ const SETTINGS = {
   twoProcessLoad: { feeds: 10, issues: 1000, connectionsPerProcess: 25, durationSeconds: quick ? 3 : 20 },
 };
 /** Past this the run is stuck, not slow: stop everything rather than leave servers behind. */
-const WATCHDOG_MS = (only === 'scale' ? 14 : 6) * 60_000;
+const WATCHDOG_MS = (only === 'scale' ? 14 : only === 'growth' ? 8 : 6) * 60_000;
 const STOP_LIMIT_MS = 15_000;
 
 type SyncRow = SyncBenchRow | { issues: number; stuck: string };
@@ -187,6 +188,7 @@ async function liveCalendars(): Promise<void> {
 
 async function main(): Promise<void> {
   if (only === 'live') return liveCalendars();
+  if (only === 'growth') return runGrowthCases(quick, machine, log, out);
   const begun = Date.now();
   if (only === 'scale' || only === 'tick') {
     await runScaleCases(only, quick, machine('PostgreSQL'), log, out);
