@@ -69,9 +69,10 @@ export type Repositories = ReturnType<typeof createRepositories>;
 const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Feed URLs whose answer a process keeps in memory (bytes shared via the cache). Each takes ~1.9 KB of heap
- * (`bench/served-memory.ts`), so a full map holds ~180 MiB on top of the render cache.
+ * (`bench/served-memory.ts`), so a full map holds ~55 MiB on top of the render cache; a URL beyond it is
+ * looked up in the database (one indexed query) and displaces the oldest.
  */
-const SERVED_URLS_MAX = 100_000;
+const SERVED_URLS_MAX = 30_000;
 
 export type ServiceDeps = {
   config: Config & { feedTokenSecret: string };
