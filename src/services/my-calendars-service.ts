@@ -143,13 +143,19 @@ export class MyCalendarsService {
     const clients = await this.deps.clients.listForSubscriptions(clientKey, ids);
     return shown.map(({ feed, calendar, subscription: stored }) => {
       const subscription = { ...stored, urlShownAt: stored.urlShownAt ?? now };
+      const own = clients.filter((client) => client.subscriptionId === subscription.id);
+      // The clients are read after the subscription: a fetch recorded in between shows in them first.
+      const lastFetchedAt = [subscription.lastFetchedAt, ...own.map((client) => client.lastFetchedAt)].reduce(
+        (latest, at) => (at && (!latest || at > latest) ? at : latest),
+        null,
+      );
       return {
         feed,
         calendar,
         subscription,
         url: this.deps.subscriptions.urlFor(subscription),
-        clients: clients.filter((client) => client.subscriptionId === subscription.id),
-        neverFetched: neverFetchedSinceShown(subscription, now),
+        clients: own,
+        neverFetched: neverFetchedSinceShown({ urlShownAt: subscription.urlShownAt, lastFetchedAt }, now),
       };
     });
   }

@@ -93,6 +93,33 @@ forEachDoor((doorName) => {
       expect(fetched).toMatchObject({ neverFetched: false, clients: [{ family: 'apple' }] });
     });
 
+    it('does not warn when the page reads a fetch in the app list before the URL row has it', async () => {
+      // The page reads the URL's row, then its apps; the recorder writes the row, then the apps. A flush
+      // that lands between the two reads is seen in the apps only: this is that state, made on purpose.
+      const feedId = await createFeed('Fetched between two reads');
+      await calendarOf(A.chloe, feedId);
+      const row = await app.db
+        .knex('feed_subscriptions')
+        .where({ client_key: site.clientKey, feed_id: feedId, account_id: site.userId(A.chloe) })
+        .first();
+      await app.db
+        .knex('feed_subscriptions')
+        .where({ id: row.id })
+        .update({ url_shown_at: new Date(Date.now() - 3 * DAY_MS), last_fetched_at: null });
+      await app.db.knex('feed_subscription_clients').insert({
+        subscription_id: row.id,
+        client_key: site.clientKey,
+        family: 'google',
+        first_fetched_at: new Date(),
+        last_fetched_at: new Date(),
+        fetch_count: 1,
+      });
+      expect(await calendarOf(A.chloe, feedId)).toMatchObject({
+        neverFetched: false,
+        clients: [{ family: 'google' }],
+      });
+    });
+
     it('counts per feed the URLs each app family fetched in the last 7 days, in the admin grid', async () => {
       const feedId = await createFeed('Counted in the grid');
       const shared = (await site.api(ADMIN).get(`/feeds/${feedId}`)).body.url as string;
