@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
+import { AccessRepository } from '../../src/db/access-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { openTestDatabase } from '../support/test-database.js';
 
@@ -17,14 +18,18 @@ type PlanNode = {
   Plans?: PlanNode[];
 };
 
-/** Rows the scans of feed_syncs under `node` returned or filtered away: what they read. */
-function feedSyncRowsRead(node: PlanNode): number {
+type PlanNodeWithLoops = PlanNode & { 'Actual Loops'?: number };
+
+/** Rows the scans of `table` under `node` returned or filtered away, over all their loops: what they read. */
+function rowsRead(node: PlanNodeWithLoops, table: string): number {
   const own =
-    node['Relation Name'] === 'feed_syncs'
-      ? (node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)
+    node['Relation Name'] === table
+      ? ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1)
       : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + feedSyncRowsRead(child), 0);
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child, table), 0);
 }
+
+const feedSyncRowsRead = (node: PlanNode) => rowsRead(node, 'feed_syncs');
 
 function findSubplan(node: PlanNode, name: string): PlanNode | null {
   if (node['Subplan Name'] === name) return node;
@@ -106,5 +111,78 @@ describe('The scheduler tick among many feeds that are not due', () => {
     expect(due, JSON.stringify(plan)).not.toBeNull();
     // A scan of every feed reads all 10,000; through the indexes it reads the due and in-flight rows.
     expect(feedSyncRowsRead(due!)).toBeLessThan(1000);
+  }, 60_000);
+});
+
+const SITES = 1000;
+const PERSONAL_URLS_PER_SITE = 50;
+
+/**
+ * 1,000 sites with 50 personal URLs each, all refreshed a moment ago but three. Two more are overdue but
+ * have nothing to refresh for: one only a shared URL, one only a revoked personal URL.
+ */
+async function seedPersonalUrls(knex: Knex): Promise<void> {
+  await knex.raw(
+    `INSERT INTO installations (client_key, base_url, shared_secret, state, installed_at, updated_at)
+     SELECT 'url-site-' || s, 'https://url-' || s || '.atlassian.net', 'secret', 'installed', now(), now()
+       FROM generate_series(1, ?) AS s`,
+    [SITES],
+  );
+  await knex.raw(
+    `INSERT INTO feeds (client_key, name, config, created_by_account_id, updated_by_account_id, created_at, updated_at)
+     SELECT client_key, 'Team', '{}'::jsonb, 'admin', 'admin', now(), now() FROM installations`,
+  );
+  await knex.raw(
+    `INSERT INTO feed_subscriptions (feed_id, client_key, account_id, token_nonce, token_hash, created_at)
+     SELECT f.id, f.client_key, 'person-' || p, 'n', f.client_key || '-' || p, now()
+       FROM feeds f CROSS JOIN generate_series(1, ?) AS p
+      WHERE f.client_key NOT IN ('url-site-4', 'url-site-5')`,
+    [PERSONAL_URLS_PER_SITE],
+  );
+  await knex.raw(
+    `INSERT INTO feed_subscriptions (feed_id, client_key, account_id, token_nonce, token_hash, created_at, revoked_at)
+     SELECT f.id, f.client_key, CASE WHEN f.client_key = 'url-site-5' THEN 'person-1' END, 'n',
+            f.client_key || '-only', now(), CASE WHEN f.client_key = 'url-site-5' THEN now() END
+       FROM feeds f WHERE f.client_key IN ('url-site-4', 'url-site-5')`,
+  );
+  await knex.raw(
+    `INSERT INTO access_refreshes (client_key, refreshed_at)
+     SELECT client_key, CASE WHEN client_key IN ('url-site-1', 'url-site-2', 'url-site-3', 'url-site-4', 'url-site-5')
+                             THEN now() - interval '1 day' ELSE now() END
+       FROM installations`,
+  );
+  for (const table of ['installations', 'feed_subscriptions', 'access_refreshes'])
+    await knex.raw(`ANALYZE ${table}`);
+}
+
+describe('The access-refresh half of the tick among many personal URLs', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    await seedPersonalUrls(db.knex);
+  }, 120_000);
+  afterAll(() => db.close());
+
+  it("finds the overdue sites with personal URLs without reading every site's URLs", async () => {
+    let captured: { sql: string; bindings: readonly unknown[] } | null = null;
+    const listener = (query: { sql: string; bindings?: readonly unknown[] }) => {
+      if (query.sql.includes('access_refreshes'))
+        captured = { sql: query.sql, bindings: query.bindings ?? [] };
+    };
+    db.knex.on('query', listener);
+    const before = new Date(Date.now() - 60 * 60 * 1000);
+    const due = await new AccessRepository(db.knex).sitesDueForRefresh({ edition: 'cloud' }, before);
+    db.knex.off('query', listener);
+
+    expect(due.sort()).toEqual(['url-site-1', 'url-site-2', 'url-site-3']);
+    const query = captured as { sql: string; bindings: readonly unknown[] } | null;
+    if (!query) throw new Error('the query was not seen');
+    const explained = await db.knex.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${query.sql.replace(/\$\d+/g, '?')}`,
+      query.bindings as Knex.RawBinding[],
+    );
+    const plan = explained.rows[0]!['QUERY PLAN'][0].Plan;
+    // Reading every site's personal URLs is 50,002 rows; asking the five overdue sites is a handful.
+    expect(rowsRead(plan, 'feed_subscriptions'), JSON.stringify(plan)).toBeLessThan(1000);
   }, 60_000);
 });
