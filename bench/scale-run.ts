@@ -44,6 +44,7 @@ function tickTable(rows: readonly TickBenchRow[]): string {
     [
       'feeds',
       'sites',
+      'personal URLs',
       'due',
       'tick median (ms)',
       'tick p99 (ms)',
@@ -54,6 +55,7 @@ function tickTable(rows: readonly TickBenchRow[]): string {
     rows.map((row) => [
       row.feeds,
       row.sites,
+      row.personalUrls,
       row.due,
       row.tickMedianMs,
       row.tickP99Ms,

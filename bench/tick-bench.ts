@@ -12,6 +12,8 @@ import { createScaleDatabase } from './scale-processes.js';
 export type TickBenchRow = {
   feeds: number;
   sites: number;
+  /** Personal URLs, none of whose sites is due for an access refresh. */
+  personalUrls: number;
   /** Feeds due at each tick; the rest are synced and not due for up to an hour. */
   due: number;
   runs: number;
@@ -28,6 +30,7 @@ export type TickBenchRow = {
 const CLOUD: DeploymentScope = { edition: 'cloud' };
 const LIVENESS: SyncLiveness = { heartbeatStaleMs: 60_000, queuedStaleMs: 30 * 60_000 };
 const FEEDS_PER_SITE = 10;
+const PERSONAL_URLS_PER_FEED = 2;
 
 const countingQueue = (queued: { n: number }): TickQueue => ({
   enqueueSync: () => Promise.resolve(void (queued.n += 1)),
@@ -62,6 +65,17 @@ async function seed(knex: Knex, feeds: number, due: number): Promise<void> {
   await knex.raw(
     `UPDATE feed_syncs SET state = 'running', started_at = now(), heartbeat_at = now()
       WHERE feed_id IN (SELECT feed_id FROM feed_syncs ORDER BY feed_id DESC LIMIT 5)`,
+  );
+  // Two people's personal URLs per feed, and every site's access refreshed a moment ago: the steady state,
+  // in which the tick's access-refresh query must find nothing without reading every URL.
+  await knex.raw(
+    `INSERT INTO feed_subscriptions (feed_id, client_key, account_id, token_nonce, token_hash, created_at)
+     SELECT f.id, f.client_key, 'person-' || p, 'nonce', f.id || '-' || p, now()
+       FROM feeds f CROSS JOIN generate_series(1, ?) AS p`,
+    [PERSONAL_URLS_PER_FEED],
+  );
+  await knex.raw(
+    `INSERT INTO access_refreshes (client_key, refreshed_at) SELECT client_key, now() FROM installations`,
   );
   await markDue(knex, due);
   await knex.raw('ANALYZE');
@@ -171,6 +185,7 @@ export async function runTickBench(
       rows.push({
         feeds,
         sites: Math.ceil(feeds / FEEDS_PER_SITE),
+        personalUrls: feeds * PERSONAL_URLS_PER_FEED,
         due,
         runs,
         tickMedianMs: round(percentile(times, 50), 2),
