@@ -182,6 +182,23 @@ describe('The access-refresh half of the tick among many personal URLs', () => {
       query.bindings as Knex.RawBinding[],
     );
     const plan = explained.rows[0]!['QUERY PLAN'][0].Plan;
+    // A Data Center deployment's tick asks for its own installation only; Cloud's never names it.
+    await db.knex('installations').where({ client_key: 'url-site-2' }).update({
+      door: 'datacenter',
+      shared_secret: null,
+      api_base_url: 'https://jira.example',
+    });
+    const access = new AccessRepository(db.knex);
+    expect(
+      await access.sitesDueForRefresh({ edition: 'datacenter', clientKey: 'url-site-2' }, before),
+    ).toEqual(['url-site-2']);
+    expect(
+      await access.sitesDueForRefresh({ edition: 'datacenter', clientKey: 'url-site-9' }, before),
+    ).toEqual([]);
+    expect((await access.sitesDueForRefresh({ edition: 'cloud' }, before)).sort()).toEqual([
+      'url-site-1',
+      'url-site-3',
+    ]);
     // Reading every site's personal URLs is 50,002 rows; asking the five overdue sites is a handful.
     expect(rowsRead(plan, 'feed_subscriptions'), JSON.stringify(plan)).toBeLessThan(1000);
   }, 60_000);
