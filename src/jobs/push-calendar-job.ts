@@ -1,3 +1,4 @@
+import { JOB_PRIORITY } from './job-priority.js';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { CalendarPushService, PushOutcome } from '../services/calendar-push-service.js';
@@ -59,7 +60,11 @@ export function pushCalendarTask(
     await helpers.addJob(
       PUSH_CALENDAR_TASK,
       { ...payload, attempt: next.attempt },
-      { jobKey: pushCalendarJobKey(payload.connectionId), runAt: new Date(Date.now() + next.delay) },
+      {
+        jobKey: pushCalendarJobKey(payload.connectionId),
+        runAt: new Date(Date.now() + next.delay),
+        priority: JOB_PRIORITY.inStep,
+      },
     );
   };
 }

@@ -1,3 +1,4 @@
+import { JOB_PRIORITY } from './job-priority.js';
 import {
   Logger as WorkerLogger,
   makeWorkerUtils,
@@ -138,7 +139,7 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(
       SYNC_FEED_TASK,
       { clientKey, feedId },
-      { jobKey: syncFeedJobKey(feedId), maxAttempts: MAX_ATTEMPTS },
+      { jobKey: syncFeedJobKey(feedId), maxAttempts: MAX_ATTEMPTS, priority: JOB_PRIORITY.now },
     );
   }
 
@@ -154,6 +155,7 @@ export class JobQueue implements TickQueue {
         jobKey: pushCalendarJobKey(connectionId),
         jobKeyMode: 'preserve_run_at',
         maxAttempts: MAX_ATTEMPTS,
+        priority: JOB_PRIORITY.inStep,
         ...(runAt ? { runAt } : {}),
       },
     );
@@ -163,7 +165,7 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(
       REFRESH_ACCESS_TASK,
       { clientKey },
-      { jobKey: `refresh_access:${clientKey}`, maxAttempts: MAX_ATTEMPTS },
+      { jobKey: `refresh_access:${clientKey}`, maxAttempts: MAX_ATTEMPTS, priority: JOB_PRIORITY.inStep },
     );
   }
 
@@ -171,7 +173,12 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(
       SWEEP_USERS_TASK,
       { clientKey },
-      { jobKey: sweepUsersJobKey(clientKey), jobKeyMode: 'preserve_run_at', maxAttempts: MAX_ATTEMPTS },
+      {
+        jobKey: sweepUsersJobKey(clientKey),
+        jobKeyMode: 'preserve_run_at',
+        maxAttempts: MAX_ATTEMPTS,
+        priority: JOB_PRIORITY.housekeeping,
+      },
     );
   }
 
@@ -180,7 +187,11 @@ export class JobQueue implements TickQueue {
     await this.utils.addJob(
       REPORT_PERSONAL_DATA_TASK,
       { clientKey },
-      { jobKey: reportPersonalDataJobKey(clientKey), maxAttempts: MAX_ATTEMPTS },
+      {
+        jobKey: reportPersonalDataJobKey(clientKey),
+        maxAttempts: MAX_ATTEMPTS,
+        priority: JOB_PRIORITY.housekeeping,
+      },
     );
   }
 
@@ -194,6 +205,7 @@ export class JobQueue implements TickQueue {
       jobKeyMode: 'preserve_run_at',
       runAt: new Date(Date.now() + SITE_CHANGED_DEBOUNCE_MS),
       maxAttempts: MAX_ATTEMPTS,
+      priority: JOB_PRIORITY.now,
     });
   }
 
@@ -210,14 +222,24 @@ export class JobQueue implements TickQueue {
 
   /** Asks for a scheduling tick now instead of at the next minute; ticks asked for together run once. */
   async requestTick(): Promise<void> {
-    await this.utils.addJob(SCHEDULE_DUE_FEEDS_TASK, {}, { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1 });
+    await this.utils.addJob(
+      SCHEDULE_DUE_FEEDS_TASK,
+      {},
+      { jobKey: SCHEDULE_DUE_FEEDS_TASK, maxAttempts: 1, priority: JOB_PRIORITY.now },
+    );
   }
 
   async requestTickAt(runAt: Date): Promise<void> {
     await this.utils.addJob(
       SCHEDULE_DUE_FEEDS_TASK,
       {},
-      { jobKey: `${SCHEDULE_DUE_FEEDS_TASK}:follow-up`, jobKeyMode: 'replace', runAt, maxAttempts: 1 },
+      {
+        jobKey: `${SCHEDULE_DUE_FEEDS_TASK}:follow-up`,
+        jobKeyMode: 'replace',
+        runAt,
+        maxAttempts: 1,
+        priority: JOB_PRIORITY.now,
+      },
     );
   }
 

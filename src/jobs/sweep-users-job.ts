@@ -1,3 +1,4 @@
+import { JOB_PRIORITY } from './job-priority.js';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { UserSweepService } from '../services/user-sweep-service.js';
@@ -22,6 +23,7 @@ export function sweepUsersTask(sweeps: UserSweepService): Task {
       await helpers.addJob(SWEEP_USERS_TASK, payload, {
         jobKey: sweepUsersJobKey(payload.clientKey),
         runAt: new Date(Date.now() + PAGE_PAUSE_MS),
+        priority: JOB_PRIORITY.housekeeping,
       });
     }
   };
