@@ -67,44 +67,77 @@ async function seedFeeds(knex: Knex): Promise<void> {
   await knex.raw('ANALYZE installations');
 }
 
+type CapturedSql = { sql: string; bindings: readonly unknown[] };
+
+/** Runs `action` and returns its result with the last SQL it sent that `matches`. */
+async function capturingSql<T>(
+  knex: Knex,
+  matches: (sql: string) => boolean,
+  action: () => Promise<T>,
+): Promise<{ result: T; query: CapturedSql }> {
+  let captured: CapturedSql | null = null;
+  const listener = (query: { sql: string; bindings?: readonly unknown[] }) => {
+    if (matches(query.sql)) captured = { sql: query.sql, bindings: query.bindings ?? [] };
+  };
+  knex.on('query', listener);
+  try {
+    const result = await action();
+    const query = captured as CapturedSql | null;
+    if (!query) throw new Error('the query was not seen');
+    return { result, query };
+  } finally {
+    knex.off('query', listener);
+  }
+}
+
+/** The plan PostgreSQL runs `query` with, run for real (EXPLAIN ANALYZE). */
+async function explainAnalyze(knex: Knex, query: CapturedSql): Promise<PlanNode> {
+  const explained = await knex.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
+    `EXPLAIN (ANALYZE, FORMAT JSON) ${query.sql.replace(/\$\d+/g, '?')}`,
+    query.bindings as Knex.RawBinding[],
+  );
+  return explained.rows[0]!['QUERY PLAN'][0].Plan;
+}
+
 class RolledBack extends Error {}
 
-describe('The scheduler tick among many feeds that are not due', () => {
-  let db: Database;
+/** A database of the suite's own, seeded once for its tests. */
+function seededDatabase(seed: (knex: Knex) => Promise<void>): () => Database {
+  let db: Database | null = null;
   beforeAll(async () => {
     db = await openTestDatabase();
-    await seedFeeds(db.knex);
+    await seed(db.knex);
   }, 120_000);
-  afterAll(() => db.close());
+  afterAll(() => db?.close());
+  return () => {
+    if (!db) throw new Error('the database is not open');
+    return db;
+  };
+}
+
+describe('The scheduler tick among many feeds that are not due', () => {
+  const database = seededDatabase(seedFeeds);
 
   it("claims the due feeds without reading the others: the claim's cost follows the due feeds, not all feeds", async () => {
-    let claimSql: { sql: string; bindings: readonly unknown[] } | null = null;
-    const listener = (query: { sql: string; bindings?: readonly unknown[] }) => {
-      if (query.sql.startsWith('WITH due AS')) claimSql = { sql: query.sql, bindings: query.bindings ?? [] };
-    };
-    db.knex.on('query', listener);
+    const db = database();
     let plan: PlanNode | null = null;
     let claimed = 0;
     await db.knex
       .transaction(async (trx) => {
         await trx.raw('SAVEPOINT before_claim');
-        claimed = (
-          await new FeedSyncRepository(trx).claimDue({ edition: 'cloud' }, new Date(), 500, LIVENESS)
-        ).length;
-        await trx.raw('ROLLBACK TO SAVEPOINT before_claim');
-        const captured = claimSql;
-        if (!captured) throw new Error('the claim query was not seen');
-        const explained = await trx.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${captured.sql.replace(/\$\d+/g, '?')}`,
-          captured.bindings as Knex.RawBinding[],
+        const { result, query } = await capturingSql(
+          db.knex,
+          (sql) => sql.startsWith('WITH due AS'),
+          () => new FeedSyncRepository(trx).claimDue({ edition: 'cloud' }, new Date(), 500, LIVENESS),
         );
-        plan = explained.rows[0]!['QUERY PLAN'][0].Plan;
+        claimed = result.length;
+        await trx.raw('ROLLBACK TO SAVEPOINT before_claim');
+        plan = await explainAnalyze(trx, query);
         throw new RolledBack();
       })
       .catch((error: unknown) => {
         if (!(error instanceof RolledBack)) throw error;
       });
-    db.knex.off('query', listener);
 
     expect(claimed).toBe(DUE);
     const due = findSubplan(plan!, 'CTE due');
@@ -156,32 +189,18 @@ async function seedPersonalUrls(knex: Knex): Promise<void> {
 }
 
 describe('The access-refresh half of the tick among many personal URLs', () => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedPersonalUrls(db.knex);
-  }, 120_000);
-  afterAll(() => db.close());
+  const database = seededDatabase(seedPersonalUrls);
 
   it("finds the overdue sites with personal URLs without reading every site's URLs", async () => {
-    let captured: { sql: string; bindings: readonly unknown[] } | null = null;
-    const listener = (query: { sql: string; bindings?: readonly unknown[] }) => {
-      if (query.sql.includes('access_refreshes'))
-        captured = { sql: query.sql, bindings: query.bindings ?? [] };
-    };
-    db.knex.on('query', listener);
+    const db = database();
     const before = new Date(Date.now() - 60 * 60 * 1000);
-    const due = await new AccessRepository(db.knex).sitesDueForRefresh({ edition: 'cloud' }, before);
-    db.knex.off('query', listener);
-
-    expect(due.sort()).toEqual(['url-site-1', 'url-site-2', 'url-site-3']);
-    const query = captured as { sql: string; bindings: readonly unknown[] } | null;
-    if (!query) throw new Error('the query was not seen');
-    const explained = await db.knex.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${query.sql.replace(/\$\d+/g, '?')}`,
-      query.bindings as Knex.RawBinding[],
+    const { result: due, query } = await capturingSql(
+      db.knex,
+      (sql) => sql.includes('access_refreshes'),
+      () => new AccessRepository(db.knex).sitesDueForRefresh({ edition: 'cloud' }, before),
     );
-    const plan = explained.rows[0]!['QUERY PLAN'][0].Plan;
+    expect(due.sort()).toEqual(['url-site-1', 'url-site-2', 'url-site-3']);
+    const plan = await explainAnalyze(db.knex, query);
     // A Data Center deployment's tick asks for its own installation only; Cloud's never names it.
     await db.knex('installations').where({ client_key: 'url-site-2' }).update({
       door: 'datacenter',
