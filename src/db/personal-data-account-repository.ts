@@ -127,7 +127,8 @@ export class PersonalDataAccountRepository {
          UNION SELECT account_id FROM feed_subscriptions WHERE client_key = :k AND account_id IS NOT NULL
          UNION SELECT account_id FROM jira_users WHERE client_key = :k
          UNION SELECT actor FROM jira_role_actors WHERE client_key = :k AND actor_kind = 'user'
-         UNION SELECT unnest(user_account_ids) FROM feed_events WHERE client_key = :k
+         UNION SELECT unnest(e.user_account_ids) FROM feeds f
+                 JOIN feed_events e ON e.feed_id = f.id AND e.client_key = f.client_key WHERE f.client_key = :k
          UNION SELECT account_id FROM datacenter_user_tokens WHERE client_key = :k
          UNION SELECT account_id FROM datacenter_sessions WHERE client_key = :k
        )

@@ -196,8 +196,12 @@ export class PrivacyRepository {
     erasedMarker: string,
   ): Promise<{ subscriptionsDeleted: number; feedsNamingAccount: string[] }> {
     return this.knex.transaction(async (trx) => {
+      // feed_events is keyed by (feed_id, uid): the site's rows are found through its feeds, not by a
+      // scan of every site's events.
+      const siteFeeds = trx('feeds').where({ client_key: clientKey }).select('id');
       const affected = await trx<{ client_key: string; feed_id: string }>('feed_events')
         .where({ client_key: clientKey })
+        .whereIn('feed_id', siteFeeds)
         .whereRaw('? = ANY(user_account_ids)', [accountId])
         .distinct('feed_id');
       const subscriptionsDeleted = await trx('feed_subscriptions')
@@ -225,8 +229,9 @@ export class PrivacyRepository {
         .update({ run_as_account_id: erasedMarker });
       // Until the re-sync lands, events no longer link the account to per-user calendars.
       await trx.raw(
-        'UPDATE feed_events SET user_account_ids = array_remove(user_account_ids, ?) WHERE client_key = ? AND ? = ANY(user_account_ids)',
-        [accountId, clientKey, accountId],
+        `UPDATE feed_events SET user_account_ids = array_remove(user_account_ids, ?)
+          WHERE client_key = ? AND feed_id IN (SELECT id FROM feeds WHERE client_key = ?) AND ? = ANY(user_account_ids)`,
+        [accountId, clientKey, clientKey, accountId],
       );
       return { subscriptionsDeleted, feedsNamingAccount: affected.map((row) => row.feed_id) };
     });

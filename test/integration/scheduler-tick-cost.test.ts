@@ -3,31 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { AccessRepository } from '../../src/db/access-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
+import { capturingSql, explainAnalyze, type PlanNode, rowsRead } from '../support/query-plans.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 const FEEDS = 10_000;
 const DUE = 5;
 const LIVENESS = { heartbeatStaleMs: 60_000, queuedStaleMs: 30 * 60_000 };
-
-type PlanNode = {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Subplan Name'?: string;
-  'Actual Rows'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-};
-
-type PlanNodeWithLoops = PlanNode & { 'Actual Loops'?: number };
-
-/** Rows the scans of `table` under `node` returned or filtered away, over all their loops: what they read. */
-function rowsRead(node: PlanNodeWithLoops, table: string): number {
-  const own =
-    node['Relation Name'] === table
-      ? ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1)
-      : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child, table), 0);
-}
 
 const feedSyncRowsRead = (node: PlanNode) => rowsRead(node, 'feed_syncs');
 
@@ -65,38 +46,6 @@ async function seedFeeds(knex: Knex): Promise<void> {
   );
   await knex.raw('ANALYZE feed_syncs');
   await knex.raw('ANALYZE installations');
-}
-
-type CapturedSql = { sql: string; bindings: readonly unknown[] };
-
-/** Runs `action` and returns its result with the last SQL it sent that `matches`. */
-async function capturingSql<T>(
-  knex: Knex,
-  matches: (sql: string) => boolean,
-  action: () => Promise<T>,
-): Promise<{ result: T; query: CapturedSql }> {
-  let captured: CapturedSql | null = null;
-  const listener = (query: { sql: string; bindings?: readonly unknown[] }) => {
-    if (matches(query.sql)) captured = { sql: query.sql, bindings: query.bindings ?? [] };
-  };
-  knex.on('query', listener);
-  try {
-    const result = await action();
-    const query = captured as CapturedSql | null;
-    if (!query) throw new Error('the query was not seen');
-    return { result, query };
-  } finally {
-    knex.off('query', listener);
-  }
-}
-
-/** The plan PostgreSQL runs `query` with, run for real (EXPLAIN ANALYZE). */
-async function explainAnalyze(knex: Knex, query: CapturedSql): Promise<PlanNode> {
-  const explained = await knex.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
-    `EXPLAIN (ANALYZE, FORMAT JSON) ${query.sql.replace(/\$\d+/g, '?')}`,
-    query.bindings as Knex.RawBinding[],
-  );
-  return explained.rows[0]!['QUERY PLAN'][0].Plan;
 }
 
 class RolledBack extends Error {}
