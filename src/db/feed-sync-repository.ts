@@ -87,7 +87,8 @@ export type SyncSuccess = {
 export type SyncLiveness = { heartbeatStaleMs: number; queuedStaleMs: number };
 
 /** `stale`: the feed was left running or queued by a process that died, and is claimed again. */
-export type DueFeed = { clientKey: string; feedId: string; stale: boolean };
+/** `changed`: a change Jira reported brought it forward; `stale`: a process died with it queued or running. */
+export type DueFeed = { clientKey: string; feedId: string; stale: boolean; changed: boolean };
 
 export class FeedSyncRepository {
   constructor(private readonly knex: Knex) {}
@@ -144,7 +145,8 @@ export class FeedSyncRepository {
       .whereNotIn('state', ['queued', 'running'])
       .andWhere('next_sync_at', '>', at);
     if (failedWith !== undefined) query = query.andWhere({ state: 'error', error_code: failedWith });
-    return query.update({ next_sync_at: at });
+    // change_seen_at tells the claim that a change, not the interval, made the feed due.
+    return query.update({ next_sync_at: at, change_seen_at: at });
   }
 
   /**
@@ -185,9 +187,11 @@ export class FeedSyncRepository {
     const silentSince = new Date(now.getTime() - liveness.heartbeatStaleMs);
     const queuedSince = new Date(now.getTime() - liveness.queuedStaleMs);
     const inScope = inScopeSql(scope);
-    const rows = await this.knex.raw<{ rows: { client_key: string; feed_id: string; stale: boolean }[] }>(
+    const rows = await this.knex.raw<{
+      rows: { client_key: string; feed_id: string; stale: boolean; changed: boolean }[];
+    }>(
       `WITH due AS (
-         SELECT feed_id, state IN ('queued', 'running') AS stale FROM feed_syncs
+         SELECT feed_id, state IN ('queued', 'running') AS stale, change_seen_at IS NOT NULL AS changed FROM feed_syncs
           WHERE ${inScope.sql}
             AND ((next_sync_at <= ? AND state NOT IN ('queued', 'running'))
              OR (state = 'running' AND COALESCE(heartbeat_at, started_at) < ?)
@@ -197,10 +201,15 @@ export class FeedSyncRepository {
           FOR UPDATE SKIP LOCKED)
        UPDATE feed_syncs SET state = 'queued', requested_at = ?, started_at = NULL, heartbeat_at = NULL
          FROM due WHERE feed_syncs.feed_id = due.feed_id
-       RETURNING feed_syncs.client_key, feed_syncs.feed_id, due.stale`,
+       RETURNING feed_syncs.client_key, feed_syncs.feed_id, due.stale, due.changed`,
       [...inScope.bindings, now, silentSince, queuedSince, limit, now],
     );
-    return rows.rows.map((row) => ({ clientKey: row.client_key, feedId: row.feed_id, stale: row.stale }));
+    return rows.rows.map((row) => ({
+      clientKey: row.client_key,
+      feedId: row.feed_id,
+      stale: row.stale,
+      changed: row.changed,
+    }));
   }
 
   /**
@@ -319,7 +328,8 @@ export class FeedSyncRepository {
           'CASE WHEN change_seen_at >= started_at THEN ?::timestamptz ELSE ?::timestamptz END',
           [result.finishedAt, result.nextSyncAt],
         ),
-        change_seen_at: null,
+        // A change seen while this sync ran makes it due again at once, and still counts as a change.
+        change_seen_at: db.raw('CASE WHEN change_seen_at >= started_at THEN change_seen_at ELSE NULL END'),
         sync_kind: result.kind,
         jira_requests: result.jiraRequests,
         issues_fetched: result.issuesFetched,

@@ -57,7 +57,11 @@ export function scheduleDueFeedsTask(deps: {
     }
     for (;;) {
       const due = await deps.syncs.claimDue(deps.scope, deps.now(), CLAIM_BATCH, deps.liveness);
-      for (const feed of due) await deps.queue.enqueueSync(feed.clientKey, feed.feedId);
+      for (const feed of due) {
+        // A change Jira reported, or a sync taken over from a dead process, goes before the routine re-syncs.
+        const urgency = feed.changed || feed.stale ? 'now' : 'routine';
+        await deps.queue.enqueueSync(feed.clientKey, feed.feedId, urgency);
+      }
       deps.onStaleTakeovers?.(due.filter((feed) => feed.stale).length);
       if (due.length > 0) helpers.logger.info(`queued ${due.length} feed syncs`);
       if (due.length < CLAIM_BATCH) break;

@@ -1,4 +1,4 @@
-import { JOB_PRIORITY } from './job-priority.js';
+import { JOB_PRIORITY, type SyncUrgency } from './job-priority.js';
 import {
   Logger as WorkerLogger,
   makeWorkerUtils,
@@ -135,11 +135,11 @@ export class JobQueue implements TickQueue {
     return new JobQueue(utils, utilsPool, options);
   }
 
-  async enqueueSync(clientKey: string, feedId: string): Promise<void> {
+  async enqueueSync(clientKey: string, feedId: string, urgency: SyncUrgency = 'now'): Promise<void> {
     await this.utils.addJob(
       SYNC_FEED_TASK,
       { clientKey, feedId },
-      { jobKey: syncFeedJobKey(feedId), maxAttempts: MAX_ATTEMPTS, priority: JOB_PRIORITY.now },
+      { jobKey: syncFeedJobKey(feedId), maxAttempts: MAX_ATTEMPTS, priority: JOB_PRIORITY[urgency] },
     );
   }
 

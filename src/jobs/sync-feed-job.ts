@@ -1,4 +1,3 @@
-import { JOB_PRIORITY } from './job-priority.js';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { SyncOutcome, SyncService } from '../services/sync-service.js';
@@ -29,7 +28,7 @@ export function syncFeedTask(
       await helpers.addJob(SYNC_FEED_TASK, payload, {
         jobKey: syncFeedJobKey(payload.feedId),
         runAt: new Date(Date.now() + SITE_BUSY_RETRY_MS),
-        priority: JOB_PRIORITY.now,
+        priority: helpers.job.priority,
       });
       return;
     }
@@ -38,7 +37,7 @@ export function syncFeedTask(
       await helpers.addJob(SYNC_FEED_TASK, payload, {
         jobKey: syncFeedJobKey(payload.feedId),
         runAt: new Date(Date.now() + outcome.retryAfterMs),
-        priority: JOB_PRIORITY.now,
+        priority: helpers.job.priority,
       });
       return;
     }

@@ -1,3 +1,4 @@
+import type { SyncUrgency } from '../jobs/job-priority.js';
 import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { Knex } from 'knex';
 import type { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
@@ -36,7 +37,10 @@ export type FeedWithStatus = {
   liveConnections: LiveConnectionCounts;
 };
 export type LiveConnectionCounts = Partial<Record<ProviderKey, number>>;
-export type SyncQueue = { enqueueSync(clientKey: string, feedId: string): Promise<void> };
+export type SyncQueue = {
+  /** `routine` for the once-per-interval re-sync; anything a person or a change waits on is `now` (the default). */
+  enqueueSync(clientKey: string, feedId: string, urgency?: SyncUrgency): Promise<void>;
+};
 
 /** Feed use cases for feed creators: everything is scoped to the actor's site. */
 export class FeedService {

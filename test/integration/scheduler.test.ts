@@ -86,7 +86,12 @@ describe('scheduled syncs', () => {
       100,
       liveness,
     );
-    expect(claimed).toContainEqual({ clientKey: jira.clientKey, feedId: created.body.id, stale: true });
+    expect(claimed).toContainEqual({
+      clientKey: jira.clientKey,
+      feedId: created.body.id,
+      stale: true,
+      changed: false,
+    });
     const notAgain = await app.services.syncRepository.claimDue(
       { edition: 'cloud' },
       new Date(),
