@@ -8,6 +8,7 @@ import { scheduleDueFeedsTask } from '../../src/jobs/schedule-due-feeds-job.js';
 import { JobQueue } from '../../src/jobs/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { openTestDatabase } from '../support/test-database.js';
+import { insertSites } from '../support/seed-sites.js';
 import { waitFor } from '../support/wait.js';
 
 const REPORTS = 30;
@@ -80,12 +81,7 @@ describe('The order the job queue works in', () => {
 
   it('the tick queues a feed a Jira change brought forward before the feeds whose interval came round', async () => {
     // 30 sites with a feed each whose interval has passed, and one site that Jira says changed.
-    await db.knex.raw(
-      `INSERT INTO installations (client_key, base_url, shared_secret, state, installed_at, updated_at)
-       SELECT 'order-site-' || s, 'https://order-' || s || '.atlassian.net', 'secret', 'installed', now(), now()
-         FROM generate_series(0, ?) AS s`,
-      [ROUTINE],
-    );
+    await insertSites(db.knex, 'order-site-', ROUTINE + 1, 0);
     await db.knex.raw(
       `INSERT INTO feeds (client_key, name, config, created_by_account_id, updated_by_account_id, created_at, updated_at)
        SELECT client_key, 'Feed', '{}'::jsonb, 'admin', 'admin', now(), now() FROM installations

@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { AccessRepository } from '../../src/db/access-repository.js';
 import { FeedSyncRepository } from '../../src/db/feed-sync-repository.js';
 import { capturingSql, explainAnalyze, type PlanNode, rowsRead } from '../support/query-plans.js';
+import { insertSites } from '../support/seed-sites.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 const FEEDS = 10_000;
@@ -22,12 +23,7 @@ function findSubplan(node: PlanNode, name: string): PlanNode | null {
 }
 
 async function seedFeeds(knex: Knex): Promise<void> {
-  await knex.raw(
-    `INSERT INTO installations (client_key, base_url, shared_secret, state, installed_at, updated_at)
-     SELECT 'tick-site-' || s, 'https://tick-' || s || '.atlassian.net', 'secret', 'installed', now(), now()
-       FROM generate_series(1, ?) AS s`,
-    [FEEDS / 10],
-  );
+  await insertSites(knex, 'tick-site-', FEEDS / 10);
   await knex.raw(
     `INSERT INTO feeds (client_key, name, config, created_by_account_id, updated_by_account_id, created_at, updated_at)
      SELECT 'tick-site-' || (1 + (f - 1) / 10), 'Feed ' || f, '{}'::jsonb, 'admin', 'admin', now(), now()
@@ -104,12 +100,7 @@ const PERSONAL_URLS_PER_SITE = 50;
  * have nothing to refresh for: one only a shared URL, one only a revoked personal URL.
  */
 async function seedPersonalUrls(knex: Knex): Promise<void> {
-  await knex.raw(
-    `INSERT INTO installations (client_key, base_url, shared_secret, state, installed_at, updated_at)
-     SELECT 'url-site-' || s, 'https://url-' || s || '.atlassian.net', 'secret', 'installed', now(), now()
-       FROM generate_series(1, ?) AS s`,
-    [SITES],
-  );
+  await insertSites(knex, 'url-site-', SITES);
   await knex.raw(
     `INSERT INTO feeds (client_key, name, config, created_by_account_id, updated_by_account_id, created_at, updated_at)
      SELECT client_key, 'Team', '{}'::jsonb, 'admin', 'admin', now(), now() FROM installations`,

@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { PersonalDataAccountRepository } from '../../src/db/personal-data-account-repository.js';
 import { PrivacyRepository } from '../../src/db/privacy-repository.js';
 import { type CapturedSql, capturingSql, explainAnalyze, rowsRead } from '../support/query-plans.js';
+import { insertSites } from '../support/seed-sites.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 const SITES = 100;
@@ -20,12 +21,7 @@ const NAMED = 'person-named';
  * rows (2.7 GB) for each site's Personal Data Reporting batch.
  */
 async function seed(knex: Knex): Promise<void> {
-  await knex.raw(
-    `INSERT INTO installations (client_key, base_url, shared_secret, state, installed_at, updated_at)
-     SELECT 'event-site-' || s, 'https://events-' || s || '.atlassian.net', 'secret', 'installed', now(), now()
-       FROM generate_series(1, ?) AS s`,
-    [SITES],
-  );
+  await insertSites(knex, 'event-site-', SITES);
   await knex.raw(
     `INSERT INTO feeds (client_key, name, config, created_by_account_id, updated_by_account_id, created_at, updated_at)
      SELECT i.client_key, 'Feed ' || n, '{}'::jsonb, 'admin', 'admin', now(), now()
