@@ -27,7 +27,7 @@ import {
 const quick = process.argv.includes('--quick');
 /** `--only=incremental` runs the incremental sync cases alone. */
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-/** `--only=scale --size=full`: the scale case at the issue's size, 1,000 sites × 10 feeds (about an hour). */
+/** `--only=scale --size=full`: the scale case at the issue's size, 1,000 sites × 10 feeds (about 40 minutes). */
 const fullScale = process.argv.includes('--size=full');
 /** `--fill=100x500`: the paced first fill's people × issues (default 100 × 100, quick 10 × 100). */
 const fillArg = process.argv.find((arg) => arg.startsWith('--fill='))?.slice('--fill='.length);

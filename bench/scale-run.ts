@@ -12,7 +12,7 @@ export type ScaleSize = 'quick' | 'default' | 'full';
 
 /**
  * `default` is as large as finishes within ten minutes on the 2-core machine the figures come from; `full`
- * (`--size=full`) is the issue's size, 1,000 sites × 10 feeds, and needs about an hour there. Its interval is
+ * (`--size=full`) is the issue's size, 1,000 sites × 10 feeds, and needs about 40 minutes there. Its interval is
  * squeezed to 10 minutes: all 10,000 feeds fall due within it, so meeting it means the real 60-minute interval
  * holds with a sixfold margin.
  */

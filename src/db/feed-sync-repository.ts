@@ -86,7 +86,6 @@ export type SyncSuccess = {
  */
 export type SyncLiveness = { heartbeatStaleMs: number; queuedStaleMs: number };
 
-/** `stale`: the feed was left running or queued by a process that died, and is claimed again. */
 /** `changed`: a change Jira reported brought it forward; `stale`: a process died with it queued or running. */
 export type DueFeed = { clientKey: string; feedId: string; stale: boolean; changed: boolean };
 

@@ -228,11 +228,11 @@ export class PrivacyRepository {
         .where({ client_key: clientKey, run_as_account_id: accountId })
         .update({ run_as_account_id: erasedMarker });
       // Until the re-sync lands, events no longer link the account to per-user calendars.
-      await trx.raw(
-        `UPDATE feed_events SET user_account_ids = array_remove(user_account_ids, ?)
-          WHERE client_key = ? AND feed_id IN (SELECT id FROM feeds WHERE client_key = ?) AND ? = ANY(user_account_ids)`,
-        [accountId, clientKey, clientKey, accountId],
-      );
+      await trx('feed_events')
+        .where({ client_key: clientKey })
+        .whereIn('feed_id', siteFeeds)
+        .whereRaw('? = ANY(user_account_ids)', [accountId])
+        .update({ user_account_ids: trx.raw('array_remove(user_account_ids, ?)', [accountId]) });
       return { subscriptionsDeleted, feedsNamingAccount: affected.map((row) => row.feed_id) };
     });
   }

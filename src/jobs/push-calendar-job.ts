@@ -1,7 +1,7 @@
-import { JOB_PRIORITY } from './job-priority.js';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { CalendarPushService, PushOutcome } from '../services/calendar-push-service.js';
+import { JOB_PRIORITY } from './job-priority.js';
 
 export const PUSH_CALENDAR_TASK = 'push_calendar';
 /** Back-off for a provider that named no wait: doubled per attempt, with jitter, capped. */

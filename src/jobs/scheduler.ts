@@ -1,4 +1,3 @@
-import { JOB_PRIORITY, type SyncUrgency } from './job-priority.js';
 import {
   Logger as WorkerLogger,
   makeWorkerUtils,
@@ -38,6 +37,7 @@ import { SYNC_FEED_TASK, syncFeedJobKey, syncFeedTask } from './sync-feed-job.js
 import type { UserSweepService } from '../services/user-sweep-service.js';
 import type { CalendarPushService } from '../services/calendar-push-service.js';
 import { PUSH_CALENDAR_TASK, pushCalendarJobKey, pushCalendarTask } from './push-calendar-job.js';
+import { JOB_PRIORITY, type SyncUrgency } from './job-priority.js';
 
 const MAX_ATTEMPTS = 5;
 /** Longer than any restart or failover worth riding out; past it the job's end is left to the lock timeout. */

@@ -1,7 +1,7 @@
-import { JOB_PRIORITY } from './job-priority.js';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { UserSweepService } from '../services/user-sweep-service.js';
+import { JOB_PRIORITY } from './job-priority.js';
 
 export const SWEEP_USERS_TASK = 'sweep_users';
 /** Users checked per job; the Jira client's pacer spaces the requests within it. */

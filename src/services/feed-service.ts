@@ -1,4 +1,3 @@
-import type { SyncUrgency } from '../jobs/job-priority.js';
 import type { LiveCalendarTriggers } from './live-calendar-triggers.js';
 import type { Knex } from 'knex';
 import type { CalendarConnectionRepository } from '../db/calendar-connection-repository.js';
@@ -25,6 +24,7 @@ import type { FeedPublisher } from './feed-publisher.js';
 import type { JiraClients } from './jira-clients.js';
 import type { SubscriptionService } from './subscription-service.js';
 import type { SyncRequests } from './sync-requests.js';
+import type { SyncUrgency } from '../jobs/job-priority.js';
 
 export type FeedWithStatus = {
   feed: Feed;
